@@ -1,0 +1,119 @@
+# Tally build. `make run` and `make test` are the two front doors (see README.md).
+# Everything else is a building block: all, unit, api, san, bench.
+
+BUILD ?= build
+SAN   ?= 0
+ifeq ($(SAN),1)
+BUILD    := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT      := -O1
+else
+OPT      := -O2
+endif
+
+CC      ?= gcc
+PKGS    := libmicrohttpd jansson sqlite3 libsodium
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter
+CFLAGS  := -std=c17 $(OPT) -g $(WARN) -D_GNU_SOURCE -pthread -Isrc $(SANFLAGS) $(PKG_CFLAGS) \
+           $(EXTRA_CFLAGS)
+LDFLAGS := -pthread $(SANFLAGS)
+LDLIBS  := $(PKG_LIBS) -lm
+
+SRCS     := $(shell find src -name '*.c' | sort)
+OBJS     := $(SRCS:%.c=$(BUILD)/obj/%.o)
+LIB_OBJS := $(filter-out $(BUILD)/obj/src/cli/main.o,$(OBJS))
+
+UNIT_SRCS := $(shell find tests/unit -name '*.c' 2>/dev/null | sort)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+
+# Each fuzz/NAME.c (a libFuzzer target) also builds, with fuzz/replay.c, into a
+# corpus replayer $(BUILD)/fuzz/NAME that `make test` runs over fuzz/corpus/NAME.
+FUZZ_SRCS := $(filter-out fuzz/replay.c,$(wildcard fuzz/*.c))
+FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
+
+# Each folder bench/NAME/ with C files builds to one program $(BUILD)/bench/NAME.
+BENCH_DIRS := $(sort $(dir $(wildcard bench/*/*.c)))
+BENCH_BINS := $(patsubst bench/%/,$(BUILD)/bench/%,$(BENCH_DIRS))
+
+TALLY_TESTDATA ?= $(abspath ../shared/data)
+export TALLY_TESTDATA
+
+.PHONY: all run test test-all unit api fuzz-replay fuzz deps deps-test bench clean check-src
+all: $(BUILD)/tally $(UNIT_BINS) $(BENCH_BINS) $(FUZZ_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libtally.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tally: $(BUILD)/obj/src/cli/main.o $(BUILD)/libtally.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libtally.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(BUILD)/libtally.a $(LDFLAGS) $(LDLIBS) -lcmocka
+
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(BUILD)/libtally.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< fuzz/replay.c $(BUILD)/libtally.a $(LDFLAGS) $(LDLIBS)
+
+.SECONDEXPANSION:
+$(BUILD)/bench/%: $$(wildcard bench/%/*.c) $(BUILD)/libtally.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libtally.a $(LDFLAGS) $(LDLIBS)
+
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
+
+deps:
+	@scripts/deps.sh build
+deps-test:
+	@scripts/deps.sh build test
+
+# make run: install, build, seed a demo tenant once, serve on 127.0.0.1:8080.
+DATA ?= tally-data
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tally
+	@$(BUILD)/tally demo --data $(DATA)
+	exec $(BUILD)/tally serve --data $(DATA) --listen 127.0.0.1:8080
+
+# make test: every suite, normal build then sanitizer build.
+test: deps-test
+	@$(MAKE) --no-print-directory test-all
+	@$(MAKE) --no-print-directory test-all SAN=1
+
+test-all: check-src all
+	@$(MAKE) --no-print-directory unit fuzz-replay api
+
+unit: $(UNIT_BINS)
+	@scripts/run-unit.sh $(UNIT_BINS)
+
+fuzz-replay: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do $$f fuzz/corpus/$$(basename $$f)/* || exit 1; done
+
+# Real fuzzing (needs clang: scripts/deps.sh fuzz), e.g. make fuzz TARGET=import
+TARGET ?= import
+fuzz:
+	@scripts/deps.sh fuzz
+	@mkdir -p build/fuzz-clang
+	clang -std=c17 -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
+	    -o build/fuzz-clang/$(TARGET) fuzz/$(TARGET).c $(wildcard src/core/*.c src/schema/*.c) \
+	    $(PKG_CFLAGS) $(PKG_LIBS) -lm -pthread
+	@mkdir -p build/fuzz-clang/new-$(TARGET)
+	build/fuzz-clang/$(TARGET) -max_total_time=60 build/fuzz-clang/new-$(TARGET) fuzz/corpus/$(TARGET)
+
+api: $(BUILD)/tally
+	TALLY_BIN=$(abspath $(BUILD)/tally) scripts/run-api.sh
+
+check-src:
+	@scripts/checksrc
+
+bench: $(BUILD)/tally $(BENCH_BINS)
+
+clean:
+	rm -rf build

@@ -1,0 +1,73 @@
+/* common.c: helpers every API handler shares (see api.h). */
+#include <string.h>
+
+#include "api/api.h"
+#include "authz/authz.h"
+#include "core/clock.h"
+
+int tl_api_auth(struct tl_api *a, struct tl_http_req *r, struct tl_scope *sc) {
+    int rc = tl_authz_authenticate(a->store, tl_http_header(r, "Authorization"), sc);
+    if (rc)
+        tl_api_fail(r, rc, rc == TL_EAUTH ? "a valid bearer token is required" : NULL);
+    return rc;
+}
+
+json_t *tl_api_body_object(struct tl_http_req *r) {
+    size_t len;
+    const char *body = tl_http_body(r, &len);
+    json_error_t jerr;
+    json_t *j = json_loadb(body, len, 0, &jerr);
+    if (!j) {
+        tl_http_respond_error(r, 400, "invalid", "malformed JSON at line %d: %s", jerr.line,
+                              jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        tl_http_respond_error(r, 400, "invalid", "the body must be a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
+void tl_api_fail(struct tl_http_req *r, int rc, const char *msg) {
+    static const struct {
+        int rc;
+        unsigned status;
+        const char *msg;
+    } map[] = {
+        {TL_EINVAL, 400, "invalid request"},
+        {TL_EAUTH, 401, "authentication required"},
+        {TL_EPERM, 403, "your role does not allow this"},
+        {TL_ENOTFOUND, 404, "not found"},
+        {TL_ECONFLICT, 409, "conflicts with the current state"},
+        {TL_EEXIST, 409, "already exists"},
+        {TL_ETOOBIG, 413, "too large"},
+        {TL_EUNPROC, 422, "does not fit the schema"},
+        {TL_ENOMEM, 503, "out of memory, try again"},
+        {TL_EIO, 500, "storage error"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (map[i].rc == rc) {
+            tl_http_respond_error(r, map[i].status, tl_strerror(rc), "%s",
+                                  msg && *msg ? msg : map[i].msg);
+            return;
+        }
+    }
+    tl_http_respond_error(r, 500, "internal", "internal error");
+}
+
+json_t *tl_api_project_json(const struct tl_project *p) {
+    char created[32];
+    json_t *schema = json_loads(p->schema_json, 0, NULL);
+    return json_pack("{s:s,s:s,s:o,s:i,s:i,s:s,s:{s:I,s:I,s:I}}", "id", p->id, "name", p->name,
+                     "schema", schema ? schema : json_null(), "overlap", p->overlap,
+                     "lease_seconds", p->lease_seconds, "created_at",
+                     tl_clock_rfc3339(p->created_at_ms, created), "counts", "tasks",
+                     (json_int_t)p->n_tasks, "annotations", (json_int_t)p->n_annotations,
+                     "completed_tasks", (json_int_t)p->n_completed);
+}
+
+void tl_api_healthz(void *app, struct tl_http_req *r) {
+    tl_http_respond_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}

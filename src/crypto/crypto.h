@@ -1,0 +1,37 @@
+/* crypto.h: Tally's uses of libsodium, in one place.
+ *
+ * - Passwords: argon2id (crypto_pwhash_str), verified in constant time.
+ * - API tokens: 32 random bytes shown once as "tly_" + hex; the store keeps
+ *   only BLAKE2b-256(token) in hex, so a copy of the database grants nothing.
+ * - Pseudonyms: annotators appear to a tenant as a keyed BLAKE2b of
+ *   (tenant, user) under the installation's secret: stable within a tenant,
+ *   unlinkable across tenants, irreversible without the secret.
+ * Call tl_crypto_init() once before anything else (it is idempotent). */
+#ifndef TL_CRYPTO_H
+#define TL_CRYPTO_H
+
+#include <stddef.h>
+
+#define TL_TOKEN_LEN (4 + 64)      /* "tly_" + 32 bytes hex */
+#define TL_TOKEN_HASH_LEN 64       /* BLAKE2b-256 hex */
+#define TL_PWHASH_LEN 128          /* crypto_pwhash_STRBYTES */
+#define TL_SECRET_LEN 32
+#define TL_PSEUDONYM_LEN (5 + 16)  /* "anon-" + 8 bytes hex */
+
+int tl_crypto_init(void);
+
+/* Hash a password with argon2id into out (NUL-terminated): 0 or TL_ENOMEM. */
+int tl_password_hash(const char *password, char out[TL_PWHASH_LEN]);
+/* 0 if password matches hash, TL_EAUTH if not. */
+int tl_password_verify(const char *hash, const char *password);
+
+/* A new random token into out (NUL-terminated). */
+void tl_token_new(char out[TL_TOKEN_LEN + 1]);
+/* The stored form of a token: hex BLAKE2b-256 of its n bytes. */
+void tl_token_hash(const char *token, size_t n, char out[TL_TOKEN_HASH_LEN + 1]);
+
+/* The pseudonym of user_id as seen by tenant_id. */
+void tl_pseudonym(const unsigned char secret[TL_SECRET_LEN], const char *tenant_id,
+                  const char *user_id, char out[TL_PSEUDONYM_LEN + 1]);
+
+#endif

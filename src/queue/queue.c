@@ -1,0 +1,39 @@
+/* queue.c: see queue.h. */
+#include "queue/queue.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "schema/schema.h"
+
+int tl_queue_next(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                  struct tl_lease *out) {
+    return tl_store_lease_claim(s, sc, p, tl_clock_ms(), out);
+}
+
+int tl_queue_submit(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                    const char *task_id, const char *lease_id, const json_t *result, tl_id out_id,
+                    struct tl_errbuf *eb) {
+    json_t *js = json_loads(p->schema_json, 0, NULL);
+    if (!js)
+        return tl_errf(eb, TL_EINTERNAL, "stored schema is unreadable");
+    struct tl_schema schema;
+    int rc = tl_schema_parse(js, &schema, eb);
+    json_decref(js);
+    if (rc)
+        return rc == TL_ENOMEM ? rc : TL_EINTERNAL;
+    rc = tl_schema_validate(&schema, result, eb);
+    tl_schema_release(&schema);
+    if (rc)
+        return rc;
+    char *text = json_dumps(result, JSON_COMPACT);
+    if (!text)
+        return TL_ENOMEM;
+    rc = tl_store_annotation_submit(s, sc, p, task_id, lease_id, text, strlen(text), tl_clock_ms(),
+                                    out_id);
+    free(text);
+    if (rc == TL_ECONFLICT)
+        tl_errf(eb, rc, "the lease is not live, not yours, or not for this task");
+    return rc;
+}

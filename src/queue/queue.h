@@ -1,0 +1,24 @@
+/* queue.h: the labeling loop: hand out work, take it back.
+ *
+ * Policy lives here, state in the store: a lease is claimed transactionally
+ * by the store (so completion stays exact with any number of nodes), and a
+ * submitted result is checked against the project's schema before the store
+ * records it. Gold injection and routing will plug in here. */
+#ifndef TL_QUEUE_H
+#define TL_QUEUE_H
+
+#include <jansson.h>
+
+#include "store/store.h"
+
+/* Lease the next task for the caller: 0, TL_EEMPTY when nothing is left. */
+int tl_queue_next(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                  struct tl_lease *out);
+
+/* Validate result against p's schema and record it under lease_id.
+ * TL_EUNPROC (schema, message in eb), TL_ECONFLICT (lease), or store errors. */
+int tl_queue_submit(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                    const char *task_id, const char *lease_id, const json_t *result, tl_id out_id,
+                    struct tl_errbuf *eb);
+
+#endif

@@ -1,0 +1,47 @@
+/* backend.h: what a storage backend implements (see store.h for contracts).
+ *
+ * A backend's own struct starts with `struct tl_store base;` whose vt points
+ * to its table; store.c forwards each tl_store_* call through it. Only
+ * backends include this header. */
+#ifndef TL_STORE_BACKEND_H
+#define TL_STORE_BACKEND_H
+
+#include "store/store.h"
+
+struct tl_store_vtab {
+    void (*close)(struct tl_store *s);
+    const unsigned char *(*secret)(const struct tl_store *s);
+    int (*tenant_create)(struct tl_store *s, const char *name, tl_id out_id);
+    int (*tenant_find)(struct tl_store *s, const char *name, tl_id out_id);
+    int (*user_create)(struct tl_store *s, struct tl_user *u);
+    int (*user_find)(struct tl_store *s, const char *email, struct tl_user *out);
+    int (*token_create)(struct tl_store *s, int64_t user_pk, const char *hash, int64_t exp_ms);
+    int (*token_scope)(struct tl_store *s, const char *hash, int64_t now_ms, struct tl_scope *out);
+    int (*project_create)(struct tl_store *s, const struct tl_scope *sc, struct tl_project *p);
+    int (*project_get)(struct tl_store *s, const struct tl_scope *sc, const char *id,
+                       struct tl_project *out);
+    int (*project_list)(struct tl_store *s, const struct tl_scope *sc, struct tl_project **out,
+                        size_t *n);
+    int (*member_add)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                      const char *email, enum tl_role role);
+    int (*member_role)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                       enum tl_role *role);
+    int (*tasks_import)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                        const struct tl_blob *items, size_t n);
+    int (*task_project)(struct tl_store *s, const struct tl_scope *sc, const char *task_id,
+                        struct tl_project *out);
+    int (*lease_claim)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                       int64_t now_ms, struct tl_lease *out);
+    int (*annotation_submit)(struct tl_store *s, const struct tl_scope *sc,
+                             const struct tl_project *p, const char *task_id,
+                             const char *lease_id, const char *result, size_t result_len,
+                             int64_t now_ms, tl_id out_id);
+    int (*export_page)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                       int64_t *cursor, size_t limit, tl_export_fn fn, void *ctx, bool *done);
+};
+
+struct tl_store {
+    const struct tl_store_vtab *vt;
+};
+
+#endif

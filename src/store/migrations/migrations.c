@@ -1,0 +1,51 @@
+/* migrations.c: the schema, one migration per entry (see migrations.h). */
+#include "store/migrations/migrations.h"
+
+const struct tl_migration tl_migrations[] = {
+    {1, "core",
+     /* pk: private integer handle for joins; id: the public UUIDv7. */
+     "CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+     "CREATE TABLE tenants(pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  name TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL);"
+     "CREATE TABLE users(pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  tenant_pk INTEGER REFERENCES tenants(pk), email TEXT NOT NULL UNIQUE,"
+     "  role INTEGER NOT NULL, password_hash TEXT, created_at BIGINT NOT NULL);"
+     "CREATE TABLE tokens(pk INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE,"
+     "  user_pk INTEGER NOT NULL REFERENCES users(pk), created_at BIGINT NOT NULL,"
+     "  expires_at BIGINT, revoked INTEGER NOT NULL DEFAULT 0);"
+     "CREATE TABLE projects(pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  tenant_pk INTEGER NOT NULL REFERENCES tenants(pk), name TEXT NOT NULL,"
+     "  schema BLOB NOT NULL, overlap INTEGER NOT NULL, lease_seconds INTEGER NOT NULL,"
+     "  n_tasks BIGINT NOT NULL DEFAULT 0, n_annotations BIGINT NOT NULL DEFAULT 0,"
+     "  n_completed BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL);"
+     "CREATE INDEX projects_tenant ON projects(tenant_pk);"
+     "CREATE TABLE project_members(project_pk INTEGER NOT NULL REFERENCES projects(pk),"
+     "  user_pk INTEGER NOT NULL REFERENCES users(pk), role INTEGER NOT NULL,"
+     "  created_at BIGINT NOT NULL, PRIMARY KEY(project_pk, user_pk));"
+     "CREATE INDEX members_user ON project_members(user_pk);"
+     /* n_annotations and is_open are the completion state: changed only in
+      * the transaction that records an annotation. */
+     "CREATE TABLE tasks(pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  project_pk INTEGER NOT NULL REFERENCES projects(pk), tenant_pk INTEGER NOT NULL,"
+     "  data BLOB NOT NULL, priority INTEGER NOT NULL DEFAULT 0,"
+     "  n_annotations INTEGER NOT NULL DEFAULT 0, is_open INTEGER NOT NULL DEFAULT 1,"
+     "  created_at BIGINT NOT NULL);"
+     "CREATE INDEX tasks_project ON tasks(project_pk, pk);"
+     /* The queue: only open tasks, in serving order, so `next` never walks
+      * the completed part of a project. */
+     "CREATE INDEX tasks_queue ON tasks(project_pk, priority DESC, pk) WHERE is_open = 1;"
+     /* A lease row exists from claim until submit (deleted then) or purge
+      * after expiry; live = expires_at > now. */
+     "CREATE TABLE leases(pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  task_pk INTEGER NOT NULL REFERENCES tasks(pk),"
+     "  annotator_pk INTEGER NOT NULL REFERENCES users(pk),"
+     "  expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);"
+     "CREATE INDEX leases_task ON leases(task_pk, expires_at);"
+     "CREATE INDEX leases_expiry ON leases(expires_at);"
+     "CREATE TABLE annotations(pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  task_pk INTEGER NOT NULL REFERENCES tasks(pk),"
+     "  annotator_pk INTEGER NOT NULL REFERENCES users(pk), lease_id TEXT NOT NULL UNIQUE,"
+     "  result BLOB NOT NULL, created_at BIGINT NOT NULL, UNIQUE(task_pk, annotator_pk));"},
+};
+
+const int tl_migrations_count = sizeof tl_migrations / sizeof tl_migrations[0];

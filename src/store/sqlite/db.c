@@ -1,0 +1,497 @@
+/* db.c: open/migrate the SQLite file, the reader pool, the group-commit
+ * writer (see db.h for the model). */
+#include "store/sqlite/db.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "store/migrations/migrations.h"
+
+#define PROJECT_COLS                                                                         \
+    "p.pk, p.id, t.id, p.name, p.schema, p.overlap, p.lease_seconds, p.created_at, "        \
+    "p.n_tasks, p.n_annotations, p.n_completed FROM projects p JOIN tenants t ON t.pk = "   \
+    "p.tenant_pk "
+
+static const char *const sql[Q_COUNT] = {
+    [Q_SAVEPOINT] = "SAVEPOINT op",
+    [Q_RELEASE] = "RELEASE op",
+    [Q_ROLLBACK_TO] = "ROLLBACK TO op",
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+    [Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [Q_META_PUT] = "INSERT INTO meta(key, value) VALUES(?1, ?2)",
+    [Q_TENANT_INSERT] = "INSERT INTO tenants(id, name, created_at) VALUES(?1, ?2, ?3)",
+    [Q_TENANT_FIND] = "SELECT id FROM tenants WHERE name = ?1",
+    [Q_TENANT_PK] = "SELECT pk FROM tenants WHERE id = ?1",
+    [Q_USER_INSERT] = "INSERT INTO users(id, tenant_pk, email, role, password_hash, created_at)"
+                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_USER_FIND] = "SELECT u.pk, u.id, COALESCE(t.id, ''), u.role, u.email,"
+                    " COALESCE(u.password_hash, ''), COALESCE(u.tenant_pk, 0)"
+                    " FROM users u LEFT JOIN tenants t ON t.pk = u.tenant_pk WHERE u.email = ?1",
+    [Q_TOKEN_INSERT] = "INSERT INTO tokens(hash, user_pk, created_at, expires_at)"
+                       " VALUES(?1, ?2, ?3, ?4)",
+    [Q_TOKEN_SCOPE] = "SELECT u.pk, COALESCE(u.tenant_pk, 0), u.role, u.id, COALESCE(t.id, '')"
+                      " FROM tokens k JOIN users u ON u.pk = k.user_pk"
+                      " LEFT JOIN tenants t ON t.pk = u.tenant_pk"
+                      " WHERE k.hash = ?1 AND k.revoked = 0"
+                      " AND (k.expires_at IS NULL OR k.expires_at > ?2)",
+    [Q_PROJECT_INSERT] = "INSERT INTO projects(id, tenant_pk, name, schema, overlap,"
+                         " lease_seconds, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_PROJECT_GET_STAFF] = "SELECT " PROJECT_COLS "WHERE p.id = ?1 AND p.tenant_pk = ?2",
+    /* An annotator reaches a project only through a membership row, and a
+     * tenant's own annotator only inside that tenant (?3 = 0: workforce). */
+    [Q_PROJECT_GET_MEMBER] = "SELECT " PROJECT_COLS
+                             "JOIN project_members m ON m.project_pk = p.pk AND m.user_pk = ?2"
+                             " WHERE p.id = ?1 AND (?3 = 0 OR p.tenant_pk = ?3)",
+    [Q_PROJECT_LIST_STAFF] = "SELECT " PROJECT_COLS "WHERE p.tenant_pk = ?1 ORDER BY p.pk DESC",
+    [Q_PROJECT_LIST_MEMBER] = "SELECT " PROJECT_COLS
+                              "JOIN project_members m ON m.project_pk = p.pk AND m.user_pk = ?1"
+                              " WHERE (?2 = 0 OR p.tenant_pk = ?2) ORDER BY p.pk DESC",
+    [Q_PROJECT_ADD_TASKS] = "UPDATE projects SET n_tasks = n_tasks + ?1 WHERE pk = ?2",
+    [Q_PROJECT_BUMP] = "UPDATE projects SET n_annotations = n_annotations + 1,"
+                       " n_completed = n_completed + ?1 WHERE pk = ?2",
+    [Q_MEMBER_UPSERT] = "INSERT INTO project_members(project_pk, user_pk, role, created_at)"
+                        " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(project_pk, user_pk)"
+                        " DO UPDATE SET role = excluded.role",
+    [Q_MEMBER_ROLE] = "SELECT role FROM project_members WHERE project_pk = ?1 AND user_pk = ?2",
+    [Q_TASK_INSERT] = "INSERT INTO tasks(id, project_pk, tenant_pk, data, created_at)"
+                      " VALUES(?1, ?2, ?3, ?4, ?5)",
+    [Q_TASK_PROJECT] = "SELECT p.id FROM tasks k JOIN projects p ON p.pk = k.project_pk"
+                       " WHERE k.id = ?1",
+    [Q_TASK_BUMP] = "UPDATE tasks SET n_annotations = n_annotations + 1,"
+                    " is_open = CASE WHEN n_annotations + 1 >= ?1 THEN 0 ELSE 1 END"
+                    " WHERE pk = ?2",
+    /* The distribution rule in one statement: a task with a free slot
+     * (annotations + live leases < overlap) that this annotator has neither
+     * annotated nor holds a live lease on, in queue order. */
+    [Q_LEASE_PICK] = "SELECT t.pk, t.id, t.data FROM tasks t"
+                     " WHERE t.project_pk = ?1 AND t.is_open = 1"
+                     " AND t.n_annotations + (SELECT count(*) FROM leases l"
+                     "   WHERE l.task_pk = t.pk AND l.expires_at > ?2) < ?3"
+                     " AND NOT EXISTS (SELECT 1 FROM annotations a"
+                     "   WHERE a.task_pk = t.pk AND a.annotator_pk = ?4)"
+                     " AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.task_pk = t.pk"
+                     "   AND l.annotator_pk = ?4 AND l.expires_at > ?2)"
+                     " ORDER BY t.priority DESC, t.pk LIMIT 1",
+    [Q_LEASE_INSERT] = "INSERT INTO leases(id, task_pk, annotator_pk, expires_at, created_at)"
+                       " VALUES(?1, ?2, ?3, ?4, ?5)",
+    [Q_LEASE_FIND] = "SELECT l.pk, l.task_pk, l.annotator_pk, l.expires_at, k.id, k.project_pk,"
+                     " k.n_annotations FROM leases l JOIN tasks k ON k.pk = l.task_pk"
+                     " WHERE l.id = ?1",
+    [Q_LEASE_DELETE] = "DELETE FROM leases WHERE pk = ?1",
+    [Q_LEASE_PURGE] = "DELETE FROM leases WHERE expires_at <= ?1",
+    [Q_ANNOT_INSERT] = "INSERT INTO annotations(id, task_pk, annotator_pk, lease_id, result,"
+                       " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_EXPORT_TASKS] = "SELECT pk, id, data FROM tasks WHERE project_pk = ?1 AND pk > ?2"
+                       " ORDER BY pk LIMIT ?3",
+    [Q_EXPORT_ANNOTS] = "SELECT a.task_pk, a.id, u.id, a.result, a.created_at"
+                        " FROM annotations a JOIN users u ON u.pk = a.annotator_pk"
+                        " JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?3"
+                        " WHERE a.task_pk >= ?1 AND a.task_pk <= ?2"
+                        " ORDER BY a.task_pk, a.pk",
+};
+
+struct sq_wop {
+    sq_write_fn fn;
+    void *arg;
+    int rc;
+    bool is_done;
+    struct sq_wop *next;
+};
+
+int sq_err(int rc) {
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW: return 0;
+    case SQLITE_NOMEM: return TL_ENOMEM;
+    case SQLITE_CONSTRAINT: return TL_EEXIST;
+    case SQLITE_TOOBIG: return TL_ETOOBIG;
+    default: return TL_EIO;
+    }
+}
+
+sqlite3_stmt *sq_stmt(struct sq_conn *c, enum sq_q q) {
+    if (!c->st[q]) {
+        if (sqlite3_prepare_v3(c->db, sql[q], -1, SQLITE_PREPARE_PERSISTENT, &c->st[q], NULL) !=
+            SQLITE_OK) {
+            tl_log("sqlite: prepare %d: %s", (int)q, sqlite3_errmsg(c->db));
+            return NULL;
+        }
+        return c->st[q];
+    }
+    sqlite3_reset(c->st[q]);
+    sqlite3_clear_bindings(c->st[q]);
+    return c->st[q];
+}
+
+int sq_exec(sqlite3_stmt *st) {
+    if (!st)
+        return TL_EINTERNAL;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    int out = rc == SQLITE_DONE ? 0 : sq_err(sqlite3_extended_errcode(sqlite3_db_handle(st)));
+    sqlite3_reset(st);
+    return out;
+}
+
+static int exec_sql(sqlite3 *db, const char *text, struct tl_errbuf *eb) {
+    char *msg = NULL;
+    if (sqlite3_exec(db, text, NULL, NULL, &msg) != SQLITE_OK) {
+        int rc = tl_errf(eb, sq_err(sqlite3_errcode(db)), "sqlite: %s", msg ? msg : "error");
+        sqlite3_free(msg);
+        return rc;
+    }
+    return 0;
+}
+
+static void conn_close(struct sq_conn *c) {
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(c->st[i]);
+    sqlite3_close(c->db);
+    memset(c, 0, sizeof *c);
+}
+
+static int conn_open(const char *path, bool is_writer, struct sq_conn *c, struct tl_errbuf *eb) {
+    memset(c, 0, sizeof *c);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
+        int rc = tl_errf(eb, TL_EIO, "cannot open %s: %s", path,
+                         c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        conn_close(c);
+        return rc;
+    }
+    sqlite3_busy_timeout(c->db, 10000);
+    /* WAL lets readers run beside the writer; synchronous=FULL makes each
+     * commit fsync the WAL, which is what "acknowledged means durable" needs
+     * (NORMAL could lose the last commits on power loss). Automatic
+     * checkpoints are off: they would run inside a commit; the checkpoint
+     * thread does them instead. */
+    int rc = exec_sql(c->db,
+                      is_writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                  " PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
+                                  " PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0;"
+                                : "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;",
+                      eb);
+    if (rc)
+        conn_close(c);
+    return rc;
+}
+
+static int migrate(struct sq_conn *w, struct tl_errbuf *eb) {
+    int rc = exec_sql(w->db,
+                      "CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY,"
+                      " name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                      eb);
+    if (rc)
+        return rc;
+    for (int i = 0; i < tl_migrations_count; i++) {
+        const struct tl_migration *m = &tl_migrations[i];
+        rc = exec_sql(w->db, "BEGIN IMMEDIATE", eb);
+        if (rc)
+            return rc;
+        sqlite3_stmt *st = NULL;
+        sqlite3_prepare_v2(w->db, "SELECT 1 FROM schema_migrations WHERE version = ?1", -1, &st,
+                           NULL);
+        sqlite3_bind_int(st, 1, m->version);
+        bool is_applied = st && sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        if (!is_applied) {
+            rc = exec_sql(w->db, m->sql, eb);
+            if (!rc) {
+                sqlite3_prepare_v2(w->db,
+                                   "INSERT INTO schema_migrations(version, name, applied_at)"
+                                   " VALUES(?1, ?2, ?3)",
+                                   -1, &st, NULL);
+                sqlite3_bind_int(st, 1, m->version);
+                sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 3, tl_clock_ms());
+                rc = sq_exec(st) ? tl_errf(eb, TL_EIO, "migration %d: cannot record it",
+                                           m->version)
+                                 : 0;
+                sqlite3_finalize(st);
+            }
+        }
+        if (rc) {
+            exec_sql(w->db, "ROLLBACK", NULL);
+            return rc;
+        }
+        rc = exec_sql(w->db, "COMMIT", eb);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* The installation secret lives in the meta table; the first opener makes it.
+ * INSERT-then-read keeps two processes opening a new store at once in
+ * agreement (the loser's insert fails on the primary key). */
+static int load_secret(struct sq_store *s, struct tl_errbuf *eb) {
+    unsigned char fresh[TL_SECRET_LEN];
+    randombytes_buf(fresh, sizeof fresh);
+    sqlite3_stmt *st = sq_stmt(&s->writer, Q_META_PUT);
+    if (!st)
+        return tl_errf(eb, TL_EIO, "sqlite: cannot prepare");
+    sqlite3_bind_text(st, 1, "secret", -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, fresh, sizeof fresh, SQLITE_STATIC);
+    sq_exec(st); /* fails harmlessly when a secret exists */
+    st = sq_stmt(&s->writer, Q_META_GET);
+    sqlite3_bind_text(st, 1, "secret", -1, SQLITE_STATIC);
+    int rc = TL_EIO;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == TL_SECRET_LEN) {
+        memcpy(s->secret, sqlite3_column_blob(st, 0), TL_SECRET_LEN);
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    sodium_memzero(fresh, sizeof fresh);
+    return rc ? tl_errf(eb, rc, "store: cannot read the installation secret") : 0;
+}
+
+int sq_reader_get(struct sq_store *s, struct sq_conn **out) {
+    pthread_mutex_lock(&s->pool_mu);
+    while (s->n_idle == 0 && s->n_open >= s->max_readers)
+        pthread_cond_wait(&s->pool_cv, &s->pool_mu);
+    if (s->n_idle > 0) {
+        *out = s->readers[--s->n_idle];
+        pthread_mutex_unlock(&s->pool_mu);
+        return 0;
+    }
+    s->n_open++;
+    pthread_mutex_unlock(&s->pool_mu);
+    struct sq_conn *c = calloc(1, sizeof *c);
+    int rc = c ? conn_open(s->path, false, c, NULL) : TL_ENOMEM;
+    if (rc) {
+        free(c);
+        pthread_mutex_lock(&s->pool_mu);
+        s->n_open--;
+        pthread_cond_signal(&s->pool_cv);
+        pthread_mutex_unlock(&s->pool_mu);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+void sq_reader_put(struct sq_store *s, struct sq_conn *c) {
+    pthread_mutex_lock(&s->pool_mu);
+    s->readers[s->n_idle++] = c;
+    pthread_cond_signal(&s->pool_cv);
+    pthread_mutex_unlock(&s->pool_mu);
+}
+
+static int run_op(struct sq_store *s, struct sq_wop *op) {
+    if (sq_exec(sq_stmt(&s->writer, Q_SAVEPOINT)))
+        return TL_EIO;
+    int rc = op->fn(s, &s->writer, op->arg);
+    if (rc)
+        sq_exec(sq_stmt(&s->writer, Q_ROLLBACK_TO));
+    sq_exec(sq_stmt(&s->writer, Q_RELEASE));
+    return rc;
+}
+
+/* Expired leases hold no slot (every query compares expires_at with now);
+ * deleting them now and then only keeps the table small. */
+static void maybe_purge(struct sq_store *s) {
+    int64_t now = tl_clock_ms();
+    if (now - s->last_purge_ms < 60000)
+        return;
+    s->last_purge_ms = now;
+    sqlite3_stmt *st = sq_stmt(&s->writer, Q_LEASE_PURGE);
+    if (st) {
+        sqlite3_bind_int64(st, 1, now);
+        sq_exec(st);
+    }
+}
+
+#define CKPT_PAGES 4000 /* ~16 MiB of WAL before a checkpoint is asked for */
+
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages) {
+    struct sq_store *s = arg;
+    if (pages >= CKPT_PAGES) {
+        pthread_mutex_lock(&s->ckpt_mu);
+        s->ckpt_wanted = true;
+        pthread_cond_signal(&s->ckpt_cv);
+        pthread_mutex_unlock(&s->ckpt_mu);
+    }
+    return SQLITE_OK;
+}
+
+static void *ckpt_main(void *arg) {
+    struct sq_store *s = arg;
+    struct sq_conn c;
+    if (conn_open(s->path, false, &c, NULL))
+        return NULL;
+    pthread_mutex_lock(&s->ckpt_mu);
+    while (!s->ckpt_stop) {
+        if (!s->ckpt_wanted) {
+            pthread_cond_wait(&s->ckpt_cv, &s->ckpt_mu);
+            continue;
+        }
+        s->ckpt_wanted = false;
+        pthread_mutex_unlock(&s->ckpt_mu);
+        /* PASSIVE never blocks the writer or readers; frames still in use
+         * are copied by a later round. */
+        sqlite3_wal_checkpoint_v2(c.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&s->ckpt_mu);
+    }
+    pthread_mutex_unlock(&s->ckpt_mu);
+    conn_close(&c);
+    return NULL;
+}
+
+static void *writer_main(void *arg) {
+    struct sq_store *s = arg;
+    pthread_mutex_lock(&s->wmu);
+    for (;;) {
+        while (!s->queue_head && !s->writer_stop)
+            pthread_cond_wait(&s->wcv, &s->wmu);
+        if (!s->queue_head && s->writer_stop)
+            break;
+        struct sq_wop *batch = s->queue_head;
+        s->queue_head = s->queue_tail = NULL;
+        pthread_mutex_unlock(&s->wmu);
+
+        int rc = sq_exec(sq_stmt(&s->writer, Q_BEGIN));
+        for (struct sq_wop *op = batch; op; op = op->next)
+            op->rc = rc ? rc : run_op(s, op);
+        if (!rc) {
+            maybe_purge(s);
+            rc = sq_exec(sq_stmt(&s->writer, Q_COMMIT));
+            if (rc) {
+                tl_log("store: commit failed: %s", sqlite3_errmsg(s->writer.db));
+                sq_exec(sq_stmt(&s->writer, Q_ROLLBACK));
+            }
+        }
+
+        pthread_mutex_lock(&s->wmu);
+        for (struct sq_wop *op = batch, *next; op; op = next) {
+            next = op->next; /* op lives on its caller's stack: read first */
+            if (rc)
+                op->rc = TL_EIO;
+            op->is_done = true;
+        }
+        pthread_cond_broadcast(&s->done_cv);
+    }
+    pthread_mutex_unlock(&s->wmu);
+    return NULL;
+}
+
+int sq_write(struct sq_store *s, sq_write_fn fn, void *arg) {
+    struct sq_wop op = {.fn = fn, .arg = arg};
+    pthread_mutex_lock(&s->wmu);
+    if (s->writer_stop) {
+        pthread_mutex_unlock(&s->wmu);
+        return TL_EIO;
+    }
+    if (s->queue_tail)
+        s->queue_tail->next = &op;
+    else
+        s->queue_head = &op;
+    s->queue_tail = &op;
+    pthread_cond_signal(&s->wcv);
+    while (!op.is_done)
+        pthread_cond_wait(&s->done_cv, &s->wmu);
+    pthread_mutex_unlock(&s->wmu);
+    return op.rc;
+}
+
+void sq_store_close(struct tl_store *base) {
+    struct sq_store *s = (struct sq_store *)base;
+    if (s->writer_started) {
+        pthread_mutex_lock(&s->wmu);
+        s->writer_stop = true; /* the writer drains what is queued first */
+        pthread_cond_signal(&s->wcv);
+        pthread_mutex_unlock(&s->wmu);
+        pthread_join(s->writer_thread, NULL);
+    }
+    if (s->ckpt_started) {
+        pthread_mutex_lock(&s->ckpt_mu);
+        s->ckpt_stop = true;
+        pthread_cond_signal(&s->ckpt_cv);
+        pthread_mutex_unlock(&s->ckpt_mu);
+        pthread_join(s->ckpt_thread, NULL);
+    }
+    /* Fold the WAL back into the database so the file is whole at rest; an
+     * admin command run beside a live server must not wait for it. */
+    if (s->writer.db)
+        sqlite3_wal_checkpoint_v2(s->writer.db, NULL,
+                                  s->is_admin_client ? SQLITE_CHECKPOINT_PASSIVE
+                                                     : SQLITE_CHECKPOINT_TRUNCATE,
+                                  NULL, NULL);
+    for (int i = 0; i < s->n_idle; i++) {
+        conn_close(s->readers[i]);
+        free(s->readers[i]);
+    }
+    if (s->writer.db)
+        conn_close(&s->writer);
+    pthread_mutex_destroy(&s->pool_mu);
+    pthread_cond_destroy(&s->pool_cv);
+    pthread_mutex_destroy(&s->wmu);
+    pthread_cond_destroy(&s->wcv);
+    pthread_cond_destroy(&s->done_cv);
+    pthread_mutex_destroy(&s->ckpt_mu);
+    pthread_cond_destroy(&s->ckpt_cv);
+    sodium_memzero(s->secret, sizeof s->secret);
+    free(s->readers);
+    free(s->path);
+    free(s);
+}
+
+int tl_store_open_sqlite(const char *dir, const struct tl_store_opts *opts, struct tl_store **out,
+                         struct tl_errbuf *eb) {
+    *out = NULL;
+    if (mkdir(dir, 0700) != 0) {
+        struct stat sb;
+        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return tl_errf(eb, TL_EIO, "cannot create data directory %s", dir);
+    }
+    struct sq_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return TL_ENOMEM;
+    s->base.vt = &sq_vtab;
+    pthread_mutex_init(&s->pool_mu, NULL);
+    pthread_cond_init(&s->pool_cv, NULL);
+    pthread_mutex_init(&s->wmu, NULL);
+    pthread_cond_init(&s->wcv, NULL);
+    pthread_cond_init(&s->done_cv, NULL);
+    pthread_mutex_init(&s->ckpt_mu, NULL);
+    pthread_cond_init(&s->ckpt_cv, NULL);
+    s->is_admin_client = opts && opts->is_admin_client;
+    s->max_readers = opts && opts->readers > 0 ? opts->readers : 8;
+    s->readers = calloc((size_t)s->max_readers, sizeof *s->readers);
+    size_t plen = strlen(dir) + sizeof "/tally.db";
+    s->path = malloc(plen);
+    if (!s->readers || !s->path) {
+        sq_store_close(&s->base);
+        return TL_ENOMEM;
+    }
+    snprintf(s->path, plen, "%s/tally.db", dir);
+    int rc = conn_open(s->path, true, &s->writer, eb);
+    if (!rc)
+        rc = migrate(&s->writer, eb);
+    if (!rc)
+        rc = load_secret(s, eb);
+    if (!rc && pthread_create(&s->writer_thread, NULL, writer_main, s) != 0)
+        rc = tl_errf(eb, TL_ENOMEM, "cannot start the writer thread");
+    if (!rc)
+        s->writer_started = true;
+    if (!rc && !(opts && opts->is_admin_client)) {
+        sqlite3_wal_hook(s->writer.db, on_wal_commit, s);
+        if (pthread_create(&s->ckpt_thread, NULL, ckpt_main, s) != 0)
+            rc = tl_errf(eb, TL_ENOMEM, "cannot start the checkpoint thread");
+        else
+            s->ckpt_started = true;
+    }
+    if (rc) {
+        sq_store_close(&s->base);
+        return rc;
+    }
+    *out = &s->base;
+    return 0;
+}

@@ -1,0 +1,97 @@
+/* db.h: internals of the SQLite backend: connections with cached statements,
+ * the reader pool and the group-commit writer.
+ *
+ * Concurrency model: SQLite allows one writer at a time, so every write runs
+ * on one writer thread. Callers queue a write op and sleep; the writer takes
+ * every op queued so far, runs each inside its own SAVEPOINT of a single
+ * transaction (a failing op rolls back alone), commits once (one fsync for
+ * the whole batch, synchronous=FULL) and only then wakes the callers. So an
+ * acknowledged write is on disk, and 32 concurrent submits cost one fsync,
+ * not 32. Reads use a pool of WAL read connections and never wait for it. */
+#ifndef TL_STORE_SQLITE_DB_H
+#define TL_STORE_SQLITE_DB_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "store/backend.h"
+
+enum sq_q {
+    Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO, Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
+    Q_META_GET, Q_META_PUT,
+    Q_TENANT_INSERT, Q_TENANT_FIND, Q_TENANT_PK,
+    Q_USER_INSERT, Q_USER_FIND,
+    Q_TOKEN_INSERT, Q_TOKEN_SCOPE,
+    Q_PROJECT_INSERT, Q_PROJECT_GET_STAFF, Q_PROJECT_GET_MEMBER,
+    Q_PROJECT_LIST_STAFF, Q_PROJECT_LIST_MEMBER, Q_PROJECT_ADD_TASKS, Q_PROJECT_BUMP,
+    Q_MEMBER_UPSERT, Q_MEMBER_ROLE,
+    Q_TASK_INSERT, Q_TASK_PROJECT, Q_TASK_BUMP,
+    Q_LEASE_PICK, Q_LEASE_INSERT, Q_LEASE_FIND, Q_LEASE_DELETE, Q_LEASE_PURGE,
+    Q_ANNOT_INSERT,
+    Q_EXPORT_TASKS, Q_EXPORT_ANNOTS,
+    Q_COUNT
+};
+
+struct sq_conn {
+    sqlite3 *db;
+    sqlite3_stmt *st[Q_COUNT]; /* prepared on first use, kept for life */
+};
+
+struct sq_wop; /* a queued write, private to db.c */
+
+struct sq_store {
+    struct tl_store base;
+    char *path;
+    bool is_admin_client;
+    unsigned char secret[TL_SECRET_LEN];
+
+    pthread_mutex_t pool_mu;
+    pthread_cond_t pool_cv;
+    struct sq_conn **readers; /* free list of idle readers */
+    int n_idle, n_open, max_readers;
+
+    struct sq_conn writer;
+    pthread_t writer_thread;
+    bool writer_started, writer_stop;
+    pthread_mutex_t wmu;
+    pthread_cond_t wcv;      /* queue became non-empty, or stop */
+    pthread_cond_t done_cv;  /* a batch finished */
+    struct sq_wop *queue_head, *queue_tail;
+    int64_t last_purge_ms;
+
+    /* Checkpoints copy the WAL back into the database file. They run on
+     * their own thread and connection, so no commit (and no client waiting
+     * on one) pays for them; the writer only signals when the WAL is big. */
+    pthread_t ckpt_thread;
+    bool ckpt_started, ckpt_wanted, ckpt_stop;
+    pthread_mutex_t ckpt_mu;
+    pthread_cond_t ckpt_cv;
+};
+
+/* The statement for q on c, reset and with bindings cleared; NULL on error. */
+sqlite3_stmt *sq_stmt(struct sq_conn *c, enum sq_q q);
+/* Map a SQLite result code to TL_E*. */
+int sq_err(int rc);
+
+/* Borrow a read connection (blocks while all are busy); give it back. */
+int sq_reader_get(struct sq_store *s, struct sq_conn **out);
+void sq_reader_put(struct sq_store *s, struct sq_conn *c);
+
+/* Run fn(s, writer connection, arg) in the writer's next batch and wait for
+ * the batch to commit. Returns fn's result, or TL_EIO if the commit failed
+ * (then nothing fn did is stored). */
+typedef int (*sq_write_fn)(struct sq_store *s, struct sq_conn *w, void *arg);
+int sq_write(struct sq_store *s, sq_write_fn fn, void *arg);
+
+/* Run step() until done on a statement expected to change rows: 0 or TL_E*
+ * (TL_EEXIST for a UNIQUE violation). */
+int sq_exec(sqlite3_stmt *st);
+
+/* Drain the writer, close every connection, free s (the vtab's close). */
+void sq_store_close(struct tl_store *base);
+
+/* The vtab of this backend (ops.c). */
+extern const struct tl_store_vtab sq_vtab;
+
+#endif

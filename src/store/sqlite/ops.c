@@ -1,0 +1,689 @@
+/* ops.c: the SQLite backend's implementation of each store call. Reads run
+ * on a pooled reader; writes are closures handed to the group-commit writer
+ * (db.h). Every query on tenant data carries the caller's scope. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "store/sqlite/db.h"
+
+#define SQ(base) ((struct sq_store *)(base))
+
+static void copy_col(sqlite3_stmt *st, int i, char *dst, size_t cap) {
+    const unsigned char *t = sqlite3_column_text(st, i);
+    size_t n = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(dst, t, n);
+    dst[n] = '\0';
+}
+
+static char *dup_col(sqlite3_stmt *st, int i) {
+    const void *p = sqlite3_column_blob(st, i);
+    size_t n = (size_t)sqlite3_column_bytes(st, i);
+    char *out = malloc(n + 1);
+    if (out) {
+        if (n)
+            memcpy(out, p, n);
+        out[n] = '\0';
+    }
+    return out;
+}
+
+static int read_project(sqlite3_stmt *st, struct tl_project *p) {
+    memset(p, 0, sizeof *p);
+    p->pk = sqlite3_column_int64(st, 0);
+    copy_col(st, 1, p->id, sizeof p->id);
+    copy_col(st, 2, p->tenant_id, sizeof p->tenant_id);
+    p->name = dup_col(st, 3);
+    p->schema_json = dup_col(st, 4);
+    p->overlap = sqlite3_column_int(st, 5);
+    p->lease_seconds = sqlite3_column_int(st, 6);
+    p->created_at_ms = sqlite3_column_int64(st, 7);
+    p->n_tasks = sqlite3_column_int64(st, 8);
+    p->n_annotations = sqlite3_column_int64(st, 9);
+    p->n_completed = sqlite3_column_int64(st, 10);
+    if (!p->name || !p->schema_json) {
+        tl_project_release(p);
+        return TL_ENOMEM;
+    }
+    return 0;
+}
+
+static bool is_staff(const struct tl_scope *sc) {
+    return sc->role != TL_ROLE_ANNOTATOR && sc->tenant_pk != 0;
+}
+
+/* ---- tenants ---- */
+
+struct tenant_arg {
+    const char *name;
+    char *out_id;
+};
+
+static int w_tenant_create(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct tenant_arg *a = arg;
+    sqlite3_stmt *st = sq_stmt(w, Q_TENANT_INSERT);
+    tl_id_new(a->out_id);
+    sqlite3_bind_text(st, 1, a->out_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, tl_clock_ms());
+    return sq_exec(st);
+}
+
+static int sq_tenant_create(struct tl_store *s, const char *name, tl_id out_id) {
+    struct tenant_arg a = {name, out_id};
+    return sq_write(SQ(s), w_tenant_create, &a);
+}
+
+static int sq_tenant_find(struct tl_store *s, const char *name, tl_id out_id) {
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = sq_stmt(c, Q_TENANT_FIND);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    rc = TL_ENOTFOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        copy_col(st, 0, out_id, sizeof(tl_id));
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    sq_reader_put(SQ(s), c);
+    return rc;
+}
+
+/* ---- users and tokens ---- */
+
+static int w_user_create(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct tl_user *u = arg;
+    int64_t tenant_pk = 0;
+    if (u->tenant_id[0]) {
+        sqlite3_stmt *st = sq_stmt(w, Q_TENANT_PK);
+        sqlite3_bind_text(st, 1, u->tenant_id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            tenant_pk = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        if (!tenant_pk)
+            return TL_ENOTFOUND;
+    }
+    sqlite3_stmt *st = sq_stmt(w, Q_USER_INSERT);
+    tl_id_new(u->id);
+    sqlite3_bind_text(st, 1, u->id, -1, SQLITE_STATIC);
+    if (tenant_pk)
+        sqlite3_bind_int64(st, 2, tenant_pk);
+    sqlite3_bind_text(st, 3, u->email, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, (int)u->role);
+    if (u->password_hash[0])
+        sqlite3_bind_text(st, 5, u->password_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, tl_clock_ms());
+    int rc = sq_exec(st);
+    if (!rc)
+        u->pk = sqlite3_last_insert_rowid(w->db);
+    return rc;
+}
+
+static int sq_user_create(struct tl_store *s, struct tl_user *u) {
+    return sq_write(SQ(s), w_user_create, u);
+}
+
+static int find_user(struct sq_conn *c, const char *email, struct tl_user *out,
+                     int64_t *tenant_pk) {
+    sqlite3_stmt *st = sq_stmt(c, Q_USER_FIND);
+    sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+    int rc = TL_ENOTFOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        out->pk = sqlite3_column_int64(st, 0);
+        copy_col(st, 1, out->id, sizeof out->id);
+        copy_col(st, 2, out->tenant_id, sizeof out->tenant_id);
+        out->role = (enum tl_role)sqlite3_column_int(st, 3);
+        copy_col(st, 4, out->email, sizeof out->email);
+        copy_col(st, 5, out->password_hash, sizeof out->password_hash);
+        if (tenant_pk)
+            *tenant_pk = sqlite3_column_int64(st, 6);
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_user_find(struct tl_store *s, const char *email, struct tl_user *out) {
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    rc = find_user(c, email, out, NULL);
+    sq_reader_put(SQ(s), c);
+    return rc;
+}
+
+struct token_arg {
+    int64_t user_pk;
+    const char *hash;
+    int64_t expires_at_ms;
+};
+
+static int w_token_create(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct token_arg *a = arg;
+    sqlite3_stmt *st = sq_stmt(w, Q_TOKEN_INSERT);
+    sqlite3_bind_text(st, 1, a->hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, a->user_pk);
+    sqlite3_bind_int64(st, 3, tl_clock_ms());
+    if (a->expires_at_ms)
+        sqlite3_bind_int64(st, 4, a->expires_at_ms);
+    return sq_exec(st);
+}
+
+static int sq_token_create(struct tl_store *s, int64_t user_pk, const char *hash,
+                           int64_t exp_ms) {
+    struct token_arg a = {user_pk, hash, exp_ms};
+    return sq_write(SQ(s), w_token_create, &a);
+}
+
+static int sq_token_scope(struct tl_store *s, const char *hash, int64_t now_ms,
+                          struct tl_scope *out) {
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = sq_stmt(c, Q_TOKEN_SCOPE);
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now_ms);
+    rc = TL_EAUTH;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        out->user_pk = sqlite3_column_int64(st, 0);
+        out->tenant_pk = sqlite3_column_int64(st, 1);
+        out->role = (enum tl_role)sqlite3_column_int(st, 2);
+        copy_col(st, 3, out->user_id, sizeof out->user_id);
+        copy_col(st, 4, out->tenant_id, sizeof out->tenant_id);
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    sq_reader_put(SQ(s), c);
+    return rc;
+}
+
+/* ---- projects and members ---- */
+
+struct project_arg {
+    const struct tl_scope *sc;
+    struct tl_project *p;
+};
+
+static int w_project_create(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct project_arg *a = arg;
+    sqlite3_stmt *st = sq_stmt(w, Q_PROJECT_INSERT);
+    tl_id_new(a->p->id);
+    a->p->created_at_ms = tl_clock_ms();
+    sqlite3_bind_text(st, 1, a->p->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, a->sc->tenant_pk);
+    sqlite3_bind_text(st, 3, a->p->name, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, a->p->schema_json, (int)strlen(a->p->schema_json), SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, a->p->overlap);
+    sqlite3_bind_int(st, 6, a->p->lease_seconds);
+    sqlite3_bind_int64(st, 7, a->p->created_at_ms);
+    int rc = sq_exec(st);
+    if (!rc)
+        a->p->pk = sqlite3_last_insert_rowid(w->db);
+    return rc;
+}
+
+static int sq_project_create(struct tl_store *s, const struct tl_scope *sc, struct tl_project *p) {
+    if (!is_staff(sc))
+        return TL_EPERM;
+    struct project_arg a = {sc, p};
+    int rc = sq_write(SQ(s), w_project_create, &a);
+    if (!rc)
+        memcpy(p->tenant_id, sc->tenant_id, sizeof p->tenant_id);
+    return rc;
+}
+
+static int project_get(struct sq_conn *c, const struct tl_scope *sc, const char *id,
+                       struct tl_project *out) {
+    sqlite3_stmt *st;
+    if (is_staff(sc)) {
+        st = sq_stmt(c, Q_PROJECT_GET_STAFF);
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, sc->tenant_pk);
+    } else {
+        st = sq_stmt(c, Q_PROJECT_GET_MEMBER);
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, sc->user_pk);
+        sqlite3_bind_int64(st, 3, sc->tenant_pk);
+    }
+    if (!st)
+        return TL_EINTERNAL;
+    int rc = sqlite3_step(st) == SQLITE_ROW ? read_project(st, out) : TL_ENOTFOUND;
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_project_get(struct tl_store *s, const struct tl_scope *sc, const char *id,
+                          struct tl_project *out) {
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    rc = project_get(c, sc, id, out);
+    sq_reader_put(SQ(s), c);
+    return rc;
+}
+
+static int sq_project_list(struct tl_store *s, const struct tl_scope *sc, struct tl_project **out,
+                           size_t *n) {
+    *out = NULL;
+    *n = 0;
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st;
+    if (is_staff(sc)) {
+        st = sq_stmt(c, Q_PROJECT_LIST_STAFF);
+        sqlite3_bind_int64(st, 1, sc->tenant_pk);
+    } else {
+        st = sq_stmt(c, Q_PROJECT_LIST_MEMBER);
+        sqlite3_bind_int64(st, 1, sc->user_pk);
+        sqlite3_bind_int64(st, 2, sc->tenant_pk);
+    }
+    size_t cap = 0;
+    int step;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            struct tl_project *grown = realloc(*out, cap * sizeof **out);
+            if (!grown) {
+                rc = TL_ENOMEM;
+                break;
+            }
+            *out = grown;
+        }
+        rc = read_project(st, &(*out)[*n]);
+        if (!rc)
+            (*n)++;
+    }
+    sqlite3_reset(st);
+    sq_reader_put(SQ(s), c);
+    if (rc) {
+        for (size_t i = 0; i < *n; i++)
+            tl_project_release(&(*out)[i]);
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+struct member_arg {
+    const struct tl_scope *sc;
+    const struct tl_project *p;
+    const char *email;
+    enum tl_role role;
+};
+
+static int w_member_add(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct member_arg *a = arg;
+    struct tl_user u;
+    int64_t user_tenant_pk = 0;
+    int rc = find_user(w, a->email, &u, &user_tenant_pk);
+    if (rc)
+        return rc;
+    /* Another tenant's user is invisible here: the same answer as no user. */
+    if (user_tenant_pk != 0 && user_tenant_pk != a->sc->tenant_pk)
+        return TL_ENOTFOUND;
+    if (user_tenant_pk == 0 && u.role != TL_ROLE_ANNOTATOR)
+        return TL_ENOTFOUND;
+    sqlite3_stmt *st = sq_stmt(w, Q_MEMBER_UPSERT);
+    sqlite3_bind_int64(st, 1, a->p->pk);
+    sqlite3_bind_int64(st, 2, u.pk);
+    sqlite3_bind_int(st, 3, (int)a->role);
+    sqlite3_bind_int64(st, 4, tl_clock_ms());
+    return sq_exec(st);
+}
+
+static int sq_member_add(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                         const char *email, enum tl_role role) {
+    if (!is_staff(sc))
+        return TL_EPERM;
+    struct member_arg a = {sc, p, email, role};
+    return sq_write(SQ(s), w_member_add, &a);
+}
+
+static int sq_member_role(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p, enum tl_role *role) {
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = sq_stmt(c, Q_MEMBER_ROLE);
+    sqlite3_bind_int64(st, 1, p->pk);
+    sqlite3_bind_int64(st, 2, sc->user_pk);
+    rc = TL_ENOTFOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *role = (enum tl_role)sqlite3_column_int(st, 0);
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    sq_reader_put(SQ(s), c);
+    return rc;
+}
+
+/* ---- tasks ---- */
+
+struct import_arg {
+    const struct tl_scope *sc;
+    const struct tl_project *p;
+    const struct tl_blob *items;
+    size_t n;
+};
+
+static int w_tasks_import(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct import_arg *a = arg;
+    int64_t now = tl_clock_ms();
+    sqlite3_stmt *st = sq_stmt(w, Q_TASK_INSERT);
+    if (!st)
+        return TL_EINTERNAL;
+    for (size_t i = 0; i < a->n; i++) {
+        tl_id id;
+        tl_id_new(id);
+        sqlite3_bind_text(st, 1, id, TL_ID_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, a->p->pk);
+        sqlite3_bind_int64(st, 3, a->sc->tenant_pk);
+        sqlite3_bind_blob(st, 4, a->items[i].data, (int)a->items[i].len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, now);
+        int rc = sq_exec(st);
+        if (rc)
+            return rc;
+    }
+    st = sq_stmt(w, Q_PROJECT_ADD_TASKS);
+    sqlite3_bind_int64(st, 1, (int64_t)a->n);
+    sqlite3_bind_int64(st, 2, a->p->pk);
+    return sq_exec(st);
+}
+
+static int sq_tasks_import(struct tl_store *s, const struct tl_scope *sc,
+                           const struct tl_project *p, const struct tl_blob *items, size_t n) {
+    if (!is_staff(sc) || strcmp(p->tenant_id, sc->tenant_id))
+        return TL_ENOTFOUND;
+    struct import_arg a = {sc, p, items, n};
+    return sq_write(SQ(s), w_tasks_import, &a);
+}
+
+static int sq_task_project(struct tl_store *s, const struct tl_scope *sc, const char *task_id,
+                           struct tl_project *out) {
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = sq_stmt(c, Q_TASK_PROJECT);
+    sqlite3_bind_text(st, 1, task_id, -1, SQLITE_STATIC);
+    tl_id project_id;
+    rc = TL_ENOTFOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        copy_col(st, 0, project_id, sizeof project_id);
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    /* The task's project is then fetched through the caller's scope: a task
+     * of another tenant ends as TL_ENOTFOUND right here. */
+    if (!rc)
+        rc = project_get(c, sc, project_id, out);
+    sq_reader_put(SQ(s), c);
+    return rc;
+}
+
+/* ---- leases and annotations ---- */
+
+struct claim_arg {
+    const struct tl_scope *sc;
+    const struct tl_project *p;
+    int64_t now_ms;
+    struct tl_lease *out;
+};
+
+static int w_lease_claim(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct claim_arg *a = arg;
+    sqlite3_stmt *st = sq_stmt(w, Q_LEASE_PICK);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, a->p->pk);
+    sqlite3_bind_int64(st, 2, a->now_ms);
+    sqlite3_bind_int(st, 3, a->p->overlap);
+    sqlite3_bind_int64(st, 4, a->sc->user_pk);
+    int step = sqlite3_step(st);
+    if (step != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return step == SQLITE_DONE ? TL_EEMPTY : sq_err(step);
+    }
+    int64_t task_pk = sqlite3_column_int64(st, 0);
+    copy_col(st, 1, a->out->task_id, sizeof a->out->task_id);
+    a->out->task_data = dup_col(st, 2);
+    a->out->task_data_len = (size_t)sqlite3_column_bytes(st, 2);
+    sqlite3_reset(st);
+    if (!a->out->task_data)
+        return TL_ENOMEM;
+
+    a->out->expires_at_ms = a->now_ms + (int64_t)a->p->lease_seconds * 1000;
+    tl_id_new(a->out->id);
+    st = sq_stmt(w, Q_LEASE_INSERT);
+    sqlite3_bind_text(st, 1, a->out->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, task_pk);
+    sqlite3_bind_int64(st, 3, a->sc->user_pk);
+    sqlite3_bind_int64(st, 4, a->out->expires_at_ms);
+    sqlite3_bind_int64(st, 5, a->now_ms);
+    int rc = sq_exec(st);
+    if (rc)
+        tl_lease_release(a->out);
+    return rc;
+}
+
+static int sq_lease_claim(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p, int64_t now_ms, struct tl_lease *out) {
+    memset(out, 0, sizeof *out);
+    struct claim_arg a = {sc, p, now_ms, out};
+    return sq_write(SQ(s), w_lease_claim, &a);
+}
+
+struct submit_arg {
+    const struct tl_scope *sc;
+    const struct tl_project *p;
+    const char *task_id, *lease_id, *result;
+    size_t result_len;
+    int64_t now_ms;
+    char *out_id;
+};
+
+static int w_annotation_submit(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct submit_arg *a = arg;
+    sqlite3_stmt *st = sq_stmt(w, Q_LEASE_FIND);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_text(st, 1, a->lease_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return TL_ECONFLICT; /* never issued, already used, or purged after expiry */
+    }
+    int64_t lease_pk = sqlite3_column_int64(st, 0);
+    int64_t task_pk = sqlite3_column_int64(st, 1);
+    int64_t annotator_pk = sqlite3_column_int64(st, 2);
+    int64_t expires_at = sqlite3_column_int64(st, 3);
+    const char *lease_task = (const char *)sqlite3_column_text(st, 4);
+    bool is_same_task = lease_task && !strcmp(lease_task, a->task_id);
+    int64_t project_pk = sqlite3_column_int64(st, 5);
+    int n_annotations = sqlite3_column_int(st, 6);
+    sqlite3_reset(st);
+    if (annotator_pk != a->sc->user_pk || !is_same_task || project_pk != a->p->pk ||
+        expires_at <= a->now_ms || n_annotations >= a->p->overlap)
+        return TL_ECONFLICT;
+
+    tl_id_new(a->out_id);
+    st = sq_stmt(w, Q_ANNOT_INSERT);
+    sqlite3_bind_text(st, 1, a->out_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, task_pk);
+    sqlite3_bind_int64(st, 3, annotator_pk);
+    sqlite3_bind_text(st, 4, a->lease_id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, a->result, (int)a->result_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, a->now_ms);
+    int rc = sq_exec(st);
+    if (rc)
+        return rc == TL_EEXIST ? TL_ECONFLICT : rc;
+
+    st = sq_stmt(w, Q_LEASE_DELETE);
+    sqlite3_bind_int64(st, 1, lease_pk);
+    if ((rc = sq_exec(st)))
+        return rc;
+    st = sq_stmt(w, Q_TASK_BUMP);
+    sqlite3_bind_int(st, 1, a->p->overlap);
+    sqlite3_bind_int64(st, 2, task_pk);
+    if ((rc = sq_exec(st)))
+        return rc;
+    st = sq_stmt(w, Q_PROJECT_BUMP);
+    sqlite3_bind_int(st, 1, n_annotations + 1 >= a->p->overlap ? 1 : 0);
+    sqlite3_bind_int64(st, 2, a->p->pk);
+    return sq_exec(st);
+}
+
+static int sq_annotation_submit(struct tl_store *s, const struct tl_scope *sc,
+                                const struct tl_project *p, const char *task_id,
+                                const char *lease_id, const char *result, size_t result_len,
+                                int64_t now_ms, tl_id out_id) {
+    struct submit_arg a = {sc, p, task_id, lease_id, result, result_len, now_ms, out_id};
+    return sq_write(SQ(s), w_annotation_submit, &a);
+}
+
+/* ---- export ---- */
+
+struct page_task {
+    int64_t pk;
+    tl_id id;
+    char *data;
+    size_t data_len, first_annot, n_annot;
+};
+
+static void page_free(struct page_task *t, size_t nt, struct tl_export_annotation *an, size_t na) {
+    for (size_t i = 0; i < nt; i++)
+        free(t[i].data);
+    for (size_t i = 0; i < na; i++)
+        free((char *)an[i].result);
+    free(t);
+    free(an);
+}
+
+static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p, int64_t *cursor, size_t limit,
+                          tl_export_fn fn, void *ctx, bool *done) {
+    *done = false;
+    if (!is_staff(sc) || strcmp(p->tenant_id, sc->tenant_id))
+        return TL_ENOTFOUND;
+    struct page_task *tasks = calloc(limit ? limit : 1, sizeof *tasks);
+    if (!tasks)
+        return TL_ENOMEM;
+    struct tl_export_annotation *an = NULL;
+    size_t nt = 0, na = 0, an_cap = 0;
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc) {
+        free(tasks);
+        return rc;
+    }
+    /* Both queries in one read transaction: a task and its annotations are
+     * seen at the same instant. */
+    sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
+    sqlite3_stmt *st = sq_stmt(c, Q_EXPORT_TASKS);
+    sqlite3_bind_int64(st, 1, p->pk);
+    sqlite3_bind_int64(st, 2, *cursor);
+    sqlite3_bind_int64(st, 3, (int64_t)limit);
+    while (!rc && nt < limit && sqlite3_step(st) == SQLITE_ROW) {
+        struct page_task *t = &tasks[nt];
+        t->pk = sqlite3_column_int64(st, 0);
+        copy_col(st, 1, t->id, sizeof t->id);
+        t->data = dup_col(st, 2);
+        t->data_len = (size_t)sqlite3_column_bytes(st, 2);
+        rc = t->data ? 0 : TL_ENOMEM;
+        nt++;
+    }
+    sqlite3_reset(st);
+    if (!rc && nt > 0) {
+        st = sq_stmt(c, Q_EXPORT_ANNOTS);
+        sqlite3_bind_int64(st, 1, tasks[0].pk);
+        sqlite3_bind_int64(st, 2, tasks[nt - 1].pk);
+        sqlite3_bind_int64(st, 3, p->pk);
+        size_t ti = 0;
+        while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+            int64_t task_pk = sqlite3_column_int64(st, 0);
+            while (ti < nt && tasks[ti].pk < task_pk)
+                ti++;
+            if (ti == nt || tasks[ti].pk != task_pk)
+                continue;
+            if (na == an_cap) {
+                an_cap = an_cap ? an_cap * 2 : 64;
+                struct tl_export_annotation *grown = realloc(an, an_cap * sizeof *an);
+                if (!grown) {
+                    rc = TL_ENOMEM;
+                    break;
+                }
+                an = grown;
+            }
+            struct tl_export_annotation *x = &an[na];
+            copy_col(st, 1, x->id, sizeof x->id);
+            copy_col(st, 2, x->annotator_id, sizeof x->annotator_id);
+            x->result = dup_col(st, 3);
+            x->result_len = (size_t)sqlite3_column_bytes(st, 3);
+            x->created_at_ms = sqlite3_column_int64(st, 4);
+            if (!x->result) {
+                rc = TL_ENOMEM;
+                break;
+            }
+            if (tasks[ti].n_annot++ == 0)
+                tasks[ti].first_annot = na;
+            na++;
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    sq_reader_put(SQ(s), c);
+
+    for (size_t i = 0; i < nt && !rc; i++) {
+        struct tl_export_task et = {.data = tasks[i].data,
+                                    .data_len = tasks[i].data_len,
+                                    .annotations = tasks[i].n_annot ? &an[tasks[i].first_annot]
+                                                                    : NULL,
+                                    .n_annotations = tasks[i].n_annot};
+        memcpy(et.id, tasks[i].id, sizeof et.id);
+        rc = fn(ctx, &et);
+        if (!rc)
+            *cursor = tasks[i].pk;
+    }
+    if (!rc && nt < limit)
+        *done = true;
+    page_free(tasks, nt, an, na);
+    return rc;
+}
+
+static const unsigned char *sq_secret(const struct tl_store *s) {
+    return ((const struct sq_store *)s)->secret;
+}
+
+const struct tl_store_vtab sq_vtab = {
+    .close = sq_store_close,
+    .secret = sq_secret,
+    .tenant_create = sq_tenant_create,
+    .tenant_find = sq_tenant_find,
+    .user_create = sq_user_create,
+    .user_find = sq_user_find,
+    .token_create = sq_token_create,
+    .token_scope = sq_token_scope,
+    .project_create = sq_project_create,
+    .project_get = sq_project_get,
+    .project_list = sq_project_list,
+    .member_add = sq_member_add,
+    .member_role = sq_member_role,
+    .tasks_import = sq_tasks_import,
+    .task_project = sq_task_project,
+    .lease_claim = sq_lease_claim,
+    .annotation_submit = sq_annotation_submit,
+    .export_page = sq_export_page,
+};

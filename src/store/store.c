@@ -1,0 +1,122 @@
+/* store.c: the backend-independent half of the store: role names, struct
+ * release helpers, and forwarding of each call to the backend's vtab. */
+#include "store/backend.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const role_names[] = {
+    [TL_ROLE_NONE] = "none",         [TL_ROLE_OWNER] = "owner",
+    [TL_ROLE_ADMIN] = "admin",       [TL_ROLE_MANAGER] = "manager",
+    [TL_ROLE_REVIEWER] = "reviewer", [TL_ROLE_VIEWER] = "viewer",
+    [TL_ROLE_ANNOTATOR] = "annotator",
+};
+
+enum tl_role tl_role_parse(const char *s) {
+    for (int r = TL_ROLE_OWNER; r <= TL_ROLE_ANNOTATOR; r++)
+        if (s && !strcmp(s, role_names[r]))
+            return (enum tl_role)r;
+    return TL_ROLE_NONE;
+}
+
+const char *tl_role_name(enum tl_role r) {
+    return (r >= TL_ROLE_NONE && r <= TL_ROLE_ANNOTATOR) ? role_names[r] : "none";
+}
+
+void tl_project_release(struct tl_project *p) {
+    free(p->name);
+    free(p->schema_json);
+    p->name = p->schema_json = NULL;
+}
+
+void tl_lease_release(struct tl_lease *l) {
+    free(l->task_data);
+    l->task_data = NULL;
+}
+
+void tl_store_close(struct tl_store *s) {
+    if (s)
+        s->vt->close(s);
+}
+
+const unsigned char *tl_store_secret(const struct tl_store *s) {
+    return s->vt->secret(s);
+}
+
+int tl_store_tenant_create(struct tl_store *s, const char *name, tl_id out_id) {
+    return s->vt->tenant_create(s, name, out_id);
+}
+
+int tl_store_tenant_find(struct tl_store *s, const char *name, tl_id out_id) {
+    return s->vt->tenant_find(s, name, out_id);
+}
+
+int tl_store_user_create(struct tl_store *s, struct tl_user *u) {
+    return s->vt->user_create(s, u);
+}
+
+int tl_store_user_find(struct tl_store *s, const char *email, struct tl_user *out) {
+    return s->vt->user_find(s, email, out);
+}
+
+int tl_store_token_create(struct tl_store *s, int64_t user_pk, const char *token_hash,
+                          int64_t expires_at_ms) {
+    return s->vt->token_create(s, user_pk, token_hash, expires_at_ms);
+}
+
+int tl_store_token_scope(struct tl_store *s, const char *token_hash, int64_t now_ms,
+                         struct tl_scope *out) {
+    return s->vt->token_scope(s, token_hash, now_ms, out);
+}
+
+int tl_store_project_create(struct tl_store *s, const struct tl_scope *sc, struct tl_project *p) {
+    return s->vt->project_create(s, sc, p);
+}
+
+int tl_store_project_get(struct tl_store *s, const struct tl_scope *sc, const char *id,
+                         struct tl_project *out) {
+    return s->vt->project_get(s, sc, id, out);
+}
+
+int tl_store_project_list(struct tl_store *s, const struct tl_scope *sc, struct tl_project **out,
+                          size_t *n) {
+    return s->vt->project_list(s, sc, out, n);
+}
+
+int tl_store_member_add(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                        const char *email, enum tl_role role) {
+    return s->vt->member_add(s, sc, p, email, role);
+}
+
+int tl_store_member_role(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                         enum tl_role *role) {
+    return s->vt->member_role(s, sc, p, role);
+}
+
+int tl_store_tasks_import(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p, const struct tl_blob *items, size_t n) {
+    return s->vt->tasks_import(s, sc, p, items, n);
+}
+
+int tl_store_task_project(struct tl_store *s, const struct tl_scope *sc, const char *task_id,
+                          struct tl_project *out) {
+    return s->vt->task_project(s, sc, task_id, out);
+}
+
+int tl_store_lease_claim(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                         int64_t now_ms, struct tl_lease *out) {
+    return s->vt->lease_claim(s, sc, p, now_ms, out);
+}
+
+int tl_store_annotation_submit(struct tl_store *s, const struct tl_scope *sc,
+                               const struct tl_project *p, const char *task_id,
+                               const char *lease_id, const char *result, size_t result_len,
+                               int64_t now_ms, tl_id out_id) {
+    return s->vt->annotation_submit(s, sc, p, task_id, lease_id, result, result_len, now_ms,
+                                    out_id);
+}
+
+int tl_store_export_page(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                         int64_t *cursor, size_t limit, tl_export_fn fn, void *ctx, bool *done) {
+    return s->vt->export_page(s, sc, p, cursor, limit, fn, ctx, done);
+}

@@ -1,0 +1,179 @@
+/* store.h: the storage interface. All SQL lives behind it.
+ *
+ * The API layer sees only these functions; a backend (sqlite/ now, pg/
+ * later) provides a struct tl_store_vtab. Invariants every backend keeps:
+ * - Tenant scope: every object is reached through a struct tl_scope, and
+ *   every query that touches tenant data filters by it. There is no unscoped
+ *   variant to forget: an object outside the scope is TL_ENOTFOUND, exactly as
+ *   if it did not exist.
+ * - Tenant data (task data, annotation results, schemas) are opaque blobs:
+ *   never queried by content, so they can be sealed with per-tenant keys.
+ * - Lease and completion state is authoritative here and changed only inside
+ *   transactions, so several server nodes can share one database.
+ * - A call that returns 0 for a write has made it durable (fsync'd).
+ * Strings returned inside structs are owned by the struct (release with the
+ * matching *_release); ids are copied into fixed tl_id arrays. */
+#ifndef TL_STORE_H
+#define TL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/id.h"
+#include "crypto/crypto.h"
+
+enum tl_role {
+    TL_ROLE_NONE = 0,
+    TL_ROLE_OWNER,
+    TL_ROLE_ADMIN,
+    TL_ROLE_MANAGER,
+    TL_ROLE_REVIEWER,
+    TL_ROLE_VIEWER,
+    TL_ROLE_ANNOTATOR,
+};
+
+/* "owner" -> TL_ROLE_OWNER; TL_ROLE_NONE for anything else. */
+enum tl_role tl_role_parse(const char *s);
+const char *tl_role_name(enum tl_role r);
+
+/* Who is asking: resolved from a token, then passed to every data call. */
+struct tl_scope {
+    int64_t user_pk;   /* store-private handle */
+    int64_t tenant_pk; /* 0: platform workforce (annotators only) */
+    enum tl_role role; /* the user's tenant role, or TL_ROLE_ANNOTATOR */
+    tl_id user_id;
+    tl_id tenant_id; /* "" for the workforce */
+};
+
+struct tl_user {
+    int64_t pk;
+    tl_id id;
+    tl_id tenant_id; /* "" for the workforce */
+    enum tl_role role;
+    char email[256];
+    char password_hash[TL_PWHASH_LEN]; /* "" when the user has no password */
+};
+
+struct tl_project {
+    int64_t pk;
+    tl_id id;
+    tl_id tenant_id;
+    char *name;        /* owned */
+    char *schema_json; /* owned, compact JSON */
+    int overlap;
+    int lease_seconds;
+    int64_t created_at_ms;
+    int64_t n_tasks, n_annotations, n_completed;
+};
+void tl_project_release(struct tl_project *p);
+
+/* One item to import: data is compact JSON, not necessarily NUL-terminated. */
+struct tl_blob {
+    const char *data;
+    size_t len;
+};
+
+struct tl_lease {
+    tl_id id;
+    tl_id task_id;
+    int64_t expires_at_ms;
+    char *task_data; /* owned, compact JSON */
+    size_t task_data_len;
+};
+void tl_lease_release(struct tl_lease *l);
+
+struct tl_export_annotation {
+    tl_id id;
+    tl_id annotator_id;
+    const char *result; /* valid during the callback only */
+    size_t result_len;
+    int64_t created_at_ms;
+};
+
+struct tl_export_task {
+    tl_id id;
+    const char *data; /* valid during the callback only */
+    size_t data_len;
+    const struct tl_export_annotation *annotations;
+    size_t n_annotations;
+};
+
+/* Called once per task, in task order; a non-zero return stops the page. */
+typedef int (*tl_export_fn)(void *ctx, const struct tl_export_task *t);
+
+struct tl_store_opts {
+    int readers;          /* concurrent read connections (default 8) */
+    bool is_admin_client; /* a short-lived CLI: no background work */
+};
+
+struct tl_store;
+
+/* Open (creating if needed) the embedded store in directory dir and bring its
+ * schema up to date. 0 and *out set, or an error with a message in eb. */
+int tl_store_open_sqlite(const char *dir, const struct tl_store_opts *opts, struct tl_store **out,
+                         struct tl_errbuf *eb);
+/* Finish pending writes and free everything. NULL is fine. */
+void tl_store_close(struct tl_store *s);
+
+/* The installation secret (pseudonyms, signed links), created on first open. */
+const unsigned char *tl_store_secret(const struct tl_store *s);
+
+/* --- tenants, users, tokens (admin) --- */
+int tl_store_tenant_create(struct tl_store *s, const char *name, tl_id out_id);
+int tl_store_tenant_find(struct tl_store *s, const char *name, tl_id out_id);
+/* u->tenant_id "" for the workforce; u->pk and u->id are set on success.
+ * TL_EEXIST if the email is taken, TL_ENOTFOUND if the tenant is unknown. */
+int tl_store_user_create(struct tl_store *s, struct tl_user *u);
+int tl_store_user_find(struct tl_store *s, const char *email, struct tl_user *out);
+int tl_store_token_create(struct tl_store *s, int64_t user_pk, const char *token_hash,
+                          int64_t expires_at_ms /* 0: never */);
+/* Resolve a token hash to a scope: TL_EAUTH if unknown, revoked or expired. */
+int tl_store_token_scope(struct tl_store *s, const char *token_hash, int64_t now_ms,
+                         struct tl_scope *out);
+
+/* --- projects --- */
+/* p: name, schema_json, overlap, lease_seconds in; id, pk, created_at out. */
+int tl_store_project_create(struct tl_store *s, const struct tl_scope *sc, struct tl_project *p);
+/* Staff see their tenant's projects; annotators those they are members of. */
+int tl_store_project_get(struct tl_store *s, const struct tl_scope *sc, const char *id,
+                         struct tl_project *out);
+/* A NULL-terminated-free array of projects in *out (caller releases each and
+ * frees the array), newest first. */
+int tl_store_project_list(struct tl_store *s, const struct tl_scope *sc, struct tl_project **out,
+                          size_t *n);
+/* Add (or change the role of) a project member by email. The user must be
+ * of the project's tenant or of the workforce: TL_ENOTFOUND otherwise. */
+int tl_store_member_add(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                        const char *email, enum tl_role role);
+/* The caller's role in the project, or TL_ENOTFOUND if not a member. */
+int tl_store_member_role(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                         enum tl_role *role);
+
+/* --- tasks, leases, annotations --- */
+/* Store all items as new tasks in one transaction: all or nothing. */
+int tl_store_tasks_import(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p, const struct tl_blob *items, size_t n);
+/* The project of a task visible in this scope (for schema and role checks). */
+int tl_store_task_project(struct tl_store *s, const struct tl_scope *sc, const char *task_id,
+                          struct tl_project *out);
+/* Claim a lease on the first open task (by priority, then age) that has a
+ * free slot and that the caller has neither annotated nor leased.
+ * TL_EEMPTY when there is none. */
+int tl_store_lease_claim(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                         int64_t now_ms, struct tl_lease *out);
+/* Record the caller's annotation on a task under a live lease of theirs for
+ * that task, consuming the lease; completes the task at `overlap`.
+ * TL_ECONFLICT if the lease is unknown, expired, used, someone else's or for
+ * another task. */
+int tl_store_annotation_submit(struct tl_store *s, const struct tl_scope *sc,
+                               const struct tl_project *p, const char *task_id,
+                               const char *lease_id, const char *result, size_t result_len,
+                               int64_t now_ms, tl_id out_id);
+/* Stream up to `limit` tasks with pk greater than *cursor (start with 0) to fn;
+ * *cursor advances; *done is set when no task is left. */
+int tl_store_export_page(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                         int64_t *cursor, size_t limit, tl_export_fn fn, void *ctx, bool *done);
+
+#endif

@@ -1,0 +1,73 @@
+/* Tests for src/queue/queue.c: a result is checked against the project's
+ * schema before anything is stored, and the lease is left usable. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "queue/queue.h"
+
+static struct tl_scope scope_for(struct tl_store *s, const char *tenant_id, const char *email,
+                                 enum tl_role role) {
+    struct tl_user u = {.role = role};
+    snprintf(u.email, sizeof u.email, "%s", email);
+    snprintf(u.tenant_id, sizeof u.tenant_id, "%s", tenant_id);
+    assert_int_equal(tl_store_user_create(s, &u), 0);
+    char token[TL_TOKEN_LEN + 1], hash[TL_TOKEN_HASH_LEN + 1];
+    tl_token_new(token);
+    tl_token_hash(token, TL_TOKEN_LEN, hash);
+    assert_int_equal(tl_store_token_create(s, u.pk, hash, 0), 0);
+    struct tl_scope sc;
+    assert_int_equal(tl_store_token_scope(s, hash, tl_clock_ms(), &sc), 0);
+    return sc;
+}
+
+static void test_submit_validates_first(void **state) {
+    char dir[] = "/tmp/tally-queue-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(tl_crypto_init(), 0);
+    struct tl_store *s;
+    struct tl_errbuf eb = {{0}};
+    assert_int_equal(tl_store_open_sqlite(dir, NULL, &s, &eb), 0);
+    tl_id t;
+    assert_int_equal(tl_store_tenant_create(s, "q", t), 0);
+    struct tl_scope m = scope_for(s, t, "m@q", TL_ROLE_MANAGER);
+    struct tl_scope a = scope_for(s, "", "a@q", TL_ROLE_ANNOTATOR);
+    struct tl_project p = {
+        .name = "p",
+        .schema_json = "{\"fields\":[{\"name\":\"label\",\"type\":\"choice\",\"options\":[\"x\"]}]}",
+        .overlap = 1,
+        .lease_seconds = 60};
+    assert_int_equal(tl_store_project_create(s, &m, &p), 0);
+    struct tl_blob item = {"{\"k\":1}", 7};
+    assert_int_equal(tl_store_tasks_import(s, &m, &p, &item, 1), 0);
+    struct tl_lease l;
+    assert_int_equal(tl_queue_next(s, &a, &p, &l), 0);
+    tl_id id;
+    json_t *bad = json_pack("{s:s}", "label", "y");
+    json_t *good = json_pack("{s:s}", "label", "x");
+    assert_int_equal(tl_queue_submit(s, &a, &p, l.task_id, l.id, bad, id, &eb), TL_EUNPROC);
+    assert_non_null(strstr(eb.msg, "label"));
+    assert_int_equal(tl_queue_submit(s, &a, &p, l.task_id, l.id, good, id, &eb), 0);
+    assert_int_equal(tl_queue_submit(s, &a, &p, l.task_id, l.id, good, id, &eb), TL_ECONFLICT);
+    struct tl_lease none;
+    assert_int_equal(tl_queue_next(s, &a, &p, &none), TL_EEMPTY);
+    json_decref(bad);
+    json_decref(good);
+    tl_lease_release(&l);
+    tl_store_close(s);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_submit_validates_first),
+    };
+    return cmocka_run_group_tests_name("queue", tests, NULL, NULL);
+}

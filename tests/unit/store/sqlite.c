@@ -1,0 +1,313 @@
+/* Tests for src/store (SQLite backend): scoping, the distribution rules,
+ * durability across reopen, and exact completion under concurrency. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "store/store.h"
+
+struct fx {
+    char dir[64];
+    struct tl_store *s;
+};
+
+static int setup(void **state) {
+    struct fx *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/tally-unit-XXXXXX");
+    if (!mkdtemp(f->dir) || tl_crypto_init())
+        return -1;
+    struct tl_errbuf eb;
+    if (tl_store_open_sqlite(f->dir, NULL, &f->s, &eb))
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    struct fx *f = *state;
+    tl_store_close(f->s);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+/* Create a user (tenant "" = workforce) and return its scope. */
+static struct tl_scope user(struct tl_store *s, const char *tenant_id, const char *email,
+                            enum tl_role role) {
+    struct tl_user u = {.role = role};
+    snprintf(u.email, sizeof u.email, "%s", email);
+    snprintf(u.tenant_id, sizeof u.tenant_id, "%s", tenant_id);
+    assert_int_equal(tl_store_user_create(s, &u), 0);
+    char token[TL_TOKEN_LEN + 1], hash[TL_TOKEN_HASH_LEN + 1];
+    tl_token_new(token);
+    tl_token_hash(token, TL_TOKEN_LEN, hash);
+    assert_int_equal(tl_store_token_create(s, u.pk, hash, 0), 0);
+    struct tl_scope sc;
+    assert_int_equal(tl_store_token_scope(s, hash, tl_clock_ms(), &sc), 0);
+    assert_int_equal(sc.user_pk, u.pk);
+    return sc;
+}
+
+static void project(struct tl_store *s, const struct tl_scope *sc, int overlap, int lease_s,
+                    int n_tasks, struct tl_project *p) {
+    memset(p, 0, sizeof *p);
+    p->name = strdup("p");
+    p->schema_json = strdup("{\"fields\":[{\"name\":\"l\",\"type\":\"text\"}]}");
+    p->overlap = overlap;
+    p->lease_seconds = lease_s;
+    assert_int_equal(tl_store_project_create(s, sc, p), 0);
+    struct tl_blob *items = calloc((size_t)n_tasks, sizeof *items);
+    char(*texts)[32] = calloc((size_t)n_tasks, 32);
+    for (int i = 0; i < n_tasks; i++) {
+        snprintf(texts[i], 32, "{\"i\":%d}", i);
+        items[i].data = texts[i];
+        items[i].len = strlen(texts[i]);
+    }
+    assert_int_equal(tl_store_tasks_import(s, sc, p, items, (size_t)n_tasks), 0);
+    free(items);
+    free(texts);
+}
+
+static void test_tenants_users_tokens(void **state) {
+    struct fx *f = *state;
+    tl_id t1, t2;
+    assert_int_equal(tl_store_tenant_create(f->s, "acme", t1), 0);
+    assert_int_equal(tl_store_tenant_create(f->s, "acme", t2), TL_EEXIST);
+    assert_int_equal(tl_store_tenant_find(f->s, "acme", t2), 0);
+    assert_string_equal(t1, t2);
+    assert_int_equal(tl_store_tenant_find(f->s, "nope", t2), TL_ENOTFOUND);
+    struct tl_user u = {.role = TL_ROLE_MANAGER};
+    snprintf(u.email, sizeof u.email, "m@x");
+    snprintf(u.tenant_id, sizeof u.tenant_id, "01a20607-0000-7000-8000-000000000000");
+    assert_int_equal(tl_store_user_create(f->s, &u), TL_ENOTFOUND);
+    struct tl_scope m = user(f->s, t1, "m@x", TL_ROLE_MANAGER);
+    assert_string_equal(m.tenant_id, t1);
+    struct tl_user dup = {.role = TL_ROLE_VIEWER};
+    snprintf(dup.email, sizeof dup.email, "m@x");
+    assert_int_equal(tl_store_user_create(f->s, &dup), TL_EEXIST);
+    struct tl_scope sc;
+    assert_int_equal(tl_store_token_scope(f->s, "00", tl_clock_ms(), &sc), TL_EAUTH);
+    /* an expired token resolves to nothing */
+    struct tl_user found;
+    assert_int_equal(tl_store_user_find(f->s, "m@x", &found), 0);
+    assert_int_equal(tl_store_token_create(f->s, found.pk, "expiredhash", 1000), 0);
+    assert_int_equal(tl_store_token_scope(f->s, "expiredhash", 2000, &sc), TL_EAUTH);
+    assert_int_equal(tl_store_token_scope(f->s, "expiredhash", 999, &sc), 0);
+}
+
+static void test_tenant_scope(void **state) {
+    struct fx *f = *state;
+    tl_id ta, tb;
+    assert_int_equal(tl_store_tenant_create(f->s, "a", ta), 0);
+    assert_int_equal(tl_store_tenant_create(f->s, "b", tb), 0);
+    struct tl_scope ma = user(f->s, ta, "ma@x", TL_ROLE_MANAGER);
+    struct tl_scope mb = user(f->s, tb, "mb@x", TL_ROLE_MANAGER);
+    struct tl_scope wa = user(f->s, "", "w@x", TL_ROLE_ANNOTATOR);
+    user(f->s, tb, "bann@x", TL_ROLE_ANNOTATOR);
+    struct tl_project p, got;
+    project(f->s, &ma, 1, 60, 3, &p);
+    assert_int_equal(tl_store_project_get(f->s, &ma, p.id, &got), 0);
+    assert_int_equal(got.n_tasks, 3);
+    tl_project_release(&got);
+    assert_int_equal(tl_store_project_get(f->s, &mb, p.id, &got), TL_ENOTFOUND);
+    assert_int_equal(tl_store_project_get(f->s, &wa, p.id, &got), TL_ENOTFOUND);
+    /* tenant B's annotator cannot be added to tenant A's project */
+    assert_int_equal(tl_store_member_add(f->s, &ma, &p, "bann@x", TL_ROLE_ANNOTATOR),
+                     TL_ENOTFOUND);
+    assert_int_equal(tl_store_member_add(f->s, &ma, &p, "w@x", TL_ROLE_ANNOTATOR), 0);
+    assert_int_equal(tl_store_project_get(f->s, &wa, p.id, &got), 0);
+    tl_project_release(&got);
+    struct tl_project *list;
+    size_t n;
+    assert_int_equal(tl_store_project_list(f->s, &mb, &list, &n), 0);
+    assert_int_equal(n, 0);
+    free(list);
+    assert_int_equal(tl_store_project_list(f->s, &wa, &list, &n), 0);
+    assert_int_equal(n, 1);
+    tl_project_release(&list[0]);
+    free(list);
+    /* the task is invisible to tenant B, and export refuses B's scope */
+    struct tl_lease l;
+    assert_int_equal(tl_store_lease_claim(f->s, &wa, &p, tl_clock_ms(), &l), 0);
+    assert_int_equal(tl_store_task_project(f->s, &mb, l.task_id, &got), TL_ENOTFOUND);
+    assert_int_equal(tl_store_task_project(f->s, &wa, l.task_id, &got), 0);
+    tl_project_release(&got);
+    tl_lease_release(&l);
+    tl_project_release(&p);
+}
+
+static void test_leases_and_overlap(void **state) {
+    struct fx *f = *state;
+    tl_id t;
+    assert_int_equal(tl_store_tenant_create(f->s, "t", t), 0);
+    struct tl_scope m = user(f->s, t, "m@t", TL_ROLE_MANAGER);
+    struct tl_scope a = user(f->s, "", "a@w", TL_ROLE_ANNOTATOR);
+    struct tl_scope b = user(f->s, "", "b@w", TL_ROLE_ANNOTATOR);
+    struct tl_scope c = user(f->s, "", "c@w", TL_ROLE_ANNOTATOR);
+    struct tl_project p;
+    project(f->s, &m, 2, 60, 1, &p);
+    int64_t now = tl_clock_ms();
+    struct tl_lease la, la2, lb, lc;
+    tl_id id;
+    assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now, &la), 0);
+    /* never two live leases of one task to one annotator */
+    assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now, &la2), TL_EEMPTY);
+    assert_int_equal(tl_store_lease_claim(f->s, &b, &p, now, &lb), 0);
+    assert_string_equal(la.task_id, lb.task_id);
+    /* two live leases fill overlap 2: nothing for c */
+    assert_int_equal(tl_store_lease_claim(f->s, &c, &p, now, &lc), TL_EEMPTY);
+    /* someone else's lease, wrong task, unknown lease: conflict */
+    assert_int_equal(tl_store_annotation_submit(f->s, &a, &p, la.task_id, lb.id, "{}", 2, now, id),
+                     TL_ECONFLICT);
+    assert_int_equal(tl_store_annotation_submit(f->s, &a, &p, "x", la.id, "{}", 2, now, id),
+                     TL_ECONFLICT);
+    assert_int_equal(tl_store_annotation_submit(f->s, &a, &p, la.task_id, "nope", "{}", 2, now,
+                                                id),
+                     TL_ECONFLICT);
+    assert_int_equal(tl_store_annotation_submit(f->s, &a, &p, la.task_id, la.id, "{}", 2, now, id),
+                     0);
+    /* a used lease is gone */
+    assert_int_equal(tl_store_annotation_submit(f->s, &a, &p, la.task_id, la.id, "{}", 2, now, id),
+                     TL_ECONFLICT);
+    /* a annotated it: never again for a, even after b's lease expires */
+    int64_t later = now + 61 * 1000;
+    assert_int_equal(tl_store_lease_claim(f->s, &a, &p, later, &la2), TL_EEMPTY);
+    /* b's lease expired: its slot is free for c, and b cannot submit */
+    assert_int_equal(tl_store_annotation_submit(f->s, &b, &p, lb.task_id, lb.id, "{}", 2, later,
+                                                id),
+                     TL_ECONFLICT);
+    assert_int_equal(tl_store_lease_claim(f->s, &c, &p, later, &lc), 0);
+    assert_int_equal(tl_store_annotation_submit(f->s, &c, &p, lc.task_id, lc.id, "{}", 2, later,
+                                                id),
+                     0);
+    struct tl_project got;
+    assert_int_equal(tl_store_project_get(f->s, &m, p.id, &got), 0);
+    assert_int_equal(got.n_annotations, 2);
+    assert_int_equal(got.n_completed, 1);
+    tl_project_release(&got);
+    /* complete: nothing for anyone */
+    tl_lease_release(&lb);
+    assert_int_equal(tl_store_lease_claim(f->s, &b, &p, later, &lb), TL_EEMPTY);
+    tl_lease_release(&la);
+    tl_lease_release(&lc);
+    tl_project_release(&p);
+}
+
+struct worker {
+    struct tl_store *s;
+    struct tl_scope sc;
+    struct tl_project *p;
+    int done;
+};
+
+static void *work(void *arg) {
+    struct worker *w = arg;
+    for (;;) {
+        struct tl_lease l;
+        int rc = tl_store_lease_claim(w->s, &w->sc, w->p, tl_clock_ms(), &l);
+        if (rc == TL_EEMPTY)
+            break;
+        if (rc)
+            return (void *)1;
+        tl_id id;
+        rc = tl_store_annotation_submit(w->s, &w->sc, w->p, l.task_id, l.id, "{\"l\":\"x\"}", 9,
+                                        tl_clock_ms(), id);
+        tl_lease_release(&l);
+        if (rc)
+            return (void *)1;
+        w->done++;
+    }
+    return NULL;
+}
+
+struct tally {
+    size_t tasks, bad;
+};
+
+static int count_task(void *ctx, const struct tl_export_task *t) {
+    struct tally *ty = ctx;
+    ty->tasks++;
+    if (t->n_annotations != 3)
+        ty->bad++;
+    for (size_t i = 0; i < t->n_annotations; i++)
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(t->annotations[i].annotator_id, t->annotations[k].annotator_id))
+                ty->bad++;
+    return 0;
+}
+
+static void test_concurrent_exact_overlap(void **state) {
+    struct fx *f = *state;
+    enum { N_WORKERS = 8, N_TASKS = 150, OVERLAP = 3 };
+    tl_id t;
+    assert_int_equal(tl_store_tenant_create(f->s, "c", t), 0);
+    struct tl_scope m = user(f->s, t, "m@c", TL_ROLE_MANAGER);
+    struct tl_project p;
+    project(f->s, &m, OVERLAP, 60, N_TASKS, &p);
+    struct worker w[N_WORKERS];
+    pthread_t th[N_WORKERS];
+    for (int i = 0; i < N_WORKERS; i++) {
+        char email[32];
+        snprintf(email, sizeof email, "w%d@c", i);
+        w[i] = (struct worker){.s = f->s, .sc = user(f->s, "", email, TL_ROLE_ANNOTATOR),
+                               .p = &p};
+        pthread_create(&th[i], NULL, work, &w[i]);
+    }
+    int total = 0;
+    for (int i = 0; i < N_WORKERS; i++) {
+        void *ret;
+        pthread_join(th[i], &ret);
+        assert_null(ret);
+        total += w[i].done;
+    }
+    assert_int_equal(total, N_TASKS * OVERLAP);
+    struct tally ty = {0};
+    int64_t cursor = 0;
+    bool done = false;
+    while (!done)
+        assert_int_equal(tl_store_export_page(f->s, &m, &p, &cursor, 64, count_task, &ty, &done),
+                         0);
+    assert_int_equal(ty.tasks, N_TASKS);
+    assert_int_equal(ty.bad, 0);
+    struct tl_project got;
+    assert_int_equal(tl_store_project_get(f->s, &m, p.id, &got), 0);
+    assert_int_equal(got.n_completed, N_TASKS);
+    assert_int_equal(got.n_annotations, N_TASKS * OVERLAP);
+    tl_project_release(&got);
+    tl_project_release(&p);
+}
+
+static void test_reopen_keeps_data_and_secret(void **state) {
+    struct fx *f = *state;
+    tl_id t;
+    assert_int_equal(tl_store_tenant_create(f->s, "keep", t), 0);
+    unsigned char secret[TL_SECRET_LEN];
+    memcpy(secret, tl_store_secret(f->s), sizeof secret);
+    tl_store_close(f->s);
+    struct tl_errbuf eb;
+    assert_int_equal(tl_store_open_sqlite(f->dir, NULL, &f->s, &eb), 0);
+    tl_id again;
+    assert_int_equal(tl_store_tenant_find(f->s, "keep", again), 0);
+    assert_string_equal(t, again);
+    assert_memory_equal(secret, tl_store_secret(f->s), sizeof secret);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_tenants_users_tokens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tenant_scope, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_leases_and_overlap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_exact_overlap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_keeps_data_and_secret, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("store_sqlite", tests, NULL, NULL);
+}
