@@ -109,6 +109,7 @@ fuzz:
 
 api: $(BUILD)/tally
 	TALLY_BIN=$(abspath $(BUILD)/tally) scripts/run-api.sh
+	TALLY_BIN=$(abspath $(BUILD)/tally) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/crash
 
 check-src:
 	@scripts/checksrc

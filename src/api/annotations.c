@@ -19,7 +19,7 @@ void tl_api_next(void *app, struct tl_http_req *r) {
     struct tl_lease l;
     rc = tl_queue_next(a->store, &sc, &p, &l);
     if (rc == TL_EEMPTY) {
-        tl_http_respond_json(r, 204, NULL);
+        tl_http_respond_empty(r, 204);
     } else if (rc) {
         tl_api_fail(r, rc, NULL);
     } else {

@@ -58,8 +58,11 @@ const char *tl_http_header(const struct tl_http_req *r, const char *name);
 const char *tl_http_query(const struct tl_http_req *r, const char *name);
 const char *tl_http_body(const struct tl_http_req *r, size_t *len);
 
-/* Send a JSON response; takes ownership of body (may be NULL for no body). */
+/* Send a JSON response; takes ownership of body. A NULL body (a failed
+ * json_pack) becomes a 500, so callers need not check their builders. */
 void tl_http_respond_json(struct tl_http_req *r, unsigned status, json_t *body);
+/* Send a response without a body (204). */
+void tl_http_respond_empty(struct tl_http_req *r, unsigned status);
 /* Send {"error":{"code","message"}}. */
 void tl_http_respond_error(struct tl_http_req *r, unsigned status, const char *code,
                            const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -76,29 +76,34 @@ static void queue(struct tl_http_req *r, unsigned status, struct MHD_Response *r
     MHD_destroy_response(resp);
 }
 
+void tl_http_respond_empty(struct tl_http_req *r, unsigned status) {
+    if (!r->is_answered)
+        queue(r, status, MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT));
+}
+
 void tl_http_respond_json(struct tl_http_req *r, unsigned status, json_t *body) {
+    char *text = body && !r->is_answered ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
     if (r->is_answered) {
-        json_decref(body);
+        free(text);
         return;
     }
-    struct MHD_Response *resp;
-    if (!body) {
-        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    } else {
-        char *text = json_dumps(body, JSON_COMPACT);
-        json_decref(body);
-        if (!text) {
-            queue(r, 500, NULL);
-            return;
-        }
-        size_t n = strlen(text);
-        text[n] = '\0';
-        resp = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
-        if (!resp)
-            free(text);
-        else
+    if (!text) {
+        static const char oom[] =
+            "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
+        struct MHD_Response *resp =
+            MHD_create_response_from_buffer(sizeof oom - 1, (void *)oom, MHD_RESPMEM_PERSISTENT);
+        if (resp)
             MHD_add_response_header(resp, "Content-Type", "application/json");
+        queue(r, 500, resp);
+        return;
     }
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    if (!resp)
+        free(text);
+    else
+        MHD_add_response_header(resp, "Content-Type", "application/json");
     queue(r, status, resp);
 }
 

@@ -2,6 +2,7 @@
 #include "schema/jsonl.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,14 +77,105 @@ static bool is_blank(const char *s, size_t n) {
     return true;
 }
 
+/* One contiguous run of lines, parsed on its own thread. */
+struct chunk {
+    const char *p;
+    size_t len, first_line;
+    struct tl_import im;
+    size_t cap, *offs;
+    int rc;
+    struct tl_errbuf eb;
+};
+
+static void *parse_lines(void *arg) {
+    struct chunk *c = arg;
+    size_t line_no = c->first_line - 1;
+    json_error_t jerr;
+    for (const char *p = c->p, *end = c->p + c->len; !c->rc && p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        line_no++;
+        if (!is_blank(p, n)) {
+            json_t *obj = json_loadb(p, n, 0, &jerr);
+            if (!obj)
+                c->rc = tl_errf(&c->eb, TL_EINVAL, "line %zu: invalid JSON: %s", line_no,
+                                jerr.text);
+            else
+                c->rc = add_task(&c->im, &c->cap, &c->offs, obj, &c->eb, "line", line_no);
+            json_decref(obj);
+        }
+        p += n + 1;
+    }
+    return NULL;
+}
+
+/* Bodies above this are split in two at a line boundary and parsed on two
+ * threads: parsing is half of an import's cost, and both cores pay. */
+#define PARALLEL_MIN (4u << 20)
+
+static int parse_jsonl(const char *body, size_t len, struct tl_import *out, size_t **offs,
+                       struct tl_errbuf *eb) {
+    struct chunk c[2] = {{.p = body, .len = len, .first_line = 1}};
+    int n_chunks = 1;
+    const char *mid = len >= PARALLEL_MIN ? memchr(body + len / 2, '\n', len - len / 2) : NULL;
+    if (mid) {
+        c[0].len = (size_t)(mid - body) + 1;
+        c[1].p = mid + 1;
+        c[1].len = len - c[0].len;
+        c[1].first_line = 1;
+        for (const char *q = body; (q = memchr(q, '\n', (size_t)(mid + 1 - q))); q++)
+            c[1].first_line++;
+        n_chunks = 2;
+    }
+    for (int i = 0; i < n_chunks; i++)
+        tl_buf_init(&c[i].im.text, c[i].len + c[i].len / 2 + 1024);
+    pthread_t th;
+    bool is_threaded = n_chunks == 2 && pthread_create(&th, NULL, parse_lines, &c[1]) == 0;
+    parse_lines(&c[0]);
+    if (is_threaded)
+        pthread_join(th, NULL);
+    else if (n_chunks == 2)
+        parse_lines(&c[1]);
+
+    /* Report the first bad line; otherwise append chunk 1 to chunk 0. */
+    int rc = c[0].rc ? c[0].rc : (n_chunks == 2 ? c[1].rc : 0);
+    if (rc)
+        *eb = c[0].rc ? c[0].eb : c[1].eb;
+    if (!rc && n_chunks == 2 && c[1].im.n) {
+        size_t base = c[0].im.text.len, n0 = c[0].im.n;
+        c[0].im.text.max += c[1].im.text.len;
+        rc = tl_buf_append(&c[0].im.text, c[1].im.text.data, c[1].im.text.len);
+        size_t need = (n0 + c[1].im.n) * 2;
+        size_t *grown = rc ? NULL : realloc(c[0].offs, need * sizeof *grown);
+        if (!rc && !grown)
+            rc = TL_ENOMEM;
+        if (!rc) {
+            c[0].offs = grown;
+            for (size_t i = 0; i < c[1].im.n; i++) {
+                grown[2 * (n0 + i)] = base + c[1].offs[2 * i];
+                grown[2 * (n0 + i) + 1] = c[1].offs[2 * i + 1];
+            }
+            c[0].im.n += c[1].im.n;
+        }
+    }
+    if (n_chunks == 2) {
+        free(c[1].offs);
+        tl_buf_release(&c[1].im.text);
+    }
+    out->text = c[0].im.text;
+    out->n = c[0].im.n;
+    *offs = c[0].offs;
+    return rc;
+}
+
 int tl_import_parse(const char *body, size_t len, bool is_array, struct tl_import *out,
                     struct tl_errbuf *eb) {
     memset(out, 0, sizeof *out);
-    tl_buf_init(&out->text, len + len / 2 + 1024); /* compact output is never much larger */
     size_t cap = 0, *offs = NULL;
     int rc = 0;
-    json_error_t jerr;
     if (is_array) {
+        json_error_t jerr;
+        tl_buf_init(&out->text, len + len / 2 + 1024); /* compact output is never much larger */
         json_t *arr = json_loadb(body, len, 0, &jerr);
         if (!arr)
             rc = tl_errf(eb, TL_EINVAL, "invalid JSON at line %d: %s", jerr.line, jerr.text);
@@ -93,22 +185,7 @@ int tl_import_parse(const char *body, size_t len, bool is_array, struct tl_impor
             rc = add_task(out, &cap, &offs, json_array_get(arr, i), eb, "item", i + 1);
         json_decref(arr);
     } else {
-        size_t line_no = 0;
-        for (const char *p = body, *end = body + len; !rc && p < end;) {
-            const char *nl = memchr(p, '\n', (size_t)(end - p));
-            size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-            line_no++;
-            if (!is_blank(p, n)) {
-                json_t *obj = json_loadb(p, n, 0, &jerr);
-                if (!obj)
-                    rc = tl_errf(eb, TL_EINVAL, "line %zu: invalid JSON: %s", line_no,
-                                 jerr.text);
-                else
-                    rc = add_task(out, &cap, &offs, obj, eb, "line", line_no);
-                json_decref(obj);
-            }
-            p += n + 1;
-        }
+        rc = parse_jsonl(body, len, out, &offs, eb);
     }
     if (!rc && out->n == 0)
         rc = tl_errf(eb, TL_EINVAL, "no tasks in the body");

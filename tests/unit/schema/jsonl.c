@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -47,6 +48,37 @@ static void test_json_array(void **state) {
     assert_int_equal(tl_import_parse("{\"a\":1}", 7, true, &im, &eb), TL_EINVAL);
 }
 
+/* Bodies over 4 MiB are parsed on two threads: order, count and the number
+ * of a bad line in the second half must not change. */
+static void test_large_body_two_threads(void **state) {
+    enum { LINES = 120000 };
+    struct tl_buf b;
+    tl_buf_init(&b, 64u << 20);
+    char line[64];
+    for (int i = 1; i <= LINES; i++) {
+        int n = snprintf(line, sizeof line, "{\"i\":%d,\"pad\":\"xxxxxxxxxxxxxxxxxxxx\"}\n", i);
+        assert_int_equal(tl_buf_append(&b, line, (size_t)n), 0);
+    }
+    assert_true(b.len > (4u << 20));
+    struct tl_import im;
+    struct tl_errbuf eb = {{0}};
+    assert_int_equal(tl_import_parse(b.data, b.len, false, &im, &eb), 0);
+    assert_int_equal(im.n, LINES);
+    for (size_t i = 0; i < im.n; i += 9999) {
+        int n = snprintf(line, sizeof line, "{\"i\":%zu,", i + 1);
+        assert_memory_equal(im.items[i].data, line, (size_t)n);
+    }
+    tl_import_release(&im);
+    /* break line 100000 (in the second half) */
+    char *p = b.data;
+    for (int i = 1; i < 100000; i++)
+        p = strchr(p, '\n') + 1;
+    *p = '[';
+    assert_int_equal(tl_import_parse(b.data, b.len, false, &im, &eb), TL_EINVAL);
+    assert_non_null(strstr(eb.msg, "line 100000:"));
+    tl_buf_release(&b);
+}
+
 static void name_fn(void *ctx, const char *user_id, char out[64]) {
     (void)ctx;
     strncpy(out, user_id, 63);
@@ -76,6 +108,7 @@ int main(void) {
         cmocka_unit_test(test_jsonl_lines_and_unwrap),
         cmocka_unit_test(test_jsonl_bad_line_named),
         cmocka_unit_test(test_json_array),
+        cmocka_unit_test(test_large_body_two_threads),
         cmocka_unit_test(test_export_line),
     };
     return cmocka_run_group_tests_name("jsonl", tests, NULL, NULL);
