@@ -44,7 +44,7 @@ const struct tl_migration tl_migrations[] = {
      "CREATE INDEX leases_expiry ON leases(expires_at);"
      "CREATE TABLE annotations(pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
      "  task_pk INTEGER NOT NULL REFERENCES tasks(pk),"
-     "  annotator_pk INTEGER NOT NULL REFERENCES users(pk), lease_id TEXT NOT NULL UNIQUE,"
+     "  annotator_pk INTEGER NOT NULL REFERENCES users(pk), lease_id TEXT NOT NULL,"
      "  result BLOB NOT NULL, created_at BIGINT NOT NULL, UNIQUE(task_pk, annotator_pk));"},
 };
 

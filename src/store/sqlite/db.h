@@ -56,9 +56,9 @@ struct sq_store {
     bool writer_started, writer_stop;
     pthread_mutex_t wmu;
     pthread_cond_t wcv;      /* queue became non-empty, or stop */
-    pthread_cond_t done_cv;  /* a batch finished */
     struct sq_wop *queue_head, *queue_tail;
     int64_t last_purge_ms;
+    int64_t n_batches, n_ops, commit_us, batch_us; /* writer statistics */
 
     /* Checkpoints copy the WAL back into the database file. They run on
      * their own thread and connection, so no commit (and no client waiting
