@@ -1,0 +1,129 @@
+/* labels.h: the input of every quality method: (task, worker, label) triples
+ * with interned names, grouped both by task and by worker.
+ *
+ * Life cycle: tl_q_labels_init(), then tl_q_labels_add() for every row and
+ * optionally tl_q_labels_add_gold(), then tl_q_labels_finish() once; after
+ * that the struct is read-only and may be shared by threads. The struct owns
+ * every array and name; tl_q_labels_release() frees them.
+ *
+ * Invariants after finish:
+ *   - tasks are numbered in byte-wise lexicographic order of their names
+ *     (so output "sorted by task" is index order), workers likewise;
+ *   - classes are numbered in ascending numeric order when every class name
+ *     is a finite number, else in byte-wise lexicographic order;
+ *   - at most one label per (task, worker): of duplicate rows the first one
+ *     in input order is kept and the rest are counted in n_dropped;
+ *   - labels of one task keep their input order (sums over a task are
+ *     therefore done in a fixed order: results are reproducible bit for bit).
+ * Ceilings: fewer than 2^32 - 1 rows, tasks, workers and classes. */
+#ifndef TL_QUALITY_LABELS_H
+#define TL_QUALITY_LABELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+/* An interning table: names are copied in and numbered from 0. */
+struct tl_q_strent {
+    size_t off;   /* offset of the name in bytes */
+    uint32_t len; /* its length */
+    uint32_t hash;
+};
+
+struct tl_q_strtab {
+    char *bytes; /* every name, each followed by a NUL (owned) */
+    size_t bytes_len, bytes_cap;
+    struct tl_q_strent *ent; /* [n] */
+    uint64_t *slots;         /* open addressing: hash << 32 | (id + 1), or 0 when free;
+                                the hash in the slot spares a cache miss per probe */
+    size_t nslots;           /* a power of two, at least twice n */
+    size_t n, cap;
+};
+
+void tl_q_strtab_init(struct tl_q_strtab *t);
+void tl_q_strtab_release(struct tl_q_strtab *t);
+/* Find or add s[0..len); *id receives its number. 0, TL_ENOMEM, TL_ETOOBIG. */
+int tl_q_strtab_intern(struct tl_q_strtab *t, const char *s, size_t len, uint32_t *id);
+/* 0 and *id when s is known, else TL_ENOTFOUND. */
+int tl_q_strtab_find(const struct tl_q_strtab *t, const char *s, size_t len, uint32_t *id);
+/* The NUL-terminated name of id (valid until the table changes). */
+static inline const char *tl_q_strtab_name(const struct tl_q_strtab *t, uint32_t id) {
+    return t->bytes + t->ent[id].off;
+}
+static inline size_t tl_q_strtab_len(const struct tl_q_strtab *t, uint32_t id) {
+    return t->ent[id].len;
+}
+
+struct tl_q_labels {
+    struct tl_q_strtab tasks, workers, classes;
+    size_t n_tasks, n_workers, n_classes; /* valid after finish */
+    size_t n;                             /* labels kept */
+    size_t n_dropped;                     /* duplicate (task, worker) rows dropped */
+    size_t n_gold_dropped;                /* gold rows for unknown or repeated tasks */
+
+    /* Grouped by task: labels of task t are [task_off[t], task_off[t+1]). */
+    uint32_t *task_off;       /* [n_tasks + 1] */
+    uint32_t *by_task_worker; /* [n] */
+    uint32_t *by_task_class;  /* [n] */
+    /* Grouped by worker, tasks ascending within a worker. */
+    uint32_t *worker_off;      /* [n_workers + 1] */
+    uint32_t *by_worker_task;  /* [n] */
+    uint32_t *by_worker_class; /* [n] */
+
+    int32_t *gold;        /* [n_tasks] gold class or -1; NULL when no gold */
+    size_t n_gold;        /* tasks with gold */
+    bool classes_numeric; /* every class name is a finite number */
+    double *class_value;  /* [n_classes] numeric value when classes_numeric */
+
+    /* Rows before finish (freed by finish). */
+    uint32_t *raw; /* task, worker, class triples */
+    size_t raw_n, raw_cap;
+    uint32_t *raw_gold; /* task-name id in tasks, class pairs */
+    size_t raw_gold_n, raw_gold_cap;
+    bool finished;
+};
+
+void tl_q_labels_init(struct tl_q_labels *L);
+void tl_q_labels_release(struct tl_q_labels *L);
+
+/* Record one row (strings are copied). 0, TL_ENOMEM, TL_ETOOBIG, TL_EINVAL
+ * after finish. */
+int tl_q_labels_add(struct tl_q_labels *L, const char *task, size_t task_len, const char *worker,
+                    size_t worker_len, const char *label, size_t label_len);
+
+/* Record a gold answer, after the last tl_q_labels_add() (labels added after
+ * gold are refused with TL_EINVAL). A gold label that no worker gave still
+ * becomes a class; gold for a task without labels is ignored (counted in
+ * n_gold_dropped), as is a second gold row for the same task. 0 or
+ * TL_ENOMEM. */
+int tl_q_labels_add_gold(struct tl_q_labels *L, const char *task, size_t task_len,
+                         const char *label, size_t label_len);
+
+/* Sort, renumber, drop duplicates and build the two groupings. Returns 0,
+ * TL_EEMPTY (no rows) or TL_ENOMEM. Must be called exactly once. */
+int tl_q_labels_finish(struct tl_q_labels *L);
+
+/* Names of task t, worker w and class k. */
+static inline const char *tl_q_task_name(const struct tl_q_labels *L, uint32_t t) {
+    return tl_q_strtab_name(&L->tasks, t);
+}
+static inline const char *tl_q_worker_name(const struct tl_q_labels *L, uint32_t w) {
+    return tl_q_strtab_name(&L->workers, w);
+}
+static inline const char *tl_q_class_name(const struct tl_q_labels *L, uint32_t k) {
+    return tl_q_strtab_name(&L->classes, k);
+}
+
+/* Parse CSV text (header row, then task, worker, label in the first three
+ * columns) into L and finish it. Rows must have as many fields as the header
+ * and non-empty task, worker and label. Gold (may be NULL) is CSV text with
+ * a header and task, label in its first two columns. Returns 0 or TL_EINVAL
+ * / TL_EEMPTY / TL_ETOOBIG / TL_ENOMEM with a message in eb naming the file
+ * (labels_name, gold_name) and line. L must be freshly initialised. */
+int tl_q_labels_parse_csv(struct tl_q_labels *L, const char *labels_name, const char *text,
+                          size_t len, const char *gold_name, const char *gold_text, size_t gold_len,
+                          struct tl_errbuf *eb);
+
+#endif
