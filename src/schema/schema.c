@@ -153,6 +153,16 @@ int tl_schema_parse(const json_t *j, struct tl_schema *out, struct tl_errbuf *eb
     return rc;
 }
 
+/* Code points in a UTF-8 string (jansson has already validated it). The
+ * limit is what a labeler sees: counting bytes would give a Japanese note a
+ * third of the room of an English one. */
+static size_t utf8_chars(const char *s, size_t len) {
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
+}
+
 static bool has_option(const struct tl_field *f, const char *v) {
     for (size_t i = 0; i < f->n_options; i++)
         if (!strcmp(f->options[i], v))
@@ -183,8 +193,9 @@ static int check_value(const struct tl_field *f, const json_t *v, struct tl_errb
     case TL_FIELD_TEXT:
         if (!json_is_string(v))
             return tl_errf(eb, TL_EUNPROC, "'%s' must be a string", f->name);
-        if (f->max_length && json_string_length(v) > f->max_length)
-            return tl_errf(eb, TL_EUNPROC, "'%s' is longer than %zu bytes", f->name,
+        if (f->max_length &&
+            utf8_chars(json_string_value(v), json_string_length(v)) > f->max_length)
+            return tl_errf(eb, TL_EUNPROC, "'%s' is longer than %zu characters", f->name,
                            f->max_length);
         return 0;
     case TL_FIELD_NUMBER:

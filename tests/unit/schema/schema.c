@@ -41,6 +41,10 @@ static void test_valid_results(void **state) {
                               &eb),
                      0);
     assert_int_equal(validate(&s, "{\"label\":\"a\",\"tags\":[],\"note\":null}", &eb), 0);
+    /* max_length counts characters: 5 code points in 15 UTF-8 bytes fit. */
+    assert_int_equal(validate(&s, "{\"label\":\"a\",\"note\":\"\u65e5\u672c\u8a9e\u306e\u6587\"}",
+                              &eb),
+                     0);
     tl_schema_release(&s);
 }
 
@@ -53,6 +57,7 @@ static void test_invalid_results(void **state) {
         "{\"label\":\"a\",\"tags\":[\"x\",\"x\"]}", /* repeated option */
         "{\"label\":\"a\",\"tags\":\"x\"}",     /* not an array */
         "{\"label\":\"a\",\"note\":\"toolong\"}", /* over max_length */
+        "{\"label\":\"a\",\"note\":\"\u65e5\u672c\u8a9e\u306e\u6587\u5b57\"}", /* 6 chars */
         "{\"label\":\"a\",\"score\":1.5}",      /* over max */
         "{\"label\":\"a\",\"stars\":2.5}",      /* rating not integer */
         "{\"label\":\"a\",\"stars\":0}",        /* rating under min */

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# bench/import/run.sh: import TASKS (default 1,000,000) JSONL tasks into one
+# project and print tasks/s and the server's peak RSS (VmHWM).
+#
+# Generates the file with build/bench/import (gen.c), starts `tally serve` on
+# a free loopback port with a temporary data dir, creates a tenant, a manager
+# and a project, then POSTs the file in batches of BATCH lines (each batch
+# must fit the import cap: 64 MiB by default, ~125 bytes a line here), one
+# after another, and times them end to end (client and server on one
+# machine). Everything is removed afterwards. Build first: `make all`.
+#
+# Environment (defaults): TALLY_BIN (build/tally), GEN_BIN (build/bench/import),
+# TASKS (1000000), BATCH (250000), MAX_IMPORT_BODY (unset: the server's
+# default; e.g. 268435456 with BATCH=1000000 for a single request),
+# KEEP_DATA (0).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+TALLY_BIN=${TALLY_BIN:-build/tally}
+GEN_BIN=${GEN_BIN:-build/bench/import}
+TASKS=${TASKS:-1000000}
+BATCH=${BATCH:-250000}
+MAX_IMPORT_BODY=${MAX_IMPORT_BODY:-}
+KEEP_DATA=${KEEP_DATA:-0}
+
+for b in "$TALLY_BIN" "$GEN_BIN"; do
+    [ -x "$b" ] || { echo "run.sh: $b is missing: run 'make all' first" >&2; exit 1; }
+done
+[ "$TASKS" -ge 1 ] && [ "$TASKS" -le 20000000 ] || { echo "TASKS: 1..20000000" >&2; exit 2; }
+[ "$BATCH" -ge 1 ] || { echo "BATCH: >= 1" >&2; exit 2; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tally-bench-import.XXXXXX")
+data=$work/data
+server_pid=
+cleanup() {
+    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    if [ "$KEEP_DATA" = 1 ]; then echo "data kept in $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+
+t=$(now)
+"$GEN_BIN" --lines "$TASKS" --out "$work/tasks.jsonl"
+split -l "$BATCH" -d -a 4 "$work/tasks.jsonl" "$work/batch."
+echo "generated $TASKS tasks, $(du -m "$work/tasks.jsonl" | cut -f1) MB, in" \
+     "$(printf %.2f "$(echo "$(now) - $t" | bc)") s; batches of $BATCH lines"
+
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+extra=()
+[ -n "$MAX_IMPORT_BODY" ] && extra=(--max-import-body "$MAX_IMPORT_BODY")
+"$TALLY_BIN" serve --data "$data" --listen "127.0.0.1:$port" "${extra[@]}" 2>"$work/server.log" &
+server_pid=$!
+url=http://127.0.0.1:$port
+for _ in $(seq 200); do
+    curl -fsS "$url/healthz" >/dev/null 2>&1 && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
+    sleep 0.1
+done
+curl -fsS "$url/healthz" >/dev/null
+
+cli() { "$TALLY_BIN" "$@" --data "$data"; }
+cli tenant create bench >/dev/null
+cli user create --email manager@bench.test --role manager --tenant bench >/dev/null
+mtoken=$(cli token create --email manager@bench.test)
+project=$(curl -fsS -X POST "$url/api/v1/projects" -H "Authorization: Bearer $mtoken" \
+    -H 'Content-Type: application/json' \
+    -d '{"name":"import","schema":{"fields":[{"name":"label","type":"choice","options":["a","b"]}]},"overlap":1,"lease_seconds":1800}' |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
+
+rc=0
+t0=$(now)
+for f in "$work"/batch.*; do
+    tb=$(now)
+    code=$(curl -sS -o "$work/resp" -w '%{http_code}' -X POST \
+        "$url/api/v1/projects/$project/tasks" -H "Authorization: Bearer $mtoken" \
+        -H 'Content-Type: application/x-ndjson' --data-binary @"$f")
+    te=$(now)
+    lines=$(wc -l <"$f")
+    if [ "$code" != 201 ]; then
+        echo "batch $(basename "$f"): HTTP $code $(head -c 300 "$work/resp")" >&2
+        rc=1
+        break
+    fi
+    printf 'batch %s: %d tasks, %d bytes, %.3f s\n' "$(basename "$f")" "$lines" \
+        "$(stat -c %s "$f")" "$(echo "$te - $tb" | bc)"
+done
+t1=$(now)
+secs=$(echo "$t1 - $t0" | bc)
+
+tasks=$(curl -fsS "$url/api/v1/projects/$project" -H "Authorization: Bearer $mtoken" |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["counts"]["tasks"])')
+echo "tally import bench: $(nproc) cores, server $TALLY_BIN${MAX_IMPORT_BODY:+, --max-import-body $MAX_IMPORT_BODY}"
+printf 'imported %d tasks (server counts %d) in %.2f s = %.0f tasks/s\n' "$TASKS" "$tasks" \
+    "$secs" "$(echo "$TASKS / $secs" | bc -l)"
+echo "server RSS before import: $rss_before kB; peak RSS (VmHWM): $(awk '/VmHWM/ {print $2, $3}' "/proc/$server_pid/status")"
+echo "data dir size: $(du -sm "$data" | cut -f1) MB"
+[ "$tasks" = "$TASKS" ] || rc=1
+kill -TERM "$server_pid"
+wait "$server_pid" || { echo "server exit code $?" >&2; rc=1; }
+server_pid=
+exit "$rc"

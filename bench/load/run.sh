@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# bench/load/run.sh: next+submit cycles per second with N concurrent annotators.
+#
+# Starts `tally serve` on a free loopback port with a temporary data dir,
+# creates a tenant, a manager and N annotators with tokens (admin CLI), a
+# project, imports TASKS tasks, runs build/bench/load for DURATION seconds
+# and prints its figures plus the server's peak RSS. Everything is removed
+# afterwards. Build first: `make all` (or `make bench`).
+#
+# Environment (defaults): TALLY_BIN (build/tally), LOAD_BIN (build/bench/load),
+# ANNOTATORS (32), DURATION (20), OVERLAP (3), TASKS (100000),
+# LEASE_SECONDS (1800), KEEP_DATA (0: delete the data dir at the end).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+TALLY_BIN=${TALLY_BIN:-build/tally}
+LOAD_BIN=${LOAD_BIN:-build/bench/load}
+ANNOTATORS=${ANNOTATORS:-32}
+DURATION=${DURATION:-20}
+OVERLAP=${OVERLAP:-3}
+TASKS=${TASKS:-100000}
+LEASE_SECONDS=${LEASE_SECONDS:-1800}
+KEEP_DATA=${KEEP_DATA:-0}
+
+for b in "$TALLY_BIN" "$LOAD_BIN"; do
+    [ -x "$b" ] || { echo "run.sh: $b is missing: run 'make all' first" >&2; exit 1; }
+done
+[ "$ANNOTATORS" -ge 1 ] && [ "$ANNOTATORS" -le 256 ] || { echo "ANNOTATORS: 1..256" >&2; exit 2; }
+[ "$TASKS" -ge 1 ] && [ "$TASKS" -le 5000000 ] || { echo "TASKS: 1..5000000" >&2; exit 2; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tally-bench-load.XXXXXX")
+data=$work/data
+server_pid=
+cleanup() {
+    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    if [ "$KEEP_DATA" = 1 ]; then echo "data kept in $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$TALLY_BIN" serve --data "$data" --listen "127.0.0.1:$port" 2>"$work/server.log" &
+server_pid=$!
+url=http://127.0.0.1:$port
+for _ in $(seq 200); do
+    curl -fsS "$url/healthz" >/dev/null 2>&1 && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
+    sleep 0.1
+done
+curl -fsS "$url/healthz" >/dev/null
+
+cli() { "$TALLY_BIN" "$@" --data "$data"; }
+cli tenant create bench >/dev/null
+cli user create --email manager@bench.test --role manager --tenant bench >/dev/null
+mtoken=$(cli token create --email manager@bench.test)
+
+project=$(curl -fsS -X POST "$url/api/v1/projects" -H "Authorization: Bearer $mtoken" \
+    -H 'Content-Type: application/json' \
+    -d "{\"name\":\"load\",\"schema\":{\"fields\":[{\"name\":\"label\",\"type\":\"choice\",\"options\":[\"a\",\"b\"]}]},\"overlap\":$OVERLAP,\"lease_seconds\":$LEASE_SECONDS}" |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+
+: >"$work/tokens"
+for i in $(seq "$ANNOTATORS"); do
+    email=annotator$i@bench.test
+    cli user create --email "$email" --role annotator --tenant bench >/dev/null
+    cli token create --email "$email" >>"$work/tokens"
+    curl -fsS -o /dev/null -X POST "$url/api/v1/projects/$project/members" \
+        -H "Authorization: Bearer $mtoken" -H 'Content-Type: application/json' \
+        -d "{\"email\":\"$email\",\"role\":\"annotator\"}"
+done
+
+awk -v n="$TASKS" 'BEGIN { for (i = 0; i < n; i++)
+    printf "{\"text\":\"bench item %d: the quick brown fox jumps over the lazy dog\",\"n\":%d}\n", i, i }' \
+    >"$work/tasks.jsonl"
+curl -fsS -o /dev/null -X POST "$url/api/v1/projects/$project/tasks" \
+    -H "Authorization: Bearer $mtoken" -H 'Content-Type: application/x-ndjson' \
+    --data-binary @"$work/tasks.jsonl"
+
+echo "tally load bench: $ANNOTATORS annotators, $TASKS tasks, overlap $OVERLAP, ${DURATION}s," \
+     "$(nproc) cores, server $TALLY_BIN"
+rc=0
+"$LOAD_BIN" --port "$port" --project "$project" --tokens "$work/tokens" \
+    --duration "$DURATION" || rc=$?
+
+curl -fsS "$url/api/v1/projects/$project" -H "Authorization: Bearer $mtoken" |
+    /usr/bin/python3 -c 'import json,sys; c=json.load(sys.stdin)["counts"]; print("server counts:", c)'
+echo "server peak RSS: $(awk '/VmHWM/ {print $2, $3}' "/proc/$server_pid/status")"
+kill -TERM "$server_pid"
+wait "$server_pid" || { echo "server exit code $?" >&2; rc=1; }
+server_pid=
+exit "$rc"
