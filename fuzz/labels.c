@@ -22,8 +22,8 @@ static void check_finite(const double *v, size_t n) {
 }
 
 static void run_methods(const struct tl_q_labels *L) {
-    static const enum tl_q_method methods[] = {TL_Q_MV,      TL_Q_WMV,  TL_Q_DS,  TL_Q_ONECOIN,
-                                               TL_Q_GLAD,    TL_Q_MACE, TL_Q_AUTO};
+    static const enum tl_q_method methods[] = {TL_Q_MV,   TL_Q_WMV,  TL_Q_DS,  TL_Q_ONECOIN,
+                                               TL_Q_GLAD, TL_Q_MACE, TL_Q_AUTO};
     struct tl_q_opts o;
     tl_q_opts_init(&o);
     o.threads = 1;

@@ -11,7 +11,8 @@ void tl_api_next(void *app, struct tl_http_req *r) {
     if (tl_api_auth(a, r, &sc))
         return;
     struct tl_project p;
-    int rc = tl_authz_project(a->store, &sc, tl_http_param(r, 0), TL_ACT_ANNOTATE, &p);
+    int rc =
+        tl_authz_project(a->store, a->authz_cache, &sc, tl_http_param(r, 0), TL_ACT_ANNOTATE, &p);
     if (rc) {
         tl_api_fail(r, rc, rc == TL_EPERM ? "only the project's annotators take tasks" : NULL);
         return;
@@ -26,8 +27,8 @@ void tl_api_next(void *app, struct tl_http_req *r) {
         char expires[32];
         json_t *data = json_loadb(l.task_data, l.task_data_len, 0, NULL);
         tl_http_respond_json(r, 200,
-                             json_pack("{s:{s:s,s:o},s:{s:s,s:s}}", "task", "id", l.task_id,
-                                       "data", data ? data : json_object(), "lease", "id", l.id,
+                             json_pack("{s:{s:s,s:o},s:{s:s,s:s}}", "task", "id", l.task_id, "data",
+                                       data ? data : json_object(), "lease", "id", l.id,
                                        "expires_at", tl_clock_rfc3339(l.expires_at_ms, expires)));
         tl_lease_release(&l);
     }
@@ -41,7 +42,7 @@ void tl_api_annotations_create(void *app, struct tl_http_req *r) {
         return;
     const char *task_id = tl_http_param(r, 0);
     struct tl_project p;
-    int rc = tl_authz_task(a->store, &sc, task_id, TL_ACT_ANNOTATE, &p);
+    int rc = tl_authz_task(a->store, a->authz_cache, &sc, task_id, TL_ACT_ANNOTATE, &p);
     if (rc) {
         tl_api_fail(r, rc, NULL);
         return;

@@ -9,11 +9,13 @@
 
 #include <jansson.h>
 
+#include "authz/cache.h"
 #include "http/http.h"
 #include "store/store.h"
 
 struct tl_api {
     struct tl_store *store;
+    struct tl_authz_cache *authz_cache; /* may be NULL: no caching */
 };
 
 /* The route table for tl_http_start. */

@@ -6,7 +6,8 @@
 #include "core/clock.h"
 
 int tl_api_auth(struct tl_api *a, struct tl_http_req *r, struct tl_scope *sc) {
-    int rc = tl_authz_authenticate(a->store, tl_http_header(r, "Authorization"), sc);
+    int rc =
+        tl_authz_authenticate(a->store, a->authz_cache, tl_http_header(r, "Authorization"), sc);
     if (rc)
         tl_api_fail(r, rc, rc == TL_EAUTH ? "a valid bearer token is required" : NULL);
     return rc;

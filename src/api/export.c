@@ -11,7 +11,7 @@
 #include "core/buf.h"
 #include "schema/jsonl.h"
 
-#define PAGE_TASKS 256
+#define PAGE_TASKS  256
 #define MAX_PENDING (64u << 20) /* one page of huge tasks must still fit */
 
 struct export_state {
@@ -43,8 +43,8 @@ static ssize_t export_read(void *ctx, char *buf, size_t max) {
         st->sent = 0;
         if (st->is_done)
             return 0;
-        if (tl_store_export_page(st->store, &st->sc, &st->p, &st->cursor, PAGE_TASKS, add_line,
-                                 st, &st->is_done))
+        if (tl_store_export_page(st->store, &st->sc, &st->p, &st->cursor, PAGE_TASKS, add_line, st,
+                                 &st->is_done))
             return -1;
         if (st->out.len == 0)
             return 0;
@@ -75,7 +75,8 @@ void tl_api_export(void *app, struct tl_http_req *r) {
         tl_api_fail(r, TL_ENOMEM, NULL);
         return;
     }
-    int rc = tl_authz_project(a->store, &sc, tl_http_param(r, 0), TL_ACT_EXPORT, &st->p);
+    int rc =
+        tl_authz_project(a->store, a->authz_cache, &sc, tl_http_param(r, 0), TL_ACT_EXPORT, &st->p);
     if (rc) {
         free(st);
         tl_api_fail(r, rc, NULL);

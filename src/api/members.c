@@ -8,7 +8,8 @@ void tl_api_members_add(void *app, struct tl_http_req *r) {
     if (tl_api_auth(a, r, &sc))
         return;
     struct tl_project p;
-    int rc = tl_authz_project(a->store, &sc, tl_http_param(r, 0), TL_ACT_MANAGE, &p);
+    int rc =
+        tl_authz_project(a->store, a->authz_cache, &sc, tl_http_param(r, 0), TL_ACT_MANAGE, &p);
     if (rc) {
         tl_api_fail(r, rc, NULL);
         return;
@@ -27,9 +28,12 @@ void tl_api_members_add(void *app, struct tl_http_req *r) {
         tl_api_fail(r, TL_EINVAL, "role must be annotator or reviewer");
     else if ((rc = tl_store_member_add(a->store, &sc, &p, email, role)))
         tl_api_fail(r, rc, rc == TL_ENOTFOUND ? "no such user" : NULL);
-    else
-        tl_http_respond_json(r, 201, json_pack("{s:s,s:s,s:s}", "project_id", p.id, "email",
-                                               email, "role", tl_role_name(role)));
+    else {
+        tl_authz_cache_invalidate(a->authz_cache); /* a role may have changed */
+        tl_http_respond_json(r, 201,
+                             json_pack("{s:s,s:s,s:s}", "project_id", p.id, "email", email, "role",
+                                       tl_role_name(role)));
+    }
     json_decref(body);
     tl_project_release(&p);
 }

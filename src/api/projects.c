@@ -6,8 +6,8 @@
 #include "authz/authz.h"
 #include "schema/schema.h"
 
-#define MAX_NAME 200
-#define MAX_OVERLAP 100
+#define MAX_NAME          200
+#define MAX_OVERLAP       100
 #define MAX_LEASE_SECONDS (7 * 24 * 3600)
 
 /* An integer member in [lo, hi], or def when absent: 0 or TL_EINVAL. */
@@ -46,8 +46,8 @@ void tl_api_projects_create(void *app, struct tl_http_req *r) {
     if (!rc && int_member(body, "overlap", 1, 1, MAX_OVERLAP, &p.overlap))
         rc = tl_errf(&eb, TL_EINVAL, "overlap must be an integer in 1..%d", MAX_OVERLAP);
     if (!rc && int_member(body, "lease_seconds", 1800, 1, MAX_LEASE_SECONDS, &p.lease_seconds))
-        rc = tl_errf(&eb, TL_EINVAL, "lease_seconds must be an integer in 1..%d",
-                     MAX_LEASE_SECONDS);
+        rc =
+            tl_errf(&eb, TL_EINVAL, "lease_seconds must be an integer in 1..%d", MAX_LEASE_SECONDS);
     if (!rc) {
         rc = tl_schema_parse(json_object_get(body, "schema"), &schema, &eb);
         if (!rc)
@@ -101,7 +101,7 @@ void tl_api_projects_get(void *app, struct tl_http_req *r) {
     if (tl_api_auth(a, r, &sc))
         return;
     struct tl_project p;
-    int rc = tl_authz_project(a->store, &sc, tl_http_param(r, 0), TL_ACT_READ, &p);
+    int rc = tl_authz_project(a->store, a->authz_cache, &sc, tl_http_param(r, 0), TL_ACT_READ, &p);
     if (rc) {
         tl_api_fail(r, rc, NULL);
         return;

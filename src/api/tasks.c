@@ -11,7 +11,8 @@ void tl_api_tasks_import(void *app, struct tl_http_req *r) {
     if (tl_api_auth(a, r, &sc))
         return;
     struct tl_project p;
-    int rc = tl_authz_project(a->store, &sc, tl_http_param(r, 0), TL_ACT_MANAGE, &p);
+    int rc =
+        tl_authz_project(a->store, a->authz_cache, &sc, tl_http_param(r, 0), TL_ACT_MANAGE, &p);
     if (rc) {
         tl_api_fail(r, rc, NULL);
         return;

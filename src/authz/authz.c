@@ -6,7 +6,8 @@
 
 #include "core/clock.h"
 
-int tl_authz_authenticate(struct tl_store *s, const char *header, struct tl_scope *out) {
+int tl_authz_authenticate(struct tl_store *s, struct tl_authz_cache *cache, const char *header,
+                          struct tl_scope *out) {
     if (!header || strncasecmp(header, "Bearer ", 7) != 0)
         return TL_EAUTH;
     const char *token = header + 7;
@@ -17,7 +18,14 @@ int tl_authz_authenticate(struct tl_store *s, const char *header, struct tl_scop
         return TL_EAUTH;
     char hash[TL_TOKEN_HASH_LEN + 1];
     tl_token_hash(token, n, hash);
-    return tl_store_token_scope(s, hash, tl_clock_ms(), out);
+    int64_t now = tl_clock_ms();
+    if (tl_authz_cache_get_token(cache, hash, now, out))
+        return 0;
+    uint64_t gen = tl_authz_cache_gen(cache);
+    int rc = tl_store_token_scope(s, hash, now, out);
+    if (!rc)
+        tl_authz_cache_put_token(cache, gen, hash, now, out);
+    return rc;
 }
 
 static bool is_manager(enum tl_role r) {
@@ -35,12 +43,9 @@ bool tl_authz_can_create_project(const struct tl_scope *sc) {
 static int check(struct tl_store *s, const struct tl_scope *sc, enum tl_action act,
                  const struct tl_project *p) {
     switch (act) {
-    case TL_ACT_READ:
-        return 0; /* visible through the scope at all: staff or member */
-    case TL_ACT_MANAGE:
-        return is_staff(sc) && is_manager(sc->role) ? 0 : TL_EPERM;
-    case TL_ACT_EXPORT:
-        return is_staff(sc) ? 0 : TL_EPERM;
+    case TL_ACT_READ: return 0; /* visible through the scope at all: staff or member */
+    case TL_ACT_MANAGE: return is_staff(sc) && is_manager(sc->role) ? 0 : TL_EPERM;
+    case TL_ACT_EXPORT: return is_staff(sc) ? 0 : TL_EPERM;
     case TL_ACT_ANNOTATE: {
         enum tl_role role;
         int rc = tl_store_member_role(s, sc, p, &role);
@@ -52,28 +57,50 @@ static int check(struct tl_store *s, const struct tl_scope *sc, enum tl_action a
     return TL_EPERM;
 }
 
-int tl_authz_project(struct tl_store *s, const struct tl_scope *sc, const char *project_id,
-                     enum tl_action act, struct tl_project *out) {
+/* Only ANNOTATE answers are cached: they carry no counts, and the labeling
+ * loop is where the lookups cost (cache.h). */
+int tl_authz_project(struct tl_store *s, struct tl_authz_cache *cache, const struct tl_scope *sc,
+                     const char *project_id, enum tl_action act, struct tl_project *out) {
     if (!tl_id_valid(project_id, strlen(project_id)))
         return TL_ENOTFOUND;
+    bool cacheable = cache && act == TL_ACT_ANNOTATE;
+    int64_t now = tl_clock_ms();
+    if (cacheable) {
+        int rc = tl_authz_cache_get_project(cache, sc->user_pk, project_id, now, out);
+        if (rc != TL_ENOTFOUND)
+            return rc;
+    }
+    uint64_t gen = tl_authz_cache_gen(cache);
     int rc = tl_store_project_get(s, sc, project_id, out);
     if (rc)
         return rc;
     rc = check(s, sc, act, out);
     if (rc)
         tl_project_release(out);
+    else if (cacheable)
+        tl_authz_cache_put_project(cache, gen, sc->user_pk, now, out);
     return rc;
 }
 
-int tl_authz_task(struct tl_store *s, const struct tl_scope *sc, const char *task_id,
-                  enum tl_action act, struct tl_project *out) {
+int tl_authz_task(struct tl_store *s, struct tl_authz_cache *cache, const struct tl_scope *sc,
+                  const char *task_id, enum tl_action act, struct tl_project *out) {
     if (!tl_id_valid(task_id, strlen(task_id)))
         return TL_ENOTFOUND;
+    /* A task never changes project, so the mapping is safe to keep; access
+     * to that project is then checked through the caller's scope as usual. */
+    tl_id project_id;
+    if (cache && act == TL_ACT_ANNOTATE && tl_authz_cache_get_task(cache, task_id, project_id))
+        return tl_authz_project(s, cache, sc, project_id, act, out);
+    uint64_t gen = tl_authz_cache_gen(cache);
     int rc = tl_store_task_project(s, sc, task_id, out);
     if (rc)
         return rc;
     rc = check(s, sc, act, out);
-    if (rc)
+    if (rc) {
         tl_project_release(out);
+    } else if (cache && act == TL_ACT_ANNOTATE) {
+        tl_authz_cache_put_task(cache, task_id, out->id);
+        tl_authz_cache_put_project(cache, gen, sc->user_pk, tl_clock_ms(), out);
+    }
     return rc;
 }

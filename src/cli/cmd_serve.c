@@ -113,7 +113,12 @@ int tl_cmd_serve(int argc, char **argv) {
                 eb.msg[0] ? eb.msg : tl_strerror(rc));
         return 1;
     }
-    struct tl_api api = {.store = store};
+    struct tl_api api = {.store = store, .authz_cache = tl_authz_cache_new(TL_AUTHZ_CACHE_TTL_MS)};
+    if (!api.authz_cache) {
+        fprintf(stderr, "tally: out of memory\n");
+        tl_store_close(store);
+        return 1;
+    }
     struct tl_http_opts hopts = {
         .host = host,
         .port = port,
@@ -128,16 +133,18 @@ int tl_cmd_serve(int argc, char **argv) {
     if (rc) {
         fprintf(stderr, "tally: cannot listen on %s (%s)\n", listen,
                 rc == TL_EINVAL ? "not an IPv4 address" : "address in use or not permitted");
+        tl_authz_cache_free(api.authz_cache);
         tl_store_close(store);
         return 1;
     }
-    tl_log("tally %s serving http://%s:%u data=%s", TL_VERSION, host,
-           (unsigned)tl_http_port(http), data);
+    tl_log("tally %s serving http://%s:%u data=%s", TL_VERSION, host, (unsigned)tl_http_port(http),
+           data);
 
     int sig = 0;
     sigwait(&stop, &sig);
     tl_log("signal %d: draining", sig);
     tl_http_stop(http, 10000);
+    tl_authz_cache_free(api.authz_cache);
     tl_store_close(store);
     tl_log("stopped");
     return 0;

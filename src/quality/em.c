@@ -70,8 +70,8 @@ int tl_q_check_labels(const struct tl_q_labels *L) {
     return 0;
 }
 
-int tl_q_begin(const struct tl_q_labels *L, const struct tl_q_opts **o,
-               struct tl_q_opts *defaults, struct tl_q_result *r) {
+int tl_q_begin(const struct tl_q_labels *L, const struct tl_q_opts **o, struct tl_q_opts *defaults,
+               struct tl_q_result *r) {
     tl_q_result_release(r);
     if (!*o) {
         tl_q_opts_init(defaults);

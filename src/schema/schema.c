@@ -9,9 +9,8 @@ static const struct {
     const char *name;
     enum tl_field_type type;
 } type_names[] = {
-    {"choice", TL_FIELD_CHOICE}, {"multichoice", TL_FIELD_MULTICHOICE},
-    {"text", TL_FIELD_TEXT},     {"number", TL_FIELD_NUMBER},
-    {"rating", TL_FIELD_RATING},
+    {"choice", TL_FIELD_CHOICE}, {"multichoice", TL_FIELD_MULTICHOICE}, {"text", TL_FIELD_TEXT},
+    {"number", TL_FIELD_NUMBER}, {"rating", TL_FIELD_RATING},
 };
 
 static void field_release(struct tl_field *f) {
@@ -86,8 +85,7 @@ static int parse_field(const json_t *jf, struct tl_field *f, struct tl_errbuf *e
         t++;
     if (t == nt)
         return tl_errf(eb, TL_EINVAL,
-                       "field '%s': unknown type (choice|multichoice|text|number|rating)",
-                       f->name);
+                       "field '%s': unknown type (choice|multichoice|text|number|rating)", f->name);
     f->type = type_names[t].type;
     const json_t *jr = json_object_get(jf, "required");
     if (jr && !json_is_boolean(jr))
@@ -97,9 +95,7 @@ static int parse_field(const json_t *jf, struct tl_field *f, struct tl_errbuf *e
     int rc = 0;
     switch (f->type) {
     case TL_FIELD_CHOICE:
-    case TL_FIELD_MULTICHOICE:
-        rc = parse_options(json_object_get(jf, "options"), f, eb);
-        break;
+    case TL_FIELD_MULTICHOICE: rc = parse_options(json_object_get(jf, "options"), f, eb); break;
     case TL_FIELD_TEXT: {
         const json_t *ml = json_object_get(jf, "max_length");
         if (ml && (!json_is_integer(ml) || json_integer_value(ml) < 1))
@@ -117,8 +113,7 @@ static int parse_field(const json_t *jf, struct tl_field *f, struct tl_errbuf *e
             return rc;
         if (f->type == TL_FIELD_RATING &&
             (!f->has_min || !f->has_max || f->min != floor(f->min) || f->max != floor(f->max)))
-            return tl_errf(eb, TL_EINVAL, "field '%s': rating needs integer min and max",
-                           f->name);
+            return tl_errf(eb, TL_EINVAL, "field '%s': rating needs integer min and max", f->name);
         if (f->has_min && f->has_max && f->min > f->max)
             return tl_errf(eb, TL_EINVAL, "field '%s': min is above max", f->name);
         break;
@@ -182,8 +177,7 @@ static int check_value(const struct tl_field *f, const json_t *v, struct tl_errb
         for (size_t i = 0; i < json_array_size(v); i++) {
             const json_t *o = json_array_get(v, i);
             if (!json_is_string(o) || !has_option(f, json_string_value(o)))
-                return tl_errf(eb, TL_EUNPROC, "'%s'[%zu] is not one of the options", f->name,
-                               i);
+                return tl_errf(eb, TL_EUNPROC, "'%s'[%zu] is not one of the options", f->name, i);
             for (size_t k = 0; k < i; k++)
                 if (json_equal(o, json_array_get(v, k)))
                     return tl_errf(eb, TL_EUNPROC, "'%s' repeats an option", f->name);

@@ -45,6 +45,7 @@ struct tl_scope {
     enum tl_role role; /* the user's tenant role, or TL_ROLE_ANNOTATOR */
     tl_id user_id;
     tl_id tenant_id; /* "" for the workforce */
+    int64_t token_expires_ms; /* the token's expiry, 0 for none (caches honour it) */
 };
 
 struct tl_user {

@@ -125,6 +125,24 @@ def test_reviewer_member_cannot_take_tasks(api):
     assert_error(r, 403, "forbidden")
 
 
+def test_role_change_applies_at_once(api):
+    """The server memoizes authorization on the labeling path (authz/cache.h);
+    a role change made through the API must still apply to the very next
+    request, for both next and a submission under a lease taken before."""
+    s = api.setup_project(n_tasks=3, n_annotators=1)
+    ann = s.annotators[0]
+    n = api.next(ann.token, s.pid)                   # fills the cache
+    assert n is not None
+    api.add_member(s.manager.token, s.pid, ann.email, role="reviewer")
+    r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/next", ann.token)
+    assert_error(r, 403, "forbidden")
+    r = api.submit(ann.token, n["task"]["id"], n["lease"]["id"], {"label": "a"})
+    assert_error(r, 403, "forbidden")
+    api.add_member(s.manager.token, s.pid, ann.email, role="annotator")
+    r = api.submit(ann.token, n["task"]["id"], n["lease"]["id"], {"label": "a"})
+    assert r.status_code == 201, r.text
+
+
 # Authorization headers that must all give 401 "unauthorized".
 BAD_AUTH = [
     ("missing", None),

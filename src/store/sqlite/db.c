@@ -35,7 +35,8 @@ static const char *const sql[Q_COUNT] = {
                     " FROM users u LEFT JOIN tenants t ON t.pk = u.tenant_pk WHERE u.email = ?1",
     [Q_TOKEN_INSERT] = "INSERT INTO tokens(hash, user_pk, created_at, expires_at)"
                        " VALUES(?1, ?2, ?3, ?4)",
-    [Q_TOKEN_SCOPE] = "SELECT u.pk, COALESCE(u.tenant_pk, 0), u.role, u.id, COALESCE(t.id, '')"
+    [Q_TOKEN_SCOPE] = "SELECT u.pk, COALESCE(u.tenant_pk, 0), u.role, u.id, COALESCE(t.id, ''),"
+                      " COALESCE(k.expires_at, 0)"
                       " FROM tokens k JOIN users u ON u.pk = k.user_pk"
                       " LEFT JOIN tenants t ON t.pk = u.tenant_pk"
                       " WHERE k.hash = ?1 AND k.revoked = 0"

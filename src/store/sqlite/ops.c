@@ -199,6 +199,7 @@ static int sq_token_scope(struct tl_store *s, const char *hash, int64_t now_ms,
         out->role = (enum tl_role)sqlite3_column_int(st, 2);
         copy_col(st, 3, out->user_id, sizeof out->user_id);
         copy_col(st, 4, out->tenant_id, sizeof out->tenant_id);
+        out->token_expires_ms = sqlite3_column_int64(st, 5);
         rc = 0;
     }
     sqlite3_reset(st);

@@ -22,8 +22,8 @@ static void test_shape_and_valid(void **state) {
     tl_id_new(id);
     assert_int_equal(strlen(id), TL_ID_LEN);
     assert_true(tl_id_valid(id, strlen(id)));
-    assert_int_equal(id[14], '7');                  /* version 7 */
-    assert_non_null(strchr("89ab", id[19]));        /* RFC 4122 variant */
+    assert_int_equal(id[14], '7');           /* version 7 */
+    assert_non_null(strchr("89ab", id[19])); /* RFC 4122 variant */
     assert_false(tl_id_valid(id, strlen(id) - 1));
     id[3] = 'G';
     assert_false(tl_id_valid(id, strlen(id)));
