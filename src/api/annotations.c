@@ -24,6 +24,9 @@ void tl_api_next(void *app, struct tl_http_req *r) {
     } else if (rc) {
         tl_api_fail(r, rc, NULL);
     } else {
+        /* The submission for this lease will name the task: remember its
+         * project so that it needs no lookup (authz/cache.h). */
+        tl_authz_cache_put_task(a->authz_cache, l.task_id, p.id);
         char expires[32];
         json_t *data = json_loadb(l.task_data, l.task_data_len, 0, NULL);
         tl_http_respond_json(r, 200,

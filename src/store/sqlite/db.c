@@ -2,6 +2,8 @@
  * writer (see db.h for the model). */
 #include "store/sqlite/db.h"
 
+#include <errno.h>
+#include <semaphore.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,8 +103,11 @@ struct sq_wop {
     sq_write_fn fn;
     void *arg;
     int rc;
-    bool is_done;
-    pthread_cond_t done_cv; /* one per op: a batch wakes only its own callers */
+    /* Posted once the op's batch is committed. A semaphore rather than a
+     * condition variable: the woken caller need not retake the queue mutex,
+     * which the writer holds while it wakes a whole batch (a contended
+     * futex per caller under load). */
+    sem_t done;
     struct sq_wop *next;
 };
 
@@ -376,14 +381,13 @@ static void *writer_main(void *arg) {
 
         s->n_batches++;
         s->batch_us += tl_clock_mono_us() - t0;
-        pthread_mutex_lock(&s->wmu);
         for (struct sq_wop *op = batch, *next; op; op = next) {
             next = op->next; /* op lives on its caller's stack: read first */
             if (rc)
                 op->rc = TL_EIO;
-            op->is_done = true;
-            pthread_cond_signal(&op->done_cv);
+            sem_post(&op->done);
         }
+        pthread_mutex_lock(&s->wmu);
     }
     pthread_mutex_unlock(&s->wmu);
     return NULL;
@@ -391,11 +395,12 @@ static void *writer_main(void *arg) {
 
 int sq_write(struct sq_store *s, sq_write_fn fn, void *arg) {
     struct sq_wop op = {.fn = fn, .arg = arg};
-    pthread_cond_init(&op.done_cv, NULL);
+    if (sem_init(&op.done, 0, 0))
+        return TL_EINTERNAL;
     pthread_mutex_lock(&s->wmu);
     if (s->writer_stop) {
         pthread_mutex_unlock(&s->wmu);
-        pthread_cond_destroy(&op.done_cv);
+        sem_destroy(&op.done);
         return TL_EIO;
     }
     if (s->queue_tail)
@@ -404,10 +409,10 @@ int sq_write(struct sq_store *s, sq_write_fn fn, void *arg) {
         s->queue_head = &op;
     s->queue_tail = &op;
     pthread_cond_signal(&s->wcv);
-    while (!op.is_done)
-        pthread_cond_wait(&op.done_cv, &s->wmu);
     pthread_mutex_unlock(&s->wmu);
-    pthread_cond_destroy(&op.done_cv);
+    while (sem_wait(&op.done) && errno == EINTR)
+        ;
+    sem_destroy(&op.done);
     return op.rc;
 }
 
