@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/csv.h"
+#include "quality/par.h"
 
 #define STRTAB_MAX ((size_t)UINT32_MAX - 1)
 
@@ -537,36 +538,18 @@ static bool inside(const char *p, const char *text, size_t len) {
     return p >= text && p <= text + len;
 }
 
-static int parse_labels(struct tl_q_labels *L, const char *name, const char *text, size_t len,
-                        struct tl_errbuf *eb, char *first_task, char *first_worker,
-                        size_t first_cap) {
+/* Intern the data rows of text[0..len) (no header) into L. Line numbers
+ * in messages start at first_line. */
+static int parse_rows(struct tl_q_labels *L, const char *name, const char *text, size_t len,
+                      size_t first_line, size_t ncols, struct tl_errbuf *eb) {
     struct tl_csv c;
     tl_csv_init(&c, text, len, 0);
     c.name = name;
-    int rc = tl_csv_next(&c, eb);
-    if (rc == TL_EEMPTY) {
-        rc = tl_errf(eb, TL_EEMPTY, "%s: empty file (expected a header row and labels)", name);
-        goto out;
-    }
-    if (rc)
-        goto out;
-    size_t ncols = c.nfields;
-    if (ncols < 3) {
-        rc = tl_errf(eb, TL_EINVAL,
-                     "%s:%zu: the header has %zu column%s; need task, worker and label", name,
-                     c.record_line, ncols, ncols == 1 ? "" : "s");
-        goto out;
-    }
+    c.line = first_line;
     struct add_batch batch;
     batch.n = 0;
     size_t bad_line = 0;
-    /* Remember the header's first two cells to detect a missing header. */
-    for (int i = 0; i < 2; i++) {
-        char *dst = i ? first_worker : first_task;
-        size_t n = c.fields[i].len < first_cap - 1 ? c.fields[i].len : first_cap - 1;
-        memcpy(dst, c.fields[i].ptr, n);
-        dst[n] = '\0';
-    }
+    int rc;
     for (;;) {
         rc = tl_csv_next_row(&c, ncols, eb);
         if (rc == TL_EEMPTY) {
@@ -596,12 +579,145 @@ static int parse_labels(struct tl_q_labels *L, const char *name, const char *tex
     }
     if (!rc)
         rc = flush_batch(L, &batch, &bad_line);
-    if (rc) {
+    if (rc)
         rc = tl_errf(eb, rc, "%s:%zu: %s", name, bad_line,
                      rc == TL_ENOMEM ? "out of memory" : "too many rows or names");
+out:
+    tl_csv_release(&c);
+    return rc;
+}
+
+/* Large files are read by two threads, one half each, and the second
+ * half's names and rows are then merged into the first: hashing and
+ * probing a million names is most of the load time, and each half probes
+ * a table of its own. The result is the same as one pass, names numbered
+ * in order of first appearance and rows in file order (the first of
+ * repeated (task, worker) rows is still the one kept), and so is the error
+ * reported: the first half's first, else the second's. Only for text
+ * without quotes, where every line break ends a record and a split after a
+ * newline cannot cut a field. */
+#define PARSE_SPLIT_MIN (4u << 20)
+
+struct half_job {
+    struct tl_q_labels *L[2];
+    const char *name;
+    const char *text[2];
+    size_t len[2], first_line[2], ncols;
+    struct tl_errbuf eb[2];
+    int rc[2];
+};
+
+static void parse_half(void *ctx, int tid, int nthreads) {
+    (void)nthreads;
+    struct half_job *j = ctx;
+    j->rc[tid] = parse_rows(j->L[tid], j->name, j->text[tid], j->len[tid], j->first_line[tid],
+                            j->ncols, &j->eb[tid]);
+}
+
+/* Line breaks in text[0..len) as the CSV reader counts them: LF, CRLF and a
+ * lone CR are one each. */
+static size_t count_breaks(const char *text, size_t len) {
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += text[i] == '\n' || (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n'));
+    return n;
+}
+
+/* Append B's rows to A, renaming B's ids into A's tables. */
+static int merge_rows(struct tl_q_labels *A, const struct tl_q_labels *B) {
+    const struct tl_q_strtab *from[3] = {&B->tasks, &B->workers, &B->classes};
+    struct tl_q_strtab *to[3] = {&A->tasks, &A->workers, &A->classes};
+    uint32_t *map[3] = {NULL, NULL, NULL};
+    int rc = 0;
+    for (int k = 0; k < 3 && !rc; k++) {
+        map[k] = malloc((from[k]->n ? from[k]->n : 1) * sizeof *map[k]);
+        if (!map[k]) {
+            rc = TL_ENOMEM;
+            break;
+        }
+        for (size_t i = 0; i < from[k]->n && !rc; i++)
+            rc = tl_q_strtab_intern(to[k], tl_q_strtab_name(from[k], (uint32_t)i),
+                                    tl_q_strtab_len(from[k], (uint32_t)i), &map[k][i]);
+    }
+    if (!rc && A->raw_n + B->raw_n > STRTAB_MAX)
+        rc = TL_ETOOBIG;
+    if (!rc)
+        rc = grow_u32(&A->raw, &A->raw_cap, 3 * (A->raw_n + B->raw_n));
+    if (!rc) {
+        uint32_t *dst = A->raw + 3 * A->raw_n;
+        for (size_t i = 0; i < B->raw_n; i++)
+            for (int k = 0; k < 3; k++)
+                dst[3 * i + k] = map[k][B->raw[3 * i + k]];
+        A->raw_n += B->raw_n;
+    }
+    for (int k = 0; k < 3; k++)
+        free(map[k]);
+    return rc;
+}
+
+/* The rows after the header, text[start..len), starting on line first_line. */
+static int parse_body(struct tl_q_labels *L, const char *name, const char *text, size_t start,
+                      size_t len, size_t first_line, size_t ncols, struct tl_errbuf *eb) {
+    size_t split = 0;
+    if (len - start >= PARSE_SPLIT_MIN && tl_q_par_threads(NULL, TL_Q_PAR_MIN) > 1 &&
+        !memchr(text + start, '"', len - start)) {
+        const char *nl = memchr(text + start + (len - start) / 2, '\n', (len - start) / 2);
+        if (nl)
+            split = (size_t)(nl + 1 - text);
+    }
+    if (!split)
+        return parse_rows(L, name, text + start, len - start, first_line, ncols, eb);
+
+    struct tl_q_labels second;
+    tl_q_labels_init(&second);
+    struct half_job j = {
+        .L = {L, &second},
+        .name = name,
+        .text = {text + start, text + split},
+        .len = {split - start, len - split},
+        .first_line = {first_line, first_line + count_breaks(text + start, split - start)},
+        .ncols = ncols,
+    };
+    tl_q_par_run(2, parse_half, &j);
+    int rc = j.rc[0] ? j.rc[0] : j.rc[1];
+    if (rc)
+        tl_errf(eb, rc, "%s", j.rc[0] ? j.eb[0].msg : j.eb[1].msg);
+    else if ((rc = merge_rows(L, &second)))
+        tl_errf(eb, rc, "%s: %s", name,
+                rc == TL_ENOMEM ? "out of memory" : "too many rows or names");
+    tl_q_labels_release(&second);
+    return rc;
+}
+
+static int parse_labels(struct tl_q_labels *L, const char *name, const char *text, size_t len,
+                        struct tl_errbuf *eb, char *first_task, char *first_worker,
+                        size_t first_cap) {
+    struct tl_csv c;
+    tl_csv_init(&c, text, len, 0);
+    c.name = name;
+    int rc = tl_csv_next(&c, eb);
+    if (rc == TL_EEMPTY) {
+        rc = tl_errf(eb, TL_EEMPTY, "%s: empty file (expected a header row and labels)", name);
         goto out;
     }
-    if (!L->raw_n)
+    if (rc)
+        goto out;
+    size_t ncols = c.nfields;
+    if (ncols < 3) {
+        rc = tl_errf(eb, TL_EINVAL,
+                     "%s:%zu: the header has %zu column%s; need task, worker and label", name,
+                     c.record_line, ncols, ncols == 1 ? "" : "s");
+        goto out;
+    }
+    /* Remember the header's first two cells to detect a missing header. */
+    for (int i = 0; i < 2; i++) {
+        char *dst = i ? first_worker : first_task;
+        size_t n = c.fields[i].len < first_cap - 1 ? c.fields[i].len : first_cap - 1;
+        memcpy(dst, c.fields[i].ptr, n);
+        dst[n] = '\0';
+    }
+    rc = parse_body(L, name, text, c.pos, len, c.line, ncols, eb);
+    if (!rc && !L->raw_n)
         rc = tl_errf(eb, TL_EEMPTY, "%s: no labels after the header row", name);
 out:
     tl_csv_release(&c);

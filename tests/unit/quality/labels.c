@@ -131,6 +131,108 @@ static void test_csv_extra_columns_and_quotes(void **state) {
     tl_q_labels_release(&L);
 }
 
+/* A labels file large enough to be read in two halves (> 4 MiB): 300,000
+ * rows over 20,011 tasks and 997 workers, line ending eol. With quote_first,
+ * the first data row's task is quoted, which makes the loader read the file
+ * in one pass: the two must agree exactly. */
+static char *big_labels(const char *eol, bool quote_first, size_t *len) {
+    size_t cap = 300000 * 32 + 64, n = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    n += (size_t)snprintf(t + n, cap - n, "task,worker,label%s", eol);
+    for (unsigned i = 0; i < 300000; i++) {
+        unsigned task = (i * 7919u) % 20011u, worker = (i * 104729u) % 997u;
+        const char *q = quote_first && i == 0 ? "\"" : "";
+        n += (size_t)snprintf(t + n, cap - n, "%st%05u%s,w%03u,c%u%s", q, task, q, worker,
+                              (task + worker / 3) % 4, eol);
+    }
+    /* Repeat the first row's task and worker in the second half with
+     * another label: the first in file order must win. */
+    n += (size_t)snprintf(t + n, cap - n, "t%05u,w%03u,other%s", 0u, 0u, eol);
+    *len = n;
+    return t;
+}
+
+static void assert_same_labels(const struct tl_q_labels *a, const struct tl_q_labels *b) {
+    assert_int_equal(a->n_tasks, b->n_tasks);
+    assert_int_equal(a->n_workers, b->n_workers);
+    assert_int_equal(a->n_classes, b->n_classes);
+    assert_int_equal(a->n, b->n);
+    assert_int_equal(a->n_dropped, b->n_dropped);
+    assert_memory_equal(a->task_off, b->task_off, (a->n_tasks + 1) * sizeof *a->task_off);
+    assert_memory_equal(a->by_task_worker, b->by_task_worker, a->n * sizeof *a->by_task_worker);
+    assert_memory_equal(a->by_task_class, b->by_task_class, a->n * sizeof *a->by_task_class);
+    assert_memory_equal(a->by_worker_task, b->by_worker_task, a->n * sizeof *a->by_worker_task);
+    for (uint32_t k = 0; k < a->n_classes; k++)
+        assert_string_equal(tl_q_class_name(a, k), tl_q_class_name(b, k));
+}
+
+static void test_split_load_equals_one_pass(void **state) {
+    static const char *const eols[] = {"\n", "\r\n"};
+    for (int e = 0; e < 2; e++) {
+        size_t len_split, len_one;
+        char *split = big_labels(eols[e], false, &len_split);
+        char *one = big_labels(eols[e], true, &len_one);
+        assert_true(len_split > (4u << 20));
+        struct tl_q_labels a, b;
+        struct tl_errbuf eb = {{0}};
+        tl_q_labels_init(&a);
+        tl_q_labels_init(&b);
+        assert_int_equal(tl_q_labels_parse_csv(&a, "x", split, len_split, NULL, NULL, 0, &eb), 0);
+        assert_int_equal(tl_q_labels_parse_csv(&b, "x", one, len_one, NULL, NULL, 0, &eb), 0);
+        assert_same_labels(&a, &b);
+        assert_int_equal(a.n_dropped, 1);
+        /* The kept label of (t00000, w000) is the first one, not "other". */
+        uint32_t t0 = 0, w0 = 0;
+        assert_int_equal(tl_q_strtab_find(&a.tasks, "t00000", 6, &t0), 0);
+        assert_int_equal(tl_q_strtab_find(&a.workers, "w000", 4, &w0), 0);
+        for (uint32_t i = a.task_off[t0]; i < a.task_off[t0 + 1]; i++)
+            if (a.by_task_worker[i] == w0)
+                assert_string_not_equal(tl_q_class_name(&a, a.by_task_class[i]), "other");
+        tl_q_labels_release(&a);
+        tl_q_labels_release(&b);
+        free(split);
+        free(one);
+    }
+}
+
+/* Replace the row on line `line` (1-based; header is line 1) with a ragged
+ * one, in place (the row keeps its length: padding goes into the label). */
+static void break_line(char *t, size_t len, size_t line) {
+    size_t at = 0;
+    for (size_t l = 1; l < line; l++) {
+        char *nl = memchr(t + at, '\n', len - at);
+        assert_non_null(nl);
+        at = (size_t)(nl - t) + 1;
+    }
+    char *comma = memchr(t + at, ',', len - at);
+    assert_non_null(comma);
+    *comma = ';'; /* two fields instead of three */
+}
+
+static void test_split_load_reports_first_error(void **state) {
+    static const char *const eols[] = {"\n", "\r\n"};
+    for (int e = 0; e < 2; e++) {
+        size_t len;
+        struct tl_errbuf eb = {{0}};
+        struct tl_q_labels L;
+        /* Only in the second half: its own line number. */
+        char *t = big_labels(eols[e], false, &len);
+        break_line(t, len, 250001);
+        tl_q_labels_init(&L);
+        assert_int_equal(tl_q_labels_parse_csv(&L, "x", t, len, NULL, NULL, 0, &eb), TL_EINVAL);
+        assert_non_null(strstr(eb.msg, "x:250001: row has 2 fields"));
+        tl_q_labels_release(&L);
+        /* In both halves: the first in file order. */
+        break_line(t, len, 12345);
+        tl_q_labels_init(&L);
+        assert_int_equal(tl_q_labels_parse_csv(&L, "x", t, len, NULL, NULL, 0, &eb), TL_EINVAL);
+        assert_non_null(strstr(eb.msg, "x:12345: row has 2 fields"));
+        tl_q_labels_release(&L);
+        free(t);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strtab),
@@ -139,6 +241,8 @@ int main(void) {
         cmocka_unit_test(test_gold),
         cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_csv_extra_columns_and_quotes),
+        cmocka_unit_test(test_split_load_equals_one_pass),
+        cmocka_unit_test(test_split_load_reports_first_error),
     };
     return cmocka_run_group_tests_name("quality/labels", tests, NULL, NULL);
 }
