@@ -80,8 +80,18 @@ curl -fsS -o /dev/null -X POST "$url/api/v1/projects/$project/tasks" \
 echo "tally load bench: $ANNOTATORS annotators, $TASKS tasks, overlap $OVERLAP, ${DURATION}s," \
      "$(nproc) cores, server $TALLY_BIN"
 rc=0
+# Server CPU time (user + system) over the run, from /proc: per cycle it is
+# steadier than cycles/s on a VM whose speed drifts.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+ticks0=$(cpu_ticks)
 "$LOAD_BIN" --port "$port" --project "$project" --tokens "$work/tokens" \
-    --duration "$DURATION" || rc=$?
+    --duration "$DURATION" | tee "$work/load.out" || rc=$?
+ticks1=$(cpu_ticks)
+cycles=$(sed -n 's/^cycles (next+submit, 201): \([0-9]*\) .*/\1/p' "$work/load.out")
+if [ -n "$cycles" ] && [ "$cycles" -gt 0 ]; then
+    awk -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" -v c="$cycles" 'BEGIN {
+        printf "server CPU: %.2f s, %.0f us per cycle\n", t / hz, t / hz * 1e6 / c }'
+fi
 
 curl -fsS "$url/api/v1/projects/$project" -H "Authorization: Bearer $mtoken" |
     /usr/bin/python3 -c 'import json,sys; c=json.load(sys.stdin)["counts"]; print("server counts:", c)'
