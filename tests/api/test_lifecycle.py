@@ -20,6 +20,32 @@ def test_request_log_line(own_server):
     assert re.search(r"GET\s+/api/v1/projects\b.*\b401\b", log), log[-2000:]
 
 
+def test_log_lines_stay_whole_under_concurrency(own_server):
+    """Each line goes out in one write(2) from whichever thread served the
+    request: 8 threads x 60 requests must leave 480 whole request lines."""
+    srv = own_server()
+    healthz_line = re.compile(r" GET /healthz 200 \d+$")
+    time.sleep(0.2)
+    before = sum(1 for ln in srv.log().splitlines() if healthz_line.search(ln))  # start-up probes
+
+    def hit():
+        with requests.Session() as sess:
+            for _ in range(60):
+                assert sess.get(srv.url + "/healthz", timeout=10).status_code == 200
+
+    threads = [threading.Thread(target=hit) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    time.sleep(0.3)
+    line_re = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S")
+    lines = srv.log().splitlines()
+    bad = [ln for ln in lines if not line_re.match(ln) and "Sanitizer" not in ln]
+    assert not bad, bad[:5]
+    assert sum(1 for ln in lines if healthz_line.search(ln)) - before == 480
+
+
 def test_log_lines_cannot_be_forged(own_server):
     """A request path with CR/LF must not start a new log line (STYLE.md habit
     8: bad input gets a sanitized log line)."""
