@@ -10,12 +10,15 @@
 #include <jansson.h>
 
 #include "authz/cache.h"
+#include "authz/limiter.h"
 #include "http/http.h"
 #include "store/store.h"
 
 struct tl_api {
     struct tl_store *store;
     struct tl_authz_cache *authz_cache; /* may be NULL: no caching */
+    /* failed logins per account and per client address (may be NULL) */
+    struct tl_limiter *login_per_account, *login_per_address;
 };
 
 /* The route table for tl_http_start. */
@@ -34,6 +37,9 @@ json_t *tl_api_project_json(const struct tl_project *p);
 
 void tl_api_healthz(void *app, struct tl_http_req *r);
 void tl_api_login(void *app, struct tl_http_req *r);
+/* Make the dummy password hash that unknown emails are checked against, in
+ * the background, so that the first such login is not the one that pays. */
+void tl_api_login_prepare(void);
 void tl_api_projects_create(void *app, struct tl_http_req *r);
 void tl_api_projects_list(void *app, struct tl_http_req *r);
 void tl_api_projects_get(void *app, struct tl_http_req *r);

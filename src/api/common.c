@@ -45,6 +45,7 @@ void tl_api_fail(struct tl_http_req *r, int rc, const char *msg) {
         {TL_EEXIST, 409, "already exists"},
         {TL_ETOOBIG, 413, "too large"},
         {TL_EUNPROC, 422, "does not fit the schema"},
+        {TL_ELIMIT, 429, "too many attempts, try again later"},
         {TL_ENOMEM, 503, "out of memory, try again"},
         {TL_EIO, 500, "storage error"},
     };

@@ -18,6 +18,7 @@ const char *tl_strerror(int rc) {
     case TL_EEMPTY: return "empty";
     case TL_EAUTH: return "unauthorized";
     case TL_EUNPROC: return "unprocessable";
+    case TL_ELIMIT: return "rate_limited";
     default: return "internal";
     }
 }

@@ -22,7 +22,8 @@ enum {
     TL_EEMPTY = -9,    /* nothing to return (empty queue, empty input) */
     TL_EAUTH = -10,    /* not authenticated */
     TL_EUNPROC = -11,  /* well-formed but does not fit (schema mismatch) */
-    TL_EINTERNAL = -12 /* a bug or an unexpected library failure */
+    TL_EINTERNAL = -12, /* a bug or an unexpected library failure */
+    TL_ELIMIT = -13     /* too many attempts: try again later */
 };
 
 /* A short static name for an error code ("not_found"); never NULL. */

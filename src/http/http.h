@@ -57,6 +57,10 @@ const char *tl_http_param(const struct tl_http_req *r, int i); /* the i-th {} */
 const char *tl_http_header(const struct tl_http_req *r, const char *name);
 const char *tl_http_query(const struct tl_http_req *r, const char *name);
 const char *tl_http_body(const struct tl_http_req *r, size_t *len);
+/* The peer's address as text ("127.0.0.1", "::1"), or "" if unknown. */
+const char *tl_http_client_ip(struct tl_http_req *r);
+/* Add Retry-After: seconds to the response this request will send. */
+void tl_http_set_retry_after(struct tl_http_req *r, unsigned seconds);
 
 /* Send a JSON response; takes ownership of body. A NULL body (a failed
  * json_pack) becomes a 500, so callers need not check their builders. */

@@ -34,10 +34,14 @@ struct tl_http_req {
     struct tl_buf body;
     int64_t start_us;
     unsigned status;
+    unsigned retry_after;             /* seconds, 0 for no Retry-After header */
+    char client_ip[INET6_ADDRSTRLEN]; /* filled on first use */
     bool is_too_big, is_answered;
 };
 
-const char *tl_http_method(const struct tl_http_req *r) { return r->method; }
+const char *tl_http_method(const struct tl_http_req *r) {
+    return r->method;
+}
 const char *tl_http_param(const struct tl_http_req *r, int i) {
     return (i >= 0 && i < TL_HTTP_MAX_PARAMS) ? r->params[i] : "";
 }
@@ -70,10 +74,34 @@ static void queue(struct tl_http_req *r, unsigned status, struct MHD_Response *r
             return;
     }
     add_common_headers(resp);
+    if (r->retry_after) {
+        char v[16];
+        snprintf(v, sizeof v, "%u", r->retry_after);
+        MHD_add_response_header(resp, "Retry-After", v);
+    }
     r->status = status;
     r->is_answered = true;
     MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
+}
+
+const char *tl_http_client_ip(struct tl_http_req *r) {
+    if (r->client_ip[0])
+        return r->client_ip;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client_ip,
+                  sizeof r->client_ip);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client_ip,
+                  sizeof r->client_ip);
+    return r->client_ip;
+}
+
+void tl_http_set_retry_after(struct tl_http_req *r, unsigned seconds) {
+    r->retry_after = seconds;
 }
 
 void tl_http_respond_empty(struct tl_http_req *r, unsigned status) {
@@ -153,8 +181,8 @@ void tl_http_respond_stream(struct tl_http_req *r, unsigned status, const char *
     st->read = read;
     st->ctx = ctx;
     st->free_ctx = free_ctx;
-    struct MHD_Response *resp =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, st, stream_free);
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+                                                                  stream_read, st, stream_free);
     if (!resp) {
         stream_free(st);
         queue(r, 500, NULL);
@@ -172,8 +200,8 @@ static size_t body_limit(const struct tl_http_server *s, const struct tl_route *
 
 /* First call for a request: set up its state, route it, and refuse at once
  * a body whose declared length is over the ceiling (without reading it). */
-static enum MHD_Result begin(struct tl_http_server *s, struct MHD_Connection *conn,
-                             const char *url, const char *method, void **con_cls) {
+static enum MHD_Result begin(struct tl_http_server *s, struct MHD_Connection *conn, const char *url,
+                             const char *method, void **con_cls) {
     struct tl_http_req *r = calloc(1, sizeof *r);
     if (!r)
         return MHD_NO;
@@ -201,9 +229,8 @@ static enum MHD_Result begin(struct tl_http_server *s, struct MHD_Connection *co
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls) {
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
     struct tl_http_server *s = cls;
     struct tl_http_req *r = *con_cls;
     if (!r)
@@ -269,10 +296,9 @@ int tl_http_start(const struct tl_http_opts *o, struct tl_http_server **out) {
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     s->daemon = MHD_start_daemon(
-        flags, o->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error,
-        NULL, MHD_OPTION_SOCK_ADDR, &addr,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)120, MHD_OPTION_CONNECTION_LIMIT,
+        flags, o->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+        MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_LIMIT,
         o->max_connections ? o->max_connections : 1024u, MHD_OPTION_END);
     if (!s->daemon) {
         free(s);
@@ -284,7 +310,9 @@ int tl_http_start(const struct tl_http_opts *o, struct tl_http_server **out) {
     return 0;
 }
 
-uint16_t tl_http_port(const struct tl_http_server *s) { return s->port; }
+uint16_t tl_http_port(const struct tl_http_server *s) {
+    return s->port;
+}
 
 void tl_http_stop(struct tl_http_server *s, int drain_ms) {
     if (!s)
