@@ -28,17 +28,8 @@ done
 [ "$TASKS" -ge 1 ] && [ "$TASKS" -le 20000000 ] || { echo "TASKS: 1..20000000" >&2; exit 2; }
 [ "$BATCH" -ge 1 ] || { echo "BATCH: >= 1" >&2; exit 2; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/tally-bench-import.XXXXXX")
-data=$work/data
-server_pid=
-cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    if [ "$KEEP_DATA" = 1 ]; then echo "data kept in $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_workdir import
 
 now() { date +%s.%N; }
 
@@ -48,27 +39,10 @@ split -l "$BATCH" -d -a 4 "$work/tasks.jsonl" "$work/batch."
 echo "generated $TASKS tasks, $(du -m "$work/tasks.jsonl" | cut -f1) MB, in" \
      "$(printf %.2f "$(echo "$(now) - $t" | bc)") s; batches of $BATCH lines"
 
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 extra=()
 [ -n "$MAX_IMPORT_BODY" ] && extra=(--max-import-body "$MAX_IMPORT_BODY")
-"$TALLY_BIN" serve --data "$data" --listen "127.0.0.1:$port" "${extra[@]}" 2>"$work/server.log" &
-server_pid=$!
-url=http://127.0.0.1:$port
-for _ in $(seq 200); do
-    curl -fsS "$url/healthz" >/dev/null 2>&1 && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-    sleep 0.1
-done
-curl -fsS "$url/healthz" >/dev/null
-
-cli() { "$TALLY_BIN" "$@" --data "$data"; }
-cli tenant create bench >/dev/null
-cli user create --email manager@bench.test --role manager --tenant bench >/dev/null
-mtoken=$(cli token create --email manager@bench.test)
-project=$(curl -fsS -X POST "$url/api/v1/projects" -H "Authorization: Bearer $mtoken" \
-    -H 'Content-Type: application/json' \
-    -d '{"name":"import","schema":{"fields":[{"name":"label","type":"choice","options":["a","b"]}]},"overlap":1,"lease_seconds":1800}' |
-    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+bench_start_server "${extra[@]}"
+bench_project 1 1800 import
 rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
 
 rc=0
@@ -99,7 +73,5 @@ printf 'imported %d tasks (server counts %d) in %.2f s = %.0f tasks/s\n' "$TASKS
 echo "server RSS before import: $rss_before kB; peak RSS (VmHWM): $(awk '/VmHWM/ {print $2, $3}' "/proc/$server_pid/status")"
 echo "data dir size: $(du -sm "$data" | cut -f1) MB"
 [ "$tasks" = "$TASKS" ] || rc=1
-kill -TERM "$server_pid"
-wait "$server_pid" || { echo "server exit code $?" >&2; rc=1; }
-server_pid=
+bench_stop_server || rc=1
 exit "$rc"

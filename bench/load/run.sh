@@ -27,44 +27,16 @@ done
 [ "$ANNOTATORS" -ge 1 ] && [ "$ANNOTATORS" -le 256 ] || { echo "ANNOTATORS: 1..256" >&2; exit 2; }
 [ "$TASKS" -ge 1 ] && [ "$TASKS" -le 5000000 ] || { echo "TASKS: 1..5000000" >&2; exit 2; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/tally-bench-load.XXXXXX")
-data=$work/data
-server_pid=
-cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    if [ "$KEEP_DATA" = 1 ]; then echo "data kept in $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$TALLY_BIN" serve --data "$data" --listen "127.0.0.1:$port" 2>"$work/server.log" &
-server_pid=$!
-url=http://127.0.0.1:$port
-for _ in $(seq 200); do
-    curl -fsS "$url/healthz" >/dev/null 2>&1 && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-    sleep 0.1
-done
-curl -fsS "$url/healthz" >/dev/null
-
-cli() { "$TALLY_BIN" "$@" --data "$data"; }
-cli tenant create bench >/dev/null
-cli user create --email manager@bench.test --role manager --tenant bench >/dev/null
-mtoken=$(cli token create --email manager@bench.test)
-
-project=$(curl -fsS -X POST "$url/api/v1/projects" -H "Authorization: Bearer $mtoken" \
-    -H 'Content-Type: application/json' \
-    -d "{\"name\":\"load\",\"schema\":{\"fields\":[{\"name\":\"label\",\"type\":\"choice\",\"options\":[\"a\",\"b\"]}]},\"overlap\":$OVERLAP,\"lease_seconds\":$LEASE_SECONDS}" |
-    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+. bench/lib.sh
+bench_workdir load
+bench_start_server
+bench_project "$OVERLAP" "$LEASE_SECONDS" load
 
 : >"$work/tokens"
 for i in $(seq "$ANNOTATORS"); do
     email=annotator$i@bench.test
-    cli user create --email "$email" --role annotator --tenant bench >/dev/null
-    cli token create --email "$email" >>"$work/tokens"
+    bench_cli user create --email "$email" --role annotator --tenant bench >/dev/null
+    bench_cli token create --email "$email" >>"$work/tokens"
     curl -fsS -o /dev/null -X POST "$url/api/v1/projects/$project/members" \
         -H "Authorization: Bearer $mtoken" -H 'Content-Type: application/json' \
         -d "{\"email\":\"$email\",\"role\":\"annotator\"}"
@@ -96,7 +68,5 @@ fi
 curl -fsS "$url/api/v1/projects/$project" -H "Authorization: Bearer $mtoken" |
     /usr/bin/python3 -c 'import json,sys; c=json.load(sys.stdin)["counts"]; print("server counts:", c)'
 echo "server peak RSS: $(awk '/VmHWM/ {print $2, $3}' "/proc/$server_pid/status")"
-kill -TERM "$server_pid"
-wait "$server_pid" || { echo "server exit code $?" >&2; rc=1; }
-server_pid=
+bench_stop_server || rc=1
 exit "$rc"

@@ -14,12 +14,24 @@
 #include "http/http.h"
 #include "store/store.h"
 
+/* Failed logins allowed per account and per client address in a window
+ * before login answers 429 (api/auth.c). */
+#define TL_LOGIN_MAX_PER_ACCOUNT 10
+#define TL_LOGIN_MAX_PER_ADDRESS 100
+#define TL_LOGIN_WINDOW_MS       (15LL * 60 * 1000)
+
 struct tl_api {
-    struct tl_store *store;
-    struct tl_authz_cache *authz_cache; /* may be NULL: no caching */
-    /* failed logins per account and per client address (may be NULL) */
+    struct tl_store *store;             /* borrowed */
+    struct tl_authz_cache *authz_cache; /* owned; may be NULL: no caching */
+    /* failed logins per account and per client address (owned; may be NULL) */
     struct tl_limiter *login_per_account, *login_per_address;
 };
+
+/* Set a up over store with its cache and login limiters: 0 or TL_ENOMEM
+ * (a is then released). */
+int tl_api_init(struct tl_api *a, struct tl_store *store);
+/* Free what tl_api_init made; the store is not closed. */
+void tl_api_release(struct tl_api *a);
 
 /* The route table for tl_http_start. */
 extern const struct tl_route tl_api_routes[];
@@ -37,9 +49,6 @@ json_t *tl_api_project_json(const struct tl_project *p);
 
 void tl_api_healthz(void *app, struct tl_http_req *r);
 void tl_api_login(void *app, struct tl_http_req *r);
-/* Make the dummy password hash that unknown emails are checked against, in
- * the background, so that the first such login is not the one that pays. */
-void tl_api_login_prepare(void);
 void tl_api_projects_create(void *app, struct tl_http_req *r);
 void tl_api_projects_list(void *app, struct tl_http_req *r);
 void tl_api_projects_get(void *app, struct tl_http_req *r);

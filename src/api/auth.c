@@ -2,13 +2,12 @@
  * token that expires (12 hours).
  *
  * Logins cannot probe which emails exist: a wrong email and a wrong password
- * get the same answer, and an unknown email is checked against a dummy hash
- * so that both take one argon2id verification. Guessing is bounded: after
- * 10 failures for one account, or 100 from one address, within 15 minutes,
- * logins for it are refused with 429 and Retry-After until the window ends
- * (authz/limiter.h); a success clears the account's count. */
+ * get the same answer, and both take one argon2id verification
+ * (tl_password_verify_none() for an email without a password). Guessing is
+ * bounded (TL_LOGIN_* in api.h: 10 failures per account, 100 per address,
+ * in 15 minutes): past either, login answers 429 with Retry-After until the
+ * window ends (authz/limiter.h); a success clears the account's count. */
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 
 #include "api/api.h"
@@ -16,36 +15,6 @@
 #include "crypto/crypto.h"
 
 #define SESSION_MS (12LL * 3600 * 1000)
-
-static char dummy_hash[TL_PWHASH_LEN];
-static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-
-static void make_dummy_hash(void) {
-    char pw[TL_TOKEN_LEN + 1];
-    tl_token_new(pw); /* a random password nobody knows */
-    if (tl_password_hash(pw, dummy_hash))
-        dummy_hash[0] = '\0';
-}
-
-static void *prepare_main(void *arg) {
-    (void)arg;
-    pthread_once(&dummy_once, make_dummy_hash);
-    return NULL;
-}
-
-void tl_api_login_prepare(void) {
-    /* Off the start-up path; a login that comes first waits in pthread_once. */
-    pthread_t t;
-    if (pthread_create(&t, NULL, prepare_main, NULL) == 0)
-        pthread_detach(t);
-}
-
-/* Spend what a real verification costs, for an email without a password. */
-static void verify_nothing(const char *password) {
-    pthread_once(&dummy_once, make_dummy_hash);
-    if (dummy_hash[0])
-        (void)tl_password_verify(dummy_hash, password);
-}
 
 static void account_key(const char *email, char *out, size_t cap) {
     size_t n = snprintf(out, cap, "account:");
@@ -81,8 +50,7 @@ void tl_api_login(void *app, struct tl_http_req *r) {
     if (!rc && u.password_hash[0]) {
         rc = tl_password_verify(u.password_hash, password);
     } else if (email && password && (rc == 0 || rc == TL_ENOTFOUND)) {
-        verify_nothing(password);
-        rc = TL_EAUTH;
+        rc = tl_password_verify_none(password);
     }
     char token[TL_TOKEN_LEN + 1], hash[TL_TOKEN_HASH_LEN + 1], expires[32];
     int64_t expires_at = now + SESSION_MS;

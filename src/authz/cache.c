@@ -44,6 +44,10 @@ struct tl_authz_cache {
     struct project_slot *projects;
 };
 
+#define FNV_OFFSET 0xcbf29ce484222325ull
+
+/* FNV-1a from h: keys are ids and hashes that callers do not choose freely
+ * (a collision only evicts an entry, it never serves a wrong one). */
 static uint64_t hash_str(const char *s, uint64_t h) {
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
@@ -51,7 +55,7 @@ static uint64_t hash_str(const char *s, uint64_t h) {
 }
 
 static uint64_t key_hash(const char *s) {
-    return hash_str(s, 0xcbf29ce484222325ull);
+    return hash_str(s, FNV_OFFSET);
 }
 
 struct tl_authz_cache *tl_authz_cache_new(int64_t ttl_ms) {
@@ -160,7 +164,7 @@ void tl_authz_cache_put_task(struct tl_authz_cache *c, const char *task_id,
 }
 
 static size_t project_slot(int64_t user_pk, const char *project_id) {
-    return hash_str(project_id, key_hash("") ^ (uint64_t)user_pk * 0x9e3779b97f4a7c15ull) %
+    return hash_str(project_id, FNV_OFFSET ^ (uint64_t)user_pk * 0x9e3779b97f4a7c15ull) %
            PROJECT_SLOTS;
 }
 

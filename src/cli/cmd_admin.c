@@ -62,10 +62,9 @@ static int expect_create(const struct admin_args *a, int n_more, const char *usa
 }
 
 int tl_cmd_tenant(int argc, char **argv) {
-    static const char usage[] =
-        "usage: tally tenant create [--data DIR] NAME\n"
-        "Create a tenant (a customer organisation) and print its id.\n"
-        "  --data DIR   data directory (default ./tally-data)\n";
+    static const char usage[] = "usage: tally tenant create [--data DIR] NAME\n"
+                                "Create a tenant (a customer organisation) and print its id.\n"
+                                "  --data DIR   data directory (default ./tally-data)\n";
     struct admin_args a;
     int rc = parse(argc, argv, usage, &a);
     if (rc)
@@ -175,8 +174,8 @@ int tl_cmd_token(int argc, char **argv) {
     char token[TL_TOKEN_LEN + 1];
     rc = tl_cli_token_for(s, a.email, 0, token, NULL);
     if (rc)
-        fprintf(stderr, "tally: %s\n", rc == TL_ENOTFOUND ? "no user with that email"
-                                                          : tl_strerror(rc));
+        fprintf(stderr, "tally: %s\n",
+                rc == TL_ENOTFOUND ? "no user with that email" : tl_strerror(rc));
     else
         printf("%s\n", token);
     tl_store_close(s);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/common.h"
 #include "core/csv.h"
 #include "quality/infer.h"
 
@@ -87,15 +88,6 @@ static bool result_finite(const struct tl_q_result *r) {
     return true;
 }
 
-static int parse_count(const char *arg, const char *opt, long min, long max, long *out) {
-    if (tl_csv_to_long(arg, strlen(arg), min, max, out)) {
-        fprintf(stderr, "tally aggregate: %s wants an integer in [%ld, %ld], not '%s'\n", opt, min,
-                max, arg);
-        return 2;
-    }
-    return 0;
-}
-
 int tl_cmd_aggregate(int argc, char **argv) {
     enum { OPT_SEED = 256, OPT_MAX_ITER, OPT_TOL, OPT_THREADS };
     static const struct option longopts[] = {
@@ -135,17 +127,17 @@ int tl_cmd_aggregate(int argc, char **argv) {
         case 'v': verbose = true; break;
         case 'h': usage(stdout); return 0;
         case OPT_SEED:
-            if (parse_count(optarg, "--seed", 0, LONG_MAX, &v))
+            if (tl_cli_long("aggregate", "--seed", optarg, 0, LONG_MAX, &v))
                 return 2;
             opts.seed = (uint64_t)v;
             break;
         case OPT_MAX_ITER:
-            if (parse_count(optarg, "--max-iter", 1, 100000, &v))
+            if (tl_cli_long("aggregate", "--max-iter", optarg, 1, 100000, &v))
                 return 2;
             opts.max_iter = (int)v;
             break;
         case OPT_THREADS:
-            if (parse_count(optarg, "--threads", 0, 64, &v))
+            if (tl_cli_long("aggregate", "--threads", optarg, 0, 64, &v))
                 return 2;
             opts.threads = (int)v;
             break;
@@ -155,23 +147,12 @@ int tl_cmd_aggregate(int argc, char **argv) {
                 return 2;
             }
             break;
-        case ':':
-            fprintf(stderr, "tally aggregate: option '%s' needs a value\n", argv[optind - 1]);
-            usage(stderr);
-            return 2;
-        default:
-            fprintf(stderr, "tally aggregate: unknown option '%s'\n", argv[optind - 1]);
-            usage(stderr);
-            return 2;
+        default: return tl_cli_bad_option("aggregate", c, argv, usage);
         }
     }
-    if (argc - optind != 1) {
-        fprintf(stderr, "tally aggregate: %s\n",
-                argc - optind ? "expected one LABELS.csv" : "missing LABELS.csv");
-        usage(stderr);
+    const char *labels_path = tl_cli_one_operand("aggregate", argc, argv, "LABELS.csv", usage);
+    if (!labels_path)
         return 2;
-    }
-    const char *labels_path = argv[optind];
 
     struct tl_errbuf eb = {{0}};
     char *text = NULL, *gold_text = NULL;

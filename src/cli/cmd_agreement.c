@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/common.h"
 #include "core/csv.h"
 #include "quality/agreement.h"
 
@@ -89,14 +90,7 @@ int tl_cmd_agreement(int argc, char **argv) {
             weights = (enum tl_q_weights)i;
             break;
         case 'h': usage(stdout); return 0;
-        case ':':
-            fprintf(stderr, "tally agreement: option '%s' needs a value\n", argv[optind - 1]);
-            usage(stderr);
-            return 2;
-        default:
-            fprintf(stderr, "tally agreement: unknown option '%s'\n", argv[optind - 1]);
-            usage(stderr);
-            return 2;
+        default: return tl_cli_bad_option("agreement", c, argv, usage);
         }
     }
     if (metric == METRIC_NONE) {
@@ -112,13 +106,9 @@ int tl_cmd_agreement(int argc, char **argv) {
         fprintf(stderr, "tally agreement: --weights applies to --metric cohen only\n");
         return 2;
     }
-    if (argc - optind != 1) {
-        fprintf(stderr, "tally agreement: %s\n",
-                argc - optind ? "expected one LABELS.csv" : "missing LABELS.csv");
-        usage(stderr);
+    const char *path = tl_cli_one_operand("agreement", argc, argv, "LABELS.csv", usage);
+    if (!path)
         return 2;
-    }
-    const char *path = argv[optind];
     struct tl_errbuf eb = {{0}};
     struct tl_q_labels L;
     tl_q_labels_init(&L);

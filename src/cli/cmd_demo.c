@@ -9,27 +9,25 @@
 #include "cli/common.h"
 #include "schema/jsonl.h"
 
-#define DEMO_TENANT "demo"
-#define DEMO_MANAGER "manager@demo.tally.local"
-#define DEMO_ANNOTATOR "annotator@demo.tally.local"
-#define DEMO_MANAGER_PW "demo-manager-pass"
+#define DEMO_TENANT       "demo"
+#define DEMO_MANAGER      "manager@demo.tally.local"
+#define DEMO_ANNOTATOR    "annotator@demo.tally.local"
+#define DEMO_MANAGER_PW   "demo-manager-pass"
 #define DEMO_ANNOTATOR_PW "demo-annotator-pass"
 
-static const char demo_tasks[] =
-    "{\"text\":\"The checkout flow was fast and painless.\"}\n"
-    "{\"text\":\"Support never answered my ticket.\"}\n"
-    "{\"text\":\"It works, I guess.\"}\n"
-    "{\"text\":\"Best purchase I made this year!\"}\n"
-    "{\"text\":\"The app crashes every time I open the camera.\"}\n"
-    "{\"text\":\"Delivery took three weeks.\"}\n"
-    "{\"text\":\"Exactly as described, would buy again.\"}\n"
-    "{\"text\":\"The manual is in a language I cannot read.\"}\n"
-    "{\"text\":\"Price is fair for what you get.\"}\n"
-    "{\"text\":\"Battery lasts two days, impressive.\"}\n";
+static const char demo_tasks[] = "{\"text\":\"The checkout flow was fast and painless.\"}\n"
+                                 "{\"text\":\"Support never answered my ticket.\"}\n"
+                                 "{\"text\":\"It works, I guess.\"}\n"
+                                 "{\"text\":\"Best purchase I made this year!\"}\n"
+                                 "{\"text\":\"The app crashes every time I open the camera.\"}\n"
+                                 "{\"text\":\"Delivery took three weeks.\"}\n"
+                                 "{\"text\":\"Exactly as described, would buy again.\"}\n"
+                                 "{\"text\":\"The manual is in a language I cannot read.\"}\n"
+                                 "{\"text\":\"Price is fair for what you get.\"}\n"
+                                 "{\"text\":\"Battery lasts two days, impressive.\"}\n";
 
-static const char demo_schema[] =
-    "{\"fields\":[{\"name\":\"sentiment\",\"type\":\"choice\","
-    "\"options\":[\"positive\",\"negative\",\"neutral\"]}]}";
+static const char demo_schema[] = "{\"fields\":[{\"name\":\"sentiment\",\"type\":\"choice\","
+                                  "\"options\":[\"positive\",\"negative\",\"neutral\"]}]}";
 
 static int make_user(struct tl_store *s, const tl_id tenant_id, const char *email,
                      enum tl_role role, const char *password) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/common.h"
 #include "core/csv.h"
 #include "quality/pairwise.h"
 
@@ -34,15 +35,6 @@ static void usage(FILE *f) {
                "  -h, --help     this text\n"
                "\n"
                "Exit status: 0 ok, 1 bad input, 2 usage error.\n");
-}
-
-static int parse_long(const char *arg, const char *opt, long min, long max, long *out) {
-    if (tl_csv_to_long(arg, strlen(arg), min, max, out)) {
-        fprintf(stderr, "tally leaderboard: %s wants an integer in [%ld, %ld], not '%s'\n", opt,
-                min, max, arg);
-        return 2;
-    }
-    return 0;
 }
 
 /* Rank order: score descending, then name, so equal scores print stably. */
@@ -97,38 +89,27 @@ int tl_cmd_leaderboard(int argc, char **argv) {
             }
             break;
         case OPT_BOOTSTRAP:
-            if (parse_long(optarg, "--bootstrap", 0, MAX_BOOTSTRAP, &v))
+            if (tl_cli_long("leaderboard", "--bootstrap", optarg, 0, MAX_BOOTSTRAP, &v))
                 return 2;
             opts.bootstrap = (int)v;
             break;
         case OPT_SEED:
-            if (parse_long(optarg, "--seed", 0, LONG_MAX, &v))
+            if (tl_cli_long("leaderboard", "--seed", optarg, 0, LONG_MAX, &v))
                 return 2;
             opts.seed = (uint64_t)v;
             break;
         case OPT_THREADS:
-            if (parse_long(optarg, "--threads", 0, 64, &v))
+            if (tl_cli_long("leaderboard", "--threads", optarg, 0, 64, &v))
                 return 2;
             opts.threads = (int)v;
             break;
         case 'h': usage(stdout); return 0;
-        case ':':
-            fprintf(stderr, "tally leaderboard: option '%s' needs a value\n", argv[optind - 1]);
-            usage(stderr);
-            return 2;
-        default:
-            fprintf(stderr, "tally leaderboard: unknown option '%s'\n", argv[optind - 1]);
-            usage(stderr);
-            return 2;
+        default: return tl_cli_bad_option("leaderboard", c, argv, usage);
         }
     }
-    if (argc - optind != 1) {
-        fprintf(stderr, "tally leaderboard: %s\n",
-                argc - optind ? "expected one BATTLES.csv" : "missing BATTLES.csv");
-        usage(stderr);
+    const char *path = tl_cli_one_operand("leaderboard", argc, argv, "BATTLES.csv", usage);
+    if (!path)
         return 2;
-    }
-    const char *path = argv[optind];
     struct tl_errbuf eb = {{0}};
     struct tl_q_battles B;
     struct tl_q_ratings r;

@@ -25,17 +25,6 @@ static const char usage[] =
     "  --readers N             pooled read connections (default 8)\n";
 
 /* A whole decimal number in [lo, hi]: 0 or -1. */
-/* Login guessing limits (see api/auth.c). */
-#define LOGIN_MAX_PER_ACCOUNT 10
-#define LOGIN_MAX_PER_ADDRESS 100
-#define LOGIN_WINDOW_MS       (15LL * 60 * 1000)
-
-static void api_release(struct tl_api *a) {
-    tl_authz_cache_free(a->authz_cache);
-    tl_limiter_free(a->login_per_account);
-    tl_limiter_free(a->login_per_address);
-}
-
 static int parse_size(const char *s, unsigned long long lo, unsigned long long hi,
                       unsigned long long *out) {
     if (!s || !*s || *s == '-')
@@ -124,15 +113,9 @@ int tl_cmd_serve(int argc, char **argv) {
                 eb.msg[0] ? eb.msg : tl_strerror(rc));
         return 1;
     }
-    struct tl_api api = {
-        .store = store,
-        .authz_cache = tl_authz_cache_new(TL_AUTHZ_CACHE_TTL_MS),
-        .login_per_account = tl_limiter_new(LOGIN_MAX_PER_ACCOUNT, LOGIN_WINDOW_MS),
-        .login_per_address = tl_limiter_new(LOGIN_MAX_PER_ADDRESS, LOGIN_WINDOW_MS),
-    };
-    if (!api.authz_cache || !api.login_per_account || !api.login_per_address) {
+    struct tl_api api;
+    if (tl_api_init(&api, store)) {
         fprintf(stderr, "tally: out of memory\n");
-        api_release(&api);
         tl_store_close(store);
         return 1;
     }
@@ -145,13 +128,12 @@ int tl_cmd_serve(int argc, char **argv) {
         .n_routes = tl_api_n_routes,
         .app = &api,
     };
-    tl_api_login_prepare();
     struct tl_http_server *http;
     rc = tl_http_start(&hopts, &http);
     if (rc) {
         fprintf(stderr, "tally: cannot listen on %s (%s)\n", listen,
                 rc == TL_EINVAL ? "not an IPv4 address" : "address in use or not permitted");
-        api_release(&api);
+        tl_api_release(&api);
         tl_store_close(store);
         return 1;
     }
@@ -162,7 +144,7 @@ int tl_cmd_serve(int argc, char **argv) {
     sigwait(&stop, &sig);
     tl_log("signal %d: draining", sig);
     tl_http_stop(http, 10000);
-    api_release(&api);
+    tl_api_release(&api);
     tl_store_close(store);
     tl_log("stopped");
     return 0;

@@ -1,9 +1,12 @@
 /* common.c: see common.h. */
 #include "cli/common.h"
 
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/clock.h"
+#include "core/csv.h"
 
 int tl_cli_open(const char *dir, struct tl_store **out) {
     struct tl_errbuf eb = {{0}};
@@ -34,4 +37,30 @@ int tl_cli_token_for(struct tl_store *s, const char *email, int64_t expires_at_m
     if (!rc && scope)
         rc = tl_store_token_scope(s, hash, tl_clock_ms(), scope);
     return rc;
+}
+
+int tl_cli_long(const char *cmd, const char *opt, const char *arg, long min, long max, long *out) {
+    if (tl_csv_to_long(arg, strlen(arg), min, max, out) == 0)
+        return 0;
+    fprintf(stderr, "tally %s: %s wants an integer in [%ld, %ld], not '%s'\n", cmd, opt, min, max,
+            arg);
+    return 2;
+}
+
+int tl_cli_bad_option(const char *cmd, int c, char **argv, void (*usage)(FILE *)) {
+    if (c == ':')
+        fprintf(stderr, "tally %s: option '%s' needs a value\n", cmd, argv[optind - 1]);
+    else
+        fprintf(stderr, "tally %s: unknown option '%s'\n", cmd, argv[optind - 1]);
+    usage(stderr);
+    return 2;
+}
+
+const char *tl_cli_one_operand(const char *cmd, int argc, char **argv, const char *what,
+                               void (*usage)(FILE *)) {
+    if (argc - optind == 1)
+        return argv[optind];
+    fprintf(stderr, "tally %s: %s %s\n", cmd, argc - optind ? "expected one" : "missing", what);
+    usage(stderr);
+    return NULL;
 }

@@ -1,6 +1,8 @@
-/* common.h: helpers shared by the admin subcommands. */
+/* common.h: helpers shared by the subcommands. */
 #ifndef TL_CLI_COMMON_H
 #define TL_CLI_COMMON_H
+
+#include <stdio.h>
 
 #include "store/store.h"
 
@@ -14,5 +16,21 @@ int tl_cli_open(const char *dir, struct tl_store **out);
  * resolves to. */
 int tl_cli_token_for(struct tl_store *s, const char *email, int64_t expires_at_ms,
                      char token[TL_TOKEN_LEN + 1], struct tl_scope *scope);
+
+/* Option and operand checks for commands parsed with getopt_long (with a
+ * leading ':' in the option string). Each prints "tally CMD: ..." and, where
+ * it says so, the command's usage to stderr. */
+
+/* arg as an integer in [min, max] into *out: 0, or 2 (the usage-error exit
+ * code) after saying what OPT wants. */
+int tl_cli_long(const char *cmd, const char *opt, const char *arg, long min, long max, long *out);
+/* getopt_long returned ':' (a value is missing) or '?' (unknown option):
+ * say which, print usage, and return 2. */
+int tl_cli_bad_option(const char *cmd, int c, char **argv, void (*usage)(FILE *));
+/* The single operand left after the options (what names it, e.g.
+ * "LABELS.csv"), or NULL after saying it is missing or repeated and
+ * printing usage. */
+const char *tl_cli_one_operand(const char *cmd, int argc, char **argv, const char *what,
+                               void (*usage)(FILE *));
 
 #endif

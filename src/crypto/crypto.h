@@ -12,11 +12,11 @@
 
 #include <stddef.h>
 
-#define TL_TOKEN_LEN (4 + 64)      /* "tly_" + 32 bytes hex */
+#define TL_TOKEN_LEN      (4 + 64) /* "tly_" + 32 bytes hex */
 #define TL_TOKEN_HASH_LEN 64       /* BLAKE2b-256 hex */
-#define TL_PWHASH_LEN 128          /* crypto_pwhash_STRBYTES */
-#define TL_SECRET_LEN 32
-#define TL_PSEUDONYM_LEN (5 + 16)  /* "anon-" + 8 bytes hex */
+#define TL_PWHASH_LEN     128      /* crypto_pwhash_STRBYTES */
+#define TL_SECRET_LEN     32
+#define TL_PSEUDONYM_LEN  (5 + 16) /* "anon-" + 8 bytes hex */
 
 int tl_crypto_init(void);
 
@@ -24,6 +24,11 @@ int tl_crypto_init(void);
 int tl_password_hash(const char *password, char out[TL_PWHASH_LEN]);
 /* 0 if password matches hash, TL_EAUTH if not. */
 int tl_password_verify(const char *hash, const char *password);
+/* Spend what tl_password_verify() costs and return TL_EAUTH: for a login
+ * whose email has no password, so that response time does not tell which
+ * emails exist. tl_password_dummy is the hash it checks against. */
+int tl_password_verify_none(const char *password);
+extern const char tl_password_dummy[TL_PWHASH_LEN];
 
 /* A new random token into out (NUL-terminated). */
 void tl_token_new(char out[TL_TOKEN_LEN + 1]);
