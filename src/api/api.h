@@ -54,6 +54,7 @@ void tl_api_projects_list(void *app, struct tl_http_req *r);
 void tl_api_projects_get(void *app, struct tl_http_req *r);
 void tl_api_members_add(void *app, struct tl_http_req *r);
 void tl_api_tasks_import(void *app, struct tl_http_req *r);
+size_t tl_api_tasks_import_chunk(void *app, struct tl_http_req *r, const char *data, size_t len);
 void tl_api_next(void *app, struct tl_http_req *r);
 void tl_api_annotations_create(void *app, struct tl_http_req *r);
 void tl_api_export(void *app, struct tl_http_req *r);

@@ -1,9 +1,33 @@
 /* tasks.c: POST /api/v1/projects/{id}/tasks: import, all or nothing. */
+#include <stdlib.h>
 #include <strings.h>
 
 #include "api/api.h"
 #include "authz/authz.h"
 #include "schema/jsonl.h"
+
+static void body_free(void *ctx) {
+    struct tl_buf *b = ctx;
+    tl_buf_release(b);
+    free(b);
+}
+
+/* Collect the body (the server already bounds it by --max-import-body). */
+size_t tl_api_tasks_import_chunk(void *app, struct tl_http_req *r, const char *data, size_t len) {
+    struct tl_buf *b = tl_http_ctx(r);
+    if (!b) {
+        b = malloc(sizeof *b);
+        if (!b) {
+            tl_api_fail(r, TL_ENOMEM, NULL);
+            return len;
+        }
+        tl_buf_init(b, SIZE_MAX / 2); /* the server enforces the real ceiling */
+        tl_http_set_ctx(r, b, body_free);
+    }
+    if (tl_buf_append(b, data, len))
+        tl_api_fail(r, TL_ENOMEM, NULL);
+    return len;
+}
 
 void tl_api_tasks_import(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
@@ -27,8 +51,9 @@ void tl_api_tasks_import(void *app, struct tl_http_req *r) {
         tl_project_release(&p);
         return;
     }
-    size_t len;
-    const char *body = tl_http_body(r, &len);
+    const struct tl_buf *b = tl_http_ctx(r);
+    size_t len = b ? b->len : 0;
+    const char *body = b && b->data ? b->data : "";
     struct tl_import im;
     struct tl_errbuf eb = {{0}};
     rc = tl_import_parse(body, len, is_array, &im, &eb);

@@ -1,13 +1,27 @@
 /* http.h: the HTTP server (a thin layer over libmicrohttpd) and the request /
  * response vocabulary the API handlers use.
  *
- * The server reads each request body into a bounded buffer (the route says
- * how large it may be: 413 past that), matches the route, and calls its
- * handler once with the whole body. A handler answers exactly once with one
- * of the tl_http_respond_* calls; a handler that does not answer gets a 500.
+ * A request's life, in order:
+ *  1. Headers complete: the route is matched (404/405 otherwise) and the
+ *     app's authorize hook (tl_http_opts.authorize) runs before a single
+ *     body byte is read: it authenticates and authorizes on the headers and
+ *     answers 401/403/404/415 at once, so nobody unknown gets memory.
+ *  2. Body: SMALL and NONE bodies are buffered up to their ceiling (413
+ *     past it); a STREAM route's chunk callback sees the body piece by piece
+ *     as it arrives (the server still counts it against max_import_body).
+ *  3. The route's handler runs once the body is complete.
+ * A request answers exactly once with one of the tl_http_respond_* calls; a
+ * handler that returns without answering and without suspending gets a 500.
  * Every response carries the security headers; one log line per request
  * (method, path, status, microseconds) goes to stderr on completion.
- * Threading: one thread per connection, so handlers may block on the store. */
+ *
+ * Suspension: a chunk callback or handler that must wait (for a group
+ * commit, say) calls tl_http_suspend(r) and returns; whoever finishes the
+ * work calls tl_http_resume(r) from any thread, and the same callback is
+ * called again on a server thread (a chunk callback with the bytes it did
+ * not consume). Responses are only queued from those callbacks, never from
+ * another thread. Per-request state the app needs across calls hangs on
+ * tl_http_set_ctx(). */
 #ifndef TL_HTTP_H
 #define TL_HTTP_H
 
@@ -23,13 +37,26 @@ struct tl_http_req;
 
 typedef void (*tl_http_handler)(void *app, struct tl_http_req *r);
 
-enum tl_body_class { TL_BODY_NONE, TL_BODY_SMALL, TL_BODY_IMPORT };
+/* STREAM routes: called with each piece of body as it arrives (after the
+ * authorize hook let the request through). Returns how many bytes of
+ * data[0..len) it consumed: len, or fewer only after tl_http_suspend(r)
+ * (the rest is offered again after tl_http_resume). A callback that answers
+ * (an error) ends the request: the rest of the body is discarded unread. */
+typedef size_t (*tl_http_chunk_fn)(void *app, struct tl_http_req *r, const char *data,
+                                   size_t len);
+
+/* NONE: no body expected (one is read and dropped, still under max_body);
+ * SMALL: buffered whole, up to max_body; STREAM: fed to the route's chunk
+ * callback, up to max_import_body in total. */
+enum tl_body_class { TL_BODY_NONE, TL_BODY_SMALL, TL_BODY_STREAM };
 
 struct tl_route {
     const char *method;
     const char *pattern; /* "/api/v1/projects/{}/tasks": {} matches one segment */
     tl_http_handler handler;
     enum tl_body_class body;
+    tl_http_chunk_fn chunk; /* STREAM routes only */
+    const void *policy;     /* the app's own data about the route (http never reads it) */
 };
 
 struct tl_http_opts {
@@ -40,6 +67,9 @@ struct tl_http_opts {
     const struct tl_route *routes;
     size_t n_routes;
     void *app; /* passed to every handler */
+    /* Runs on every matched request once its headers are in, before its body
+     * is read (see above); answering ends the request. NULL: none. */
+    tl_http_handler authorize;
 };
 
 struct tl_http_server;
@@ -52,6 +82,18 @@ uint16_t tl_http_port(const struct tl_http_server *s);
 void tl_http_stop(struct tl_http_server *s, int drain_ms);
 
 /* ---- for handlers ---- */
+/* The matched route (never NULL inside authorize/chunk/handler). */
+const struct tl_route *tl_http_route(const struct tl_http_req *r);
+/* Attach app state to the request; free_ctx(ctx) (may be NULL) runs once
+ * when the request is done, however it ended. Replaces (and frees) any
+ * earlier ctx. */
+void tl_http_set_ctx(struct tl_http_req *r, void *ctx, void (*free_ctx)(void *));
+void *tl_http_ctx(const struct tl_http_req *r);
+/* Park the request (see the header comment); only from inside a chunk
+ * callback or handler, which must then return without answering. */
+void tl_http_suspend(struct tl_http_req *r);
+/* Wake a suspended request; callable from any thread, once per suspend. */
+void tl_http_resume(struct tl_http_req *r);
 const char *tl_http_method(const struct tl_http_req *r);
 const char *tl_http_param(const struct tl_http_req *r, int i); /* the i-th {} */
 const char *tl_http_header(const struct tl_http_req *r, const char *name);

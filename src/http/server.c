@@ -36,8 +36,35 @@ struct tl_http_req {
     unsigned status;
     unsigned retry_after;             /* seconds, 0 for no Retry-After header */
     char client_ip[INET6_ADDRSTRLEN]; /* filled on first use */
-    bool is_too_big, is_answered;
+    size_t streamed;                  /* STREAM body bytes received so far */
+    void *ctx;                        /* the app's (tl_http_set_ctx) */
+    void (*free_ctx)(void *);
+    bool is_too_big, is_answered, is_suspended;
 };
+
+const struct tl_route *tl_http_route(const struct tl_http_req *r) {
+    return r->route;
+}
+
+void tl_http_set_ctx(struct tl_http_req *r, void *ctx, void (*free_ctx)(void *)) {
+    if (r->free_ctx && r->ctx && r->ctx != ctx)
+        r->free_ctx(r->ctx);
+    r->ctx = ctx;
+    r->free_ctx = free_ctx;
+}
+
+void *tl_http_ctx(const struct tl_http_req *r) {
+    return r->ctx;
+}
+
+void tl_http_suspend(struct tl_http_req *r) {
+    r->is_suspended = true;
+    MHD_suspend_connection(r->conn);
+}
+
+void tl_http_resume(struct tl_http_req *r) {
+    MHD_resume_connection(r->conn);
+}
 
 const char *tl_http_method(const struct tl_http_req *r) {
     return r->method;
@@ -195,7 +222,7 @@ void tl_http_respond_stream(struct tl_http_req *r, unsigned status, const char *
 static size_t body_limit(const struct tl_http_server *s, const struct tl_route *route) {
     if (!route || route->body == TL_BODY_NONE)
         return s->o.max_body; /* still bounded: junk bodies are read and dropped */
-    return route->body == TL_BODY_IMPORT ? s->o.max_import_body : s->o.max_body;
+    return route->body == TL_BODY_STREAM ? s->o.max_import_body : s->o.max_body;
 }
 
 /* First call for a request: set up its state, route it, and refuse at once
@@ -215,7 +242,16 @@ static enum MHD_Result begin(struct tl_http_server *s, struct MHD_Connection *co
 
     int rc = tl_router_match(s->o.routes, s->o.n_routes, method, url, &r->route, r->params);
     size_t limit = body_limit(s, rc ? NULL : r->route);
-    tl_buf_init(&r->body, limit);
+    /* A STREAM body never lands in r->body: the chunk callback owns it. */
+    tl_buf_init(&r->body, !rc && r->route->body == TL_BODY_STREAM ? 0 : limit);
+    if (rc == TL_ENOTFOUND) {
+        tl_http_respond_error(r, 404, "not_found", "no such endpoint");
+        return MHD_YES;
+    }
+    if (rc) {
+        tl_http_respond_error(r, 405, "method_not_allowed", "method not allowed here");
+        return MHD_YES;
+    }
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     if (cl) {
         char *end;
@@ -225,7 +261,36 @@ static enum MHD_Result begin(struct tl_http_server *s, struct MHD_Connection *co
             return MHD_YES;
         }
     }
+    /* Identity before memory: the app decides on the headers alone. */
+    if (s->o.authorize)
+        s->o.authorize(s->o.app, r);
     return MHD_YES;
+}
+
+/* A STREAM route's body piece: count it against the ceiling, hand it on. */
+static void feed_stream(struct tl_http_server *s, struct tl_http_req *r, const char *data,
+                        size_t *size) {
+    size_t limit = body_limit(s, r->route);
+    if (r->streamed + *size > limit) {
+        *size = 0;
+        tl_http_respond_error(r, 413, "too_large", "request body over %zu bytes", limit);
+        return;
+    }
+    size_t used = r->route->chunk(s->o.app, r, data, *size);
+    if (used > *size)
+        used = *size;
+    r->streamed += used;
+    if (r->is_answered)
+        *size = 0; /* refused: drop the rest unread */
+    else
+        *size -= used;
+}
+
+/* Call the handler once the body is complete (again after a resume). */
+static void finish(struct tl_http_server *s, struct tl_http_req *r) {
+    r->route->handler(s->o.app, r);
+    if (!r->is_answered && !r->is_suspended)
+        tl_http_respond_error(r, 500, "internal", "the handler gave no answer");
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -235,11 +300,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct tl_http_req *r = *con_cls;
     if (!r)
         return begin(s, conn, url, method, con_cls);
+    r->is_suspended = false; /* called again: any suspension has ended */
     if (r->is_answered) { /* refused early: discard whatever body arrives */
         *upload_data_size = 0;
         return MHD_YES;
     }
     if (*upload_data_size) {
+        if (r->route->body == TL_BODY_STREAM) {
+            feed_stream(s, r, upload_data, upload_data_size);
+            return MHD_YES;
+        }
         if (!r->is_too_big && tl_buf_append(&r->body, upload_data, *upload_data_size))
             r->is_too_big = true;
         *upload_data_size = 0;
@@ -249,15 +319,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         tl_http_respond_error(r, 413, "too_large", "request body over %zu bytes", r->body.max);
         return MHD_YES;
     }
-    int rc = tl_router_match(s->o.routes, s->o.n_routes, method, url, &r->route, r->params);
-    if (rc == TL_ENOTFOUND)
-        tl_http_respond_error(r, 404, "not_found", "no such endpoint");
-    else if (rc)
-        tl_http_respond_error(r, 405, "method_not_allowed", "method not allowed here");
-    else
-        r->route->handler(s->o.app, r);
-    if (!r->is_answered)
-        tl_http_respond_error(r, 500, "internal", "the handler gave no answer");
+    finish(s, r);
     return MHD_YES;
 }
 
@@ -270,6 +332,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     tl_log("%s %s %u %lld%s", r->method, r->path, r->status,
            (long long)(tl_clock_mono_us() - r->start_us),
            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+    tl_http_set_ctx(r, NULL, NULL);
     tl_buf_release(&r->body);
     free(r);
     *con_cls = NULL;
@@ -294,7 +357,7 @@ int tl_http_start(const struct tl_http_opts *o, struct tl_http_server **out) {
         return TL_EINVAL;
     }
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+                     MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     s->daemon = MHD_start_daemon(
         flags, o->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
         MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,

@@ -11,10 +11,10 @@
 static void h(void *app, struct tl_http_req *r) { (void)app, (void)r; }
 
 static const struct tl_route routes[] = {
-    {"GET", "/healthz", h, TL_BODY_NONE},
-    {"GET", "/api/v1/projects/{}", h, TL_BODY_NONE},
-    {"POST", "/api/v1/projects/{}/tasks", h, TL_BODY_IMPORT},
-    {"POST", "/api/v1/tasks/{}/annotations", h, TL_BODY_SMALL},
+    {.method = "GET", .pattern = "/healthz", .handler = h, .body = TL_BODY_NONE},
+    {.method = "GET", .pattern = "/api/v1/projects/{}", .handler = h, .body = TL_BODY_NONE},
+    {.method = "POST", .pattern = "/api/v1/projects/{}/tasks", .handler = h, .body = TL_BODY_STREAM},
+    {.method = "POST", .pattern = "/api/v1/tasks/{}/annotations", .handler = h, .body = TL_BODY_SMALL},
 };
 
 static void test_match(void **state) {
