@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "authz/authz.h"
 #include "authz/cache.h"
 #include "authz/limiter.h"
 #include "http/http.h"
@@ -33,12 +34,41 @@ int tl_api_init(struct tl_api *a, struct tl_store *store);
 /* Free what tl_api_init made; the store is not closed. */
 void tl_api_release(struct tl_api *a);
 
-/* The route table for tl_http_start. */
+/* The route table for tl_http_start. Each route's .policy points to a
+ * struct tl_api_policy: a route without one is refused (500), never served. */
 extern const struct tl_route tl_api_routes[];
 extern const size_t tl_api_n_routes;
 
-/* Authenticate r into *sc; on failure answer 401 and return non-zero. */
-int tl_api_auth(struct tl_api *a, struct tl_http_req *r, struct tl_scope *sc);
+/* What a route needs of its caller, checked by tl_api_authorize on the
+ * headers before any body byte is read. */
+enum tl_api_object {
+    TL_OBJ_NONE,    /* no object in the path */
+    TL_OBJ_PROJECT, /* the first {} is a project id */
+    TL_OBJ_TASK,    /* the first {} is a task id; the check is on its project */
+};
+struct tl_api_policy {
+    bool is_public;         /* no token needed (healthz, login) */
+    enum tl_action act;     /* the action checked (authz.h) */
+    enum tl_api_object obj; /* the object the action is on */
+};
+
+/* One request's API state, made by tl_api_authorize and reached with
+ * tl_api_call(r) from the chunk callback and handler. */
+struct tl_api_call {
+    struct tl_scope sc;   /* the caller (zero for public routes) */
+    bool has_project;     /* p is set (TL_OBJ_PROJECT / TL_OBJ_TASK routes) */
+    struct tl_project p;  /* the project, fetched through sc and checked for the action */
+    void *state;          /* the handler's own state across calls (may be NULL) */
+    void (*free_state)(void *); /* runs on state when the request ends (may be NULL) */
+};
+
+/* The tl_http_opts.authorize hook: authenticate (401), apply the route's
+ * policy (403 for a role that may not, 404 for an object outside the
+ * caller's scope) and attach a struct tl_api_call to the request. */
+void tl_api_authorize(void *app, struct tl_http_req *r);
+/* The request's call state (never NULL inside a handler of a route that
+ * passed tl_api_authorize). */
+struct tl_api_call *tl_api_call(struct tl_http_req *r);
 /* Parse the body as a JSON object; on failure answer 400 and return NULL. */
 json_t *tl_api_body_object(struct tl_http_req *r);
 /* Answer with the status for rc (400/401/403/404/409/413/422/5xx); msg may

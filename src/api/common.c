@@ -1,16 +1,59 @@
 /* common.c: helpers every API handler shares (see api.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "authz/authz.h"
 #include "core/clock.h"
 
-int tl_api_auth(struct tl_api *a, struct tl_http_req *r, struct tl_scope *sc) {
-    int rc =
-        tl_authz_authenticate(a->store, a->authz_cache, tl_http_header(r, "Authorization"), sc);
-    if (rc)
+static void call_free(void *ctx) {
+    struct tl_api_call *c = ctx;
+    if (c->free_state)
+        c->free_state(c->state);
+    if (c->has_project)
+        tl_project_release(&c->p);
+    free(c);
+}
+
+struct tl_api_call *tl_api_call(struct tl_http_req *r) {
+    return tl_http_ctx(r);
+}
+
+void tl_api_authorize(void *app, struct tl_http_req *r) {
+    struct tl_api *a = app;
+    const struct tl_api_policy *pol = tl_http_route(r)->policy;
+    if (!pol) { /* fail closed: a route nobody wrote a policy for is not served */
+        tl_http_respond_error(r, 500, "internal", "this endpoint has no access policy");
+        return;
+    }
+    struct tl_api_call *c = calloc(1, sizeof *c);
+    if (!c) {
+        tl_api_fail(r, TL_ENOMEM, NULL);
+        return;
+    }
+    tl_http_set_ctx(r, c, call_free);
+    if (pol->is_public)
+        return;
+    int rc = tl_authz_authenticate(a->store, a->authz_cache, tl_http_header(r, "Authorization"),
+                                   &c->sc);
+    if (rc) {
         tl_api_fail(r, rc, rc == TL_EAUTH ? "a valid bearer token is required" : NULL);
-    return rc;
+        return;
+    }
+    switch (pol->obj) {
+    case TL_OBJ_NONE: rc = tl_authz_allows(&c->sc, pol->act); break;
+    case TL_OBJ_PROJECT:
+        rc = tl_authz_project(a->store, a->authz_cache, &c->sc, tl_http_param(r, 0), pol->act,
+                              &c->p);
+        c->has_project = rc == 0;
+        break;
+    case TL_OBJ_TASK:
+        rc = tl_authz_task(a->store, a->authz_cache, &c->sc, tl_http_param(r, 0), pol->act, &c->p);
+        c->has_project = rc == 0;
+        break;
+    }
+    if (rc)
+        tl_api_fail(r, rc, NULL);
 }
 
 json_t *tl_api_body_object(struct tl_http_req *r) {

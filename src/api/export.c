@@ -66,24 +66,20 @@ static void export_free(void *ctx) {
 
 void tl_api_export(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
-    struct tl_scope sc;
-    if (tl_api_auth(a, r, &sc))
-        return;
+    struct tl_api_call *c = tl_api_call(r);
     const char *format = tl_http_query(r, "format");
     struct export_state *st = calloc(1, sizeof *st);
     if (!st) {
         tl_api_fail(r, TL_ENOMEM, NULL);
         return;
     }
-    int rc =
-        tl_authz_project(a->store, a->authz_cache, &sc, tl_http_param(r, 0), TL_ACT_EXPORT, &st->p);
-    if (rc) {
-        free(st);
-        tl_api_fail(r, rc, NULL);
-        return;
-    }
+    /* The stream outlives nothing of the request's but must own its copy of
+     * the project: take it over from the call state. */
+    st->p = c->p;
+    c->has_project = false;
+    memset(&c->p, 0, sizeof c->p);
     st->store = a->store;
-    st->sc = sc;
+    st->sc = c->sc;
     tl_buf_init(&st->out, MAX_PENDING);
     if (format && strcmp(format, "jsonl")) {
         tl_api_fail(r, TL_EINVAL, "format must be jsonl");

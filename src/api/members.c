@@ -4,21 +4,12 @@
 
 void tl_api_members_add(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
-    struct tl_scope sc;
-    if (tl_api_auth(a, r, &sc))
-        return;
-    struct tl_project p;
-    int rc =
-        tl_authz_project(a->store, a->authz_cache, &sc, tl_http_param(r, 0), TL_ACT_MANAGE, &p);
-    if (rc) {
-        tl_api_fail(r, rc, NULL);
-        return;
-    }
+    struct tl_api_call *c = tl_api_call(r);
+    const struct tl_project *p = &c->p;
     json_t *body = tl_api_body_object(r);
-    if (!body) {
-        tl_project_release(&p);
+    if (!body)
         return;
-    }
+    int rc;
     const char *email = json_string_value(json_object_get(body, "email"));
     const json_t *jrole = json_object_get(body, "role");
     enum tl_role role = jrole ? tl_role_parse(json_string_value(jrole)) : TL_ROLE_ANNOTATOR;
@@ -26,14 +17,13 @@ void tl_api_members_add(void *app, struct tl_http_req *r) {
         tl_api_fail(r, TL_EINVAL, "email is required");
     else if (role != TL_ROLE_ANNOTATOR && role != TL_ROLE_REVIEWER)
         tl_api_fail(r, TL_EINVAL, "role must be annotator or reviewer");
-    else if ((rc = tl_store_member_add(a->store, &sc, &p, email, role)))
+    else if ((rc = tl_store_member_add(a->store, &c->sc, p, email, role)))
         tl_api_fail(r, rc, rc == TL_ENOTFOUND ? "no such user" : NULL);
     else {
         tl_authz_cache_invalidate(a->authz_cache); /* a role may have changed */
         tl_http_respond_json(r, 201,
-                             json_pack("{s:s,s:s,s:s}", "project_id", p.id, "email", email, "role",
+                             json_pack("{s:s,s:s,s:s}", "project_id", p->id, "email", email, "role",
                                        tl_role_name(role)));
     }
     json_decref(body);
-    tl_project_release(&p);
 }

@@ -25,13 +25,7 @@ static int int_member(const json_t *o, const char *key, int def, int lo, int hi,
 
 void tl_api_projects_create(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
-    struct tl_scope sc;
-    if (tl_api_auth(a, r, &sc))
-        return;
-    if (!tl_authz_can_create_project(&sc)) {
-        tl_api_fail(r, TL_EPERM, "only owners, admins and managers create projects");
-        return;
-    }
+    const struct tl_scope *sc = &tl_api_call(r)->sc;
     json_t *body = tl_api_body_object(r);
     if (!body)
         return;
@@ -58,7 +52,7 @@ void tl_api_projects_create(void *app, struct tl_http_req *r) {
     if (!rc) {
         p.name = strdup(json_string_value(name));
         p.schema_json = json_dumps(json_object_get(body, "schema"), JSON_COMPACT);
-        rc = p.name && p.schema_json ? tl_store_project_create(a->store, &sc, &p) : TL_ENOMEM;
+        rc = p.name && p.schema_json ? tl_store_project_create(a->store, sc, &p) : TL_ENOMEM;
     }
     if (rc)
         tl_api_fail(r, rc, eb.msg);
@@ -70,12 +64,9 @@ void tl_api_projects_create(void *app, struct tl_http_req *r) {
 
 void tl_api_projects_list(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
-    struct tl_scope sc;
-    if (tl_api_auth(a, r, &sc))
-        return;
     struct tl_project *ps;
     size_t n;
-    int rc = tl_store_project_list(a->store, &sc, &ps, &n);
+    int rc = tl_store_project_list(a->store, &tl_api_call(r)->sc, &ps, &n);
     if (rc) {
         tl_api_fail(r, rc, NULL);
         return;
@@ -96,16 +87,5 @@ void tl_api_projects_list(void *app, struct tl_http_req *r) {
 }
 
 void tl_api_projects_get(void *app, struct tl_http_req *r) {
-    struct tl_api *a = app;
-    struct tl_scope sc;
-    if (tl_api_auth(a, r, &sc))
-        return;
-    struct tl_project p;
-    int rc = tl_authz_project(a->store, a->authz_cache, &sc, tl_http_param(r, 0), TL_ACT_READ, &p);
-    if (rc) {
-        tl_api_fail(r, rc, NULL);
-        return;
-    }
-    tl_http_respond_json(r, 200, tl_api_project_json(&p));
-    tl_project_release(&p);
+    tl_http_respond_json(r, 200, tl_api_project_json(&tl_api_call(r)->p));
 }

@@ -1,20 +1,33 @@
-/* routes.c: every endpoint of the API, in one table. */
+/* routes.c: every endpoint of the API, in one table, each with the access
+ * policy that tl_api_authorize applies on its headers. */
 #include "api/api.h"
 
-#define ROUTE(m, p, h, b) {.method = m, .pattern = p, .handler = h, .body = b}
+#define POLICY(...) (&(const struct tl_api_policy){__VA_ARGS__})
+#define PUBLIC      POLICY(.is_public = true)
 
 const struct tl_route tl_api_routes[] = {
-    ROUTE("GET", "/healthz", tl_api_healthz, TL_BODY_NONE),
-    ROUTE("POST", "/api/v1/auth/login", tl_api_login, TL_BODY_SMALL),
-    ROUTE("POST", "/api/v1/projects", tl_api_projects_create, TL_BODY_SMALL),
-    ROUTE("GET", "/api/v1/projects", tl_api_projects_list, TL_BODY_NONE),
-    ROUTE("GET", "/api/v1/projects/{}", tl_api_projects_get, TL_BODY_NONE),
-    ROUTE("POST", "/api/v1/projects/{}/members", tl_api_members_add, TL_BODY_SMALL),
+    {.method = "GET", .pattern = "/healthz", .handler = tl_api_healthz, .body = TL_BODY_NONE,
+     .policy = PUBLIC},
+    {.method = "POST", .pattern = "/api/v1/auth/login", .handler = tl_api_login,
+     .body = TL_BODY_SMALL, .policy = PUBLIC},
+    {.method = "POST", .pattern = "/api/v1/projects", .handler = tl_api_projects_create,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_CREATE_PROJECT)},
+    {.method = "GET", .pattern = "/api/v1/projects", .handler = tl_api_projects_list,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_LIST)},
+    {.method = "GET", .pattern = "/api/v1/projects/{}", .handler = tl_api_projects_get,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_READ, .obj = TL_OBJ_PROJECT)},
+    {.method = "POST", .pattern = "/api/v1/projects/{}/members", .handler = tl_api_members_add,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
     {.method = "POST", .pattern = "/api/v1/projects/{}/tasks", .handler = tl_api_tasks_import,
-     .body = TL_BODY_STREAM, .chunk = tl_api_tasks_import_chunk},
-    ROUTE("POST", "/api/v1/projects/{}/next", tl_api_next, TL_BODY_SMALL),
-    ROUTE("GET", "/api/v1/projects/{}/export", tl_api_export, TL_BODY_NONE),
-    ROUTE("POST", "/api/v1/tasks/{}/annotations", tl_api_annotations_create, TL_BODY_SMALL),
+     .body = TL_BODY_STREAM, .chunk = tl_api_tasks_import_chunk,
+     .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
+    {.method = "POST", .pattern = "/api/v1/projects/{}/next", .handler = tl_api_next,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_ANNOTATE, .obj = TL_OBJ_PROJECT)},
+    {.method = "GET", .pattern = "/api/v1/projects/{}/export", .handler = tl_api_export,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_EXPORT, .obj = TL_OBJ_PROJECT)},
+    {.method = "POST", .pattern = "/api/v1/tasks/{}/annotations",
+     .handler = tl_api_annotations_create, .body = TL_BODY_SMALL,
+     .policy = POLICY(.act = TL_ACT_ANNOTATE, .obj = TL_OBJ_TASK)},
 };
 
 const size_t tl_api_n_routes = sizeof tl_api_routes / sizeof tl_api_routes[0];

@@ -14,7 +14,8 @@ static void body_free(void *ctx) {
 
 /* Collect the body (the server already bounds it by --max-import-body). */
 size_t tl_api_tasks_import_chunk(void *app, struct tl_http_req *r, const char *data, size_t len) {
-    struct tl_buf *b = tl_http_ctx(r);
+    struct tl_api_call *c = tl_api_call(r);
+    struct tl_buf *b = c->state;
     if (!b) {
         b = malloc(sizeof *b);
         if (!b) {
@@ -22,7 +23,8 @@ size_t tl_api_tasks_import_chunk(void *app, struct tl_http_req *r, const char *d
             return len;
         }
         tl_buf_init(b, SIZE_MAX / 2); /* the server enforces the real ceiling */
-        tl_http_set_ctx(r, b, body_free);
+        c->state = b;
+        c->free_state = body_free;
     }
     if (tl_buf_append(b, data, len))
         tl_api_fail(r, TL_ENOMEM, NULL);
@@ -31,16 +33,8 @@ size_t tl_api_tasks_import_chunk(void *app, struct tl_http_req *r, const char *d
 
 void tl_api_tasks_import(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
-    struct tl_scope sc;
-    if (tl_api_auth(a, r, &sc))
-        return;
-    struct tl_project p;
-    int rc =
-        tl_authz_project(a->store, a->authz_cache, &sc, tl_http_param(r, 0), TL_ACT_MANAGE, &p);
-    if (rc) {
-        tl_api_fail(r, rc, NULL);
-        return;
-    }
+    struct tl_api_call *c = tl_api_call(r);
+    int rc;
     const char *ctype = tl_http_header(r, "Content-Type");
     bool is_array = ctype && !strncasecmp(ctype, "application/json", 16);
     bool is_jsonl = ctype && (!strncasecmp(ctype, "application/x-ndjson", 20) ||
@@ -48,21 +42,19 @@ void tl_api_tasks_import(void *app, struct tl_http_req *r) {
     if (!is_array && !is_jsonl) {
         tl_http_respond_error(r, 415, "unsupported_media_type",
                               "send application/x-ndjson (JSON Lines) or application/json");
-        tl_project_release(&p);
         return;
     }
-    const struct tl_buf *b = tl_http_ctx(r);
+    const struct tl_buf *b = c->state;
     size_t len = b ? b->len : 0;
     const char *body = b && b->data ? b->data : "";
     struct tl_import im;
     struct tl_errbuf eb = {{0}};
     rc = tl_import_parse(body, len, is_array, &im, &eb);
     if (!rc)
-        rc = tl_store_tasks_import(a->store, &sc, &p, im.items, im.n);
+        rc = tl_store_tasks_import(a->store, &c->sc, &c->p, im.items, im.n);
     if (rc)
         tl_api_fail(r, rc, eb.msg);
     else
         tl_http_respond_json(r, 201, json_pack("{s:I}", "imported", (json_int_t)im.n));
     tl_import_release(&im);
-    tl_project_release(&p);
 }

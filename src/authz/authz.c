@@ -40,10 +40,20 @@ bool tl_authz_can_create_project(const struct tl_scope *sc) {
     return sc->tenant_pk != 0 && is_manager(sc->role);
 }
 
+int tl_authz_allows(const struct tl_scope *sc, enum tl_action act) {
+    switch (act) {
+    case TL_ACT_CREATE_PROJECT: return tl_authz_can_create_project(sc) ? 0 : TL_EPERM;
+    case TL_ACT_LIST: return 0;
+    default: return TL_EPERM; /* the others need an object */
+    }
+}
+
 static int check(struct tl_store *s, const struct tl_scope *sc, enum tl_action act,
                  const struct tl_project *p) {
     switch (act) {
     case TL_ACT_READ: return 0; /* visible through the scope at all: staff or member */
+    case TL_ACT_CREATE_PROJECT:
+    case TL_ACT_LIST: return TL_EPERM; /* not actions on a project */
     case TL_ACT_MANAGE: return is_staff(sc) && is_manager(sc->role) ? 0 : TL_EPERM;
     case TL_ACT_EXPORT: return is_staff(sc) ? 0 : TL_EPERM;
     case TL_ACT_ANNOTATE: {

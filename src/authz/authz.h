@@ -16,7 +16,14 @@
 #include "authz/cache.h"
 #include "store/store.h"
 
-enum tl_action { TL_ACT_READ, TL_ACT_MANAGE, TL_ACT_EXPORT, TL_ACT_ANNOTATE };
+enum tl_action {
+    TL_ACT_READ,
+    TL_ACT_MANAGE,
+    TL_ACT_EXPORT,
+    TL_ACT_ANNOTATE,
+    TL_ACT_CREATE_PROJECT, /* owner, admin, manager of a tenant */
+    TL_ACT_LIST,           /* any authenticated caller (results filtered by scope) */
+};
 
 /* Resolve an Authorization header ("Bearer TOKEN") to a scope.
  * TL_EAUTH if missing, malformed, unknown, revoked or expired. cache (may
@@ -26,6 +33,8 @@ int tl_authz_authenticate(struct tl_store *s, struct tl_authz_cache *cache, cons
 
 /* True if the scope may create projects in its tenant. */
 bool tl_authz_can_create_project(const struct tl_scope *sc);
+/* For actions on no particular object (CREATE_PROJECT, LIST): 0 or TL_EPERM. */
+int tl_authz_allows(const struct tl_scope *sc, enum tl_action act);
 
 /* Fetch project id for the action into *out (release it after):
  * 0, TL_ENOTFOUND (invisible), TL_EPERM (visible but not allowed). With a

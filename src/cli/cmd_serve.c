@@ -127,6 +127,7 @@ int tl_cmd_serve(int argc, char **argv) {
         .routes = tl_api_routes,
         .n_routes = tl_api_n_routes,
         .app = &api,
+        .authorize = tl_api_authorize,
     };
     struct tl_http_server *http;
     rc = tl_http_start(&hopts, &http);
