@@ -12,9 +12,9 @@
 #include "store/store.h"
 
 /* The caller's next lease: a new one while they hold fewer live leases on p
- * than p->max_leases_per_annotator, else their oldest live lease unchanged
- * (tl_store_lease_claim decides both in one transaction). 0, or TL_EEMPTY
- * when they hold none and nothing is left for them. */
+ * than p->max_leases_per_annotator and a task is free for them, else their
+ * oldest live lease unchanged (tl_store_lease_claim decides in the claim's
+ * transaction). 0, or TL_EEMPTY when they hold none and nothing is left. */
 int tl_queue_next(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                   struct tl_lease *out);
 

@@ -163,13 +163,14 @@ int tl_store_tasks_import(struct tl_store *s, const struct tl_scope *sc,
 /* The project of a task visible in this scope (for schema and role checks). */
 int tl_store_task_project(struct tl_store *s, const struct tl_scope *sc, const char *task_id,
                           struct tl_project *out);
-/* The caller's next lease on p. While the caller holds p's
- * max_leases_per_annotator live leases (or more), their oldest live lease,
- * unchanged (same id, task and expiry: asking again does not extend it).
- * Otherwise a new lease on the first open task (by priority, then age) that
- * has a free slot and that the caller has neither annotated nor leased.
- * Both in one transaction, so no race gives anyone more leases.
- * TL_EEMPTY when the caller holds none and no task is free for them. */
+/* The caller's next lease on p. While the caller holds fewer than p's
+ * max_leases_per_annotator live leases, a new lease on the first open task
+ * (by priority, then age) that has a free slot and that the caller has
+ * neither annotated nor leased. Otherwise, or when no such task is left,
+ * their oldest live lease, unchanged (same id, task and expiry: asking again
+ * does not extend it). Decided and claimed in one transaction, so no race
+ * gives anyone more leases. TL_EEMPTY when the caller holds no live lease on
+ * p and no task is free for them. */
 int tl_store_lease_claim(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                          int64_t now_ms, struct tl_lease *out);
 /* Record the caller's annotation on a task under a live lease of theirs for
