@@ -124,9 +124,10 @@ void tl_api_fail(struct tl_http_req *r, int rc, const char *msg) {
 json_t *tl_api_project_json(const struct tl_project *p) {
     char created[32];
     json_t *schema = json_loads(p->schema_json, 0, NULL);
-    return json_pack("{s:s,s:s,s:o,s:i,s:i,s:s,s:{s:I,s:I,s:I}}", "id", p->id, "name", p->name,
-                     "schema", schema ? schema : json_null(), "overlap", p->overlap,
-                     "lease_seconds", p->lease_seconds, "created_at",
+    return json_pack("{s:s,s:s,s:o,s:i,s:i,s:i,s:s,s:{s:I,s:I,s:I}}", "id", p->id, "name",
+                     p->name, "schema", schema ? schema : json_null(), "overlap", p->overlap,
+                     "lease_seconds", p->lease_seconds, "max_leases_per_annotator",
+                     p->max_leases_per_annotator, "created_at",
                      tl_clock_rfc3339(p->created_at_ms, created), "counts", "tasks",
                      (json_int_t)p->n_tasks, "annotations", (json_int_t)p->n_annotations,
                      "completed_tasks", (json_int_t)p->n_completed);

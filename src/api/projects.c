@@ -9,6 +9,7 @@
 #define MAX_NAME          200
 #define MAX_OVERLAP       100
 #define MAX_LEASE_SECONDS (7 * 24 * 3600)
+#define MAX_HELD_LEASES   100 /* max_leases_per_annotator: prefetch, not hoarding */
 
 /* An integer member in [lo, hi], or def when absent: 0 or TL_EINVAL. */
 static int int_member(const json_t *o, const char *key, int def, int lo, int hi, int *out) {
@@ -42,6 +43,10 @@ void tl_api_projects_create(void *app, struct tl_http_req *r) {
     if (!rc && int_member(body, "lease_seconds", 1800, 1, MAX_LEASE_SECONDS, &p.lease_seconds))
         rc =
             tl_errf(&eb, TL_EINVAL, "lease_seconds must be an integer in 1..%d", MAX_LEASE_SECONDS);
+    if (!rc && int_member(body, "max_leases_per_annotator", 1, 1, MAX_HELD_LEASES,
+                          &p.max_leases_per_annotator))
+        rc = tl_errf(&eb, TL_EINVAL, "max_leases_per_annotator must be an integer in 1..%d",
+                     MAX_HELD_LEASES);
     if (!rc) {
         rc = tl_schema_parse(json_object_get(body, "schema"), &schema, &eb);
         if (!rc)

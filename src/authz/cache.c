@@ -176,6 +176,7 @@ static int copy_project(struct tl_project *dst, const struct tl_project *src) {
     memcpy(dst->tenant_id, src->tenant_id, sizeof dst->tenant_id);
     dst->overlap = src->overlap;
     dst->lease_seconds = src->lease_seconds;
+    dst->max_leases_per_annotator = src->max_leases_per_annotator;
     dst->created_at_ms = src->created_at_ms;
     dst->name = strdup(src->name ? src->name : "");
     dst->schema_json = strdup(src->schema_json ? src->schema_json : "");

@@ -11,7 +11,10 @@
 
 #include "store/store.h"
 
-/* Lease the next task for the caller: 0, TL_EEMPTY when nothing is left. */
+/* The caller's next lease: a new one while they hold fewer live leases on p
+ * than p->max_leases_per_annotator and a task is free for them, else their
+ * oldest live lease unchanged (tl_store_lease_claim decides in the claim's
+ * transaction). 0, or TL_EEMPTY when they hold none and nothing is left. */
 int tl_queue_next(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                   struct tl_lease *out);
 

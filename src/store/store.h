@@ -65,6 +65,9 @@ struct tl_project {
     char *schema_json; /* owned, compact JSON */
     int overlap;
     int lease_seconds;
+    /* Live leases one annotator may hold on the project at once (prefetch);
+     * 0 on create means the default, 1. */
+    int max_leases_per_annotator;
     int64_t created_at_ms;
     int64_t n_tasks, n_annotations, n_completed;
 };
@@ -135,7 +138,8 @@ int tl_store_token_scope(struct tl_store *s, const char *token_hash, int64_t now
                          struct tl_scope *out);
 
 /* --- projects --- */
-/* p: name, schema_json, overlap, lease_seconds in; id, pk, created_at out. */
+/* p: name, schema_json, overlap, lease_seconds, max_leases_per_annotator in;
+ * id, pk, created_at out. */
 int tl_store_project_create(struct tl_store *s, const struct tl_scope *sc, struct tl_project *p);
 /* Staff see their tenant's projects; annotators those they are members of. */
 int tl_store_project_get(struct tl_store *s, const struct tl_scope *sc, const char *id,
@@ -159,9 +163,14 @@ int tl_store_tasks_import(struct tl_store *s, const struct tl_scope *sc,
 /* The project of a task visible in this scope (for schema and role checks). */
 int tl_store_task_project(struct tl_store *s, const struct tl_scope *sc, const char *task_id,
                           struct tl_project *out);
-/* Claim a lease on the first open task (by priority, then age) that has a
- * free slot and that the caller has neither annotated nor leased.
- * TL_EEMPTY when there is none. */
+/* The caller's next lease on p. While the caller holds fewer than p's
+ * max_leases_per_annotator live leases, a new lease on the first open task
+ * (by priority, then age) that has a free slot and that the caller has
+ * neither annotated nor leased. Otherwise, or when no such task is left,
+ * their oldest live lease, unchanged (same id, task and expiry: asking again
+ * does not extend it). Decided and claimed in one transaction, so no race
+ * gives anyone more leases. TL_EEMPTY when the caller holds no live lease on
+ * p and no task is free for them. */
 int tl_store_lease_claim(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                          int64_t now_ms, struct tl_lease *out);
 /* Record the caller's annotation on a task under a live lease of theirs for

@@ -228,12 +228,13 @@ class Tenant:
     def user(self, role, in_tenant=True):
         return make_user(self.srv, role, self.name if in_tenant else None)
 
-    def project(self, token, fields=None, overlap=1, lease_seconds=1800, name=None):
+    def project(self, token, fields=None, overlap=1, lease_seconds=1800, name=None, **settings):
         body = {
             "name": name or unique("proj"),
             "schema": {"fields": fields or [CHOICE_AB]},
             "overlap": overlap,
             "lease_seconds": lease_seconds,
+            **settings,
         }
         r = self.srv.request("POST", "/api/v1/projects", token, json_body=body)
         assert r.status_code == 201, f"project create: {r.status_code} {r.text}"
@@ -309,11 +310,13 @@ class Api:
         return [json.loads(line) for line in r.text.splitlines() if line.strip()], r
 
     def setup_project(self, n_tasks=0, overlap=1, lease_seconds=1800, fields=None,
-                      n_annotators=0, tasks=None):
-        """A fresh tenant with a manager, a project, tasks and annotator members."""
+                      n_annotators=0, tasks=None, **settings):
+        """A fresh tenant with a manager, a project, tasks and annotator members;
+        settings are further project fields (max_leases_per_annotator=3)."""
         t = self.tenant()
         mgr = t.user("manager")
-        pid = t.project(mgr.token, fields=fields, overlap=overlap, lease_seconds=lease_seconds)
+        pid = t.project(mgr.token, fields=fields, overlap=overlap, lease_seconds=lease_seconds,
+                        **settings)
         if tasks is None:
             tasks = [{"text": f"item {i}", "n": i} for i in range(n_tasks)]
         if tasks:

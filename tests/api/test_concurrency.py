@@ -123,6 +123,7 @@ def test_overlap_exact_with_abandoned_leases(api):
                           lease_seconds=lease_s)
     mgr = s.manager.token
     errors, abandoned, acked = [], [], []
+    first_seen = {}
     lock = threading.Lock()
     barrier = threading.Barrier(N_ANNOTATORS)
     deadline = time.monotonic() + 120
@@ -143,8 +144,10 @@ def test_overlap_exact_with_abandoned_leases(api):
                 if r.status_code != 200:
                     errors.append(f"next: {r.status_code} {r.text}")
                     return
-                t_next = time.monotonic()
                 n = r.json()
+                # `next` hands back a lease not yet submitted: time it from
+                # its first appearance
+                t_next = first_seen.setdefault(n["lease"]["id"], time.monotonic())
                 if rng.random() < 0.15:
                     with lock:
                         abandoned.append((user, n))

@@ -37,8 +37,8 @@ def test_project_create_get_list(api):
     assert ID_RE.match(pid), pid
 
     p = api.project(mgr.token, pid)
-    assert set(p) == {"id", "name", "schema", "overlap", "lease_seconds", "created_at",
-                      "counts"}, p
+    assert set(p) == {"id", "name", "schema", "overlap", "lease_seconds",
+                      "max_leases_per_annotator", "created_at", "counts"}, p
     assert p["id"] == pid and p["name"] == name
     assert p["schema"] == FULL_SCHEMA
     assert p["overlap"] == 2 and p["lease_seconds"] == 600

@@ -46,6 +46,20 @@ const struct tl_migration tl_migrations[] = {
      "  task_pk INTEGER NOT NULL REFERENCES tasks(pk),"
      "  annotator_pk INTEGER NOT NULL REFERENCES users(pk), lease_id TEXT NOT NULL,"
      "  result BLOB NOT NULL, created_at BIGINT NOT NULL, UNIQUE(task_pk, annotator_pk));"},
+    {2, "lease_limits",
+     /* `next` hands back the leases an annotator already holds, up to the
+      * project's max_leases_per_annotator, instead of a new task per call
+      * (one annotator could lease a whole project). Counting an annotator's
+      * live leases on a project must be one index probe inside the claim's
+      * transaction, so a lease carries its project. No REFERENCES on it:
+      * SQLite cannot add a NOT NULL foreign key column to a table; every
+      * claim writes it. */
+     "ALTER TABLE projects ADD COLUMN max_leases_per_annotator INTEGER NOT NULL DEFAULT 1;"
+     "ALTER TABLE leases ADD COLUMN project_pk INTEGER NOT NULL DEFAULT 0;"
+     "UPDATE leases SET project_pk ="
+     "  (SELECT k.project_pk FROM tasks k WHERE k.pk = leases.task_pk);"
+     /* (expires_at, pk) order: the live ones are one range, oldest first. */
+     "CREATE INDEX leases_holder ON leases(annotator_pk, project_pk, expires_at);"},
 };
 
 const int tl_migrations_count = sizeof tl_migrations / sizeof tl_migrations[0];

@@ -15,7 +15,8 @@
 
 #define PROJECT_COLS                                                                         \
     "p.pk, p.id, t.id, p.name, p.schema, p.overlap, p.lease_seconds, p.created_at, "        \
-    "p.n_tasks, p.n_annotations, p.n_completed FROM projects p JOIN tenants t ON t.pk = "   \
+    "p.n_tasks, p.n_annotations, p.n_completed, p.max_leases_per_annotator "                \
+    "FROM projects p JOIN tenants t ON t.pk = "                                            \
     "p.tenant_pk "
 
 static const char *const sql[Q_COUNT] = {
@@ -44,7 +45,8 @@ static const char *const sql[Q_COUNT] = {
                       " WHERE k.hash = ?1 AND k.revoked = 0"
                       " AND (k.expires_at IS NULL OR k.expires_at > ?2)",
     [Q_PROJECT_INSERT] = "INSERT INTO projects(id, tenant_pk, name, schema, overlap,"
-                         " lease_seconds, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                         " lease_seconds, created_at, max_leases_per_annotator)"
+                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [Q_PROJECT_GET_STAFF] = "SELECT " PROJECT_COLS "WHERE p.id = ?1 AND p.tenant_pk = ?2",
     /* An annotator reaches a project only through a membership row, and a
      * tenant's own annotator only inside that tenant (?3 = 0: workforce). */
@@ -69,6 +71,13 @@ static const char *const sql[Q_COUNT] = {
     [Q_TASK_BUMP] = "UPDATE tasks SET n_annotations = n_annotations + 1,"
                     " is_open = CASE WHEN n_annotations + 1 >= ?1 THEN 0 ELSE 1 END"
                     " WHERE pk = ?2",
+    /* The caller's live leases on a project, oldest first (lease_seconds is
+     * fixed per project, so expiry order is claim order): one range of
+     * leases_holder, read from the index alone. ?4 caps the rows read. */
+    [Q_LEASE_HELD] = "SELECT pk FROM leases WHERE annotator_pk = ?1 AND project_pk = ?2"
+                     " AND expires_at > ?3 ORDER BY expires_at, pk LIMIT ?4",
+    [Q_LEASE_RESUME] = "SELECT l.id, l.expires_at, k.id, k.data FROM leases l"
+                       " JOIN tasks k ON k.pk = l.task_pk WHERE l.pk = ?1",
     /* The distribution rule in one statement: a task with a free slot
      * (annotations + live leases < overlap) that this annotator has neither
      * annotated nor holds a live lease on, in queue order. */
@@ -81,8 +90,8 @@ static const char *const sql[Q_COUNT] = {
                      " AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.task_pk = t.pk"
                      "   AND l.annotator_pk = ?4 AND l.expires_at > ?2)"
                      " ORDER BY t.priority DESC, t.pk LIMIT 1",
-    [Q_LEASE_INSERT] = "INSERT INTO leases(id, task_pk, annotator_pk, expires_at, created_at)"
-                       " VALUES(?1, ?2, ?3, ?4, ?5)",
+    [Q_LEASE_INSERT] = "INSERT INTO leases(id, task_pk, annotator_pk, expires_at, created_at,"
+                       " project_pk) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_LEASE_FIND] = "SELECT l.pk, l.task_pk, l.annotator_pk, l.expires_at, k.id, k.project_pk,"
                      " k.n_annotations FROM leases l JOIN tasks k ON k.pk = l.task_pk"
                      " WHERE l.id = ?1",

@@ -44,6 +44,7 @@ static int read_project(sqlite3_stmt *st, struct tl_project *p) {
     p->n_tasks = sqlite3_column_int64(st, 8);
     p->n_annotations = sqlite3_column_int64(st, 9);
     p->n_completed = sqlite3_column_int64(st, 10);
+    p->max_leases_per_annotator = sqlite3_column_int(st, 11);
     if (!p->name || !p->schema_json) {
         tl_project_release(p);
         return TL_ENOMEM;
@@ -226,6 +227,9 @@ static int w_project_create(struct sq_store *s, struct sq_conn *w, void *arg) {
     sqlite3_bind_int(st, 5, a->p->overlap);
     sqlite3_bind_int(st, 6, a->p->lease_seconds);
     sqlite3_bind_int64(st, 7, a->p->created_at_ms);
+    if (a->p->max_leases_per_annotator < 1)
+        a->p->max_leases_per_annotator = 1;
+    sqlite3_bind_int(st, 8, a->p->max_leases_per_annotator);
     int rc = sq_exec(st);
     if (!rc)
         a->p->pk = sqlite3_last_insert_rowid(w->db);
@@ -445,8 +449,61 @@ struct claim_arg {
     struct tl_lease *out;
 };
 
+/* How many live leases (at most cap) the caller holds on the project, and
+ * the oldest one's pk. */
+static int held_leases(struct sq_conn *w, const struct claim_arg *a, int cap, int *n,
+                       int64_t *oldest_pk) {
+    sqlite3_stmt *st = sq_stmt(w, Q_LEASE_HELD);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, a->sc->user_pk);
+    sqlite3_bind_int64(st, 2, a->p->pk);
+    sqlite3_bind_int64(st, 3, a->now_ms);
+    sqlite3_bind_int(st, 4, cap);
+    *n = 0;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        if ((*n)++ == 0)
+            *oldest_pk = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return step == SQLITE_DONE ? 0 : sq_err(step);
+}
+
+/* Hand back a lease as it is: extending it would let a client keep a task
+ * forever by asking again. */
+static int resume_lease(struct sq_conn *w, int64_t lease_pk, struct tl_lease *out) {
+    sqlite3_stmt *st = sq_stmt(w, Q_LEASE_RESUME);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, lease_pk);
+    int step = sqlite3_step(st);
+    if (step != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return step == SQLITE_DONE ? TL_EINTERNAL : sq_err(step);
+    }
+    copy_col(st, 0, out->id, sizeof out->id);
+    out->expires_at_ms = sqlite3_column_int64(st, 1);
+    copy_col(st, 2, out->task_id, sizeof out->task_id);
+    out->task_data = dup_col(st, 3);
+    out->task_data_len = (size_t)sqlite3_column_bytes(st, 3);
+    sqlite3_reset(st);
+    return out->task_data ? 0 : TL_ENOMEM;
+}
+
+/* The per-annotator cap is decided here, in the writer's transaction with
+ * the claim itself: checked outside it, concurrent `next` calls of one
+ * annotator could each see room and together exceed the cap. */
 static int w_lease_claim(struct sq_store *s, struct sq_conn *w, void *arg) {
     struct claim_arg *a = arg;
+    int max_held = a->p->max_leases_per_annotator > 0 ? a->p->max_leases_per_annotator : 1;
+    int n_held;
+    int64_t oldest_pk = 0;
+    int rc = held_leases(w, a, max_held, &n_held, &oldest_pk);
+    if (rc)
+        return rc;
+    if (n_held >= max_held)
+        return resume_lease(w, oldest_pk, a->out);
+
     sqlite3_stmt *st = sq_stmt(w, Q_LEASE_PICK);
     if (!st)
         return TL_EINTERNAL;
@@ -457,7 +514,11 @@ static int w_lease_claim(struct sq_store *s, struct sq_conn *w, void *arg) {
     int step = sqlite3_step(st);
     if (step != SQLITE_ROW) {
         sqlite3_reset(st);
-        return step == SQLITE_DONE ? TL_EEMPTY : sq_err(step);
+        if (step != SQLITE_DONE)
+            return sq_err(step);
+        /* Nothing new for the caller: the leases they hold are still theirs
+         * to finish. */
+        return n_held ? resume_lease(w, oldest_pk, a->out) : TL_EEMPTY;
     }
     int64_t task_pk = sqlite3_column_int64(st, 0);
     copy_col(st, 1, a->out->task_id, sizeof a->out->task_id);
@@ -475,7 +536,8 @@ static int w_lease_claim(struct sq_store *s, struct sq_conn *w, void *arg) {
     sqlite3_bind_int64(st, 3, a->sc->user_pk);
     sqlite3_bind_int64(st, 4, a->out->expires_at_ms);
     sqlite3_bind_int64(st, 5, a->now_ms);
-    int rc = sq_exec(st);
+    sqlite3_bind_int64(st, 6, a->p->pk);
+    rc = sq_exec(st);
     if (rc)
         tl_lease_release(a->out);
     return rc;

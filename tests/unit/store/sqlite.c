@@ -57,13 +57,16 @@ static struct tl_scope user(struct tl_store *s, const char *tenant_id, const cha
     return sc;
 }
 
-static void project(struct tl_store *s, const struct tl_scope *sc, int overlap, int lease_s,
-                    int n_tasks, struct tl_project *p) {
+/* A project with n_tasks tasks; max_held 0 leaves the per-annotator lease
+ * cap at its default. */
+static void project_capped(struct tl_store *s, const struct tl_scope *sc, int overlap,
+                           int lease_s, int n_tasks, int max_held, struct tl_project *p) {
     memset(p, 0, sizeof *p);
     p->name = strdup("p");
     p->schema_json = strdup("{\"fields\":[{\"name\":\"l\",\"type\":\"text\"}]}");
     p->overlap = overlap;
     p->lease_seconds = lease_s;
+    p->max_leases_per_annotator = max_held;
     assert_int_equal(tl_store_project_create(s, sc, p), 0);
     struct tl_blob *items = calloc((size_t)n_tasks, sizeof *items);
     char(*texts)[32] = calloc((size_t)n_tasks, 32);
@@ -75,6 +78,11 @@ static void project(struct tl_store *s, const struct tl_scope *sc, int overlap, 
     assert_int_equal(tl_store_tasks_import(s, sc, p, items, (size_t)n_tasks), 0);
     free(items);
     free(texts);
+}
+
+static void project(struct tl_store *s, const struct tl_scope *sc, int overlap, int lease_s,
+                    int n_tasks, struct tl_project *p) {
+    project_capped(s, sc, overlap, lease_s, n_tasks, 0, p);
 }
 
 static void test_tenants_users_tokens(void **state) {
@@ -159,8 +167,11 @@ static void test_leases_and_overlap(void **state) {
     struct tl_lease la, la2, lb, lc;
     tl_id id;
     assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now, &la), 0);
-    /* never two live leases of one task to one annotator */
-    assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now, &la2), TL_EEMPTY);
+    /* asking again hands back the same lease, not extended */
+    assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now + 1000, &la2), 0);
+    assert_string_equal(la2.id, la.id);
+    assert_int_equal(la2.expires_at_ms, la.expires_at_ms);
+    tl_lease_release(&la2);
     assert_int_equal(tl_store_lease_claim(f->s, &b, &p, now, &lb), 0);
     assert_string_equal(la.task_id, lb.task_id);
     /* two live leases fill overlap 2: nothing for c */
@@ -202,6 +213,212 @@ static void test_leases_and_overlap(void **state) {
     tl_project_release(&p);
 }
 
+/* Weakness 6 (lease hoarding): `next` 100 times in a row handed one
+ * annotator 100 tasks. Now it hands back the live lease they hold. */
+static void test_lease_hoarding_next_returns_held_lease(void **state) {
+    struct fx *f = *state;
+    tl_id t;
+    assert_int_equal(tl_store_tenant_create(f->s, "h", t), 0);
+    struct tl_scope m = user(f->s, t, "m@h", TL_ROLE_MANAGER);
+    struct tl_scope a = user(f->s, "", "a@h", TL_ROLE_ANNOTATOR);
+    struct tl_scope b = user(f->s, "", "b@h", TL_ROLE_ANNOTATOR);
+    struct tl_project p;
+    project(f->s, &m, 1, 60, 100, &p);
+    assert_int_equal(p.max_leases_per_annotator, 1);
+    int64_t now = tl_clock_ms();
+    struct tl_lease first, l;
+    assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now, &first), 0);
+    for (int i = 1; i < 100; i++) {
+        assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now + i, &l), 0);
+        assert_string_equal(l.id, first.id);
+        assert_string_equal(l.task_id, first.task_id);
+        assert_int_equal(l.expires_at_ms, first.expires_at_ms);
+        assert_int_equal(l.task_data_len, first.task_data_len);
+        assert_memory_equal(l.task_data, first.task_data, l.task_data_len);
+        tl_lease_release(&l);
+    }
+    /* the other 99 tasks are still free for someone else */
+    struct tl_lease lb;
+    assert_int_equal(tl_store_lease_claim(f->s, &b, &p, now, &lb), 0);
+    assert_string_not_equal(lb.task_id, first.task_id);
+    /* after a submit, a new task */
+    tl_id id;
+    assert_int_equal(tl_store_annotation_submit(f->s, &a, &p, first.task_id, first.id, "{}", 2,
+                                                now, id),
+                     0);
+    assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now, &l), 0);
+    assert_string_not_equal(l.id, first.id);
+    assert_string_not_equal(l.task_id, first.task_id);
+    assert_string_not_equal(l.task_id, lb.task_id);
+    /* after expiry, a new lease (the same task: its slot is free again) */
+    struct tl_lease again;
+    int64_t later = l.expires_at_ms;
+    assert_int_equal(tl_store_lease_claim(f->s, &a, &p, later, &again), 0);
+    assert_string_not_equal(again.id, l.id);
+    assert_int_equal(again.expires_at_ms, later + 60 * 1000);
+    /* the default reads back */
+    struct tl_project got;
+    assert_int_equal(tl_store_project_get(f->s, &m, p.id, &got), 0);
+    assert_int_equal(got.max_leases_per_annotator, 1);
+    tl_project_release(&got);
+    tl_lease_release(&again);
+    tl_lease_release(&l);
+    tl_lease_release(&lb);
+    tl_lease_release(&first);
+    tl_project_release(&p);
+}
+
+/* max_leases_per_annotator = 3: three distinct leases, then the oldest
+ * again and again; a submit makes room for one more. */
+static void test_lease_hoarding_prefetch_cap(void **state) {
+    struct fx *f = *state;
+    tl_id t;
+    assert_int_equal(tl_store_tenant_create(f->s, "pf", t), 0);
+    struct tl_scope m = user(f->s, t, "m@pf", TL_ROLE_MANAGER);
+    struct tl_scope a = user(f->s, "", "a@pf", TL_ROLE_ANNOTATOR);
+    struct tl_project p, got;
+    project_capped(f->s, &m, 1, 60, 10, 3, &p);
+    assert_int_equal(tl_store_project_get(f->s, &m, p.id, &got), 0);
+    assert_int_equal(got.max_leases_per_annotator, 3);
+    tl_project_release(&got);
+    int64_t now = tl_clock_ms();
+    struct tl_lease held[3], l;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now + i, &held[i]), 0);
+        for (int k = 0; k < i; k++) {
+            assert_string_not_equal(held[i].id, held[k].id);
+            assert_string_not_equal(held[i].task_id, held[k].task_id);
+        }
+    }
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now + 10, &l), 0);
+        assert_string_equal(l.id, held[0].id);
+        assert_int_equal(l.expires_at_ms, held[0].expires_at_ms);
+        tl_lease_release(&l);
+    }
+    /* the oldest submitted: one new lease, then the next oldest repeats */
+    tl_id id;
+    assert_int_equal(tl_store_annotation_submit(f->s, &a, &p, held[0].task_id, held[0].id, "{}",
+                                                2, now, id),
+                     0);
+    struct tl_lease fresh;
+    assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now + 20, &fresh), 0);
+    for (int k = 0; k < 3; k++)
+        assert_string_not_equal(fresh.task_id, held[k].task_id);
+    assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now + 30, &l), 0);
+    assert_string_equal(l.id, held[1].id);
+    tl_lease_release(&l);
+    tl_lease_release(&fresh);
+    for (int i = 0; i < 3; i++)
+        tl_lease_release(&held[i]);
+    tl_project_release(&p);
+}
+
+/* Fewer leases held than the cap and no task left for the caller: the
+ * leases they hold are handed back rather than 204, which would tell a
+ * client holding work that there is none. */
+static void test_lease_hoarding_held_lease_when_queue_is_dry(void **state) {
+    struct fx *f = *state;
+    tl_id t;
+    assert_int_equal(tl_store_tenant_create(f->s, "dry", t), 0);
+    struct tl_scope m = user(f->s, t, "m@dry", TL_ROLE_MANAGER);
+    struct tl_scope a = user(f->s, "", "a@dry", TL_ROLE_ANNOTATOR);
+    struct tl_project p;
+    project_capped(f->s, &m, 1, 60, 2, 5, &p);
+    int64_t now = tl_clock_ms();
+    struct tl_lease l1, l2, l;
+    assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now, &l1), 0);
+    assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now + 1, &l2), 0);
+    assert_string_not_equal(l1.task_id, l2.task_id);
+    assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now + 2, &l), 0);
+    assert_string_equal(l.id, l1.id);
+    tl_lease_release(&l);
+    tl_id id;
+    assert_int_equal(tl_store_annotation_submit(f->s, &a, &p, l1.task_id, l1.id, "{}", 2, now,
+                                                id),
+                     0);
+    assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now + 3, &l), 0);
+    assert_string_equal(l.id, l2.id);
+    tl_lease_release(&l);
+    assert_int_equal(tl_store_annotation_submit(f->s, &a, &p, l2.task_id, l2.id, "{}", 2, now,
+                                                id),
+                     0);
+    assert_int_equal(tl_store_lease_claim(f->s, &a, &p, now + 4, &l), TL_EEMPTY);
+    tl_lease_release(&l1);
+    tl_lease_release(&l2);
+    tl_project_release(&p);
+}
+
+/* Leases of another project do not count against this project's cap. */
+static void test_lease_hoarding_cap_is_per_project(void **state) {
+    struct fx *f = *state;
+    tl_id t;
+    assert_int_equal(tl_store_tenant_create(f->s, "pp", t), 0);
+    struct tl_scope m = user(f->s, t, "m@pp", TL_ROLE_MANAGER);
+    struct tl_scope a = user(f->s, "", "a@pp", TL_ROLE_ANNOTATOR);
+    struct tl_project p1, p2;
+    project(f->s, &m, 1, 60, 2, &p1);
+    project(f->s, &m, 1, 60, 2, &p2);
+    int64_t now = tl_clock_ms();
+    struct tl_lease l1, l2;
+    assert_int_equal(tl_store_lease_claim(f->s, &a, &p1, now, &l1), 0);
+    assert_int_equal(tl_store_lease_claim(f->s, &a, &p2, now, &l2), 0);
+    assert_string_not_equal(l1.id, l2.id);
+    assert_string_not_equal(l1.task_id, l2.task_id);
+    tl_lease_release(&l1);
+    tl_lease_release(&l2);
+    tl_project_release(&p1);
+    tl_project_release(&p2);
+}
+
+struct racer {
+    struct tl_store *s;
+    const struct tl_scope *sc;
+    const struct tl_project *p;
+    struct tl_lease l;
+    int rc;
+};
+
+static void *race_claim(void *arg) {
+    struct racer *r = arg;
+    r->rc = tl_store_lease_claim(r->s, r->sc, r->p, tl_clock_ms(), &r->l);
+    return NULL;
+}
+
+/* One annotator's concurrent `next` calls (several tabs, a script) share
+ * the cap: the decision is made in the claim's transaction. */
+static void test_lease_hoarding_concurrent_calls_share_the_cap(void **state) {
+    struct fx *f = *state;
+    enum { N = 8, CAP = 2 };
+    tl_id t;
+    assert_int_equal(tl_store_tenant_create(f->s, "race", t), 0);
+    struct tl_scope m = user(f->s, t, "m@race", TL_ROLE_MANAGER);
+    struct tl_scope a = user(f->s, "", "a@race", TL_ROLE_ANNOTATOR);
+    struct tl_project p;
+    project_capped(f->s, &m, 1, 60, 50, CAP, &p);
+    struct racer r[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        r[i] = (struct racer){.s = f->s, .sc = &a, .p = &p};
+        pthread_create(&th[i], NULL, race_claim, &r[i]);
+    }
+    for (int i = 0; i < N; i++)
+        pthread_join(th[i], NULL);
+    int n_distinct = 0;
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(r[i].rc, 0);
+        bool is_new = true;
+        for (int k = 0; k < i; k++)
+            if (!strcmp(r[i].l.id, r[k].l.id))
+                is_new = false;
+        n_distinct += is_new;
+    }
+    assert_int_equal(n_distinct, CAP);
+    for (int i = 0; i < N; i++)
+        tl_lease_release(&r[i].l);
+    tl_project_release(&p);
+}
+
 struct worker {
     struct tl_store *s;
     struct tl_scope sc;
@@ -209,22 +426,41 @@ struct worker {
     int done;
 };
 
+enum { MAX_PREFETCH = 8 };
+
+/* Prefetch: claim until a lease comes back a second time (the cap is
+ * reached or the queue is dry), then submit every lease held. */
 static void *work(void *arg) {
     struct worker *w = arg;
+    int cap = w->p->max_leases_per_annotator;
     for (;;) {
-        struct tl_lease l;
-        int rc = tl_store_lease_claim(w->s, &w->sc, w->p, tl_clock_ms(), &l);
-        if (rc == TL_EEMPTY)
+        struct tl_lease held[MAX_PREFETCH + 1];
+        int n = 0, rc = 0;
+        while (n <= cap) {
+            rc = tl_store_lease_claim(w->s, &w->sc, w->p, tl_clock_ms(), &held[n]);
+            if (rc)
+                break;
+            if (n > 0 && !strcmp(held[n].id, held[0].id)) {
+                tl_lease_release(&held[n]);
+                break;
+            }
+            n++;
+        }
+        if (rc == TL_EEMPTY && n == 0)
             break;
-        if (rc)
+        bool is_bad = (rc && rc != TL_EEMPTY) || n > cap;
+        for (int i = 0; i < n; i++) {
+            tl_id id;
+            if (!is_bad && tl_store_annotation_submit(w->s, &w->sc, w->p, held[i].task_id,
+                                                      held[i].id, "{\"l\":\"x\"}", 9,
+                                                      tl_clock_ms(), id))
+                is_bad = true;
+            else if (!is_bad)
+                w->done++;
+            tl_lease_release(&held[i]);
+        }
+        if (is_bad)
             return (void *)1;
-        tl_id id;
-        rc = tl_store_annotation_submit(w->s, &w->sc, w->p, l.task_id, l.id, "{\"l\":\"x\"}", 9,
-                                        tl_clock_ms(), id);
-        tl_lease_release(&l);
-        if (rc)
-            return (void *)1;
-        w->done++;
     }
     return NULL;
 }
@@ -245,14 +481,14 @@ static int count_task(void *ctx, const struct tl_export_task *t) {
     return 0;
 }
 
-static void test_concurrent_exact_overlap(void **state) {
-    struct fx *f = *state;
+static void exact_overlap(struct fx *f, int max_held) {
     enum { N_WORKERS = 8, N_TASKS = 150, OVERLAP = 3 };
     tl_id t;
     assert_int_equal(tl_store_tenant_create(f->s, "c", t), 0);
     struct tl_scope m = user(f->s, t, "m@c", TL_ROLE_MANAGER);
     struct tl_project p;
-    project(f->s, &m, OVERLAP, 60, N_TASKS, &p);
+    project_capped(f->s, &m, OVERLAP, 60, N_TASKS, max_held, &p);
+    assert_true(p.max_leases_per_annotator <= MAX_PREFETCH);
     struct worker w[N_WORKERS];
     pthread_t th[N_WORKERS];
     for (int i = 0; i < N_WORKERS; i++) {
@@ -286,6 +522,14 @@ static void test_concurrent_exact_overlap(void **state) {
     tl_project_release(&p);
 }
 
+static void test_concurrent_exact_overlap(void **state) {
+    exact_overlap(*state, 1);
+}
+
+static void test_lease_hoarding_prefetch_keeps_overlap_exact(void **state) {
+    exact_overlap(*state, 3);
+}
+
 static void test_reopen_keeps_data_and_secret(void **state) {
     struct fx *f = *state;
     tl_id t;
@@ -306,7 +550,17 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_tenants_users_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tenant_scope, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leases_and_overlap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lease_hoarding_next_returns_held_lease, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_lease_hoarding_prefetch_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lease_hoarding_held_lease_when_queue_is_dry, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_lease_hoarding_cap_is_per_project, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lease_hoarding_concurrent_calls_share_the_cap, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_exact_overlap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lease_hoarding_prefetch_keeps_overlap_exact, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data_and_secret, setup, teardown),
     };
     return cmocka_run_group_tests_name("store_sqlite", tests, NULL, NULL);
