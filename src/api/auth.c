@@ -51,7 +51,8 @@ static void address_key(const char *ip, char *out, size_t cap) {
  * an address has no space, so the key is unambiguous. An email too long to
  * fit is not a real account (they have at most 254 bytes). */
 static void account_address_key(const char *address, const char *email, char *out, size_t cap) {
-    size_t n = (size_t)snprintf(out, cap, "%s ", address);
+    int len = snprintf(out, cap, "%s ", address);
+    size_t n = len < 0 ? 0 : (size_t)len < cap ? (size_t)len : cap - 1;
     for (; *email && n + 1 < cap; email++)
         out[n++] = (char)tolower((unsigned char)*email);
     out[n] = '\0';
