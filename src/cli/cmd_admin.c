@@ -7,8 +7,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 
-enum { OPT_DATA = 1000, OPT_SECRET_FILE, OPT_EMAIL, OPT_ROLE, OPT_TENANT, OPT_PW_STDIN,
-       OPT_HELP };
+enum { OPT_DATA = 1000, OPT_SECRET_FILE, OPT_EMAIL, OPT_ROLE, OPT_TENANT, OPT_PW_STDIN, OPT_HELP };
 
 struct admin_args {
     const char *data, *secret_file, *email, *role, *tenant;

@@ -262,8 +262,7 @@ static int prepare_dir(const char *dir, struct tl_errbuf *eb) {
  * an older Tally or under a looser umask); created empty and 0600 first when
  * is_created, which is how the database starts: SQLite gives -wal and -shm
  * the database file's mode. */
-static int private_file(const char *dir, const char *name, bool is_created,
-                        struct tl_errbuf *eb) {
+static int private_file(const char *dir, const char *name, bool is_created, struct tl_errbuf *eb) {
     char path[PATH_MAX];
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
         return tl_errf(eb, TL_EINVAL, "data directory path is too long: %s", dir);
@@ -496,8 +495,7 @@ int tl_store_open_sqlite(const char *dir, const struct tl_store_opts *opts, stru
     char secret_path[PATH_MAX];
     if (opts && opts->secret_path)
         snprintf(secret_path, sizeof secret_path, "%s", opts->secret_path);
-    else if (snprintf(secret_path, sizeof secret_path, "%s/secret", dir) >=
-             (int)sizeof secret_path)
+    else if (snprintf(secret_path, sizeof secret_path, "%s/secret", dir) >= (int)sizeof secret_path)
         return tl_errf(eb, TL_EINVAL, "data directory path is too long: %s", dir);
     struct sq_store *s = calloc(1, sizeof *s);
     if (!s)

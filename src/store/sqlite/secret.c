@@ -54,8 +54,8 @@ static int write_all(int fd, const unsigned char *buf, size_t n) {
 static int file_read(const char *path, unsigned char out[TL_SECRET_LEN], struct tl_errbuf *eb) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return tl_errf(eb, errno == ENOENT ? TL_ENOTFOUND : TL_EIO,
-                       "installation secret %s: %s", path, strerror(errno));
+        return tl_errf(eb, errno == ENOENT ? TL_ENOTFOUND : TL_EIO, "installation secret %s: %s",
+                       path, strerror(errno));
     struct stat sb;
     int rc = 0;
     if (fstat(fd, &sb) != 0)
@@ -113,8 +113,7 @@ static int file_install(const char *path, const unsigned char secret[TL_SECRET_L
     if (rc)
         rc = tl_errf(eb, TL_EIO, "cannot write installation secret %s: %s", tmp, strerror(errno));
     if (!rc && link(tmp, path) != 0 && errno != EEXIST)
-        rc = tl_errf(eb, TL_EIO, "cannot create installation secret %s: %s", path,
-                     strerror(errno));
+        rc = tl_errf(eb, TL_EIO, "cannot create installation secret %s: %s", path, strerror(errno));
     unlink(tmp);
     return rc ? rc : sync_parent(path, eb);
 }
@@ -144,13 +143,12 @@ static int exec(sqlite3 *db, const char *sql, struct tl_errbuf *eb) {
     return tl_errf(eb, TL_EIO, "store: installation secret: %s", sqlite3_errmsg(db));
 }
 
-static int put_check(sqlite3 *db, const unsigned char secret[TL_SECRET_LEN],
-                     struct tl_errbuf *eb) {
+static int put_check(sqlite3 *db, const unsigned char secret[TL_SECRET_LEN], struct tl_errbuf *eb) {
     unsigned char check[CHECK_LEN];
     check_of(secret, check);
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
-                                -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)", -1,
+                                &st, NULL);
     if (!rc) {
         sqlite3_bind_text(st, 1, CHECK_KEY, -1, SQLITE_STATIC);
         sqlite3_bind_blob(st, 2, check, CHECK_LEN, SQLITE_STATIC);
