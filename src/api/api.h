@@ -15,17 +15,21 @@
 #include "http/http.h"
 #include "store/store.h"
 
-/* Failed logins allowed per account and per client address in a window
- * before login answers 429 (api/auth.c). */
-#define TL_LOGIN_MAX_PER_ACCOUNT 10
+/* Login throttling (api/auth.c): per (account, client address), a few free
+ * failures, then a wait since the last failure that doubles from 1 s up to
+ * 15 min (forgotten after a quiet day); per address, 100 failures in 15 min. */
+#define TL_LOGIN_FREE_FAILURES   5
+#define TL_LOGIN_BACKOFF_MS      1000
+#define TL_LOGIN_BACKOFF_CAP_MS  (15LL * 60 * 1000)
+#define TL_LOGIN_FORGET_MS       (24LL * 3600 * 1000)
 #define TL_LOGIN_MAX_PER_ADDRESS 100
 #define TL_LOGIN_WINDOW_MS       (15LL * 60 * 1000)
 
 struct tl_api {
     struct tl_store *store;             /* borrowed */
     struct tl_authz_cache *authz_cache; /* owned; may be NULL: no caching */
-    /* failed logins per account and per client address (owned; may be NULL) */
-    struct tl_limiter *login_per_account, *login_per_address;
+    /* failed logins per (account, address) and per address (owned; may be NULL) */
+    struct tl_limiter *login_per_account_address, *login_per_address;
 };
 
 /* Set a up over store with its cache and login limiters: 0 or TL_ENOMEM

@@ -3,12 +3,27 @@
  *
  * Logins cannot probe which emails exist: a wrong email and a wrong password
  * get the same answer, and both take one argon2id verification
- * (tl_password_verify_none() for an email without a password). Guessing is
- * bounded (TL_LOGIN_* in api.h: 10 failures per account, 100 per address,
- * in 15 minutes): past either, login answers 429 with Retry-After until the
- * window ends (authz/limiter.h); a success clears the account's count. */
+ * (tl_password_verify_none() for an email without a password).
+ *
+ * Guessing is slowed, and nobody can lock an owner out (TL_LOGIN_* in
+ * api.h). Counts are kept per (account, client address) and per address,
+ * never per account alone: an account-wide limit let anyone who knew an
+ * email keep its owner out (10 wrong passwords from anywhere answered the
+ * right one with 429 for 15 minutes). Per (account, address), 5 failures
+ * are free, then each further attempt waits 1 s, 2 s, 4 s ... (at most
+ * 15 min) since the last failure; per address, 100 failures in 15 min stop
+ * one address spraying many accounts. A refusal is 429 with Retry-After. A
+ * success clears its (account, address) count. IPv6 clients count by /64,
+ * the block one host is usually given.
+ *
+ * Each attempt reserves its place in both counts before argon2id runs, in
+ * one step under the limiter's lock (tl_limiter_reserve), and gives it back
+ * on success: checking first and counting after the ~50 ms verification let
+ * 100 concurrent guesses all be verified. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "api/api.h"
 #include "core/clock.h"
@@ -16,8 +31,28 @@
 
 #define SESSION_MS (12LL * 3600 * 1000)
 
-static void account_key(const char *email, char *out, size_t cap) {
-    size_t n = snprintf(out, cap, "account:");
+/* The address a client is counted by: IPv4 as it is (an IPv4-mapped IPv6
+ * address too), IPv6 by its /64 prefix, since a host that holds a /64 could
+ * otherwise pick a fresh address for every guess. */
+static void address_key(const char *ip, char *out, size_t cap) {
+    struct in6_addr a6;
+    char text[INET6_ADDRSTRLEN];
+    if (inet_pton(AF_INET6, ip, &a6) != 1) {
+        snprintf(out, cap, "%s", ip);
+    } else if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+        snprintf(out, cap, "%s", inet_ntop(AF_INET, &a6.s6_addr[12], text, sizeof text));
+    } else {
+        memset(&a6.s6_addr[8], 0, 8);
+        snprintf(out, cap, "%s/64", inet_ntop(AF_INET6, &a6, text, sizeof text));
+    }
+}
+
+/* "ADDRESS email" with the email lowercased (one count whatever its case);
+ * an address has no space, so the key is unambiguous. An email too long to
+ * fit is not a real account (they have at most 254 bytes). */
+static void account_address_key(const char *address, const char *email, char *out, size_t cap) {
+    int len = snprintf(out, cap, "%s ", address);
+    size_t n = len < 0 ? 0 : (size_t)len < cap ? (size_t)len : cap - 1;
     for (; *email && n + 1 < cap; email++)
         out[n++] = (char)tolower((unsigned char)*email);
     out[n] = '\0';
@@ -30,14 +65,23 @@ void tl_api_login(void *app, struct tl_http_req *r) {
         return;
     const char *email = json_string_value(json_object_get(body, "email"));
     const char *password = json_string_value(json_object_get(body, "password"));
-    char ip_key[80], acct_key[340];
-    snprintf(ip_key, sizeof ip_key, "address:%s", tl_http_client_ip(r));
-    account_key(email ? email : "", acct_key, sizeof acct_key);
-    int64_t now = tl_clock_ms();
-    int64_t wait = tl_limiter_wait_ms(a->login_per_address, ip_key, now);
-    int64_t wait_acct = email ? tl_limiter_wait_ms(a->login_per_account, acct_key, now) : 0;
-    if (wait_acct > wait)
-        wait = wait_acct;
+    if (!email || !password) { /* nothing to guess with: no count, no argon2id */
+        tl_api_fail(r, TL_EAUTH, "invalid email or password");
+        json_decref(body);
+        return;
+    }
+    char addr_key[INET6_ADDRSTRLEN + 8], pair_key[INET6_ADDRSTRLEN + 8 + 300];
+    address_key(tl_http_client_ip(r), addr_key, sizeof addr_key);
+    account_address_key(addr_key, email, pair_key, sizeof pair_key);
+    int64_t now_mono = tl_clock_mono_us() / 1000;
+    /* The pair first: a storm on one account then takes no room, even for a
+     * moment, from the address's other accounts. */
+    int64_t wait = tl_limiter_reserve(a->login_per_account_address, pair_key, now_mono);
+    if (!wait) {
+        wait = tl_limiter_reserve(a->login_per_address, addr_key, now_mono);
+        if (wait)
+            tl_limiter_release(a->login_per_account_address, pair_key);
+    }
     if (wait > 0) {
         tl_http_set_retry_after(r, (unsigned)((wait + 999) / 1000));
         tl_api_fail(r, TL_ELIMIT, "too many failed logins; try again later");
@@ -46,33 +90,34 @@ void tl_api_login(void *app, struct tl_http_req *r) {
     }
 
     struct tl_user u;
-    int rc = email && password ? tl_store_user_find(a->store, email, &u) : TL_EAUTH;
-    if (!rc && u.password_hash[0]) {
+    int rc = tl_store_user_find(a->store, email, &u);
+    if (!rc && u.password_hash[0])
         rc = tl_password_verify(u.password_hash, password);
-    } else if (email && password && (rc == 0 || rc == TL_ENOTFOUND)) {
+    else if (rc == 0 || rc == TL_ENOTFOUND)
         rc = tl_password_verify_none(password);
+    if (rc != TL_EAUTH) {
+        /* Right, or no guess was verified (the store failed): not a failure. */
+        if (rc)
+            tl_limiter_release(a->login_per_account_address, pair_key);
+        else
+            tl_limiter_clear(a->login_per_account_address, pair_key);
+        tl_limiter_release(a->login_per_address, addr_key);
     }
     char token[TL_TOKEN_LEN + 1], hash[TL_TOKEN_HASH_LEN + 1], expires[32];
-    int64_t expires_at = now + SESSION_MS;
+    int64_t expires_at = tl_clock_ms() + SESSION_MS;
     if (!rc) {
         tl_token_new(token);
         tl_token_hash(token, TL_TOKEN_LEN, hash);
         rc = tl_store_token_create(a->store, u.pk, hash, expires_at);
     }
-    if (rc == TL_EAUTH || rc == TL_ENOTFOUND) {
-        if (email && password) {
-            tl_limiter_failed(a->login_per_address, ip_key, now);
-            tl_limiter_failed(a->login_per_account, acct_key, now);
-        }
+    if (rc == TL_EAUTH)
         tl_api_fail(r, TL_EAUTH, "invalid email or password");
-    } else if (rc) {
+    else if (rc)
         tl_api_fail(r, rc, NULL);
-    } else {
-        tl_limiter_clear(a->login_per_account, acct_key);
+    else
         tl_http_respond_json(r, 200,
                              json_pack("{s:s,s:s,s:s}", "token", token, "expires_at",
                                        tl_clock_rfc3339(expires_at, expires), "role",
                                        tl_role_name(u.role)));
-    }
     json_decref(body);
 }

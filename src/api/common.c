@@ -77,9 +77,10 @@ json_t *tl_api_body_object(struct tl_http_req *r) {
 int tl_api_init(struct tl_api *a, struct tl_store *store) {
     a->store = store;
     a->authz_cache = tl_authz_cache_new(TL_AUTHZ_CACHE_TTL_MS);
-    a->login_per_account = tl_limiter_new(TL_LOGIN_MAX_PER_ACCOUNT, TL_LOGIN_WINDOW_MS);
+    a->login_per_account_address = tl_limiter_new_backoff(
+        TL_LOGIN_FREE_FAILURES, TL_LOGIN_BACKOFF_MS, TL_LOGIN_BACKOFF_CAP_MS, TL_LOGIN_FORGET_MS);
     a->login_per_address = tl_limiter_new(TL_LOGIN_MAX_PER_ADDRESS, TL_LOGIN_WINDOW_MS);
-    if (a->authz_cache && a->login_per_account && a->login_per_address)
+    if (a->authz_cache && a->login_per_account_address && a->login_per_address)
         return 0;
     tl_api_release(a);
     return TL_ENOMEM;
@@ -87,10 +88,10 @@ int tl_api_init(struct tl_api *a, struct tl_store *store) {
 
 void tl_api_release(struct tl_api *a) {
     tl_authz_cache_free(a->authz_cache);
-    tl_limiter_free(a->login_per_account);
+    tl_limiter_free(a->login_per_account_address);
     tl_limiter_free(a->login_per_address);
     a->authz_cache = NULL;
-    a->login_per_account = a->login_per_address = NULL;
+    a->login_per_account_address = a->login_per_address = NULL;
 }
 
 void tl_api_fail(struct tl_http_req *r, int rc, const char *msg) {

@@ -7,10 +7,10 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 
-enum { OPT_DATA = 1000, OPT_EMAIL, OPT_ROLE, OPT_TENANT, OPT_PW_STDIN, OPT_HELP };
+enum { OPT_DATA = 1000, OPT_SECRET_FILE, OPT_EMAIL, OPT_ROLE, OPT_TENANT, OPT_PW_STDIN, OPT_HELP };
 
 struct admin_args {
-    const char *data, *email, *role, *tenant;
+    const char *data, *secret_file, *email, *role, *tenant;
     bool is_password_stdin;
     const char *operands[4];
     int n_operands;
@@ -21,6 +21,7 @@ struct admin_args {
 static int parse(int argc, char **argv, const char *usage, struct admin_args *a) {
     static const struct option opts[] = {
         {"data", required_argument, NULL, OPT_DATA},
+        {"secret-file", required_argument, NULL, OPT_SECRET_FILE},
         {"email", required_argument, NULL, OPT_EMAIL},
         {"role", required_argument, NULL, OPT_ROLE},
         {"tenant", required_argument, NULL, OPT_TENANT},
@@ -35,6 +36,7 @@ static int parse(int argc, char **argv, const char *usage, struct admin_args *a)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case OPT_DATA: a->data = optarg; break;
+        case OPT_SECRET_FILE: a->secret_file = optarg; break;
         case OPT_EMAIL: a->email = optarg; break;
         case OPT_ROLE: a->role = optarg; break;
         case OPT_TENANT: a->tenant = optarg; break;
@@ -62,9 +64,11 @@ static int expect_create(const struct admin_args *a, int n_more, const char *usa
 }
 
 int tl_cmd_tenant(int argc, char **argv) {
-    static const char usage[] = "usage: tally tenant create [--data DIR] NAME\n"
-                                "Create a tenant (a customer organisation) and print its id.\n"
-                                "  --data DIR   data directory (default ./tally-data)\n";
+    static const char usage[] =
+        "usage: tally tenant create [--data DIR] [--secret-file PATH] NAME\n"
+        "Create a tenant (a customer organisation) and print its id.\n"
+        "  --data DIR          data directory (default ./tally-data)\n"
+        "  --secret-file PATH  the installation secret (default DIR/secret)\n";
     struct admin_args a;
     int rc = parse(argc, argv, usage, &a);
     if (rc)
@@ -77,7 +81,7 @@ int tl_cmd_tenant(int argc, char **argv) {
         return 1;
     }
     struct tl_store *s;
-    if (tl_cli_open(a.data, &s))
+    if (tl_cli_open(a.data, a.secret_file, &s))
         return 1;
     tl_id id;
     rc = tl_store_tenant_create(s, name, id);
@@ -100,8 +104,8 @@ static int read_password(char *out, size_t cap) {
 
 int tl_cmd_user(int argc, char **argv) {
     static const char usage[] =
-        "usage: tally user create [--data DIR] --email EMAIL --role ROLE [--tenant NAME]\n"
-        "                         [--password-stdin]\n"
+        "usage: tally user create [--data DIR] [--secret-file PATH] --email EMAIL --role ROLE\n"
+        "                         [--tenant NAME] [--password-stdin]\n"
         "Create a user and print its id. ROLE: owner|admin|manager|reviewer|viewer|annotator.\n"
         "An annotator without --tenant joins the platform workforce (any tenant may add\n"
         "them to a project); every other role needs --tenant.\n"
@@ -140,7 +144,7 @@ int tl_cmd_user(int argc, char **argv) {
         }
     }
     struct tl_store *s;
-    if (tl_cli_open(a.data, &s))
+    if (tl_cli_open(a.data, a.secret_file, &s))
         return 1;
     rc = a.tenant ? tl_store_tenant_find(s, a.tenant, u.tenant_id) : 0;
     if (rc)
@@ -155,7 +159,8 @@ int tl_cmd_user(int argc, char **argv) {
 }
 
 int tl_cmd_token(int argc, char **argv) {
-    static const char usage[] = "usage: tally token create [--data DIR] --email EMAIL\n"
+    static const char usage[] = "usage: tally token create [--data DIR] [--secret-file PATH]"
+                                " --email EMAIL\n"
                                 "Create an API token for the user and print it (only once:\n"
                                 "the store keeps its hash).\n";
     struct admin_args a;
@@ -169,7 +174,7 @@ int tl_cmd_token(int argc, char **argv) {
         return 2;
     }
     struct tl_store *s;
-    if (tl_cli_open(a.data, &s))
+    if (tl_cli_open(a.data, a.secret_file, &s))
         return 1;
     char token[TL_TOKEN_LEN + 1];
     rc = tl_cli_token_for(s, a.email, 0, token, NULL);

@@ -69,20 +69,23 @@ static int seed(struct tl_store *s) {
 
 int tl_cmd_demo(int argc, char **argv) {
     static const char usage[] =
-        "usage: tally demo [--data DIR]\n"
+        "usage: tally demo [--data DIR] [--secret-file PATH]\n"
         "Create the demo tenant, a manager, an annotator and a small project if the\n"
         "store has none, then print their credentials with fresh API tokens.\n";
     static const struct option opts[] = {
         {"data", required_argument, NULL, 'd'},
+        {"secret-file", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *data = TL_DEFAULT_DATA;
+    const char *data = TL_DEFAULT_DATA, *secret_file = NULL;
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'd') {
             data = optarg;
+        } else if (c == 's') {
+            secret_file = optarg;
         } else if (c == 'h') {
             printf("%s", usage);
             return 0;
@@ -96,7 +99,7 @@ int tl_cmd_demo(int argc, char **argv) {
         return 2;
     }
     struct tl_store *s;
-    if (tl_cli_open(data, &s))
+    if (tl_cli_open(data, secret_file, &s))
         return 1;
     tl_id tenant_id;
     int rc = 0;

@@ -12,17 +12,19 @@
 #include "cli/common.h"
 #include "core/log.h"
 
-enum { OPT_DATA = 1000, OPT_LISTEN, OPT_MAX_BODY, OPT_MAX_IMPORT, OPT_READERS, OPT_HELP };
+enum { OPT_DATA = 1000, OPT_LISTEN, OPT_MAX_BODY, OPT_MAX_IMPORT, OPT_READERS, OPT_HELP,
+       OPT_SECRET_FILE };
 
 static const char usage[] =
     "usage: tally serve [--data DIR] [--listen HOST:PORT] [--max-body BYTES]\n"
-    "                   [--max-import-body BYTES] [--readers N]\n"
+    "                   [--max-import-body BYTES] [--readers N] [--secret-file PATH]\n"
     "Serve the API in the foreground; SIGINT/SIGTERM drain and exit.\n"
     "  --data DIR              data directory (default ./tally-data)\n"
     "  --listen HOST:PORT      IPv4 address and port (default 127.0.0.1:8080; port 0: any)\n"
     "  --max-body BYTES        request body ceiling (default 1 MiB)\n"
     "  --max-import-body BYTES task import body ceiling (default 64 MiB)\n"
-    "  --readers N             pooled read connections (default 8)\n";
+    "  --readers N             pooled read connections (default 8)\n"
+    "  --secret-file PATH      the installation secret (default DIR/secret)\n";
 
 /* A whole decimal number in [lo, hi]: 0 or -1. */
 static int parse_size(const char *s, unsigned long long lo, unsigned long long hi,
@@ -58,9 +60,11 @@ int tl_cmd_serve(int argc, char **argv) {
         {"max-import-body", required_argument, NULL, OPT_MAX_IMPORT},
         {"readers", required_argument, NULL, OPT_READERS},
         {"help", no_argument, NULL, OPT_HELP},
+        {"secret-file", required_argument, NULL, OPT_SECRET_FILE},
         {NULL, 0, NULL, 0},
     };
     const char *data = TL_DEFAULT_DATA, *listen = "127.0.0.1:8080";
+    const char *secret_file = NULL;
     unsigned long long max_body = 1u << 20, max_import = 64u << 20, readers = 8;
     optind = 0;
     int c;
@@ -73,6 +77,7 @@ int tl_cmd_serve(int argc, char **argv) {
         case OPT_MAX_IMPORT: bad = parse_size(optarg, 1024, 1ull << 34, &max_import); break;
         case OPT_READERS: bad = parse_size(optarg, 1, 256, &readers); break;
         case OPT_HELP: printf("%s", usage); return 0;
+        case OPT_SECRET_FILE: secret_file = optarg; break;
         default: fprintf(stderr, "%s", usage); return 2;
         }
         if (bad) {
@@ -102,7 +107,7 @@ int tl_cmd_serve(int argc, char **argv) {
 
     struct tl_errbuf eb = {{0}};
     struct tl_store *store;
-    struct tl_store_opts sopts = {.readers = (int)readers};
+    struct tl_store_opts sopts = {.readers = (int)readers, .secret_path = secret_file};
     if (tl_crypto_init()) {
         fprintf(stderr, "tally: libsodium failed to initialise\n");
         return 1;

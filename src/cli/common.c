@@ -8,13 +8,13 @@
 #include "core/clock.h"
 #include "core/csv.h"
 
-int tl_cli_open(const char *dir, struct tl_store **out) {
+int tl_cli_open(const char *dir, const char *secret_file, struct tl_store **out) {
     struct tl_errbuf eb = {{0}};
     if (tl_crypto_init()) {
         fprintf(stderr, "tally: libsodium failed to initialise\n");
         return 1;
     }
-    struct tl_store_opts opts = {.readers = 2, .is_admin_client = true};
+    struct tl_store_opts opts = {.readers = 2, .is_admin_client = true, .secret_path = secret_file};
     int rc = tl_store_open_sqlite(dir, &opts, out, &eb);
     if (rc) {
         fprintf(stderr, "tally: cannot open store in %s: %s\n", dir,

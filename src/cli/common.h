@@ -8,9 +8,10 @@
 
 #define TL_DEFAULT_DATA "./tally-data"
 
-/* Open the store in dir for a short admin command; prints the error and
- * returns non-zero on failure. */
-int tl_cli_open(const char *dir, struct tl_store **out);
+/* Open the store in dir for a short admin command, with the installation
+ * secret at secret_file (NULL: DIR/secret); prints the error and returns
+ * non-zero on failure. */
+int tl_cli_open(const char *dir, const char *secret_file, struct tl_store **out);
 /* Create an API token for email and print nothing; 0 or an error code.
  * token receives the plain token (shown once); scope, if not NULL, what it
  * resolves to. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct cmd {
@@ -72,6 +73,11 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+    /* Everything Tally writes (the database, its -wal and -shm, the
+     * installation secret, CSV results) is for its owner alone, whatever
+     * umask the shell had: a 022 umask left tenant data readable by every
+     * local user. */
+    umask(077);
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -108,20 +108,29 @@ struct tl_export_task {
 typedef int (*tl_export_fn)(void *ctx, const struct tl_export_task *t);
 
 struct tl_store_opts {
-    int readers;          /* concurrent read connections (default 8) */
-    bool is_admin_client; /* a short-lived CLI: no background work */
+    int readers;             /* concurrent read connections (default 8) */
+    bool is_admin_client;    /* a short-lived CLI: no background work */
+    const char *secret_path; /* the installation secret's file; NULL: DIR/secret */
 };
 
 struct tl_store;
 
 /* Open (creating if needed) the embedded store in directory dir and bring its
- * schema up to date. 0 and *out set, or an error with a message in eb. */
+ * schema up to date. dir is made (or, if ours, tightened to) 0700 and
+ * tally.db, -wal and -shm 0600. The installation secret is read from its own
+ * file (opts->secret_path, default dir/secret: exactly TL_SECRET_LEN bytes,
+ * closed to group and others), made 0600 for a new store, moved there out of
+ * the database of a store made by an older version, and refused if missing
+ * or not this store's (store/sqlite/secret.h). opts may be NULL. 0 and *out
+ * set, or an error with a message in eb. */
 int tl_store_open_sqlite(const char *dir, const struct tl_store_opts *opts, struct tl_store **out,
                          struct tl_errbuf *eb);
 /* Finish pending writes and free everything. NULL is fine. */
 void tl_store_close(struct tl_store *s);
 
-/* The installation secret (pseudonyms, signed links), created on first open. */
+/* The installation secret (pseudonyms, signed links): TL_SECRET_LEN bytes
+ * from its own file (see tl_store_open_sqlite), never stored in the
+ * database, valid until tl_store_close. */
 const unsigned char *tl_store_secret(const struct tl_store *s);
 
 /* --- tenants, users, tokens (admin) --- */

@@ -3,15 +3,19 @@
 #include "store/sqlite/db.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <semaphore.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/log.h"
 #include "store/migrations/migrations.h"
+#include "store/sqlite/secret.h"
 
 #define PROJECT_COLS                                                                         \
     "p.pk, p.id, t.id, p.name, p.schema, p.overlap, p.lease_seconds, p.created_at, "        \
@@ -245,28 +249,44 @@ static int migrate(struct sq_conn *w, struct tl_errbuf *eb) {
     return 0;
 }
 
-/* The installation secret lives in the meta table; the first opener makes it.
- * INSERT-then-read keeps two processes opening a new store at once in
- * agreement (the loser's insert fails on the primary key). */
-static int load_secret(struct sq_store *s, struct tl_errbuf *eb) {
-    unsigned char fresh[TL_SECRET_LEN];
-    randombytes_buf(fresh, sizeof fresh);
-    sqlite3_stmt *st = sq_stmt(&s->writer, Q_META_PUT);
-    if (!st)
-        return tl_errf(eb, TL_EIO, "sqlite: cannot prepare");
-    sqlite3_bind_text(st, 1, "secret", -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, fresh, sizeof fresh, SQLITE_STATIC);
-    sq_exec(st); /* fails harmlessly when a secret exists */
-    st = sq_stmt(&s->writer, Q_META_GET);
-    sqlite3_bind_text(st, 1, "secret", -1, SQLITE_STATIC);
-    int rc = TL_EIO;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == TL_SECRET_LEN) {
-        memcpy(s->secret, sqlite3_column_blob(st, 0), TL_SECRET_LEN);
-        rc = 0;
+/* The data directory: made 0700, or tightened to 0700 if it exists and is
+ * ours. A directory made by hand (mkdir under umask 022) or by an older
+ * Tally let every local user list it and, with files made under the same
+ * umask, read the database: tenant data, password hashes and (until the
+ * secret got its own file) the pseudonym key. Another user's directory is
+ * left as its owner set it. */
+static int prepare_dir(const char *dir, struct tl_errbuf *eb) {
+    if (mkdir(dir, 0700) == 0)
+        return 0;
+    struct stat sb;
+    if (errno != EEXIST || stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return tl_errf(eb, TL_EIO, "cannot create data directory %s", dir);
+    if ((sb.st_mode & 077) && sb.st_uid == geteuid() && chmod(dir, 0700) != 0)
+        return tl_errf(eb, TL_EIO, "cannot make data directory %s private: %s", dir,
+                       strerror(errno));
+    return 0;
+}
+
+/* dir/name made 0600 if it exists and is ours and is open to others (made by
+ * an older Tally or under a looser umask); created empty and 0600 first when
+ * is_created, which is how the database starts: SQLite gives -wal and -shm
+ * the database file's mode. */
+static int private_file(const char *dir, const char *name, bool is_created, struct tl_errbuf *eb) {
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+        return tl_errf(eb, TL_EINVAL, "data directory path is too long: %s", dir);
+    if (is_created) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return tl_errf(eb, TL_EIO, "cannot create %s: %s", path, strerror(errno));
+        close(fd);
     }
-    sqlite3_reset(st);
-    sodium_memzero(fresh, sizeof fresh);
-    return rc ? tl_errf(eb, rc, "store: cannot read the installation secret") : 0;
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return 0; /* absent: SQLite makes it with the database's mode */
+    if ((sb.st_mode & 077) && sb.st_uid == geteuid() && chmod(path, 0600) != 0)
+        return tl_errf(eb, TL_EIO, "cannot make %s private: %s", path, strerror(errno));
+    return 0;
 }
 
 int sq_reader_get(struct sq_store *s, struct sq_conn **out) {
@@ -476,11 +496,16 @@ void sq_store_close(struct tl_store *base) {
 int tl_store_open_sqlite(const char *dir, const struct tl_store_opts *opts, struct tl_store **out,
                          struct tl_errbuf *eb) {
     *out = NULL;
-    if (mkdir(dir, 0700) != 0) {
-        struct stat sb;
-        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-            return tl_errf(eb, TL_EIO, "cannot create data directory %s", dir);
-    }
+    int rc = prepare_dir(dir, eb);
+    if (!rc)
+        rc = private_file(dir, "tally.db", true, eb);
+    if (rc)
+        return rc;
+    char secret_path[PATH_MAX];
+    if (opts && opts->secret_path)
+        snprintf(secret_path, sizeof secret_path, "%s", opts->secret_path);
+    else if (snprintf(secret_path, sizeof secret_path, "%s/secret", dir) >= (int)sizeof secret_path)
+        return tl_errf(eb, TL_EINVAL, "data directory path is too long: %s", dir);
     struct sq_store *s = calloc(1, sizeof *s);
     if (!s)
         return TL_ENOMEM;
@@ -501,11 +526,15 @@ int tl_store_open_sqlite(const char *dir, const struct tl_store_opts *opts, stru
         return TL_ENOMEM;
     }
     snprintf(s->path, plen, "%s/tally.db", dir);
-    int rc = conn_open(s->path, true, &s->writer, eb);
+    rc = conn_open(s->path, true, &s->writer, eb);
+    if (!rc)
+        rc = private_file(dir, "tally.db-wal", false, eb);
+    if (!rc)
+        rc = private_file(dir, "tally.db-shm", false, eb);
     if (!rc)
         rc = migrate(&s->writer, eb);
     if (!rc)
-        rc = load_secret(s, eb);
+        rc = sq_secret_load(s->writer.db, secret_path, s->secret, eb);
     if (!rc && pthread_create(&s->writer_thread, NULL, writer_main, s) != 0)
         rc = tl_errf(eb, TL_ENOMEM, "cannot start the writer thread");
     if (!rc)
