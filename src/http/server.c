@@ -7,8 +7,10 @@
  * fields need no lock; only tl_http_resume comes from other threads, and it
  * touches just `phase` and the server's counters (atomics). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -37,11 +39,19 @@
 /* libmicrohttpd's own messages (refused connections, say) under attack
  * could be one per connection: at most this many lines a second. */
 #define MHD_LOG_PER_S 20
+/* Each connection's libmicrohttpd memory pool (request line, headers, read
+ * and write buffers), zeroed after every request, so an idle keep-alive
+ * connection holds all of it: 32 KiB by default, 16 KiB here halves the RSS
+ * of 10,000 idle connections (bench/idle: 333 -> 173 MB) and still takes
+ * about 14 KiB of request headers (431 past that). */
+#define CONNECTION_MEMORY (16 * 1024)
 
 struct tl_http_server {
     struct MHD_Daemon *daemon;
     struct tl_http_opts o;
     uint16_t port;
+    int listen_fd;        /* owned; read by the acceptor until it is joined */
+    pthread_t acceptor;
     unsigned max_connections;
     int64_t header_timeout_us, idle_timeout_us;
     struct tl_http_conns conns;
@@ -50,7 +60,7 @@ struct tl_http_server {
      * see this at 0, with no new app work allowed, before MHD_stop_daemon
      * (which aborts the process if a connection is still suspended). */
     atomic_int n_busy;
-    atomic_bool is_draining; /* stop began: new connections refused */
+    atomic_bool is_draining; /* stop began: the acceptor ends, each response closes */
     atomic_bool is_closing;  /* drain time is over: no new app work (503) */
     pthread_mutex_t log_lock; /* guards the three fields below */
     int64_t log_second;
@@ -543,10 +553,42 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         shutdown(ci->connect_fd, SHUT_RDWR);
 }
 
-/* Accept policy: once stop has begun, new connections are closed at once. */
-static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen) {
-    struct tl_http_server *s = cls;
-    return atomic_load(&s->is_draining) ? MHD_NO : MHD_YES;
+/* The acceptor: one thread takes new connections and hands each to a
+ * worker with MHD_add_connection, which picks the worker by socket number.
+ * Left to libmicrohttpd, every worker waits on the listening socket and
+ * the first to wake takes up to ten connections at once: 32 clients that
+ * connect together landed on one or two workers, whose handlers (which
+ * still block on the store) then ran one at a time, and group commits
+ * shrank from ~30 writes to 3 (bench/load: 3,400 cycles/s against 12,500
+ * for thread-per-connection). Handing out by socket number spreads them.
+ * It also makes stop simple: the acceptor ends, the listening socket is
+ * closed and new connections are refused by the kernel, without
+ * MHD_quiesce_daemon (whose pool path can race a worker removing the
+ * socket from its own epoll set and abort in 0.9.75). */
+static void *acceptor_main(void *arg) {
+    struct tl_http_server *s = arg;
+    unsigned n_failed = 0;
+    while (!atomic_load(&s->is_draining)) {
+        struct pollfd p = {.fd = s->listen_fd, .events = POLLIN};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        struct sockaddr_storage addr;
+        socklen_t len = sizeof addr;
+        int fd = accept4(s->listen_fd, (struct sockaddr *)&addr, &len,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                /* the cap keeps below the fd limit; something else holds them */
+                if (n_failed++ % 1000 == 0)
+                    tl_log("http: accept: %s", strerror(errno));
+                usleep(10000);
+            }
+            continue;
+        }
+        /* closes fd itself on refusal (per-address cap, global cap) */
+        MHD_add_connection(s->daemon, fd, (struct sockaddr *)&addr, len);
+    }
+    return NULL;
 }
 
 static void on_mhd_error(void *cls, const char *fmt, va_list ap) {
@@ -585,11 +627,17 @@ static unsigned connection_cap(unsigned wanted) {
     return wanted ? wanted : 1;
 }
 
+/* 16 per core, at most 128. A handler that blocks holds its pool thread,
+ * and until every write route suspends, next and submit block for a whole
+ * group commit: bench/load (32 annotators, 2 cores, one run) gave 2,095
+ * cycles/s with 8 threads, 6,613 with 32 and 6,550 for thread-per-
+ * connection, at the same server CPU per cycle (109 against 108 us). Once
+ * they suspend, only short reads block and a few threads per core do. */
 static unsigned default_threads(void) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (cores < 1)
         cores = 1;
-    return cores > 16 ? 64 : (unsigned)cores * 4;
+    return cores >= 8 ? 128 : (unsigned)cores * 16;
 }
 
 int tl_http_start(const struct tl_http_opts *o, struct tl_http_server **out) {
@@ -606,35 +654,41 @@ int tl_http_start(const struct tl_http_opts *o, struct tl_http_server **out) {
     s->idle_timeout_us = (int64_t)idle_s * 1000000;
     pthread_mutex_init(&s->log_lock, NULL);
 
-    int fd;
-    int rc = tl_http_listen(o->host, o->port, LISTEN_BACKLOG, &fd, &s->port);
+    int rc = tl_http_listen(o->host, o->port, LISTEN_BACKLOG, &s->listen_fd, &s->port);
     if (rc)
         goto fail;
     /* a quarter of the deadline: a connection is cut at most 25% late */
     int64_t sweep_us = s->header_timeout_us / 4 < 250000 ? s->header_timeout_us / 4 : 250000;
     rc = tl_http_conns_start(&s->conns, sweep_us);
     if (rc) {
-        close(fd);
+        close(s->listen_fd);
         goto fail;
     }
-    /* Epoll on a pool of threads; the pool is larger than the core count
-     * because most handlers still block on SQLite for a moment (a read, or
-     * a group commit for the routes that do not suspend yet): see
-     * bench/README.md for the measurement behind 4 per core. */
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    /* Epoll on a pool of threads (default_threads() says why so many);
+     * connections come from acceptor_main. */
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     s->daemon = MHD_start_daemon(
-        flags, 0, on_accept, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, s,
-        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE,
-        threads > 1 ? threads : 0u, MHD_OPTION_URI_LOG_CALLBACK, on_request_line, s,
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, s,
+        MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0u,
+        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, s,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, idle_s, MHD_OPTION_CONNECTION_LIMIT,
         s->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
         /* 1: a Host header is required of HTTP/1.1 and a space in the
          * target is refused (the whitespace-before-colon check of 0.9.75
          * needs -1, the tolerant mode, so framing.c does that one) */
         MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
     if (!s->daemon) {
-        close(fd);
+        close(s->listen_fd);
+        tl_http_conns_stop(&s->conns);
+        rc = TL_EIO;
+        goto fail;
+    }
+    if (pthread_create(&s->acceptor, NULL, acceptor_main, s)) {
+        MHD_stop_daemon(s->daemon);
+        close(s->listen_fd);
         tl_http_conns_stop(&s->conns);
         rc = TL_EIO;
         goto fail;
@@ -664,6 +718,8 @@ void tl_http_stop(struct tl_http_server *s, int drain_ms) {
     if (!s)
         return;
     atomic_store(&s->is_draining, true);
+    pthread_join(s->acceptor, NULL);
+    close(s->listen_fd); /* new connections are refused from here on */
     wait_for_zero(&s->in_flight, drain_ms);
     atomic_store(&s->is_closing, true);
     /* Parked requests wait on the store's writer, which answers within a
