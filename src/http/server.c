@@ -125,6 +125,8 @@ void tl_http_resume(struct tl_http_req *r) {
     int expect = PHASE_ARMED;
     if (atomic_compare_exchange_strong(&r->phase, &expect, PHASE_RESUMED_EARLY))
         return; /* its callback has not returned yet: leave_app() wakes it */
+    /* parked: its server thread leaves r alone until the resume below */
+    r->is_busy = false;
     atomic_store(&r->phase, PHASE_RUNNING);
     MHD_resume_connection(conn); /* r may be gone from here on */
     /* after the resume, so that stop never sees 0 while the connection is
@@ -522,7 +524,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
            (long long)(tl_clock_mono_us() - r->start_us), how);
     /* keep-alive: the next request's line is due within the idle timeout */
     tl_http_conn_set_deadline(r->entry, tl_clock_mono_us() + s->idle_timeout_us);
-    if (r->is_busy) /* cannot happen while parked; a closed connection ends it */
+    if (r->is_busy) /* never parked here (a parked connection is not closed) */
         atomic_fetch_sub(&s->n_busy, 1);
     bool was_begun = r->is_begun;
     tl_http_set_ctx(r, NULL, NULL);
@@ -665,7 +667,10 @@ int tl_http_start(const struct tl_http_opts *o, struct tl_http_server **out) {
         goto fail;
     }
     /* Epoll on a pool of threads (default_threads() says why so many);
-     * connections come from acceptor_main. */
+     * connections come from acceptor_main. Not MHD_USE_TURBO: in 0.9.75 it
+     * skips the shutdown(SHUT_WR) before close, so a client still sending
+     * a body we refused early (401, 413) can get a reset instead of the
+     * answer, for one syscall saved per connection. */
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     s->daemon = MHD_start_daemon(
