@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "api/api.h"
 #include "cli/cli.h"
@@ -14,17 +15,28 @@
 
 enum { OPT_DATA = 1000, OPT_LISTEN, OPT_MAX_BODY, OPT_MAX_IMPORT, OPT_READERS, OPT_HELP,
        OPT_SECRET_FILE };
+enum { OPT_MAX_CONN = 1100, OPT_MAX_PER_ADDR, OPT_THREADS, OPT_HEADER_TIMEOUT, OPT_IDLE_TIMEOUT };
 
 static const char usage[] =
     "usage: tally serve [--data DIR] [--listen HOST:PORT] [--max-body BYTES]\n"
     "                   [--max-import-body BYTES] [--readers N] [--secret-file PATH]\n"
+    "                   [--max-connections N] [--max-connections-per-address N]\n"
+    "                   [--threads N] [--header-timeout S] [--idle-timeout S]\n"
     "Serve the API in the foreground; SIGINT/SIGTERM drain and exit.\n"
     "  --data DIR              data directory (default ./tally-data)\n"
-    "  --listen HOST:PORT      IPv4 address and port (default 127.0.0.1:8080; port 0: any)\n"
+    "  --listen HOST:PORT      address and port: 127.0.0.1:8080 (default), [::1]:8080,\n"
+    "                          localhost:8080 (first address that binds); port 0: any\n"
     "  --max-body BYTES        request body ceiling (default 1 MiB)\n"
     "  --max-import-body BYTES task import body ceiling (default 64 MiB)\n"
     "  --readers N             pooled read connections (default 8)\n"
-    "  --secret-file PATH      the installation secret (default DIR/secret)\n";
+    "  --secret-file PATH      the installation secret (default DIR/secret)\n"
+    "  --max-connections N     open connections in all (default 16384, held below\n"
+    "                          the file-descriptor limit, which is raised to its maximum)\n"
+    "  --max-connections-per-address N\n"
+    "                          open connections from one client address (default 64)\n"
+    "  --threads N             event-loop threads (default 16 per core)\n"
+    "  --header-timeout S      a request's headers must arrive within S s (default 10)\n"
+    "  --idle-timeout S        idle keep-alive connections close after S s (default 60)\n";
 
 /* A whole decimal number in [lo, hi]: 0 or -1. */
 static int parse_size(const char *s, unsigned long long lo, unsigned long long hi,
@@ -40,16 +52,38 @@ static int parse_size(const char *s, unsigned long long lo, unsigned long long h
     return 0;
 }
 
+/* HOST:PORT, where HOST is an IPv4 address, a name, or an IPv6 address in
+ * brackets ("[::1]:8080"). */
 static int parse_listen(const char *s, char *host, size_t hostsz, uint16_t *port) {
     const char *colon = strrchr(s, ':');
+    const char *h = s, *h_end = colon;
     unsigned long long p;
-    if (!colon || colon == s || (size_t)(colon - s) >= hostsz ||
+    if (s[0] == '[') {
+        h = s + 1;
+        h_end = strchr(h, ']');
+        if (!h_end || h_end[1] != ':')
+            return -1;
+        colon = h_end + 1;
+    } else if (colon && memchr(s, ':', (size_t)(colon - s))) {
+        return -1; /* a bare IPv6 address: the port would be ambiguous */
+    }
+    if (!colon || h_end == h || (size_t)(h_end - h) >= hostsz ||
         parse_size(colon + 1, 0, 65535, &p))
         return -1;
-    memcpy(host, s, (size_t)(colon - s));
-    host[colon - s] = '\0';
+    memcpy(host, h, (size_t)(h_end - h));
+    host[h_end - h] = '\0';
     *port = (uint16_t)p;
     return 0;
+}
+
+/* Thousands of idle keep-alive connections need as many descriptors: take
+ * the hard limit (the server holds its connection cap below it). */
+static void raise_fd_limit(void) {
+    struct rlimit rl;
+    if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
 }
 
 int tl_cmd_serve(int argc, char **argv) {
@@ -59,6 +93,11 @@ int tl_cmd_serve(int argc, char **argv) {
         {"max-body", required_argument, NULL, OPT_MAX_BODY},
         {"max-import-body", required_argument, NULL, OPT_MAX_IMPORT},
         {"readers", required_argument, NULL, OPT_READERS},
+        {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+        {"max-connections-per-address", required_argument, NULL, OPT_MAX_PER_ADDR},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
+        {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
         {"help", no_argument, NULL, OPT_HELP},
         {"secret-file", required_argument, NULL, OPT_SECRET_FILE},
         {NULL, 0, NULL, 0},
@@ -66,6 +105,8 @@ int tl_cmd_serve(int argc, char **argv) {
     const char *data = TL_DEFAULT_DATA, *listen = "127.0.0.1:8080";
     const char *secret_file = NULL;
     unsigned long long max_body = 1u << 20, max_import = 64u << 20, readers = 8;
+    unsigned long long max_conn = 16384, max_per_addr = 64, threads = 0, header_s = 10,
+                       idle_s = 60;
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -76,6 +117,11 @@ int tl_cmd_serve(int argc, char **argv) {
         case OPT_MAX_BODY: bad = parse_size(optarg, 1024, 1ull << 32, &max_body); break;
         case OPT_MAX_IMPORT: bad = parse_size(optarg, 1024, 1ull << 34, &max_import); break;
         case OPT_READERS: bad = parse_size(optarg, 1, 256, &readers); break;
+        case OPT_MAX_CONN: bad = parse_size(optarg, 1, 1u << 20, &max_conn); break;
+        case OPT_MAX_PER_ADDR: bad = parse_size(optarg, 1, 1u << 20, &max_per_addr); break;
+        case OPT_THREADS: bad = parse_size(optarg, 1, 256, &threads); break;
+        case OPT_HEADER_TIMEOUT: bad = parse_size(optarg, 1, 3600, &header_s); break;
+        case OPT_IDLE_TIMEOUT: bad = parse_size(optarg, 1, 86400, &idle_s); break;
         case OPT_HELP: printf("%s", usage); return 0;
         case OPT_SECRET_FILE: secret_file = optarg; break;
         default: fprintf(stderr, "%s", usage); return 2;
@@ -89,12 +135,13 @@ int tl_cmd_serve(int argc, char **argv) {
         fprintf(stderr, "tally: unexpected argument '%s'\n%s", argv[optind], usage);
         return 2;
     }
-    char host[64];
+    char host[256];
     uint16_t port;
     if (parse_listen(listen, host, sizeof host, &port)) {
-        fprintf(stderr, "tally: --listen wants HOST:PORT, got '%s'\n", listen);
+        fprintf(stderr, "tally: --listen wants HOST:PORT or [IPV6]:PORT, got '%s'\n", listen);
         return 2;
     }
+    raise_fd_limit();
 
     /* Block the stop signals before any thread starts, so every thread
      * inherits the mask and only sigwait() below receives them. */
@@ -129,6 +176,11 @@ int tl_cmd_serve(int argc, char **argv) {
         .port = port,
         .max_body = max_body,
         .max_import_body = max_import,
+        .max_connections = (unsigned)max_conn,
+        .max_per_address = (unsigned)max_per_addr,
+        .threads = (unsigned)threads,
+        .header_timeout_s = (unsigned)header_s,
+        .idle_timeout_s = (unsigned)idle_s,
         .routes = tl_api_routes,
         .n_routes = tl_api_n_routes,
         .app = &api,
@@ -138,13 +190,15 @@ int tl_cmd_serve(int argc, char **argv) {
     rc = tl_http_start(&hopts, &http);
     if (rc) {
         fprintf(stderr, "tally: cannot listen on %s (%s)\n", listen,
-                rc == TL_EINVAL ? "not an IPv4 address" : "address in use or not permitted");
+                rc == TL_ENOTFOUND ? "no such host" : "address in use or not permitted");
         tl_api_release(&api);
         tl_store_close(store);
         return 1;
     }
-    tl_log("tally %s serving http://%s:%u data=%s", TL_VERSION, host, (unsigned)tl_http_port(http),
-           data);
+    bool is_v6 = strchr(host, ':') != NULL;
+    tl_log("tally %s serving http://%s%s%s:%u data=%s max-connections=%u", TL_VERSION,
+           is_v6 ? "[" : "", host, is_v6 ? "]" : "", (unsigned)tl_http_port(http), data,
+           tl_http_max_connections(http));
 
     int sig = 0;
     sigwait(&stop, &sig);

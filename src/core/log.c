@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,10 +37,23 @@ void tl_log(const char *fmt, ...) {
 }
 
 char *tl_log_sample(const char *s, size_t n, char *out, size_t outsz) {
-    size_t i = 0;
-    for (; s && i < n && i + 1 < outsz; i++)
-        out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-    if (outsz)
-        out[i] = '\0';
+    static const char hex[] = "0123456789ABCDEF";
+    if (!outsz)
+        return out;
+    size_t o = 0;
+    for (size_t i = 0; s && i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool is_plain = c > 0x20 && c < 0x7f;
+        if (o + (is_plain ? 1 : 3) >= outsz)
+            break;
+        if (is_plain) {
+            out[o++] = (char)c;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        }
+    }
+    out[o] = '\0';
     return out;
 }

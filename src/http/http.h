@@ -13,7 +13,18 @@
  * A request answers exactly once with one of the tl_http_respond_* calls; a
  * handler that returns without answering and without suspending gets a 500.
  * Every response carries the security headers; one log line per request
- * (method, path, status, microseconds) goes to stderr on completion.
+ * (method, raw path as sent, status, microseconds; fields escaped as %XX so
+ * none can hold a space or line break) goes to stderr on completion.
+ *
+ * Refused before any handler: ambiguous body framing (two Content-Length,
+ * Transfer-Encoding with Content-Length, whitespace before a header colon:
+ * 400 and the connection is closed, see framing.h) and a NUL (%00) anywhere
+ * in the request target (400). Connections: a pool of event-loop threads
+ * (libmicrohttpd epoll mode) carries them all; each request's headers must be
+ * complete within header_timeout_s of the connection or request line
+ * (absolute, not inactivity: conns.h), idle keep-alive connections close
+ * after idle_timeout_s, and one client address holds at most
+ * max_per_address connections.
  *
  * Suspension: a chunk callback or handler that must wait (for a group
  * commit, say) calls tl_http_suspend(r) and returns; whoever finishes the
@@ -60,10 +71,16 @@ struct tl_route {
 };
 
 struct tl_http_opts {
-    const char *host;
-    uint16_t port; /* 0: pick a free one (see tl_http_port) */
+    const char *host; /* an IPv4 or IPv6 literal, or a name ("localhost") */
+    uint16_t port;    /* 0: pick a free one (see tl_http_port) */
     size_t max_body, max_import_body;
-    unsigned max_connections;
+    /* Connection caps; 0 takes the default in brackets. The global cap is
+     * held below the process's file-descriptor limit. */
+    unsigned max_connections; /* [16384] */
+    unsigned max_per_address; /* [64] per client IP address */
+    unsigned threads;         /* event-loop threads [16 per core, at most 128] */
+    unsigned header_timeout_s; /* a request's headers are due within [10] s */
+    unsigned idle_timeout_s;   /* an idle keep-alive connection is closed after [60] s */
     const struct tl_route *routes;
     size_t n_routes;
     void *app; /* passed to every handler */
@@ -74,11 +91,19 @@ struct tl_http_opts {
 
 struct tl_http_server;
 
-/* Bind and start serving in background threads. 0 or TL_EIO/TL_EINVAL. */
+/* Bind and start serving on a pool of event-loop threads. 0, TL_ENOTFOUND
+ * (the host does not resolve), TL_EIO (cannot bind or start) or TL_ENOMEM. */
 int tl_http_start(const struct tl_http_opts *o, struct tl_http_server **out);
 /* The port actually bound. */
 uint16_t tl_http_port(const struct tl_http_server *s);
-/* Stop accepting, wait up to drain_ms for in-flight requests, then stop. */
+/* The global connection cap in force (after the file-descriptor clamp). */
+unsigned tl_http_max_connections(const struct tl_http_server *s);
+/* Stop: refuse new connections and close each connection after its current
+ * response; wait up to drain_ms for in-flight requests to finish. Then no
+ * new handler work starts (a request that would need it gets 503), and
+ * requests the app has suspended are waited for until the app resumes them
+ * (they are waiting on the store, which is still open), since
+ * libmicrohttpd cannot stop with a suspended connection. Frees s. */
 void tl_http_stop(struct tl_http_server *s, int drain_ms);
 
 /* ---- for handlers ---- */
@@ -90,7 +115,10 @@ const struct tl_route *tl_http_route(const struct tl_http_req *r);
 void tl_http_set_ctx(struct tl_http_req *r, void *ctx, void (*free_ctx)(void *));
 void *tl_http_ctx(const struct tl_http_req *r);
 /* Park the request (see the header comment); only from inside a chunk
- * callback or handler, which must then return without answering. */
+ * callback or handler (not the authorize hook), which must then return
+ * without answering. tl_http_resume may come before that return (from the
+ * thread the work was handed to): the callback is then simply called
+ * again. */
 void tl_http_suspend(struct tl_http_req *r);
 /* Wake a suspended request; callable from any thread, once per suspend. */
 void tl_http_resume(struct tl_http_req *r);
