@@ -135,7 +135,9 @@ def test_weakness1_concurrent_guesses_are_counted_before_verification(own_server
     only the free failures (plus what the backoff allowed while the storm
     lasted) are verified, the rest answer 429, and the right password sent
     after them is refused."""
-    srv = own_server()
+    # 100 connections from one address: over the default per-address cap,
+    # which would refuse some before they could race at all.
+    srv = own_server(["--max-connections-per-address", "200"])
     email = password_user(srv)
     n = 100
     request = login_request(email, "guess")
