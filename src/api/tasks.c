@@ -37,7 +37,7 @@
 
 #define IMPORT_MAX_RUNNING  2
 #define IMPORT_RETRY_AFTER  5 /* seconds */
-#define IMPORT_BATCH_BYTES  (2u << 20)
+#define IMPORT_BATCH_BYTES  (4u << 20)
 #define IMPORT_BATCH_ITEMS  8192
 /* One line or array item; the server's --max-import-body (64 MiB by
  * default) bounds the whole body and so, in practice, each item. */
@@ -65,7 +65,7 @@ struct job {
     int64_t import_id;
     enum phase phase;
     bool is_staged;    /* a batch went to the staging table */
-    bool is_committed; /* the commit write succeeded: nothing to undo */
+    bool is_committed; /* the commit write succeeded */
     bool is_batch_out; /* a written batch still sits in im */
     bool holds_slot;   /* counted in n_running */
     unsigned refused_status; /* 415 or 429, else refused_rc decides */
@@ -82,8 +82,8 @@ struct job {
 /* Give back what a finished or failed import holds: staged rows, memory
  * and its running slot. Idempotent. */
 static void job_wind_up(struct job *j) {
-    if (j->is_staged && !j->is_committed)
-        tl_store_import_abort(j->a->store, &j->sc, &j->p, j->import_id);
+    if (j->is_staged) /* failed, or committed: the staged copies go */
+        tl_store_import_clear(j->a->store, &j->sc, &j->p, j->import_id);
     j->is_staged = false;
     bool had_memory = j->im.text.data || j->im.split.pending.data;
     tl_import_release(&j->im);

@@ -43,7 +43,7 @@ struct tl_store_vtab {
                          const struct tl_project *p, int64_t import_id,
                          const struct tl_blob *items, size_t n, tl_store_done_fn done,
                          void *cb_arg);
-    void (*import_abort)(struct tl_store *s, const struct tl_scope *sc,
+    void (*import_clear)(struct tl_store *s, const struct tl_scope *sc,
                          const struct tl_project *p, int64_t import_id);
     int (*export_page)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                        int64_t *cursor, size_t limit, size_t max_bytes, tl_export_fn fn,

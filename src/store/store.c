@@ -138,9 +138,9 @@ int tl_store_import_commit(struct tl_store *s, const struct tl_scope *sc,
     return s->vt->import_commit(s, sc, p, import_id, items, n, done, cb_arg);
 }
 
-void tl_store_import_abort(struct tl_store *s, const struct tl_scope *sc,
+void tl_store_import_clear(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_project *p, int64_t import_id) {
-    s->vt->import_abort(s, sc, p, import_id);
+    s->vt->import_clear(s, sc, p, import_id);
 }
 
 int tl_store_export_page(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,

@@ -190,16 +190,17 @@ int tl_store_import_stage(struct tl_store *s, const struct tl_scope *sc,
                           const struct tl_project *p, int64_t import_id,
                           const struct tl_blob *items, size_t n, tl_store_done_fn done,
                           void *cb_arg);
-/* In one transaction: move every staged row of import_id into p's tasks,
+/* In one transaction: copy every staged row of import_id into p's tasks,
  * add items[0..n) (the last batch, may be empty) after them, and add the
- * count to the project's n_tasks. */
+ * count to the project's n_tasks. The staged rows stay until cleared. */
 int tl_store_import_commit(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_project *p, int64_t import_id,
                            const struct tl_blob *items, size_t n, tl_store_done_fn done,
                            void *cb_arg);
-/* Delete the staged rows of import_id: queued, not awaited (a failure
- * leaves them to the next start's cleanup). */
-void tl_store_import_abort(struct tl_store *s, const struct tl_scope *sc,
+/* Delete the staged rows of import_id, after a failure or once committed:
+ * queued in slices, not awaited (a failure leaves them to the next start's
+ * cleanup; they are never copied into tasks again). */
+void tl_store_import_clear(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_project *p, int64_t import_id);
 /* Stream tasks with pk greater than *cursor (start with 0) to fn, stopping
  * after `limit` tasks or once their data reach max_bytes (always at least

@@ -380,7 +380,12 @@ struct import_arg {
     size_t n;
     tl_store_done_fn done; /* staged imports only */
     void *cb_arg;
+    bool is_clear; /* w_import_clear: n is the number of rows it deleted */
+    struct sq_store *store;
 };
+
+/* Staged rows deleted per write (see Q_STAGE_DELETE). */
+#define CLEAR_SLICE 8192
 
 /* Insert items as rows of tasks (Q_TASK_INSERT) or of import_staging
  * (Q_STAGE_INSERT: the same parameters and the import id). */
@@ -436,7 +441,7 @@ static int w_tasks_import(struct sq_store *s, struct sq_conn *w, void *arg) {
 
 static int sq_tasks_import(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_project *p, const struct tl_blob *items, size_t n) {
-    struct import_arg a = {sc->tenant_pk, p->pk, 0, items, n, NULL, NULL};
+    struct import_arg a = {sc->tenant_pk, p->pk, 0, items, n, NULL, NULL, false, SQ(s)};
     return sq_write(SQ(s), w_tasks_import, &a);
 }
 
@@ -462,24 +467,32 @@ static int w_import_commit(struct sq_store *s, struct sq_conn *w, void *arg) {
     rc = rc ? rc : bind_staged(st, a);
     rc = rc ? rc : sq_exec(st);
     int64_t moved = rc ? 0 : sqlite3_changes64(w->db);
-    st = rc ? NULL : sq_stmt(w, Q_STAGE_DELETE);
-    rc = rc ? rc : bind_staged(st, a);
-    rc = rc ? rc : sq_exec(st);
     rc = rc ? rc : insert_items(w, Q_TASK_INSERT, a);
     return rc ? rc : add_to_project(w, a, moved + (int64_t)a->n);
 }
 
-static int w_import_abort(struct sq_store *s, struct sq_conn *w, void *arg) {
+static int w_import_clear(struct sq_store *s, struct sq_conn *w, void *arg) {
     struct import_arg *a = arg;
     sqlite3_stmt *st = sq_stmt(w, Q_STAGE_DELETE);
     int rc = bind_staged(st, a);
-    return rc ? rc : sq_exec(st);
+    if (!rc) {
+        sqlite3_bind_int(st, 4, CLEAR_SLICE);
+        rc = sq_exec(st);
+    }
+    a->n = rc ? 0 : (size_t)sqlite3_changes64(w->db);
+    return rc;
 }
 
 static void import_done(void *cb_arg, int rc) {
     struct import_arg *a = cb_arg;
     if (a->done)
         a->done(a->cb_arg, rc);
+    /* A full slice may have more behind it: queue the next (from the writer
+     * thread, which sq_write_async allows). A failure leaves the rest to the
+     * next start's cleanup. */
+    if (a->is_clear && !rc && a->n == CLEAR_SLICE &&
+        sq_write_async(a->store, w_import_clear, a, import_done, a) == 0)
+        return;
     free(a);
 }
 
@@ -490,7 +503,8 @@ static int queue_import(struct tl_store *s, sq_write_fn fn, const struct tl_scop
     struct import_arg *a = malloc(sizeof *a);
     if (!a)
         return TL_ENOMEM;
-    *a = (struct import_arg){sc->tenant_pk, p->pk, import_id, items, n, done, cb_arg};
+    *a = (struct import_arg){sc->tenant_pk, p->pk, import_id, items, n, done, cb_arg,
+                             fn == w_import_clear, SQ(s)};
     int rc = sq_write_async(SQ(s), fn, a, import_done, a);
     if (rc)
         free(a);
@@ -511,9 +525,9 @@ static int sq_import_commit(struct tl_store *s, const struct tl_scope *sc,
     return queue_import(s, w_import_commit, sc, p, import_id, items, n, done, cb_arg);
 }
 
-static void sq_import_abort(struct tl_store *s, const struct tl_scope *sc,
+static void sq_import_clear(struct tl_store *s, const struct tl_scope *sc,
                             const struct tl_project *p, int64_t import_id) {
-    queue_import(s, w_import_abort, sc, p, import_id, NULL, 0, NULL, NULL);
+    queue_import(s, w_import_clear, sc, p, import_id, NULL, 0, NULL, NULL);
 }
 
 static int sq_task_project(struct tl_store *s, const struct tl_scope *sc, const char *task_id,
@@ -800,7 +814,7 @@ const struct tl_store_vtab sq_vtab = {
     .tasks_import = sq_tasks_import,
     .import_stage = sq_import_stage,
     .import_commit = sq_import_commit,
-    .import_abort = sq_import_abort,
+    .import_clear = sq_import_clear,
     .task_project = sq_task_project,
     .lease_claim = sq_lease_claim,
     .annotation_submit = sq_annotation_submit,
