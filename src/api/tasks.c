@@ -4,13 +4,14 @@
  * Why batches: the whole body used to be buffered, parsed into one tree and
  * re-encoded, which cost 30 times its size (a 60 MiB import peaked at
  * 1.8 GiB and kept 1.7 GiB). Now each full batch (IMPORT_BATCH_BYTES of
- * compact JSON) goes to the store's staging table while the request is
- * suspended (no server thread waits on the commit); the end of the body
- * commits: one write moves the staged rows and the last batch into tasks.
- * Any error, a refused request or a client that goes away deletes the
- * staged rows (job_free runs however the request ends). Who may import was
- * decided on the headers (api/routes.c); the store only filters by tenant
- * and project.
+ * compact JSON) goes to the store's staging table while the next batch is
+ * parsed (two batches at most: one parsing, one being written); the end of
+ * the body commits: one write copies the staged rows and the last batch
+ * into tasks. Any error, a refused request or a client that goes away
+ * deletes the staged rows (job_free runs however the request ends), and so
+ * does a commit (the staged copies are not needed any more). Who may import
+ * was decided on the headers (api/routes.c); the store only filters by
+ * tenant and project.
  *
  * Concurrency: at most IMPORT_MAX_RUNNING imports run per process; more are
  * refused with 429 and Retry-After, decided when their first body bytes
@@ -23,10 +24,8 @@
  * answer itself is sent once the body is in: libmicrohttpd 0.9.75 drops a
  * response queued while a body is still arriving, and the client would
  * wait for ever. */
-#include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +42,8 @@
  * default) bounds the whole body and so, in practice, each item. */
 #define IMPORT_MAX_ITEM ((size_t)1 << 30)
 
-/* 1: park the request while its batch commits (tl_http_suspend), so no
+/* When a batch is full while the previous one is still being written:
+ * 1: park the request (tl_http_suspend) until the write is on disk, so no
  * server thread waits on an fsync. That needs the event-driven server:
  * libmicrohttpd 0.9.75 in thread-per-connection mode loses resumes (the
  * listening thread and the connection's thread poll the same wake-up fd),
@@ -54,33 +54,39 @@
 
 static atomic_int n_running;
 
-enum phase { P_BODY, P_COMMIT };
+/* P_BODY: parsing; P_COMMIT: the body is in, the commit is to be queued;
+ * P_COMMITTING: the commit is queued. */
+enum phase { P_BODY, P_COMMIT, P_COMMITTING };
 
 struct job {
     struct tl_api *a;
     struct tl_http_req *r;
     struct tl_scope sc;
     struct tl_project p; /* pk and ids only: no owned strings */
-    struct tl_import im;
+    struct tl_import im; /* the batch being parsed */
     int64_t import_id;
     enum phase phase;
-    bool is_staged;    /* a batch went to the staging table */
-    bool is_committed; /* the commit write succeeded */
-    bool is_batch_out; /* a written batch still sits in im */
-    bool holds_slot;   /* counted in n_running */
-    unsigned refused_status; /* 415 or 429, else refused_rc decides */
-    int refused_rc;          /* the import failed: answer this at the end */
+    struct tl_import_batch flight; /* the batch handed to the store */
+    bool has_flight;               /* flight holds a batch (written or not) */
+    bool is_flight_commit;         /* flight went with the commit */
+    bool is_staged;                /* a batch went to the staging table */
+    bool is_committed;             /* the commit write succeeded */
+    bool holds_slot;               /* counted in n_running */
+    unsigned refused_status;       /* 415 or 429, else refused_rc decides */
+    int refused_rc;                /* the import failed: answer this at the end */
     /* Shared with the store's writer thread, which finishes a write. */
     pthread_mutex_t mu;
-    bool is_writing; /* a write is queued: its done callback is still to run */
-    bool is_gone;    /* the request has ended: the last one out frees the job */
+    pthread_cond_t cv; /* !IMPORT_SUSPENDS: a write finished */
+    bool is_writing;   /* flight is queued: write_done is still to run */
+    bool is_parked;    /* the request is suspended until write_done */
+    bool is_gone;      /* the request has ended: the last one out frees the job */
     int write_rc;
-    sem_t written; /* !IMPORT_SUSPENDS: posted by write_done */
     struct tl_errbuf eb;
 };
 
 /* Give back what a finished or failed import holds: staged rows, memory
- * and its running slot. Idempotent. */
+ * and its running slot. Idempotent; the batch in flight stays until its
+ * write is done. */
 static void job_wind_up(struct job *j) {
     if (j->is_staged) /* failed, or committed: the staged copies go */
         tl_store_import_clear(j->a->store, &j->sc, &j->p, j->import_id);
@@ -99,9 +105,38 @@ static void job_wind_up(struct job *j) {
 
 static void job_destroy(struct job *j) {
     job_wind_up(j);
+    tl_import_batch_release(&j->flight);
     pthread_mutex_destroy(&j->mu);
-    sem_destroy(&j->written);
+    pthread_cond_destroy(&j->cv);
     free(j);
+}
+
+/* free_state: the request ended (answered, refused or cut off). */
+static void job_free(void *state) {
+    struct job *j = state;
+    pthread_mutex_lock(&j->mu);
+    j->is_gone = true;
+    bool is_writing = j->is_writing;
+    pthread_mutex_unlock(&j->mu);
+    if (!is_writing)
+        job_destroy(j);
+}
+
+/* A write finished (on the store's writer thread). */
+static void write_done(void *cb_arg, int rc) {
+    struct job *j = cb_arg;
+    pthread_mutex_lock(&j->mu);
+    j->is_writing = false;
+    j->write_rc = rc;
+    bool is_gone = j->is_gone, is_parked = j->is_parked;
+    j->is_parked = false;
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    /* A parked request cannot end before it is resumed, so r is alive. */
+    if (is_gone)
+        job_destroy(j);
+    else if (is_parked)
+        tl_http_resume(j->r);
 }
 
 /* The import has failed with rc (the first reason wins): stop, give back
@@ -128,81 +163,33 @@ static void answer_refusal(struct job *j) {
     }
 }
 
-/* free_state: the request ended (answered, refused or cut off). */
-static void job_free(void *state) {
-    struct job *j = state;
+/* Wait until no write is in flight. True if the request is parked for it
+ * instead (its callback is called again once the write is on disk). */
+static bool wait_write(struct job *j) {
     pthread_mutex_lock(&j->mu);
-    j->is_gone = true;
-    bool is_writing = j->is_writing;
-    pthread_mutex_unlock(&j->mu);
-    if (!is_writing)
-        job_destroy(j);
-}
-
-/* A write finished (on the store's writer thread). */
-static void write_done(void *cb_arg, int rc) {
-    struct job *j = cb_arg;
-    pthread_mutex_lock(&j->mu);
-    j->is_writing = false;
-    j->write_rc = rc;
-    bool is_gone = j->is_gone;
-    pthread_mutex_unlock(&j->mu);
-    /* A suspended request cannot end before it is resumed, so r is alive
-     * unless the request had already ended (then nobody waits for it). */
-    if (is_gone)
-        job_destroy(j);
-    else if (IMPORT_SUSPENDS)
-        tl_http_resume(j->r);
-    else
-        sem_post(&j->written);
-}
-
-/* Queue the batch (staged, or the commit) to be written. Returns true if
- * the request is now parked until the write is on disk (its callback is
- * called again then), false once the write has finished here (or failed
- * to start: after_write reports it). */
-static bool write_batch(struct job *j, bool is_commit) {
-    int rc = tl_import_batch(&j->im);
-    pthread_mutex_lock(&j->mu);
-    j->is_writing = rc == 0;
-    j->write_rc = rc;
-    pthread_mutex_unlock(&j->mu);
-    j->is_batch_out = true;
-    if (rc)
-        return false;
-    if (IMPORT_SUSPENDS) /* before queueing: the write may finish at once */
+    bool is_parked = false;
+    if (IMPORT_SUSPENDS && j->is_writing) {
+        /* under mu: write_done must see is_parked only once suspended */
+        j->is_parked = is_parked = true;
         tl_http_suspend(j->r);
-    rc = is_commit ? tl_store_import_commit(j->a->store, &j->sc, &j->p, j->import_id,
-                                            j->im.items, j->im.n, write_done, j)
-                   : tl_store_import_stage(j->a->store, &j->sc, &j->p, j->import_id,
-                                           j->im.items, j->im.n, write_done, j);
-    if (rc) { /* nothing queued */
-        pthread_mutex_lock(&j->mu);
-        j->is_writing = false;
-        j->write_rc = rc;
-        pthread_mutex_unlock(&j->mu);
-        if (IMPORT_SUSPENDS)
-            tl_http_resume(j->r);
-        return IMPORT_SUSPENDS;
     }
-    j->is_staged = j->is_staged || !is_commit;
-    if (IMPORT_SUSPENDS)
-        return true;
-    while (sem_wait(&j->written) && errno == EINTR)
-        ;
-    return false;
+    while (!IMPORT_SUSPENDS && j->is_writing)
+        pthread_cond_wait(&j->cv, &j->mu);
+    pthread_mutex_unlock(&j->mu);
+    return is_parked;
 }
 
-/* After a write: take the batch back, or record its failure. False once
- * the import has failed. */
+/* If the write in flight has finished: give its batch back, or record its
+ * failure. False once the import has failed. */
 static bool after_write(struct job *j) {
-    if (j->is_batch_out) {
-        j->is_batch_out = false;
-        tl_import_batch_reset(&j->im);
-        pthread_mutex_lock(&j->mu);
-        int rc = j->write_rc;
-        pthread_mutex_unlock(&j->mu);
-        if (!rc && j->phase == P_COMMIT)
+    pthread_mutex_lock(&j->mu);
+    bool is_done = !j->is_writing;
+    int rc = j->write_rc;
+    pthread_mutex_unlock(&j->mu);
+    if (j->has_flight && is_done) {
+        j->has_flight = false;
+        tl_import_batch_release(&j->flight);
+        if (!rc && j->is_flight_commit)
             j->is_committed = true;
         if (rc) {
             j->eb.msg[0] = '\0';
@@ -210,6 +197,34 @@ static bool after_write(struct job *j) {
         }
     }
     return !j->refused_rc;
+}
+
+/* Hand the batch to the store (staged, or with the commit) and go on
+ * parsing; after_write learns how it went. Call with no write in flight. */
+static void start_write(struct job *j, bool is_commit) {
+    int rc = tl_import_take(&j->im, &j->flight);
+    if (rc) {
+        refuse(j, 0, rc);
+        return;
+    }
+    j->has_flight = true;
+    j->is_flight_commit = is_commit;
+    pthread_mutex_lock(&j->mu);
+    j->is_writing = true;
+    j->write_rc = 0;
+    pthread_mutex_unlock(&j->mu);
+    rc = is_commit ? tl_store_import_commit(j->a->store, &j->sc, &j->p, j->import_id,
+                                            j->flight.items, j->flight.n, write_done, j)
+                   : tl_store_import_stage(j->a->store, &j->sc, &j->p, j->import_id,
+                                           j->flight.items, j->flight.n, write_done, j);
+    if (rc) { /* nothing queued */
+        pthread_mutex_lock(&j->mu);
+        j->is_writing = false;
+        j->write_rc = rc;
+        pthread_mutex_unlock(&j->mu);
+    } else if (!is_commit) {
+        j->is_staged = true;
+    }
 }
 
 /* The first call of a request (first body bytes, or an empty body): set
@@ -228,7 +243,7 @@ static struct job *job_start(struct tl_api *a, struct tl_http_req *r) {
     memcpy(j->p.tenant_id, c->p.tenant_id, sizeof j->p.tenant_id);
     j->import_id = tl_store_import_id();
     pthread_mutex_init(&j->mu, NULL);
-    sem_init(&j->written, 0, 0);
+    pthread_cond_init(&j->cv, NULL);
     c->state = j;
     c->free_state = job_free;
     bool is_array;
@@ -255,19 +270,24 @@ size_t tl_api_tasks_import_chunk(void *app, struct tl_http_req *r, const char *d
     if (!j || !after_write(j))
         return len; /* refused: drop the rest, the handler answers */
     size_t used = 0;
-    while (used < len) { /* each round consumes bytes or fills the batch */
+    /* Bounded: each round consumes bytes or hands the full batch over. */
+    while (used < len) {
+        if (tl_import_is_full(&j->im)) {
+            if (wait_write(j))
+                return used; /* parked: the rest comes back after the resume */
+            if (!after_write(j))
+                return len;
+            start_write(j, false);
+            if (j->refused_rc)
+                return len;
+            continue;
+        }
         size_t n;
         int rc = tl_import_feed(&j->im, data + used, len - used, &n, &j->eb);
         used += n;
         if (rc) {
             refuse(j, 0, rc);
             return len;
-        }
-        if (tl_import_is_full(&j->im)) {
-            if (write_batch(j, false))
-                return used; /* parked: the rest comes back after the resume */
-            if (!after_write(j))
-                return len;
         }
     }
     return len;
@@ -279,24 +299,24 @@ void tl_api_tasks_import(void *app, struct tl_http_req *r) {
         tl_api_fail(r, TL_ENOMEM, NULL);
         return;
     }
+    if (j->phase == P_BODY) {
+        int rc = after_write(j) ? tl_import_end(&j->im, &j->eb) : 0;
+        if (rc)
+            refuse(j, 0, rc);
+        j->phase = P_COMMIT;
+    }
+    if (j->phase == P_COMMIT && !j->refused_rc) {
+        if (wait_write(j))
+            return; /* parked: the last staged batch is being written */
+        if (after_write(j))
+            start_write(j, true);
+        j->phase = P_COMMITTING;
+    }
+    if (!j->refused_rc && wait_write(j))
+        return; /* parked: called again once the commit is on disk */
     if (!after_write(j)) {
         answer_refusal(j);
         return;
-    }
-    if (j->phase == P_BODY) {
-        int rc = tl_import_end(&j->im, &j->eb);
-        if (rc) {
-            refuse(j, 0, rc);
-            answer_refusal(j);
-            return;
-        }
-        j->phase = P_COMMIT;
-        if (write_batch(j, true))
-            return; /* parked: called again once the commit is on disk */
-        if (!after_write(j)) {
-            answer_refusal(j);
-            return;
-        }
     }
     tl_http_respond_json(r, 201, json_pack("{s:I}", "imported", (json_int_t)j->im.total));
 }

@@ -122,6 +122,26 @@ int tl_import_batch(struct tl_import *im) {
     return 0;
 }
 
+int tl_import_take(struct tl_import *im, struct tl_import_batch *out) {
+    int rc = tl_import_batch(im);
+    if (rc)
+        return rc;
+    out->items = im->items;
+    out->n = im->n;
+    out->text = im->text;
+    im->items = NULL;
+    im->n = 0;
+    tl_buf_init(&im->text, out->text.max);
+    return 0;
+}
+
+void tl_import_batch_release(struct tl_import_batch *b) {
+    free(b->items);
+    tl_buf_release(&b->text);
+    b->items = NULL;
+    b->n = 0;
+}
+
 /* A batch that held a huge item gives its memory back. */
 #define KEEP_BATCH (16u << 20)
 

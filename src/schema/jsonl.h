@@ -56,6 +56,16 @@ bool tl_import_is_full(const struct tl_import *im);
 /* Point im->items / im->n at the batch: 0 or TL_ENOMEM. The items stay
  * valid until the next feed, end or reset. */
 int tl_import_batch(struct tl_import *im);
+/* A batch taken out of an import, stored while the import parses the next. */
+struct tl_import_batch {
+    struct tl_blob *items; /* point into text */
+    size_t n;
+    struct tl_buf text;
+};
+/* Move the batch into *out (its items stay valid until it is released) and
+ * start an empty one: 0 or TL_ENOMEM (then nothing moved). */
+int tl_import_take(struct tl_import *im, struct tl_import_batch *out);
+void tl_import_batch_release(struct tl_import_batch *b);
 /* Empty the batch (after it is stored); total keeps counting. */
 void tl_import_batch_reset(struct tl_import *im);
 /* Free everything; im may be zeroed or already released. */
