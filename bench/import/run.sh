@@ -12,7 +12,7 @@
 # Environment (defaults): TALLY_BIN (build/tally), GEN_BIN (build/bench/import),
 # TASKS (1000000), BATCH (250000), MAX_IMPORT_BODY (unset: the server's
 # default; e.g. 268435456 with BATCH=1000000 for a single request),
-# KEEP_DATA (0).
+# FORMAT (jsonl, or array: each batch sent as one JSON array), KEEP_DATA (0).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TALLY_BIN=${TALLY_BIN:-build/tally}
@@ -21,6 +21,7 @@ TASKS=${TASKS:-1000000}
 BATCH=${BATCH:-250000}
 MAX_IMPORT_BODY=${MAX_IMPORT_BODY:-}
 KEEP_DATA=${KEEP_DATA:-0}
+FORMAT=${FORMAT:-jsonl}
 
 for b in "$TALLY_BIN" "$GEN_BIN"; do
     [ -x "$b" ] || { echo "run.sh: $b is missing: run 'make all' first" >&2; exit 1; }
@@ -36,6 +37,13 @@ now() { date +%s.%N; }
 t=$(now)
 "$GEN_BIN" --lines "$TASKS" --out "$work/tasks.jsonl"
 split -l "$BATCH" -d -a 4 "$work/tasks.jsonl" "$work/batch."
+ctype=application/x-ndjson
+if [ "$FORMAT" = array ]; then
+    ctype=application/json
+    for f in "$work"/batch.*; do
+        { echo '['; sed '$!s/$/,/' "$f"; echo ']'; } >"$f.json" && mv "$f.json" "$f"
+    done
+fi
 echo "generated $TASKS tasks, $(du -m "$work/tasks.jsonl" | cut -f1) MB, in" \
      "$(printf %.2f "$(echo "$(now) - $t" | bc)") s; batches of $BATCH lines"
 
@@ -51,9 +59,9 @@ for f in "$work"/batch.*; do
     tb=$(now)
     code=$(curl -sS -o "$work/resp" -w '%{http_code}' -X POST \
         "$url/api/v1/projects/$project/tasks" -H "Authorization: Bearer $mtoken" \
-        -H 'Content-Type: application/x-ndjson' --data-binary @"$f")
+        -H "Content-Type: $ctype" --data-binary @"$f")
     te=$(now)
-    lines=$(wc -l <"$f")
+    lines=$(grep -c '^{' "$f")
     if [ "$code" != 201 ]; then
         echo "batch $(basename "$f"): HTTP $code $(head -c 300 "$work/resp")" >&2
         rc=1
@@ -67,10 +75,12 @@ secs=$(echo "$t1 - $t0" | bc)
 
 tasks=$(curl -fsS "$url/api/v1/projects/$project" -H "Authorization: Bearer $mtoken" |
     /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["counts"]["tasks"])')
-echo "tally import bench: $(nproc) cores, server $TALLY_BIN${MAX_IMPORT_BODY:+, --max-import-body $MAX_IMPORT_BODY}"
+echo "tally import bench: $(nproc) cores, server $TALLY_BIN, $FORMAT${MAX_IMPORT_BODY:+, --max-import-body $MAX_IMPORT_BODY}"
 printf 'imported %d tasks (server counts %d) in %.2f s = %.0f tasks/s\n' "$TASKS" "$tasks" \
     "$secs" "$(echo "$TASKS / $secs" | bc -l)"
-echo "server RSS before import: $rss_before kB; peak RSS (VmHWM): $(awk '/VmHWM/ {print $2, $3}' "/proc/$server_pid/status")"
+sleep 1 # let the server give memory back after its last answer
+echo "server RSS before import: $rss_before kB; peak RSS (VmHWM): $(awk '/VmHWM/ {print $2, $3}' "/proc/$server_pid/status");" \
+     "RSS after: $(awk '/VmRSS/ {print $2, $3}' "/proc/$server_pid/status")"
 echo "data dir size: $(du -sm "$data" | cut -f1) MB"
 [ "$tasks" = "$TASKS" ] || rc=1
 bench_stop_server || rc=1

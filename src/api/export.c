@@ -11,8 +11,14 @@
 #include "core/buf.h"
 #include "schema/jsonl.h"
 
-#define PAGE_TASKS  256
-#define MAX_PENDING (64u << 20) /* one page of huge tasks must still fit */
+#define PAGE_TASKS 256
+/* A page stops once its tasks' data reach this (the store always returns at
+ * least one task), so pending output is about this plus one task's line. */
+#define PAGE_BYTES (4u << 20)
+/* The output buffer keeps at most this much memory between pages. */
+#define KEEP_OUT (8u << 20)
+/* Per annotation and per line: ids, pseudonym (escaped), time, punctuation. */
+#define LINE_OVERHEAD 512
 
 struct export_state {
     struct tl_store *store;
@@ -31,20 +37,30 @@ static void pseudonym(void *ctx, const char *user_id, char out[64]) {
     memcpy(out, name, sizeof name);
 }
 
+/* The ceiling of the output buffer follows what the store hands over: a
+ * page is bounded by PAGE_BYTES plus one task, and one task's line by what
+ * import accepted, so any task that was imported can be exported. */
 static int add_line(void *ctx, const struct tl_export_task *t) {
     struct export_state *st = ctx;
+    size_t line_max = t->data_len + LINE_OVERHEAD;
+    for (size_t i = 0; i < t->n_annotations; i++)
+        line_max += t->annotations[i].result_len + LINE_OVERHEAD;
+    st->out.max = st->out.len + line_max;
     return tl_jsonl_export_task(&st->out, t, pseudonym, st);
 }
 
 static ssize_t export_read(void *ctx, char *buf, size_t max) {
     struct export_state *st = ctx;
     if (st->sent == st->out.len) {
-        tl_buf_reset(&st->out);
+        if (st->out.cap > KEEP_OUT)
+            tl_buf_release(&st->out);
+        else
+            tl_buf_reset(&st->out);
         st->sent = 0;
         if (st->is_done)
             return 0;
-        if (tl_store_export_page(st->store, &st->sc, &st->p, &st->cursor, PAGE_TASKS, add_line, st,
-                                 &st->is_done))
+        if (tl_store_export_page(st->store, &st->sc, &st->p, &st->cursor, PAGE_TASKS, PAGE_BYTES,
+                                 add_line, st, &st->is_done))
             return -1;
         if (st->out.len == 0)
             return 0;
@@ -80,7 +96,7 @@ void tl_api_export(void *app, struct tl_http_req *r) {
     memset(&c->p, 0, sizeof c->p);
     st->store = a->store;
     st->sc = c->sc;
-    tl_buf_init(&st->out, MAX_PENDING);
+    tl_buf_init(&st->out, 0); /* add_line sets the ceiling line by line */
     if (format && strcmp(format, "jsonl")) {
         tl_api_fail(r, TL_EINVAL, "format must be jsonl");
         export_free(st);

@@ -2,199 +2,199 @@
 #include "schema/jsonl.h"
 
 #include <jansson.h>
-#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/clock.h"
 
-void tl_import_release(struct tl_import *im) {
-    free(im->items);
-    tl_buf_release(&im->text);
-    im->items = NULL;
-    im->n = 0;
+void tl_import_init(struct tl_import *im, bool is_array, size_t max_item, size_t batch_bytes,
+                    size_t batch_items) {
+    memset(im, 0, sizeof *im);
+    tl_split_init(&im->split, is_array, max_item);
+    size_t room = max_item > (SIZE_MAX / 4) / TL_IMPORT_EXPANSION
+                      ? SIZE_MAX / 4
+                      : max_item * TL_IMPORT_EXPANSION;
+    tl_buf_init(&im->text, batch_bytes > SIZE_MAX / 4 - room ? SIZE_MAX / 4 : batch_bytes + room);
+    im->batch_bytes = batch_bytes;
+    im->batch_items = batch_items ? batch_items : 1;
 }
 
-/* Append one task (an object, unwrapped from {"data":{...}}) as compact
- * JSON; item offsets are kept in items[].len-free form until the end. */
-static int add_task(struct tl_import *im, size_t *cap, size_t **offs, json_t *obj,
-                    struct tl_errbuf *eb, const char *what, size_t no) {
+void tl_import_release(struct tl_import *im) {
+    tl_split_release(&im->split);
+    free(im->items);
+    free(im->offs);
+    tl_buf_release(&im->text);
+    im->items = NULL;
+    im->offs = NULL;
+    im->n = im->cap = 0;
+}
+
+bool tl_import_is_full(const struct tl_import *im) {
+    return im->n >= im->batch_items || im->text.len >= im->batch_bytes;
+}
+
+static int dump_to_buf(const char *p, size_t n, void *ctx) {
+    return tl_buf_append(ctx, p, n) ? -1 : 0;
+}
+
+/* Parse one item and append it to the batch as compact JSON. */
+static int add_item(struct tl_import *im, const struct tl_split_item *it, struct tl_errbuf *eb) {
+    const char *what = im->split.is_array ? "item" : "line";
+    json_error_t jerr;
+    json_t *obj = json_loadb(it->data, it->len, JSON_DECODE_ANY, &jerr);
+    if (!obj)
+        return tl_errf(eb, TL_EINVAL, "%s %zu: invalid JSON: %s", what, it->no, jerr.text);
+    int rc = 0;
+    json_t *task = obj, *data = json_object_get(obj, "data");
     if (!json_is_object(obj))
-        return tl_errf(eb, TL_EINVAL, "%s %zu: a task must be a JSON object", what, no);
-    json_t *data = json_object_get(obj, "data");
-    if (json_object_size(obj) == 1 && json_is_object(data))
-        obj = data;
-    if (im->n == *cap) {
-        *cap = *cap ? *cap * 2 : 1024;
-        size_t *grown = realloc(*offs, *cap * 2 * sizeof **offs);
-        if (!grown)
-            return TL_ENOMEM;
-        *offs = grown;
+        rc = tl_errf(eb, TL_EINVAL, "%s %zu: a task must be a JSON object", what, it->no);
+    else if (json_object_size(obj) == 1 && json_is_object(data))
+        task = data;
+    if (!rc && im->n == im->cap) {
+        size_t cap = im->cap ? im->cap * 2 : 256;
+        size_t *grown = realloc(im->offs, cap * 2 * sizeof *grown);
+        rc = grown ? 0 : TL_ENOMEM;
+        if (grown) {
+            im->offs = grown;
+            im->cap = cap;
+        }
     }
     size_t start = im->text.len;
-    size_t need = json_dumpb(obj, NULL, 0, JSON_COMPACT);
-    if (need == 0)
-        return tl_errf(eb, TL_EINVAL, "%s %zu: cannot encode", what, no);
-    /* Reserve then write in place: one copy, no temporary string. */
-    char scratch[256];
-    int rc;
-    if (need <= sizeof scratch) {
-        json_dumpb(obj, scratch, need, JSON_COMPACT);
-        rc = tl_buf_append(&im->text, scratch, need);
-    } else {
-        char *tmp = malloc(need);
-        if (!tmp)
-            return TL_ENOMEM;
-        json_dumpb(obj, tmp, need, JSON_COMPACT);
-        rc = tl_buf_append(&im->text, tmp, need);
-        free(tmp);
+    if (!rc && json_dump_callback(task, dump_to_buf, &im->text, JSON_COMPACT) != 0) {
+        rc = im->text.len + 64 > im->text.max
+                 ? tl_errf(eb, TL_ETOOBIG, "%s %zu: too large", what, it->no)
+                 : TL_ENOMEM;
     }
-    if (rc)
-        return rc == TL_ETOOBIG ? tl_errf(eb, rc, "import too large") : rc;
-    (*offs)[2 * im->n] = start;
-    (*offs)[2 * im->n + 1] = need;
+    json_decref(obj);
+    if (rc) {
+        im->text.len = start;
+        return rc;
+    }
+    im->offs[2 * im->n] = start;
+    im->offs[2 * im->n + 1] = im->text.len - start;
     im->n++;
+    im->total++;
     return 0;
 }
 
-static int finish(struct tl_import *im, size_t *offs) {
+int tl_import_feed(struct tl_import *im, const char *data, size_t len, size_t *used,
+                   struct tl_errbuf *eb) {
+    size_t off = 0;
+    /* Bounded by len: every round consumes bytes or ends the loop. */
+    while (off < len && !tl_import_is_full(im)) {
+        struct tl_split_item it;
+        size_t n;
+        int rc = tl_split_feed(&im->split, data + off, len - off, &n, &it, eb);
+        if (rc)
+            return rc;
+        off += n;
+        if (it.data && (rc = add_item(im, &it, eb)))
+            return rc;
+    }
+    *used = off;
+    return 0;
+}
+
+int tl_import_end(struct tl_import *im, struct tl_errbuf *eb) {
+    struct tl_split_item it;
+    int rc = tl_split_end(&im->split, &it, eb);
+    if (!rc && it.data)
+        rc = add_item(im, &it, eb);
+    if (!rc && im->total == 0)
+        rc = tl_errf(eb, TL_EINVAL, "no tasks in the body");
+    return rc;
+}
+
+int tl_import_batch(struct tl_import *im) {
+    free(im->items);
+    im->items = NULL;
     if (im->n == 0)
         return 0;
     im->items = malloc(im->n * sizeof *im->items);
     if (!im->items)
         return TL_ENOMEM;
     for (size_t i = 0; i < im->n; i++) {
-        im->items[i].data = im->text.data + offs[2 * i];
-        im->items[i].len = offs[2 * i + 1];
+        im->items[i].data = im->text.data + im->offs[2 * i];
+        im->items[i].len = im->offs[2 * i + 1];
     }
     return 0;
 }
 
-static bool is_blank(const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-            return false;
-    return true;
-}
-
-/* One contiguous run of lines, parsed on its own thread. */
-struct chunk {
-    const char *p;
-    size_t len, first_line;
-    struct tl_import im;
-    size_t cap, *offs;
-    int rc;
-    struct tl_errbuf eb;
-};
-
-static void *parse_lines(void *arg) {
-    struct chunk *c = arg;
-    size_t line_no = c->first_line - 1;
-    json_error_t jerr;
-    for (const char *p = c->p, *end = c->p + c->len; !c->rc && p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        line_no++;
-        if (!is_blank(p, n)) {
-            json_t *obj = json_loadb(p, n, 0, &jerr);
-            if (!obj)
-                c->rc = tl_errf(&c->eb, TL_EINVAL, "line %zu: invalid JSON: %s", line_no,
-                                jerr.text);
-            else
-                c->rc = add_task(&c->im, &c->cap, &c->offs, obj, &c->eb, "line", line_no);
-            json_decref(obj);
-        }
-        p += n + 1;
-    }
-    return NULL;
-}
-
-/* Bodies above this are split in two at a line boundary and parsed on two
- * threads: parsing is half of an import's cost, and both cores pay. */
-#define PARALLEL_MIN (4u << 20)
-
-static int parse_jsonl(const char *body, size_t len, struct tl_import *out, size_t **offs,
-                       struct tl_errbuf *eb) {
-    struct chunk c[2] = {{.p = body, .len = len, .first_line = 1}};
-    int n_chunks = 1;
-    const char *mid = len >= PARALLEL_MIN ? memchr(body + len / 2, '\n', len - len / 2) : NULL;
-    if (mid) {
-        c[0].len = (size_t)(mid - body) + 1;
-        c[1].p = mid + 1;
-        c[1].len = len - c[0].len;
-        c[1].first_line = 1;
-        for (const char *q = body; (q = memchr(q, '\n', (size_t)(mid + 1 - q))); q++)
-            c[1].first_line++;
-        n_chunks = 2;
-    }
-    for (int i = 0; i < n_chunks; i++)
-        tl_buf_init(&c[i].im.text, c[i].len + c[i].len / 2 + 1024);
-    pthread_t th;
-    bool is_threaded = n_chunks == 2 && pthread_create(&th, NULL, parse_lines, &c[1]) == 0;
-    parse_lines(&c[0]);
-    if (is_threaded)
-        pthread_join(th, NULL);
-    else if (n_chunks == 2)
-        parse_lines(&c[1]);
-
-    /* Report the first bad line; otherwise append chunk 1 to chunk 0. */
-    int rc = c[0].rc ? c[0].rc : (n_chunks == 2 ? c[1].rc : 0);
+int tl_import_take(struct tl_import *im, struct tl_import_batch *out) {
+    int rc = tl_import_batch(im);
     if (rc)
-        *eb = c[0].rc ? c[0].eb : c[1].eb;
-    if (!rc && n_chunks == 2 && c[1].im.n) {
-        size_t base = c[0].im.text.len, n0 = c[0].im.n;
-        c[0].im.text.max += c[1].im.text.len;
-        rc = tl_buf_append(&c[0].im.text, c[1].im.text.data, c[1].im.text.len);
-        size_t need = (n0 + c[1].im.n) * 2;
-        size_t *grown = rc ? NULL : realloc(c[0].offs, need * sizeof *grown);
-        if (!rc && !grown)
-            rc = TL_ENOMEM;
-        if (!rc) {
-            c[0].offs = grown;
-            for (size_t i = 0; i < c[1].im.n; i++) {
-                grown[2 * (n0 + i)] = base + c[1].offs[2 * i];
-                grown[2 * (n0 + i) + 1] = c[1].offs[2 * i + 1];
-            }
-            c[0].im.n += c[1].im.n;
-        }
-    }
-    if (n_chunks == 2) {
-        free(c[1].offs);
-        tl_buf_release(&c[1].im.text);
-    }
-    out->text = c[0].im.text;
-    out->n = c[0].im.n;
-    *offs = c[0].offs;
-    return rc;
+        return rc;
+    out->items = im->items;
+    out->n = im->n;
+    out->text = im->text;
+    im->items = NULL;
+    im->n = 0;
+    tl_buf_init(&im->text, out->text.max);
+    return 0;
+}
+
+void tl_import_batch_release(struct tl_import_batch *b) {
+    free(b->items);
+    tl_buf_release(&b->text);
+    b->items = NULL;
+    b->n = 0;
+}
+
+/* A batch that held a huge item gives its memory back. */
+#define KEEP_BATCH (16u << 20)
+
+void tl_import_batch_reset(struct tl_import *im) {
+    free(im->items);
+    im->items = NULL;
+    im->n = 0;
+    if (im->text.cap > KEEP_BATCH)
+        tl_buf_release(&im->text);
+    else
+        tl_buf_reset(&im->text);
 }
 
 int tl_import_parse(const char *body, size_t len, bool is_array, struct tl_import *out,
                     struct tl_errbuf *eb) {
-    memset(out, 0, sizeof *out);
-    size_t cap = 0, *offs = NULL;
-    int rc = 0;
-    if (is_array) {
-        json_error_t jerr;
-        tl_buf_init(&out->text, len + len / 2 + 1024); /* compact output is never much larger */
-        json_t *arr = json_loadb(body, len, 0, &jerr);
-        if (!arr)
-            rc = tl_errf(eb, TL_EINVAL, "invalid JSON at line %d: %s", jerr.line, jerr.text);
-        else if (!json_is_array(arr))
-            rc = tl_errf(eb, TL_EINVAL, "expected a JSON array of tasks");
-        for (size_t i = 0; !rc && i < json_array_size(arr); i++)
-            rc = add_task(out, &cap, &offs, json_array_get(arr, i), eb, "item", i + 1);
-        json_decref(arr);
-    } else {
-        rc = parse_jsonl(body, len, out, &offs, eb);
-    }
-    if (!rc && out->n == 0)
-        rc = tl_errf(eb, TL_EINVAL, "no tasks in the body");
+    tl_import_init(out, is_array, len, SIZE_MAX / 4, SIZE_MAX / 4);
+    size_t used;
+    int rc = tl_import_feed(out, body, len, &used, eb);
     if (!rc)
-        rc = finish(out, offs);
-    free(offs);
+        rc = tl_import_end(out, eb);
+    if (!rc)
+        rc = tl_import_batch(out);
     if (rc)
         tl_import_release(out);
     return rc;
+}
+
+/* The media type token of a Content-Type value, without parameters. */
+static bool is_type(const char *ct, const char *type) {
+    size_t n = strlen(type);
+    if (strncasecmp(ct, type, n))
+        return false;
+    ct += n;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    return *ct == '\0' || *ct == ';';
+}
+
+int tl_import_media_type(const char *content_type, bool *is_array) {
+    if (!content_type)
+        return TL_EINVAL;
+    while (*content_type == ' ' || *content_type == '\t')
+        content_type++;
+    if (is_type(content_type, "application/json")) {
+        *is_array = true;
+        return 0;
+    }
+    if (is_type(content_type, "application/x-ndjson") ||
+        is_type(content_type, "application/jsonl")) {
+        *is_array = false;
+        return 0;
+    }
+    return TL_EINVAL;
 }
 
 int tl_jsonl_export_task(struct tl_buf *b, const struct tl_export_task *t,

@@ -1,9 +1,14 @@
 /* jsonl.h: task import (JSON Lines or a JSON array) and JSONL export lines.
  *
- * Import is all or nothing: the whole body is parsed and checked before the
- * caller stores anything, and the first bad item is reported by number
- * ("line 3: ..."). Each task is kept as compact JSON; a line of the form
- * {"data":{...}} (data the only key) stands for its inner object. */
+ * Import is incremental: the body is fed in pieces as it arrives, cut into
+ * items by the splitter (split.h), each item parsed alone and kept as
+ * compact JSON in the current batch; the caller stores a batch once it is
+ * full and resets it, so memory is bounded by one batch plus one item, not
+ * by the body. All or nothing is the caller's part (the store stages
+ * batches); the first bad item is reported by number ("line 3: ...",
+ * "item 2: ..."). A task of the form {"data":{...}} (data the only key)
+ * stands for its inner object. Sizes are never estimated here: the body's
+ * own bytes are what the server counts against its ceiling. */
 #ifndef TL_SCHEMA_JSONL_H
 #define TL_SCHEMA_JSONL_H
 
@@ -12,19 +17,70 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "schema/split.h"
 #include "store/store.h"
 
+/* Compact JSON is at most this many times its source item (a number such
+ * as 1e-7 prints as 9.9999999999999995e-08): the batch's ceiling allows
+ * one item of max_item bytes re-encoded. */
+#define TL_IMPORT_EXPANSION 8
+
 struct tl_import {
+    /* the batch, as set by tl_import_batch (or tl_import_parse) */
     struct tl_blob *items; /* point into text */
     size_t n;
     struct tl_buf text; /* owns every item's bytes */
+    size_t total;       /* items parsed so far, over all batches */
+    /* private */
+    struct tl_split split;
+    size_t *offs; /* (start, len) in text per batch item */
+    size_t cap, batch_bytes, batch_items;
 };
 
-/* Parse body (JSON Lines, or one JSON array if is_array) into *out.
- * 0, TL_EINVAL with the item number in eb, TL_ENOMEM. Release *out always. */
+/* Set up an incremental import of JSON Lines, or of one JSON array if
+ * is_array: items of at most max_item bytes; the batch is full at
+ * batch_bytes of compact JSON or batch_items items. Allocates nothing. */
+void tl_import_init(struct tl_import *im, bool is_array, size_t max_item, size_t batch_bytes,
+                    size_t batch_items);
+/* Parse items from data[0..len) into the batch until the data is used up or
+ * the batch is full. 0 with *used the bytes consumed (fewer than len only
+ * when full); TL_EINVAL or TL_ETOOBIG with the item named in eb; TL_ENOMEM.
+ * After an error the import is spent (release it). */
+int tl_import_feed(struct tl_import *im, const char *data, size_t len, size_t *used,
+                   struct tl_errbuf *eb);
+/* The body has ended: parse its last item. 0, or TL_EINVAL (a cut-off
+ * array, or no task in the whole body) with a message in eb. */
+int tl_import_end(struct tl_import *im, struct tl_errbuf *eb);
+/* True when the batch should be stored before more is fed. */
+bool tl_import_is_full(const struct tl_import *im);
+/* Point im->items / im->n at the batch: 0 or TL_ENOMEM. The items stay
+ * valid until the next feed, end or reset. */
+int tl_import_batch(struct tl_import *im);
+/* A batch taken out of an import, stored while the import parses the next. */
+struct tl_import_batch {
+    struct tl_blob *items; /* point into text */
+    size_t n;
+    struct tl_buf text;
+};
+/* Move the batch into *out (its items stay valid until it is released) and
+ * start an empty one: 0 or TL_ENOMEM (then nothing moved). */
+int tl_import_take(struct tl_import *im, struct tl_import_batch *out);
+void tl_import_batch_release(struct tl_import_batch *b);
+/* Empty the batch (after it is stored); total keeps counting. */
+void tl_import_batch_reset(struct tl_import *im);
+/* Free everything; im may be zeroed or already released. */
+void tl_import_release(struct tl_import *im);
+
+/* Parse a whole body at once into one batch (im->items, im->n): 0,
+ * TL_EINVAL with the item number in eb, TL_ENOMEM. Release *out always. */
 int tl_import_parse(const char *body, size_t len, bool is_array, struct tl_import *out,
                     struct tl_errbuf *eb);
-void tl_import_release(struct tl_import *im);
+
+/* Which import format a Content-Type names, matched exactly (ASCII case
+ * aside) with any parameters after ';': application/json is an array;
+ * application/x-ndjson and application/jsonl are lines. 0 with *is_array,
+ * or TL_EINVAL for anything else (NULL included). */
+int tl_import_media_type(const char *content_type, bool *is_array);
 
 /* Names an annotator for export (a pseudonym): writes at most 63 bytes. */
 typedef void (*tl_annotator_name_fn)(void *ctx, const char *user_id, char out[64]);

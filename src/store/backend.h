@@ -36,8 +36,18 @@ struct tl_store_vtab {
                              const struct tl_project *p, const char *task_id,
                              const char *lease_id, const char *result, size_t result_len,
                              int64_t now_ms, tl_id out_id);
+    int (*import_stage)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                        int64_t import_id, const struct tl_blob *items, size_t n,
+                        tl_store_done_fn done, void *cb_arg);
+    int (*import_commit)(struct tl_store *s, const struct tl_scope *sc,
+                         const struct tl_project *p, int64_t import_id,
+                         const struct tl_blob *items, size_t n, tl_store_done_fn done,
+                         void *cb_arg);
+    void (*import_clear)(struct tl_store *s, const struct tl_scope *sc,
+                         const struct tl_project *p, int64_t import_id);
     int (*export_page)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
-                       int64_t *cursor, size_t limit, tl_export_fn fn, void *ctx, bool *done);
+                       int64_t *cursor, size_t limit, size_t max_bytes, tl_export_fn fn,
+                       void *ctx, bool *done);
 };
 
 struct tl_store {

@@ -2,6 +2,8 @@
  * release helpers, and forwarding of each call to the backend's vtab. */
 #include "store/backend.h"
 
+#include <sodium.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,7 +118,33 @@ int tl_store_annotation_submit(struct tl_store *s, const struct tl_scope *sc,
                                     out_id);
 }
 
+int64_t tl_store_import_id(void) {
+    int64_t id;
+    randombytes_buf(&id, sizeof id);
+    return id & INT64_MAX;
+}
+
+int tl_store_import_stage(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p, int64_t import_id,
+                          const struct tl_blob *items, size_t n, tl_store_done_fn done,
+                          void *cb_arg) {
+    return s->vt->import_stage(s, sc, p, import_id, items, n, done, cb_arg);
+}
+
+int tl_store_import_commit(struct tl_store *s, const struct tl_scope *sc,
+                           const struct tl_project *p, int64_t import_id,
+                           const struct tl_blob *items, size_t n, tl_store_done_fn done,
+                           void *cb_arg) {
+    return s->vt->import_commit(s, sc, p, import_id, items, n, done, cb_arg);
+}
+
+void tl_store_import_clear(struct tl_store *s, const struct tl_scope *sc,
+                           const struct tl_project *p, int64_t import_id) {
+    s->vt->import_clear(s, sc, p, import_id);
+}
+
 int tl_store_export_page(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
-                         int64_t *cursor, size_t limit, tl_export_fn fn, void *ctx, bool *done) {
-    return s->vt->export_page(s, sc, p, cursor, limit, fn, ctx, done);
+                         int64_t *cursor, size_t limit, size_t max_bytes, tl_export_fn fn,
+                         void *ctx, bool *done) {
+    return s->vt->export_page(s, sc, p, cursor, limit, max_bytes, fn, ctx, done);
 }

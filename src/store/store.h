@@ -190,9 +190,42 @@ int tl_store_annotation_submit(struct tl_store *s, const struct tl_scope *sc,
                                const struct tl_project *p, const char *task_id,
                                const char *lease_id, const char *result, size_t result_len,
                                int64_t now_ms, tl_id out_id);
-/* Stream up to `limit` tasks with pk greater than *cursor (start with 0) to fn;
- * *cursor advances; *done is set when no task is left. */
+/* --- staged imports: an import too large for one write goes in batches ---
+ * Asynchronous: each call returns 0 once queued and later runs
+ * done(cb_arg, rc) exactly once on the store's writer thread, after the
+ * write is durable (rc 0) or has failed (nothing of it stored). sc, p and
+ * items must stay valid until then; done must not block or call a
+ * synchronous store write. A non-zero return means nothing was queued and
+ * done will not run. Staged rows are invisible to every read; they belong
+ * to the import id, the caller's tenant and the project only (the caller
+ * has decided who may import), and a server that starts deletes any left
+ * by one that stopped. */
+typedef void (*tl_store_done_fn)(void *cb_arg, int rc);
+/* A fresh random id for one staged import. */
+int64_t tl_store_import_id(void);
+/* Stage items as future tasks of p (ids are given now, in order). */
+int tl_store_import_stage(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p, int64_t import_id,
+                          const struct tl_blob *items, size_t n, tl_store_done_fn done,
+                          void *cb_arg);
+/* In one transaction: copy every staged row of import_id into p's tasks,
+ * add items[0..n) (the last batch, may be empty) after them, and add the
+ * count to the project's n_tasks. The staged rows stay until cleared. */
+int tl_store_import_commit(struct tl_store *s, const struct tl_scope *sc,
+                           const struct tl_project *p, int64_t import_id,
+                           const struct tl_blob *items, size_t n, tl_store_done_fn done,
+                           void *cb_arg);
+/* Delete the staged rows of import_id, after a failure or once committed:
+ * queued in slices, not awaited (a failure leaves them to the next start's
+ * cleanup; they are never copied into tasks again). */
+void tl_store_import_clear(struct tl_store *s, const struct tl_scope *sc,
+                           const struct tl_project *p, int64_t import_id);
+/* Stream tasks with pk greater than *cursor (start with 0) to fn, stopping
+ * after `limit` tasks or once their data reach max_bytes (always at least
+ * one task, however large); *cursor advances; *done is set when no task is
+ * left. */
 int tl_store_export_page(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
-                         int64_t *cursor, size_t limit, tl_export_fn fn, void *ctx, bool *done);
+                         int64_t *cursor, size_t limit, size_t max_bytes, tl_export_fn fn,
+                         void *ctx, bool *done);
 
 #endif

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import ID_RE, RFC3339_UTC_RE, assert_error
+from conftest import ID_RE, RFC3339_UTC_RE, Api, assert_error
 
 
 def test_export_format(api):
@@ -113,3 +113,71 @@ def test_viewer_and_reviewer_see_pseudonyms_too(api):
         assert r.status_code == 200, r.text
         assert s.annotators[0].email not in r.text
         assert len(r.text.splitlines()) == 1
+
+
+# ---- issue 6, weakness 4: big tasks can be exported --------------------------
+
+MIB = 1024 * 1024
+
+
+def _vm_kib(srv, key):
+    with open(f"/proc/{srv.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise AssertionError(f"no {key}")
+
+
+def _import_big(srv, token, pid, n, size):
+    """Import n tasks of about `size` bytes each, in requests under 60 MiB."""
+    per_request = max(1, (60 * MIB) // (size + 64))
+    for start in range(0, n, per_request):
+        count = min(per_request, n - start)
+        body = "".join(json.dumps({"n": start + i, "blob": chr(97 + (start + i) % 26) * size})
+                       + "\n" for i in range(count))
+        r = srv.request("POST", f"/api/v1/projects/{pid}/tasks", token, data=body.encode(),
+                        headers={"Content-Type": "application/x-ndjson"})
+        assert r.status_code == 201, r.text[:300]
+
+
+def _export_all(srv, token, pid, n, size):
+    r = srv.request("GET", f"/api/v1/projects/{pid}/export?format=jsonl", token)
+    assert r.status_code == 200, r.text[:300]
+    assert r.content.endswith(b"\n"), "the stream was cut"
+    seen = 0
+    for raw in r.content.split(b"\n")[:-1]:
+        line = json.loads(raw)
+        assert line["data"]["n"] == seen
+        assert len(line["data"]["blob"]) == size
+        assert line["data"]["blob"][0] == chr(97 + seen % 26)
+        seen += 1
+    assert seen == n, f"the export stopped after {seen} of {n} lines"
+
+
+def test_weakness4_export_of_256_tasks_of_270_kib(own_server):
+    """A page of 256 such tasks was over the 64 MiB line buffer: the stream
+    stopped after its 200 header. Pages are now bounded by bytes too."""
+    srv = own_server()
+    api = Api(srv)
+    s = api.setup_project(tasks=[])
+    _import_big(srv, s.manager.token, s.pid, 256, 270 * 1024)
+    _export_all(srv, s.manager.token, s.pid, 256, 270 * 1024)
+    print(f"\nserver peak RSS (VmHWM) after importing and exporting 256 x 270 KiB:"
+          f" {_vm_kib(srv, 'VmHWM') // 1024} MiB")
+
+
+def test_weakness4_export_of_two_tasks_of_40_mib(own_server):
+    """A single task of 40 MiB (accepted by an import under a raised cap)
+    must export as one whole line."""
+    srv = own_server(["--max-import-body", str(100 * MIB)])
+    api = Api(srv)
+    s = api.setup_project(tasks=[])
+    body = "".join(json.dumps({"n": i, "blob": chr(97 + i) * (40 * MIB)}) + "\n"
+                   for i in range(2))
+    r = srv.request("POST", f"/api/v1/projects/{s.pid}/tasks", s.manager.token,
+                    data=body.encode(), headers={"Content-Type": "application/x-ndjson"})
+    assert r.status_code == 201, r.text[:300]
+    del body
+    _export_all(srv, s.manager.token, s.pid, 2, 40 * MIB)
+    print(f"\nserver peak RSS (VmHWM) after importing and exporting 2 x 40 MiB:"
+          f" {_vm_kib(srv, 'VmHWM') // 1024} MiB")

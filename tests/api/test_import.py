@@ -1,10 +1,13 @@
 """Task import: JSON Lines and JSON arrays, the {"data":{...}} wrapper, and
 all-or-nothing: one bad line is a 400 naming its line and stores nothing."""
 import json
+import socket
+import sqlite3
+import time
 
 import pytest
 
-from conftest import NDJSON, assert_error
+from conftest import HTTP_TIMEOUT, NDJSON, Api, assert_error
 
 JSON = "application/json"
 
@@ -99,3 +102,224 @@ def test_import_accepts_more_than_the_small_cap(api):
     assert r.status_code == 201, r.text[:500]
     assert r.json() == {"imported": 2100}
     assert api.counts(tok, s.pid)["tasks"] == 2100
+
+
+# ---- issue 6: the import route under attack -------------------------------
+
+MIB = 1024 * 1024
+
+
+def _rss_kib(srv):
+    with open(f"/proc/{srv.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def _open_upload(srv, path, token, content_type, total_len, first=b""):
+    """Send a POST's headers (and `first` body bytes) on a raw socket and
+    leave it open; the caller sends the rest or closes it."""
+    sock = socket.create_connection(("127.0.0.1", srv.port), timeout=HTTP_TIMEOUT)
+    hdr = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{srv.port}",
+           f"Content-Type: {content_type}", f"Content-Length: {total_len}",
+           "Connection: close"]
+    if token:
+        hdr.append(f"Authorization: Bearer {token}")
+    sock.sendall(("\r\n".join(hdr) + "\r\n\r\n").encode() + first)
+    return sock
+
+
+def _read_response(sock):
+    data = b""
+    try:
+        while True:
+            got = sock.recv(65536)
+            if not got:
+                break
+            data += got
+    except (ConnectionResetError, socket.timeout):
+        pass
+    sock.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1]) if head else None
+    return status, head.decode(errors="replace"), body
+
+
+def _staged_rows(srv):
+    db = sqlite3.connect(f"file:{srv.data}/tally.db?mode=ro", uri=True, timeout=10)
+    try:
+        return db.execute("SELECT count(*) FROM import_staging").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_weakness3_unauthenticated_upload_is_refused_before_its_body(own_server):
+    """A 30 MB upload without a token is answered 401 from its headers alone,
+    and the server does not grow by the body (it used to buffer 64 MiB)."""
+    srv = own_server()
+    api = Api(srv)
+    s = api.setup_project(tasks=[])
+    rss_before = _rss_kib(srv)
+    socks = []
+    for _ in range(4):
+        sock = _open_upload(srv, f"/api/v1/projects/{s.pid}/tasks", None, NDJSON, 30 * MIB)
+        sock.settimeout(5)
+        head = sock.recv(4096)  # the answer comes before any body byte is sent
+        assert head.startswith(b"HTTP/1.1 401"), head[:200]
+        socks.append(sock)
+    pad = b'{"t":"' + b"x" * (MIB - 10) + b'"}\n'
+    for sock in socks:  # send the body anyway, as an attacker would
+        try:
+            for _ in range(30):
+                sock.sendall(pad)
+        except OSError:
+            pass
+        sock.close()
+    grown = _rss_kib(srv) - rss_before
+    assert grown < 20 * 1024, f"server grew by {grown} KiB after refused uploads"
+    assert api.counts(s.manager.token, s.pid)["tasks"] == 0
+
+
+@pytest.mark.parametrize("ctype,body,status", [
+    ("application/jsonfoo", '[{"t":1}]', 415),
+    ("application/json-seq", '[{"t":1}]', 415),
+    ("application/jsonl2", '{"t":1}\n', 415),
+    ("text/plain", '{"t":1}\n', 415),
+    ("application/json; charset=utf-8", '[{"t":1}]', 201),
+    ("Application/JSON", '[{"t":1}]', 201),
+    ("application/x-ndjson; charset=utf-8", '{"t":1}\n{"t":2}\n', 201),
+    ("application/jsonl", '{"t":1}\n{"t":2}\n', 201),  # lines, not an array
+    ("APPLICATION/JSONL", '{"t":1}\n', 201),
+], ids=["jsonfoo", "json-seq", "jsonl2", "text-plain", "json-charset", "json-case",
+        "ndjson-charset", "jsonl-is-lines", "jsonl-case"])
+def test_media_types_match_exactly(api, ctype, body, status):
+    s = api.setup_project(tasks=[])
+    r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/tasks", s.manager.token,
+                        data=body.encode(), headers={"Content-Type": ctype})
+    assert r.status_code == status, r.text
+    if status == 415:
+        assert_error(r, 415, "unsupported_media_type")
+        assert api.counts(s.manager.token, s.pid)["tasks"] == 0
+    else:
+        assert r.json()["imported"] == body.count("{")
+
+
+@pytest.mark.parametrize("ctype", [NDJSON, JSON])
+def test_weakness8_1e300_values_are_not_too_large(api, ctype):
+    """20 KB of 1e300 values (about 4.6 times larger once re-encoded) used to
+    be refused as too large: only the bytes received count."""
+    s = api.setup_project(tasks=[])
+    items = [json.dumps({"v": [1e300] * 30}).replace("1e+300", "1e300") for _ in range(100)]
+    body = "\n".join(items) + "\n" if ctype == NDJSON else "[" + ",".join(items) + "]"
+    assert len(body) >= 20000 and "1e300" in body
+    r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/tasks", s.manager.token,
+                        data=body.encode(), headers={"Content-Type": ctype})
+    assert r.status_code == 201, r.text
+    assert r.json() == {"imported": 100}
+    lines, _ = api.export(s.manager.token, s.pid)
+    assert lines[0]["data"] == {"v": [1e300] * 30}
+
+
+def _big_body(n, pad=900, ctype=NDJSON, bad_at=None):
+    items = [json.dumps({"n": i, "text": "y" * pad}) for i in range(n)]
+    if bad_at is not None:
+        items[bad_at] = '{"n": "broken",'
+    if ctype == NDJSON:
+        return ("\n".join(items) + "\n").encode()
+    return ("[" + ",\n".join(items) + "]").encode()
+
+
+@pytest.mark.parametrize("ctype", [NDJSON, JSON])
+def test_weakness7_multi_batch_import_keeps_order_and_counts(api, ctype):
+    """An import of several batches (2 MiB each) lands whole, in order."""
+    s = api.setup_project(tasks=[{"before": True}])
+    body = _big_body(7000, ctype=ctype)
+    assert len(body) > 3 * 2 * MIB
+    r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/tasks", s.manager.token,
+                        data=body, headers={"Content-Type": ctype})
+    assert r.status_code == 201, r.text[:300]
+    assert r.json() == {"imported": 7000}
+    assert api.counts(s.manager.token, s.pid)["tasks"] == 7001
+    lines, _ = api.export(s.manager.token, s.pid)
+    assert [x["data"].get("n") for x in lines[1:]] == list(range(7000))
+    deadline = time.monotonic() + 5
+    while _staged_rows(api.srv) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the staged copies are cleared after the answer
+    assert _staged_rows(api.srv) == 0
+
+
+@pytest.mark.parametrize("ctype", [NDJSON, JSON])
+def test_weakness7_bad_item_after_staged_batches_stores_nothing(api, ctype):
+    """All or nothing across batches: a bad item near the end of a 6 MiB body
+    leaves no task and no staged row behind."""
+    s = api.setup_project(tasks=[{"before": True}])
+    body = _big_body(7000, ctype=ctype, bad_at=6500)
+    r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/tasks", s.manager.token,
+                        data=body, headers={"Content-Type": ctype})
+    assert_error(r, 400, "invalid")
+    assert ("line 6501" if ctype == NDJSON else "item 6501") in r.json()["error"]["message"]
+    assert api.counts(s.manager.token, s.pid)["tasks"] == 1
+    deadline = time.monotonic() + 5
+    while _staged_rows(api.srv) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the delete is queued, not awaited
+    assert _staged_rows(api.srv) == 0
+
+
+def test_weakness7_client_gone_mid_import_stores_nothing(api):
+    s = api.setup_project(tasks=[])
+    body = _big_body(9000)
+    sock = _open_upload(api.srv, f"/api/v1/projects/{s.pid}/tasks", s.manager.token, NDJSON,
+                        len(body), first=body[: len(body) * 2 // 3])
+    time.sleep(0.5)  # some batches are staged by now
+    sock.close()
+    deadline = time.monotonic() + 10
+    while _staged_rows(api.srv) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _staged_rows(api.srv) == 0
+    assert api.counts(s.manager.token, s.pid)["tasks"] == 0
+
+
+def test_weakness7_concurrent_imports_are_capped(own_server):
+    """Two imports run at once; a third is refused with 429 and Retry-After,
+    and once one ends another may start."""
+    srv = own_server()
+    api = Api(srv)
+    s = api.setup_project(tasks=[])
+    path = f"/api/v1/projects/{s.pid}/tasks"
+    first = b'{"t":1}\n'
+    rest = b'{"t":2}\n'
+    held = [_open_upload(srv, path, s.manager.token, NDJSON, len(first) + len(rest), first)
+            for _ in range(2)]
+    time.sleep(0.5)  # both have sent body bytes: both hold a slot
+    r = srv.request("POST", path, s.manager.token, data=b'{"t":3}\n',
+                    headers={"Content-Type": NDJSON})
+    assert r.status_code == 429, r.text
+    assert_error(r, 429)
+    assert int(r.headers["Retry-After"]) >= 1
+    held[0].sendall(rest)
+    status, head, body = _read_response(held[0])
+    assert status == 201, head + body.decode(errors="replace")
+    r = srv.request("POST", path, s.manager.token, data=b'{"t":3}\n',
+                    headers={"Content-Type": NDJSON})
+    assert r.status_code == 201, r.text
+    held[1].sendall(rest)
+    status, head, body = _read_response(held[1])
+    assert status == 201, head
+    assert api.counts(s.manager.token, s.pid)["tasks"] == 5
+
+
+def test_weakness7_stale_staged_rows_are_deleted_at_start(own_server):
+    srv = own_server()
+    api = Api(srv)
+    s = api.setup_project(tasks=[{"t": 1}])
+    srv.stop()
+    db = sqlite3.connect(f"{srv.data}/tally.db", timeout=10)
+    db.execute("INSERT INTO import_staging(import_id, id, project_pk, tenant_pk, data,"
+               " created_at) VALUES(7, 'stale', 1, 1, '{}', 0)")
+    db.commit()
+    db.close()
+    assert _staged_rows(srv) == 1
+    srv.start()
+    assert _staged_rows(srv) == 0
+    assert api.counts(s.manager.token, s.pid)["tasks"] == 1

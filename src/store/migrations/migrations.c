@@ -60,6 +60,15 @@ const struct tl_migration tl_migrations[] = {
      "  (SELECT k.project_pk FROM tasks k WHERE k.pk = leases.task_pk);"
      /* (expires_at, pk) order: the live ones are one range, oldest first. */
      "CREATE INDEX leases_holder ON leases(annotator_pk, project_pk, expires_at);"},
+    {3, "import_staging",
+     /* An import larger than one batch is written here batch by batch as
+      * its body arrives, then moved into tasks by one write (all or
+      * nothing); rows of an import that did not finish are deleted. No
+      * foreign keys: the move into tasks checks them once. */
+     "CREATE TABLE import_staging(pk INTEGER PRIMARY KEY, import_id INTEGER NOT NULL,"
+     "  id TEXT NOT NULL, project_pk INTEGER NOT NULL, tenant_pk INTEGER NOT NULL,"
+     "  data BLOB NOT NULL, created_at BIGINT NOT NULL);"
+     "CREATE INDEX import_staging_import ON import_staging(import_id, pk);"},
 };
 
 const int tl_migrations_count = sizeof tl_migrations / sizeof tl_migrations[0];

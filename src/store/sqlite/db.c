@@ -104,18 +104,35 @@ static const char *const sql[Q_COUNT] = {
     [Q_ANNOT_INSERT] = "INSERT INTO annotations(id, task_pk, annotator_pk, lease_id, result,"
                        " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_EXPORT_TASKS] = "SELECT pk, id, data FROM tasks WHERE project_pk = ?1 AND pk > ?2"
-                       " ORDER BY pk LIMIT ?3",
+                       " AND tenant_pk = ?4 ORDER BY pk LIMIT ?3",
     [Q_EXPORT_ANNOTS] = "SELECT a.task_pk, a.id, u.id, a.result, a.created_at"
                         " FROM annotations a JOIN users u ON u.pk = a.annotator_pk"
                         " JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?3"
                         " WHERE a.task_pk >= ?1 AND a.task_pk <= ?2"
                         " ORDER BY a.task_pk, a.pk",
+    /* A staged import: batches wait in import_staging, invisible to every
+     * reader, until one write moves them into tasks (or deletes them). */
+    [Q_STAGE_PROJECT] = "SELECT 1 FROM projects WHERE pk = ?1 AND tenant_pk = ?2",
+    /* the parameters of Q_TASK_INSERT, then the import id */
+    [Q_STAGE_INSERT] = "INSERT INTO import_staging(id, project_pk, tenant_pk, data, created_at,"
+                       " import_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_STAGE_MOVE] = "INSERT INTO tasks(id, project_pk, tenant_pk, data, created_at)"
+                     " SELECT id, project_pk, tenant_pk, data, created_at FROM import_staging"
+                     " WHERE import_id = ?1 AND project_pk = ?2 AND tenant_pk = ?3 ORDER BY pk",
+    /* In slices: every page a write changes is copied into its savepoint's
+     * journal, held in memory (temp_store=MEMORY), so deleting 60 MiB of
+     * staged rows in one op cost 100 MiB of RAM. */
+    [Q_STAGE_DELETE] = "DELETE FROM import_staging WHERE pk IN (SELECT pk FROM import_staging"
+                       " WHERE import_id = ?1 AND project_pk = ?2 AND tenant_pk = ?3 LIMIT ?4)",
 };
 
 struct sq_wop {
     sq_write_fn fn;
     void *arg;
     int rc;
+    /* sq_write_async: called instead of posting done; the op is on the heap */
+    void (*on_done)(void *cb_arg, int rc);
+    void *cb_arg;
     /* Posted once the op's batch is committed. A semaphore rather than a
      * condition variable: the woken caller need not retake the queue mutex,
      * which the writer holds while it wakes a whole batch (a contended
@@ -414,7 +431,12 @@ static void *writer_main(void *arg) {
             next = op->next; /* op lives on its caller's stack: read first */
             if (rc)
                 op->rc = TL_EIO;
-            sem_post(&op->done);
+            if (op->on_done) {
+                op->on_done(op->cb_arg, op->rc);
+                free(op);
+            } else {
+                sem_post(&op->done);
+            }
         }
         pthread_mutex_lock(&s->wmu);
     }
@@ -443,6 +465,31 @@ int sq_write(struct sq_store *s, sq_write_fn fn, void *arg) {
         ;
     sem_destroy(&op.done);
     return op.rc;
+}
+
+int sq_write_async(struct sq_store *s, sq_write_fn fn, void *arg,
+                   void (*done)(void *cb_arg, int rc), void *cb_arg) {
+    struct sq_wop *op = calloc(1, sizeof *op);
+    if (!op)
+        return TL_ENOMEM;
+    op->fn = fn;
+    op->arg = arg;
+    op->on_done = done;
+    op->cb_arg = cb_arg;
+    pthread_mutex_lock(&s->wmu);
+    if (s->writer_stop) {
+        pthread_mutex_unlock(&s->wmu);
+        free(op);
+        return TL_EIO;
+    }
+    if (s->queue_tail)
+        s->queue_tail->next = op;
+    else
+        s->queue_head = op;
+    s->queue_tail = op;
+    pthread_cond_signal(&s->wcv);
+    pthread_mutex_unlock(&s->wmu);
+    return 0;
 }
 
 void sq_store_close(struct tl_store *base) {
@@ -535,6 +582,11 @@ int tl_store_open_sqlite(const char *dir, const struct tl_store_opts *opts, stru
         rc = migrate(&s->writer, eb);
     if (!rc)
         rc = sq_secret_load(s->writer.db, secret_path, s->secret, eb);
+    /* Staged rows belong to imports that were running when a server
+     * stopped: none of them can finish now. An admin CLI may run beside a
+     * live server, so only a server clears them. */
+    if (!rc && !s->is_admin_client)
+        rc = exec_sql(s->writer.db, "DELETE FROM import_staging", eb);
     if (!rc && pthread_create(&s->writer_thread, NULL, writer_main, s) != 0)
         rc = tl_errf(eb, TL_ENOMEM, "cannot start the writer thread");
     if (!rc)

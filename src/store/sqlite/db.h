@@ -31,6 +31,7 @@ enum sq_q {
     Q_LEASE_PURGE,
     Q_ANNOT_INSERT,
     Q_EXPORT_TASKS, Q_EXPORT_ANNOTS,
+    Q_STAGE_PROJECT, Q_STAGE_INSERT, Q_STAGE_MOVE, Q_STAGE_DELETE,
     Q_COUNT
 };
 
@@ -84,6 +85,13 @@ void sq_reader_put(struct sq_store *s, struct sq_conn *c);
  * (then nothing fn did is stored). */
 typedef int (*sq_write_fn)(struct sq_store *s, struct sq_conn *w, void *arg);
 int sq_write(struct sq_store *s, sq_write_fn fn, void *arg);
+/* Queue fn like sq_write without waiting: after the batch holding it has
+ * committed (or failed) the writer thread calls done(cb_arg, rc) with fn's
+ * result (TL_EIO if the commit failed). Returns 0 if queued, else an error
+ * and done is never called. done runs on the writer thread: it must not
+ * block or call sq_write (sq_write_async is fine). */
+int sq_write_async(struct sq_store *s, sq_write_fn fn, void *arg,
+                   void (*done)(void *cb_arg, int rc), void *cb_arg);
 
 /* Run step() until done on a statement expected to change rows: 0 or TL_E*
  * (TL_EEXIST for a UNIQUE violation). */

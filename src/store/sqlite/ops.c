@@ -379,42 +379,159 @@ static int sq_member_role(struct tl_store *s, const struct tl_scope *sc,
 /* ---- tasks ---- */
 
 struct import_arg {
-    const struct tl_scope *sc;
-    const struct tl_project *p;
+    int64_t tenant_pk, project_pk, import_id;
     const struct tl_blob *items;
     size_t n;
+    tl_store_done_fn done; /* staged imports only */
+    void *cb_arg;
+    bool is_clear; /* w_import_clear: n is the number of rows it deleted */
+    struct sq_store *store;
 };
 
-static int w_tasks_import(struct sq_store *s, struct sq_conn *w, void *arg) {
-    struct import_arg *a = arg;
+/* Staged rows deleted per write (see Q_STAGE_DELETE). */
+#define CLEAR_SLICE 8192
+
+/* Insert items as rows of tasks (Q_TASK_INSERT) or of import_staging
+ * (Q_STAGE_INSERT: the same parameters and the import id). */
+static int insert_items(struct sq_conn *w, enum sq_q q, const struct import_arg *a) {
     int64_t now = tl_clock_ms();
-    sqlite3_stmt *st = sq_stmt(w, Q_TASK_INSERT);
-    if (!st)
-        return TL_EINTERNAL;
     for (size_t i = 0; i < a->n; i++) {
+        sqlite3_stmt *st = sq_stmt(w, q);
+        if (!st)
+            return TL_EINTERNAL;
         tl_id id;
         tl_id_new(id);
         sqlite3_bind_text(st, 1, id, TL_ID_LEN, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, a->p->pk);
-        sqlite3_bind_int64(st, 3, a->sc->tenant_pk);
-        sqlite3_bind_blob(st, 4, a->items[i].data, (int)a->items[i].len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, a->project_pk);
+        sqlite3_bind_int64(st, 3, a->tenant_pk);
+        sqlite3_bind_blob64(st, 4, a->items[i].data, a->items[i].len, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5, now);
+        if (q == Q_STAGE_INSERT)
+            sqlite3_bind_int64(st, 6, a->import_id);
         int rc = sq_exec(st);
         if (rc)
             return rc;
     }
-    st = sq_stmt(w, Q_PROJECT_ADD_TASKS);
-    sqlite3_bind_int64(st, 1, (int64_t)a->n);
-    sqlite3_bind_int64(st, 2, a->p->pk);
+    return 0;
+}
+
+static int add_to_project(struct sq_conn *w, const struct import_arg *a, int64_t n) {
+    sqlite3_stmt *st = sq_stmt(w, Q_PROJECT_ADD_TASKS);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, n);
+    sqlite3_bind_int64(st, 2, a->project_pk);
     return sq_exec(st);
+}
+
+/* The project must be the caller's tenant's: the one filter the store owns. */
+static int check_project(struct sq_conn *w, const struct import_arg *a) {
+    sqlite3_stmt *st = sq_stmt(w, Q_STAGE_PROJECT);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, a->project_pk);
+    sqlite3_bind_int64(st, 2, a->tenant_pk);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : TL_ENOTFOUND;
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int w_tasks_import(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct import_arg *a = arg;
+    int rc = check_project(w, a);
+    rc = rc ? rc : insert_items(w, Q_TASK_INSERT, a);
+    return rc ? rc : add_to_project(w, a, (int64_t)a->n);
 }
 
 static int sq_tasks_import(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_project *p, const struct tl_blob *items, size_t n) {
-    if (!is_staff(sc) || strcmp(p->tenant_id, sc->tenant_id))
-        return TL_ENOTFOUND;
-    struct import_arg a = {sc, p, items, n};
+    struct import_arg a = {sc->tenant_pk, p->pk, 0, items, n, NULL, NULL, false, SQ(s)};
     return sq_write(SQ(s), w_tasks_import, &a);
+}
+
+static int w_import_stage(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct import_arg *a = arg;
+    int rc = check_project(w, a);
+    return rc ? rc : insert_items(w, Q_STAGE_INSERT, a);
+}
+
+static int bind_staged(sqlite3_stmt *st, const struct import_arg *a) {
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, a->import_id);
+    sqlite3_bind_int64(st, 2, a->project_pk);
+    sqlite3_bind_int64(st, 3, a->tenant_pk);
+    return 0;
+}
+
+static int w_import_commit(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct import_arg *a = arg;
+    int rc = check_project(w, a);
+    sqlite3_stmt *st = rc ? NULL : sq_stmt(w, Q_STAGE_MOVE);
+    rc = rc ? rc : bind_staged(st, a);
+    rc = rc ? rc : sq_exec(st);
+    int64_t moved = rc ? 0 : sqlite3_changes64(w->db);
+    rc = rc ? rc : insert_items(w, Q_TASK_INSERT, a);
+    return rc ? rc : add_to_project(w, a, moved + (int64_t)a->n);
+}
+
+static int w_import_clear(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct import_arg *a = arg;
+    sqlite3_stmt *st = sq_stmt(w, Q_STAGE_DELETE);
+    int rc = bind_staged(st, a);
+    if (!rc) {
+        sqlite3_bind_int(st, 4, CLEAR_SLICE);
+        rc = sq_exec(st);
+    }
+    a->n = rc ? 0 : (size_t)sqlite3_changes64(w->db);
+    return rc;
+}
+
+static void import_done(void *cb_arg, int rc) {
+    struct import_arg *a = cb_arg;
+    if (a->done)
+        a->done(a->cb_arg, rc);
+    /* A full slice may have more behind it: queue the next (from the writer
+     * thread, which sq_write_async allows). A failure leaves the rest to the
+     * next start's cleanup. */
+    if (a->is_clear && !rc && a->n == CLEAR_SLICE &&
+        sq_write_async(a->store, w_import_clear, a, import_done, a) == 0)
+        return;
+    free(a);
+}
+
+static int queue_import(struct tl_store *s, sq_write_fn fn, const struct tl_scope *sc,
+                        const struct tl_project *p, int64_t import_id,
+                        const struct tl_blob *items, size_t n, tl_store_done_fn done,
+                        void *cb_arg) {
+    struct import_arg *a = malloc(sizeof *a);
+    if (!a)
+        return TL_ENOMEM;
+    *a = (struct import_arg){sc->tenant_pk, p->pk, import_id, items, n, done, cb_arg,
+                             fn == w_import_clear, SQ(s)};
+    int rc = sq_write_async(SQ(s), fn, a, import_done, a);
+    if (rc)
+        free(a);
+    return rc;
+}
+
+static int sq_import_stage(struct tl_store *s, const struct tl_scope *sc,
+                           const struct tl_project *p, int64_t import_id,
+                           const struct tl_blob *items, size_t n, tl_store_done_fn done,
+                           void *cb_arg) {
+    return queue_import(s, w_import_stage, sc, p, import_id, items, n, done, cb_arg);
+}
+
+static int sq_import_commit(struct tl_store *s, const struct tl_scope *sc,
+                            const struct tl_project *p, int64_t import_id,
+                            const struct tl_blob *items, size_t n, tl_store_done_fn done,
+                            void *cb_arg) {
+    return queue_import(s, w_import_commit, sc, p, import_id, items, n, done, cb_arg);
+}
+
+static void sq_import_clear(struct tl_store *s, const struct tl_scope *sc,
+                            const struct tl_project *p, int64_t import_id) {
+    queue_import(s, w_import_clear, sc, p, import_id, NULL, 0, NULL, NULL);
 }
 
 static int sq_task_project(struct tl_store *s, const struct tl_scope *sc, const char *task_id,
@@ -637,10 +754,8 @@ static void page_free(struct page_task *t, size_t nt, struct tl_export_annotatio
 
 static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
                           const struct tl_project *p, int64_t *cursor, size_t limit,
-                          tl_export_fn fn, void *ctx, bool *done) {
+                          size_t max_bytes, tl_export_fn fn, void *ctx, bool *done) {
     *done = false;
-    if (!is_staff(sc) || strcmp(p->tenant_id, sc->tenant_id))
-        return TL_ENOTFOUND;
     struct page_task *tasks = calloc(limit ? limit : 1, sizeof *tasks);
     if (!tasks)
         return TL_ENOMEM;
@@ -659,12 +774,24 @@ static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
     sqlite3_bind_int64(st, 1, p->pk);
     sqlite3_bind_int64(st, 2, *cursor);
     sqlite3_bind_int64(st, 3, (int64_t)limit);
-    while (!rc && nt < limit && sqlite3_step(st) == SQLITE_ROW) {
+    sqlite3_bind_int64(st, 4, sc->tenant_pk);
+    /* A page is bounded by bytes too: 256 tasks of a few MiB each would
+     * otherwise be held at once (the export stopped after its header). */
+    size_t page_bytes = 0;
+    bool is_last = false;
+    while (!rc && nt < limit && (nt == 0 || page_bytes < max_bytes)) {
+        int step = sqlite3_step(st);
+        if (step != SQLITE_ROW) {
+            is_last = step == SQLITE_DONE;
+            rc = is_last ? 0 : sq_err(step);
+            break;
+        }
         struct page_task *t = &tasks[nt];
         t->pk = sqlite3_column_int64(st, 0);
         copy_col(st, 1, t->id, sizeof t->id);
         t->data = dup_col(st, 2);
         t->data_len = (size_t)sqlite3_column_bytes(st, 2);
+        page_bytes += t->data_len;
         rc = t->data ? 0 : TL_ENOMEM;
         nt++;
     }
@@ -719,8 +846,10 @@ static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
         rc = fn(ctx, &et);
         if (!rc)
             *cursor = tasks[i].pk;
+        free(tasks[i].data); /* a huge task is not kept while the next is written */
+        tasks[i].data = NULL;
     }
-    if (!rc && nt < limit)
+    if (!rc && is_last)
         *done = true;
     page_free(tasks, nt, an, na);
     return rc;
@@ -745,6 +874,9 @@ const struct tl_store_vtab sq_vtab = {
     .member_add = sq_member_add,
     .member_role = sq_member_role,
     .tasks_import = sq_tasks_import,
+    .import_stage = sq_import_stage,
+    .import_commit = sq_import_commit,
+    .import_clear = sq_import_clear,
     .task_project = sq_task_project,
     .lease_claim = sq_lease_claim,
     .annotation_submit = sq_annotation_submit,

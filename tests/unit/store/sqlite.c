@@ -510,7 +510,7 @@ static void exact_overlap(struct fx *f, int max_held) {
     int64_t cursor = 0;
     bool done = false;
     while (!done)
-        assert_int_equal(tl_store_export_page(f->s, &m, &p, &cursor, 64, count_task, &ty, &done),
+        assert_int_equal(tl_store_export_page(f->s, &m, &p, &cursor, 64, SIZE_MAX, count_task, &ty, &done),
                          0);
     assert_int_equal(ty.tasks, N_TASKS);
     assert_int_equal(ty.bad, 0);
