@@ -439,9 +439,12 @@ static enum MHD_Result begin(struct tl_http_server *s, struct tl_http_req *r, co
 static void feed_stream(struct tl_http_server *s, struct tl_http_req *r, const char *data,
                         size_t *size) {
     size_t limit = body_limit(s, r->route);
-    if (r->streamed + *size > limit) {
+    if (r->is_too_big || r->streamed + *size > limit) {
+        /* Answered once the body is over (on_request): libmicrohttpd 0.9.75
+         * drops a response queued while a chunked body is still arriving,
+         * and the client would wait for ever. The rest is discarded unread. */
+        r->is_too_big = true;
         *size = 0;
-        tl_http_respond_error(r, 413, "too_large", "request body over %zu bytes", limit);
         return;
     }
     if (!enter_app(s, r)) {
@@ -498,7 +501,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (r->is_too_big) {
-        tl_http_respond_error(r, 413, "too_large", "request body over %zu bytes", r->body.max);
+        tl_http_respond_error(r, 413, "too_large", "request body over %zu bytes",
+                              body_limit(s, r->route));
         return MHD_YES;
     }
     finish(s, r);
