@@ -311,8 +311,10 @@ def attack_import_memory(srv, quick):
         after = srv.rss()
         results.append(f"{ctype.split('/')[1]} -> {st}, RSS {before // 1024} -> peak "
                        f"{peak[0] // 1024} -> after {after // 1024} MiB")
+        # What may stay: the writer's SQLite page cache (64 MiB, cache_size),
+        # which any write load fills; import state itself must be gone.
         ok = ok and st == 201 and peak[0] - before < (mib << 10) * 4 and \
-            after - before < 64 << 10
+            after - before < 96 << 10
     return f"{mib} MiB of {n} small tasks: " + "; ".join(results), ok
 
 
