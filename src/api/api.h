@@ -28,14 +28,16 @@ struct tl_api {
     struct tl_limiter *login_per_account, *login_per_address;
 };
 
-/* Set a up over store with its cache and login limiters: 0 or TL_ENOMEM
- * (a is then released). */
+/* Set a up over store with its cache and limiters: 0, TL_ENOMEM, or
+ * TL_EINTERNAL when a route of tl_api_routes has no valid policy (the
+ * server must then not start: fail closed). a is released on failure. */
 int tl_api_init(struct tl_api *a, struct tl_store *store);
 /* Free what tl_api_init made; the store is not closed. */
 void tl_api_release(struct tl_api *a);
 
 /* The route table for tl_http_start. Each route's .policy points to a
- * struct tl_api_policy: a route without one is refused (500), never served. */
+ * struct tl_api_policy: tl_api_init refuses a table where one is missing,
+ * and tl_api_authorize refuses (500) such a route if it is served anyway. */
 extern const struct tl_route tl_api_routes[];
 extern const size_t tl_api_n_routes;
 
@@ -51,6 +53,12 @@ struct tl_api_policy {
     enum tl_action act;     /* the action checked (authz.h) */
     enum tl_api_object obj; /* the object the action is on */
 };
+
+/* 0 if every route has a policy whose action is in the table (policy.h)
+ * and whose object matches the action (an action on a project needs a
+ * project or task id in the path, the others none); else TL_EINTERNAL with
+ * the first bad route in eb (may be NULL). */
+int tl_api_routes_check(const struct tl_route *routes, size_t n, struct tl_errbuf *eb);
 
 /* One request's API state, made by tl_api_authorize and reached with
  * tl_api_call(r) from the chunk callback and handler. */

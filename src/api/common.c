@@ -75,6 +75,9 @@ json_t *tl_api_body_object(struct tl_http_req *r) {
 }
 
 int tl_api_init(struct tl_api *a, struct tl_store *store) {
+    memset(a, 0, sizeof *a);
+    if (tl_api_routes_check(tl_api_routes, tl_api_n_routes, NULL))
+        return TL_EINTERNAL;
     a->store = store;
     a->authz_cache = tl_authz_cache_new(TL_AUTHZ_CACHE_TTL_MS);
     a->login_per_account = tl_limiter_new(TL_LOGIN_MAX_PER_ACCOUNT, TL_LOGIN_WINDOW_MS);

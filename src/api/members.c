@@ -10,6 +10,7 @@ void tl_api_members_add(void *app, struct tl_http_req *r) {
     if (!body)
         return;
     int rc;
+    tl_id user_id;
     const char *email = json_string_value(json_object_get(body, "email"));
     const json_t *jrole = json_object_get(body, "role");
     enum tl_role role = jrole ? tl_role_parse(json_string_value(jrole)) : TL_ROLE_ANNOTATOR;
@@ -17,7 +18,7 @@ void tl_api_members_add(void *app, struct tl_http_req *r) {
         tl_api_fail(r, TL_EINVAL, "email is required");
     else if (role != TL_ROLE_ANNOTATOR && role != TL_ROLE_REVIEWER)
         tl_api_fail(r, TL_EINVAL, "role must be annotator or reviewer");
-    else if ((rc = tl_store_member_add(a->store, &c->sc, p, email, role)))
+    else if ((rc = tl_store_member_add(a->store, &c->sc, p, email, role, user_id)))
         tl_api_fail(r, rc, rc == TL_ENOTFOUND ? "no such user" : NULL);
     else {
         tl_authz_cache_invalidate(a->authz_cache); /* a role may have changed */

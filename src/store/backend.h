@@ -18,17 +18,17 @@ struct tl_store_vtab {
     int (*token_create)(struct tl_store *s, int64_t user_pk, const char *hash, int64_t exp_ms);
     int (*token_scope)(struct tl_store *s, const char *hash, int64_t now_ms, struct tl_scope *out);
     int (*project_create)(struct tl_store *s, const struct tl_scope *sc, struct tl_project *p);
-    int (*project_get)(struct tl_store *s, const struct tl_scope *sc, const char *id,
+    int (*project_get)(struct tl_store *s, const struct tl_filter *f, const char *id,
                        struct tl_project *out);
-    int (*project_list)(struct tl_store *s, const struct tl_scope *sc, struct tl_project **out,
+    int (*project_list)(struct tl_store *s, const struct tl_filter *f, struct tl_project **out,
                         size_t *n);
     int (*member_add)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
-                      const char *email, enum tl_role role);
+                      const char *email, enum tl_role role, tl_id out_user_id);
     int (*member_role)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                        enum tl_role *role);
     int (*tasks_import)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                         const struct tl_blob *items, size_t n);
-    int (*task_project)(struct tl_store *s, const struct tl_scope *sc, const char *task_id,
+    int (*task_project)(struct tl_store *s, const struct tl_filter *f, const char *task_id,
                         struct tl_project *out);
     int (*lease_claim)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                        int64_t now_ms, struct tl_lease *out);

@@ -2,10 +2,12 @@
  *
  * The API layer sees only these functions; a backend (sqlite/ now, pg/
  * later) provides a struct tl_store_vtab. Invariants every backend keeps:
- * - Tenant scope: every object is reached through a struct tl_scope, and
- *   every query that touches tenant data filters by it. There is no unscoped
- *   variant to forget: an object outside the scope is TL_ENOTFOUND, exactly as
- *   if it did not exist.
+ * - Tenant scope: every object is reached through a struct tl_filter (or the
+ *   tenant of a struct tl_scope), and every query that touches tenant data
+ *   filters by it. There is no unscoped variant to forget: an object outside
+ *   it is TL_ENOTFOUND, exactly as if it did not exist.
+ * - No roles: who may do what is decided in authz/policy.h, which hands the
+ *   store plain filters. The store never returns TL_EPERM.
  * - Tenant data (task data, annotation results, schemas) are opaque blobs:
  *   never queried by content, so they can be sealed with per-tenant keys.
  * - Lease and completion state is authoritative here and changed only inside
@@ -46,6 +48,15 @@ struct tl_scope {
     tl_id user_id;
     tl_id tenant_id; /* "" for the workforce */
     int64_t token_expires_ms; /* the token's expiry, 0 for none (caches honour it) */
+};
+
+/* What a read may reach, decided by authz (tl_policy_filter). tenant_pk != 0
+ * limits it to that tenant; member_pk != 0 to projects that user is a member
+ * of. tenant_pk == 0 (the workforce, which spans tenants) is only valid with
+ * member_pk: a filter with neither reaches nothing (fail closed). */
+struct tl_filter {
+    int64_t tenant_pk;
+    int64_t member_pk;
 };
 
 struct tl_user {
@@ -135,19 +146,21 @@ int tl_store_token_scope(struct tl_store *s, const char *token_hash, int64_t now
                          struct tl_scope *out);
 
 /* --- projects --- */
-/* p: name, schema_json, overlap, lease_seconds in; id, pk, created_at out. */
+/* p: name, schema_json, overlap, lease_seconds in; id, pk, created_at out.
+ * The project goes to sc's tenant (TL_EINVAL if sc has none). */
 int tl_store_project_create(struct tl_store *s, const struct tl_scope *sc, struct tl_project *p);
-/* Staff see their tenant's projects; annotators those they are members of. */
-int tl_store_project_get(struct tl_store *s, const struct tl_scope *sc, const char *id,
+/* The project id if f reaches it, else TL_ENOTFOUND. */
+int tl_store_project_get(struct tl_store *s, const struct tl_filter *f, const char *id,
                          struct tl_project *out);
 /* A NULL-terminated-free array of projects in *out (caller releases each and
  * frees the array), newest first. */
-int tl_store_project_list(struct tl_store *s, const struct tl_scope *sc, struct tl_project **out,
+int tl_store_project_list(struct tl_store *s, const struct tl_filter *f, struct tl_project **out,
                           size_t *n);
-/* Add (or change the role of) a project member by email. The user must be
- * of the project's tenant or of the workforce: TL_ENOTFOUND otherwise. */
+/* Add (or change the role of) a project member by email; the added user's
+ * id goes to out_user_id (may be NULL). The user must be of sc's tenant (the project's) or
+ * a workforce annotator: TL_ENOTFOUND otherwise. */
 int tl_store_member_add(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
-                        const char *email, enum tl_role role);
+                        const char *email, enum tl_role role, tl_id out_user_id);
 /* The caller's role in the project, or TL_ENOTFOUND if not a member. */
 int tl_store_member_role(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                          enum tl_role *role);
@@ -156,8 +169,8 @@ int tl_store_member_role(struct tl_store *s, const struct tl_scope *sc, const st
 /* Store all items as new tasks in one transaction: all or nothing. */
 int tl_store_tasks_import(struct tl_store *s, const struct tl_scope *sc,
                           const struct tl_project *p, const struct tl_blob *items, size_t n);
-/* The project of a task visible in this scope (for schema and role checks). */
-int tl_store_task_project(struct tl_store *s, const struct tl_scope *sc, const char *task_id,
+/* The project of a task, if f reaches that project; else TL_ENOTFOUND. */
+int tl_store_task_project(struct tl_store *s, const struct tl_filter *f, const char *task_id,
                           struct tl_project *out);
 /* Claim a lease on the first open task (by priority, then age) that has a
  * free slot and that the caller has neither annotated nor leased.

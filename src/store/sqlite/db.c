@@ -51,10 +51,14 @@ static const char *const sql[Q_COUNT] = {
     [Q_PROJECT_GET_MEMBER] = "SELECT " PROJECT_COLS
                              "JOIN project_members m ON m.project_pk = p.pk AND m.user_pk = ?2"
                              " WHERE p.id = ?1 AND (?3 = 0 OR p.tenant_pk = ?3)",
-    [Q_PROJECT_LIST_STAFF] = "SELECT " PROJECT_COLS "WHERE p.tenant_pk = ?1 ORDER BY p.pk DESC",
+    /* The list queries number their parameters like the get queries (?1,
+     * the id, unused) so that one binder serves both (ops.c). */
+    [Q_PROJECT_LIST_STAFF] = "SELECT " PROJECT_COLS "WHERE p.tenant_pk = ?2 AND ?1 IS NULL"
+                             " ORDER BY p.pk DESC",
     [Q_PROJECT_LIST_MEMBER] = "SELECT " PROJECT_COLS
-                              "JOIN project_members m ON m.project_pk = p.pk AND m.user_pk = ?1"
-                              " WHERE (?2 = 0 OR p.tenant_pk = ?2) ORDER BY p.pk DESC",
+                              "JOIN project_members m ON m.project_pk = p.pk AND m.user_pk = ?2"
+                              " WHERE (?3 = 0 OR p.tenant_pk = ?3) AND ?1 IS NULL"
+                              " ORDER BY p.pk DESC",
     [Q_PROJECT_ADD_TASKS] = "UPDATE projects SET n_tasks = n_tasks + ?1 WHERE pk = ?2",
     [Q_PROJECT_BUMP] = "UPDATE projects SET n_annotations = n_annotations + 1,"
                        " n_completed = n_completed + ?1 WHERE pk = ?2",

@@ -57,6 +57,19 @@ static struct tl_scope user(struct tl_store *s, const char *tenant_id, const cha
     return sc;
 }
 
+/* The filters authz hands the store (authz/policy.h), spelled out here so the
+ * store is tested alone: a tenant's staff, and a project member. */
+static const struct tl_filter *by_tenant(const struct tl_scope *sc) {
+    static _Thread_local struct tl_filter f;
+    f = (struct tl_filter){.tenant_pk = sc->tenant_pk};
+    return &f;
+}
+static const struct tl_filter *by_member(const struct tl_scope *sc) {
+    static _Thread_local struct tl_filter f;
+    f = (struct tl_filter){.tenant_pk = sc->tenant_pk, .member_pk = sc->user_pk};
+    return &f;
+}
+
 static void project(struct tl_store *s, const struct tl_scope *sc, int overlap, int lease_s,
                     int n_tasks, struct tl_project *p) {
     memset(p, 0, sizeof *p);
@@ -115,33 +128,41 @@ static void test_tenant_scope(void **state) {
     user(f->s, tb, "bann@x", TL_ROLE_ANNOTATOR);
     struct tl_project p, got;
     project(f->s, &ma, 1, 60, 3, &p);
-    assert_int_equal(tl_store_project_get(f->s, &ma, p.id, &got), 0);
+    assert_int_equal(tl_store_project_get(f->s, by_tenant(&ma), p.id, &got), 0);
     assert_int_equal(got.n_tasks, 3);
     tl_project_release(&got);
-    assert_int_equal(tl_store_project_get(f->s, &mb, p.id, &got), TL_ENOTFOUND);
-    assert_int_equal(tl_store_project_get(f->s, &wa, p.id, &got), TL_ENOTFOUND);
+    assert_int_equal(tl_store_project_get(f->s, by_tenant(&mb), p.id, &got), TL_ENOTFOUND);
+    assert_int_equal(tl_store_project_get(f->s, by_member(&wa), p.id, &got), TL_ENOTFOUND);
     /* tenant B's annotator cannot be added to tenant A's project */
-    assert_int_equal(tl_store_member_add(f->s, &ma, &p, "bann@x", TL_ROLE_ANNOTATOR),
+    assert_int_equal(tl_store_member_add(f->s, &ma, &p, "bann@x", TL_ROLE_ANNOTATOR, NULL),
                      TL_ENOTFOUND);
-    assert_int_equal(tl_store_member_add(f->s, &ma, &p, "w@x", TL_ROLE_ANNOTATOR), 0);
-    assert_int_equal(tl_store_project_get(f->s, &wa, p.id, &got), 0);
+    assert_int_equal(tl_store_member_add(f->s, &ma, &p, "w@x", TL_ROLE_ANNOTATOR, NULL), 0);
+    assert_int_equal(tl_store_project_get(f->s, by_member(&wa), p.id, &got), 0);
     tl_project_release(&got);
     struct tl_project *list;
     size_t n;
-    assert_int_equal(tl_store_project_list(f->s, &mb, &list, &n), 0);
+    assert_int_equal(tl_store_project_list(f->s, by_tenant(&mb), &list, &n), 0);
     assert_int_equal(n, 0);
     free(list);
-    assert_int_equal(tl_store_project_list(f->s, &wa, &list, &n), 0);
+    assert_int_equal(tl_store_project_list(f->s, by_member(&wa), &list, &n), 0);
     assert_int_equal(n, 1);
     tl_project_release(&list[0]);
     free(list);
     /* the task is invisible to tenant B, and export refuses B's scope */
     struct tl_lease l;
     assert_int_equal(tl_store_lease_claim(f->s, &wa, &p, tl_clock_ms(), &l), 0);
-    assert_int_equal(tl_store_task_project(f->s, &mb, l.task_id, &got), TL_ENOTFOUND);
-    assert_int_equal(tl_store_task_project(f->s, &wa, l.task_id, &got), 0);
+    assert_int_equal(tl_store_task_project(f->s, by_tenant(&mb), l.task_id, &got), TL_ENOTFOUND);
+    assert_int_equal(tl_store_task_project(f->s, by_member(&wa), l.task_id, &got), 0);
     tl_project_release(&got);
     tl_lease_release(&l);
+    /* a tenant's own annotator reaches a member project only inside that
+     * tenant, and a filter with neither tenant nor member reaches nothing */
+    const struct tl_filter none = {0};
+    assert_int_equal(tl_store_project_get(f->s, &none, p.id, &got), TL_ENOTFOUND);
+    assert_int_equal(tl_store_project_list(f->s, &none, &list, &n), 0);
+    assert_int_equal(n, 0);
+    const struct tl_filter wrong_tenant = {.tenant_pk = mb.tenant_pk, .member_pk = wa.user_pk};
+    assert_int_equal(tl_store_project_get(f->s, &wrong_tenant, p.id, &got), TL_ENOTFOUND);
     tl_project_release(&p);
 }
 
@@ -190,7 +211,7 @@ static void test_leases_and_overlap(void **state) {
                                                 id),
                      0);
     struct tl_project got;
-    assert_int_equal(tl_store_project_get(f->s, &m, p.id, &got), 0);
+    assert_int_equal(tl_store_project_get(f->s, by_tenant(&m), p.id, &got), 0);
     assert_int_equal(got.n_annotations, 2);
     assert_int_equal(got.n_completed, 1);
     tl_project_release(&got);
@@ -279,7 +300,7 @@ static void test_concurrent_exact_overlap(void **state) {
     assert_int_equal(ty.tasks, N_TASKS);
     assert_int_equal(ty.bad, 0);
     struct tl_project got;
-    assert_int_equal(tl_store_project_get(f->s, &m, p.id, &got), 0);
+    assert_int_equal(tl_store_project_get(f->s, by_tenant(&m), p.id, &got), 0);
     assert_int_equal(got.n_completed, N_TASKS);
     assert_int_equal(got.n_annotations, N_TASKS * OVERLAP);
     tl_project_release(&got);
