@@ -21,11 +21,19 @@
 #define TL_LOGIN_MAX_PER_ADDRESS 100
 #define TL_LOGIN_WINDOW_MS       (15LL * 60 * 1000)
 
+/* Failed member look-ups (an email that is no user the tenant may add)
+ * allowed per tenant in a window before adding members answers 429: adding
+ * by email answers 201 or 404, so without a ceiling a manager could probe
+ * which emails belong to the workforce (api/members.c). */
+#define TL_MEMBER_MISSES_PER_TENANT 100
+#define TL_MEMBER_MISS_WINDOW_MS    (60LL * 60 * 1000)
+
 struct tl_api {
     struct tl_store *store;             /* borrowed */
     struct tl_authz_cache *authz_cache; /* owned; may be NULL: no caching */
     /* failed logins per account and per client address (owned; may be NULL) */
     struct tl_limiter *login_per_account, *login_per_address;
+    struct tl_limiter *member_misses; /* per tenant id (owned; may be NULL) */
 };
 
 /* Set a up over store with its cache and limiters: 0, TL_ENOMEM, or

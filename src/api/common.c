@@ -82,7 +82,8 @@ int tl_api_init(struct tl_api *a, struct tl_store *store) {
     a->authz_cache = tl_authz_cache_new(TL_AUTHZ_CACHE_TTL_MS);
     a->login_per_account = tl_limiter_new(TL_LOGIN_MAX_PER_ACCOUNT, TL_LOGIN_WINDOW_MS);
     a->login_per_address = tl_limiter_new(TL_LOGIN_MAX_PER_ADDRESS, TL_LOGIN_WINDOW_MS);
-    if (a->authz_cache && a->login_per_account && a->login_per_address)
+    a->member_misses = tl_limiter_new(TL_MEMBER_MISSES_PER_TENANT, TL_MEMBER_MISS_WINDOW_MS);
+    if (a->authz_cache && a->login_per_account && a->login_per_address && a->member_misses)
         return 0;
     tl_api_release(a);
     return TL_ENOMEM;
@@ -92,6 +93,8 @@ void tl_api_release(struct tl_api *a) {
     tl_authz_cache_free(a->authz_cache);
     tl_limiter_free(a->login_per_account);
     tl_limiter_free(a->login_per_address);
+    tl_limiter_free(a->member_misses);
+    a->member_misses = NULL;
     a->authz_cache = NULL;
     a->login_per_account = a->login_per_address = NULL;
 }
