@@ -356,10 +356,17 @@ int tl_http_start(const struct tl_http_opts *o, struct tl_http_server **out) {
         free(s);
         return TL_EINVAL;
     }
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    /* Interim (authz branch): libmicrohttpd 0.9.75 loses resumes in
+     * thread-per-connection mode (the connection threads and the listener
+     * share one wake-up channel), so suspended labeling requests could hang;
+     * an epoll thread pool resumes reliably. The HTTP rewrite replaces this. */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned pool = ncpu > 2 ? (unsigned)ncpu * 2 : 4u;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
     s->daemon = MHD_start_daemon(
-        flags, o->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+        flags, o->port, NULL, NULL, on_request, s, MHD_OPTION_THREAD_POOL_SIZE, pool,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
         MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_LIMIT,
         o->max_connections ? o->max_connections : 1024u, MHD_OPTION_END);

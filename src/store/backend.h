@@ -36,6 +36,14 @@ struct tl_store_vtab {
                              const struct tl_project *p, const char *task_id,
                              const char *lease_id, const char *result, size_t result_len,
                              int64_t now_ms, tl_id out_id);
+    int (*lease_claim_async)(struct tl_store *s, const struct tl_scope *sc,
+                             const struct tl_project *p, int64_t now_ms, struct tl_lease *out,
+                             tl_store_done_fn done, void *cb_arg);
+    int (*annotation_submit_async)(struct tl_store *s, const struct tl_scope *sc,
+                                   const struct tl_project *p, const char *task_id,
+                                   const char *lease_id, const char *result, size_t result_len,
+                                   int64_t now_ms, char *out_id, tl_store_done_fn done,
+                                   void *cb_arg);
     int (*export_page)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                        int64_t *cursor, size_t limit, tl_export_fn fn, void *ctx, bool *done);
 };

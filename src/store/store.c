@@ -116,6 +116,21 @@ int tl_store_annotation_submit(struct tl_store *s, const struct tl_scope *sc,
                                     out_id);
 }
 
+int tl_store_lease_claim_async(struct tl_store *s, const struct tl_scope *sc,
+                               const struct tl_project *p, int64_t now_ms, struct tl_lease *out,
+                               tl_store_done_fn done, void *cb_arg) {
+    return s->vt->lease_claim_async(s, sc, p, now_ms, out, done, cb_arg);
+}
+
+int tl_store_annotation_submit_async(struct tl_store *s, const struct tl_scope *sc,
+                                     const struct tl_project *p, const char *task_id,
+                                     const char *lease_id, const char *result,
+                                     size_t result_len, int64_t now_ms, char *out_id,
+                                     tl_store_done_fn done, void *cb_arg) {
+    return s->vt->annotation_submit_async(s, sc, p, task_id, lease_id, result, result_len,
+                                          now_ms, out_id, done, cb_arg);
+}
+
 int tl_store_export_page(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                          int64_t *cursor, size_t limit, tl_export_fn fn, void *ctx, bool *done) {
     return s->vt->export_page(s, sc, p, cursor, limit, fn, ctx, done);

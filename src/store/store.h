@@ -185,6 +185,25 @@ int tl_store_annotation_submit(struct tl_store *s, const struct tl_scope *sc,
                                const struct tl_project *p, const char *task_id,
                                const char *lease_id, const char *result, size_t result_len,
                                int64_t now_ms, tl_id out_id);
+/* Asynchronous variants of the two calls on the labeling path, for callers
+ * that must not sleep on a group commit (an HTTP handler). Each returns 0
+ * once the write is queued, and then done(cb_arg, rc) runs exactly once, on
+ * the store's writer thread, after the write is durable (rc 0) or has
+ * failed, with the rc the synchronous call would have returned; or returns
+ * an error at once, and done never runs. sc, p, out, task_id, lease_id and
+ * result are borrowed: they must stay valid and unchanged until done runs.
+ * done must be short and must not call back into the store. On a failure
+ * *out may still hold memory: release it (tl_lease_release) either way. */
+typedef void (*tl_store_done_fn)(void *cb_arg, int rc);
+int tl_store_lease_claim_async(struct tl_store *s, const struct tl_scope *sc,
+                               const struct tl_project *p, int64_t now_ms, struct tl_lease *out,
+                               tl_store_done_fn done, void *cb_arg);
+int tl_store_annotation_submit_async(struct tl_store *s, const struct tl_scope *sc,
+                                     const struct tl_project *p, const char *task_id,
+                                     const char *lease_id, const char *result,
+                                     size_t result_len, int64_t now_ms, char *out_id,
+                                     tl_store_done_fn done, void *cb_arg);
+
 /* Stream up to `limit` tasks with pk greater than *cursor (start with 0) to fn;
  * *cursor advances; *done is set when no task is left. */
 int tl_store_export_page(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,

@@ -107,11 +107,16 @@ struct sq_wop {
     sq_write_fn fn;
     void *arg;
     int rc;
-    /* Posted once the op's batch is committed. A semaphore rather than a
-     * condition variable: the woken caller need not retake the queue mutex,
-     * which the writer holds while it wakes a whole batch (a contended
-     * futex per caller under load). */
+    /* A synchronous op (sq_write) lives on its caller's stack and is woken
+     * through `done`, posted once the op's batch is committed. A semaphore
+     * rather than a condition variable: the woken caller need not retake the
+     * queue mutex, which the writer holds while it wakes a whole batch (a
+     * contended futex per caller under load). An asynchronous op
+     * (sq_write_async) is on the heap, has on_done set, and is freed by the
+     * writer after on_done ran. */
     sem_t done;
+    void (*on_done)(void *cb_arg, int rc);
+    void *cb_arg;
     struct sq_wop *next;
 };
 
@@ -389,7 +394,12 @@ static void *writer_main(void *arg) {
             next = op->next; /* op lives on its caller's stack: read first */
             if (rc)
                 op->rc = TL_EIO;
-            sem_post(&op->done);
+            if (op->on_done) {
+                op->on_done(op->cb_arg, op->rc);
+                free(op);
+            } else {
+                sem_post(&op->done);
+            }
         }
         pthread_mutex_lock(&s->wmu);
     }
@@ -397,23 +407,49 @@ static void *writer_main(void *arg) {
     return NULL;
 }
 
+/* Queue op for the writer: 0, or TL_EIO once the store is closing. */
+static int enqueue(struct sq_store *s, struct sq_wop *op) {
+    pthread_mutex_lock(&s->wmu);
+    if (s->writer_stop) {
+        pthread_mutex_unlock(&s->wmu);
+        return TL_EIO;
+    }
+    if (s->queue_tail)
+        s->queue_tail->next = op;
+    else
+        s->queue_head = op;
+    s->queue_tail = op;
+    pthread_cond_signal(&s->wcv);
+    pthread_mutex_unlock(&s->wmu);
+    return 0;
+}
+
+int sq_write_async(struct sq_store *s, sq_write_fn fn, void *arg,
+                   void (*done)(void *cb_arg, int rc), void *cb_arg) {
+    if (!done)
+        return TL_EINVAL;
+    struct sq_wop *op = calloc(1, sizeof *op);
+    if (!op)
+        return TL_ENOMEM;
+    op->fn = fn;
+    op->arg = arg;
+    op->on_done = done;
+    op->cb_arg = cb_arg;
+    int rc = enqueue(s, op);
+    if (rc)
+        free(op);
+    return rc;
+}
+
 int sq_write(struct sq_store *s, sq_write_fn fn, void *arg) {
     struct sq_wop op = {.fn = fn, .arg = arg};
     if (sem_init(&op.done, 0, 0))
         return TL_EINTERNAL;
-    pthread_mutex_lock(&s->wmu);
-    if (s->writer_stop) {
-        pthread_mutex_unlock(&s->wmu);
+    int rc = enqueue(s, &op);
+    if (rc) {
         sem_destroy(&op.done);
-        return TL_EIO;
+        return rc;
     }
-    if (s->queue_tail)
-        s->queue_tail->next = &op;
-    else
-        s->queue_head = &op;
-    s->queue_tail = &op;
-    pthread_cond_signal(&s->wcv);
-    pthread_mutex_unlock(&s->wmu);
     while (sem_wait(&op.done) && errno == EINTR)
         ;
     sem_destroy(&op.done);

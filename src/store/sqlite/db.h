@@ -7,7 +7,9 @@
  * transaction (a failing op rolls back alone), commits once (one fsync for
  * the whole batch, synchronous=FULL) and only then wakes the callers. So an
  * acknowledged write is on disk, and 32 concurrent submits cost one fsync,
- * not 32. Reads use a pool of WAL read connections and never wait for it. */
+ * not 32. Callers that must not block (an HTTP handler on an event loop)
+ * queue with sq_write_async instead and are called back by the writer.
+ * Reads use a pool of WAL read connections and never wait for it. */
 #ifndef TL_STORE_SQLITE_DB_H
 #define TL_STORE_SQLITE_DB_H
 
@@ -83,6 +85,15 @@ void sq_reader_put(struct sq_store *s, struct sq_conn *c);
  * (then nothing fn did is stored). */
 typedef int (*sq_write_fn)(struct sq_store *s, struct sq_conn *w, void *arg);
 int sq_write(struct sq_store *s, sq_write_fn fn, void *arg);
+
+/* Queue fn like sq_write but return at once: after the batch holding it
+ * has committed (or failed), the writer thread calls done(cb_arg, rc) with
+ * fn's result, or TL_EIO if the commit failed. Returns 0 if queued (done
+ * then runs exactly once), else TL_ENOMEM/TL_EIO/TL_EINVAL and done never
+ * runs. arg and everything fn reads must stay valid until done runs; done
+ * must be quick (it holds up the next batch) and must not call sq_write. */
+int sq_write_async(struct sq_store *s, sq_write_fn fn, void *arg,
+                   void (*done)(void *cb_arg, int rc), void *cb_arg);
 
 /* Run step() until done on a statement expected to change rows: 0 or TL_E*
  * (TL_EEXIST for a UNIQUE violation). */

@@ -499,6 +499,38 @@ static int sq_lease_claim(struct tl_store *s, const struct tl_scope *sc,
     return sq_write(SQ(s), w_lease_claim, &a);
 }
 
+/* An asynchronous write: its closure argument lives on the heap until the
+ * writer has run it and called back, then goes with this trampoline. */
+struct async_claim {
+    struct claim_arg a;
+    tl_store_done_fn done;
+    void *cb_arg;
+};
+
+static void async_claim_done(void *arg, int rc) {
+    struct async_claim *op = arg;
+    tl_store_done_fn done = op->done;
+    void *cb_arg = op->cb_arg;
+    free(op); /* before done, which may end the caller's request */
+    done(cb_arg, rc);
+}
+
+static int sq_lease_claim_async(struct tl_store *s, const struct tl_scope *sc,
+                                const struct tl_project *p, int64_t now_ms, struct tl_lease *out,
+                                tl_store_done_fn done, void *cb_arg) {
+    memset(out, 0, sizeof *out);
+    struct async_claim *op = malloc(sizeof *op);
+    if (!op)
+        return TL_ENOMEM;
+    op->a = (struct claim_arg){sc, p, now_ms, out};
+    op->done = done;
+    op->cb_arg = cb_arg;
+    int rc = sq_write_async(SQ(s), w_lease_claim, &op->a, async_claim_done, op);
+    if (rc)
+        free(op);
+    return rc;
+}
+
 struct submit_arg {
     const struct tl_scope *sc;
     const struct tl_project *p;
@@ -564,6 +596,37 @@ static int sq_annotation_submit(struct tl_store *s, const struct tl_scope *sc,
                                 int64_t now_ms, tl_id out_id) {
     struct submit_arg a = {sc, p, task_id, lease_id, result, result_len, now_ms, out_id};
     return sq_write(SQ(s), w_annotation_submit, &a);
+}
+
+struct async_submit {
+    struct submit_arg a;
+    tl_store_done_fn done;
+    void *cb_arg;
+};
+
+static void async_submit_done(void *arg, int rc) {
+    struct async_submit *op = arg;
+    tl_store_done_fn done = op->done;
+    void *cb_arg = op->cb_arg;
+    free(op);
+    done(cb_arg, rc);
+}
+
+static int sq_annotation_submit_async(struct tl_store *s, const struct tl_scope *sc,
+                                      const struct tl_project *p, const char *task_id,
+                                      const char *lease_id, const char *result,
+                                      size_t result_len, int64_t now_ms, char *out_id,
+                                      tl_store_done_fn done, void *cb_arg) {
+    struct async_submit *op = malloc(sizeof *op);
+    if (!op)
+        return TL_ENOMEM;
+    op->a = (struct submit_arg){sc, p, task_id, lease_id, result, result_len, now_ms, out_id};
+    op->done = done;
+    op->cb_arg = cb_arg;
+    int rc = sq_write_async(SQ(s), w_annotation_submit, &op->a, async_submit_done, op);
+    if (rc)
+        free(op);
+    return rc;
 }
 
 /* ---- export ---- */
@@ -697,5 +760,7 @@ const struct tl_store_vtab sq_vtab = {
     .task_project = sq_task_project,
     .lease_claim = sq_lease_claim,
     .annotation_submit = sq_annotation_submit,
+    .lease_claim_async = sq_lease_claim_async,
+    .annotation_submit_async = sq_annotation_submit_async,
     .export_page = sq_export_page,
 };

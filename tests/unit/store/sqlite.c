@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,6 +323,76 @@ static void test_reopen_keeps_data_and_secret(void **state) {
     assert_memory_equal(secret, tl_store_secret(f->s), sizeof secret);
 }
 
+
+/* The asynchronous calls: done runs once per queued call, after the write
+ * is durable, with the result the synchronous call would have given. */
+struct waiter {
+    sem_t sem;
+    int rc;
+    int calls;
+};
+
+static void on_done(void *arg, int rc) {
+    struct waiter *w = arg;
+    w->rc = rc;
+    w->calls++;
+    sem_post(&w->sem);
+}
+
+static void test_async_claim_and_submit(void **state) {
+    struct fx *f = *state;
+    tl_id t;
+    assert_int_equal(tl_store_tenant_create(f->s, "async", t), 0);
+    struct tl_scope m = user(f->s, t, "m@async", TL_ROLE_MANAGER);
+    enum { N = 8 };
+    struct tl_scope an[N];
+    struct tl_project p;
+    project(f->s, &m, 1, 60, N, &p);
+    struct tl_lease l[N];
+    struct waiter w[N];
+    for (int i = 0; i < N; i++) {
+        char email[32];
+        snprintf(email, sizeof email, "a%d@async", i);
+        an[i] = user(f->s, "", email, TL_ROLE_ANNOTATOR);
+        sem_init(&w[i].sem, 0, 0);
+        w[i].calls = 0;
+    }
+    int64_t now = tl_clock_ms();
+    for (int i = 0; i < N; i++)
+        assert_int_equal(
+            tl_store_lease_claim_async(f->s, &an[i], &p, now, &l[i], on_done, &w[i]), 0);
+    for (int i = 0; i < N; i++) {
+        sem_wait(&w[i].sem);
+        assert_int_equal(w[i].rc, 0);
+    }
+    tl_id ids[N];
+    for (int i = 0; i < N; i++)
+        assert_int_equal(tl_store_annotation_submit_async(f->s, &an[i], &p, l[i].task_id, l[i].id,
+                                                          "{}", 2, now, ids[i], on_done, &w[i]),
+                         0);
+    /* a conflict comes back through done too */
+    struct waiter bad = {.calls = 0};
+    sem_init(&bad.sem, 0, 0);
+    tl_id bad_id;
+    assert_int_equal(tl_store_annotation_submit_async(f->s, &an[0], &p, l[0].task_id, "nope",
+                                                      "{}", 2, now, bad_id, on_done, &bad),
+                     0);
+    for (int i = 0; i < N; i++) {
+        sem_wait(&w[i].sem);
+        assert_int_equal(w[i].rc, 0);
+        assert_int_equal(w[i].calls, 2);
+        tl_lease_release(&l[i]);
+    }
+    sem_wait(&bad.sem);
+    assert_int_equal(bad.rc, TL_ECONFLICT);
+    struct tl_project got;
+    assert_int_equal(tl_store_project_get(f->s, by_tenant(&m), p.id, &got), 0);
+    assert_int_equal(got.n_annotations, N);
+    assert_int_equal(got.n_completed, N);
+    tl_project_release(&got);
+    tl_project_release(&p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tenants_users_tokens, setup, teardown),
@@ -329,6 +400,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_leases_and_overlap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_exact_overlap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data_and_secret, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_async_claim_and_submit, setup, teardown),
     };
     return cmocka_run_group_tests_name("store_sqlite", tests, NULL, NULL);
 }
