@@ -193,7 +193,12 @@ int tl_store_annotation_submit(struct tl_store *s, const struct tl_scope *sc,
  * an error at once, and done never runs. sc, p, out, task_id, lease_id and
  * result are borrowed: they must stay valid and unchanged until done runs.
  * done must be short and must not call back into the store. On a failure
- * *out may still hold memory: release it (tl_lease_release) either way. */
+ * *out may still hold memory: release it (tl_lease_release) either way.
+ * One exception to "0 means durable": a lease is soft state, so the claim's
+ * done runs as soon as the claim is decided in the writer's transaction,
+ * before its fsync. A crash or failed commit right after loses that lease:
+ * its task is free again at once and the holder's submission gets
+ * TL_ECONFLICT, as after an expiry. Submissions are durable before done. */
 typedef void (*tl_store_done_fn)(void *cb_arg, int rc);
 int tl_store_lease_claim_async(struct tl_store *s, const struct tl_scope *sc,
                                const struct tl_project *p, int64_t now_ms, struct tl_lease *out,

@@ -117,6 +117,7 @@ struct sq_wop {
     sem_t done;
     void (*on_done)(void *cb_arg, int rc);
     void *cb_arg;
+    bool is_early; /* on_done runs as soon as fn has run (sq_write_async_early) */
     struct sq_wop *next;
 };
 
@@ -375,8 +376,11 @@ static void *writer_main(void *arg) {
 
         int64_t t0 = tl_clock_mono_us();
         int rc = sq_exec(sq_stmt(&s->writer, Q_BEGIN));
-        for (struct sq_wop *op = batch; op; op = op->next, s->n_ops++)
+        for (struct sq_wop *op = batch; op; op = op->next, s->n_ops++) {
             op->rc = rc ? rc : run_op(s, op);
+            if (op->is_early)
+                op->on_done(op->cb_arg, op->rc);
+        }
         if (!rc) {
             maybe_purge(s);
             int64_t t1 = tl_clock_mono_us();
@@ -395,7 +399,8 @@ static void *writer_main(void *arg) {
             if (rc)
                 op->rc = TL_EIO;
             if (op->on_done) {
-                op->on_done(op->cb_arg, op->rc);
+                if (!op->is_early)
+                    op->on_done(op->cb_arg, op->rc);
                 free(op);
             } else {
                 sem_post(&op->done);
@@ -424,8 +429,8 @@ static int enqueue(struct sq_store *s, struct sq_wop *op) {
     return 0;
 }
 
-int sq_write_async(struct sq_store *s, sq_write_fn fn, void *arg,
-                   void (*done)(void *cb_arg, int rc), void *cb_arg) {
+static int write_async(struct sq_store *s, sq_write_fn fn, void *arg,
+                       void (*done)(void *cb_arg, int rc), void *cb_arg, bool is_early) {
     if (!done)
         return TL_EINVAL;
     struct sq_wop *op = calloc(1, sizeof *op);
@@ -435,10 +440,21 @@ int sq_write_async(struct sq_store *s, sq_write_fn fn, void *arg,
     op->arg = arg;
     op->on_done = done;
     op->cb_arg = cb_arg;
+    op->is_early = is_early;
     int rc = enqueue(s, op);
     if (rc)
         free(op);
     return rc;
+}
+
+int sq_write_async(struct sq_store *s, sq_write_fn fn, void *arg,
+                   void (*done)(void *cb_arg, int rc), void *cb_arg) {
+    return write_async(s, fn, arg, done, cb_arg, false);
+}
+
+int sq_write_async_early(struct sq_store *s, sq_write_fn fn, void *arg,
+                         void (*done)(void *cb_arg, int rc), void *cb_arg) {
+    return write_async(s, fn, arg, done, cb_arg, true);
 }
 
 int sq_write(struct sq_store *s, sq_write_fn fn, void *arg) {

@@ -95,6 +95,14 @@ int sq_write(struct sq_store *s, sq_write_fn fn, void *arg);
 int sq_write_async(struct sq_store *s, sq_write_fn fn, void *arg,
                    void (*done)(void *cb_arg, int rc), void *cb_arg);
 
+/* The same, except that done runs as soon as fn has run inside the
+ * writer's open transaction, before the commit: fn's result is decided and
+ * every later write sees it, but it is not yet durable, and a failed commit
+ * (or a crash) undoes it after done said 0. Only for soft state whose loss
+ * costs a retry, never an acknowledged result (lease claims: store.h). */
+int sq_write_async_early(struct sq_store *s, sq_write_fn fn, void *arg,
+                         void (*done)(void *cb_arg, int rc), void *cb_arg);
+
 /* Run step() until done on a statement expected to change rows: 0 or TL_E*
  * (TL_EEXIST for a UNIQUE violation). */
 int sq_exec(sqlite3_stmt *st);

@@ -525,7 +525,9 @@ static int sq_lease_claim_async(struct tl_store *s, const struct tl_scope *sc,
     op->a = (struct claim_arg){sc, p, now_ms, out};
     op->done = done;
     op->cb_arg = cb_arg;
-    int rc = sq_write_async(SQ(s), w_lease_claim, &op->a, async_claim_done, op);
+    /* A lease is soft state: answer once the claim is decided, without
+     * waiting for its fsync (store.h). */
+    int rc = sq_write_async_early(SQ(s), w_lease_claim, &op->a, async_claim_done, op);
     if (rc)
         free(op);
     return rc;
