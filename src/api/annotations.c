@@ -28,10 +28,10 @@
 
 struct pending {
     struct tl_http_req *r;
-    int rc; /* the write's result: set by the writer thread, read after resume */
-    struct tl_lease lease;             /* next */
-    tl_id task_id, lease_id, out_id;   /* submission */
-    char *text;                        /* the checked result (owned) */
+    int rc;                /* the write's result: set by the writer thread, read after resume */
+    struct tl_lease lease; /* next */
+    tl_id task_id, lease_id, out_id; /* submission */
+    char *text;                      /* the checked result (owned) */
 };
 
 static void pending_free(void *ctx) {
@@ -59,12 +59,13 @@ static struct pending *pending_new(struct tl_http_req *r, struct tl_api_call *c)
     return pd;
 }
 
-/* Park r until queue() has its write on disk; queue(pd) returns 0 once
- * queued, else an error that is then answered on the next call. */
-static void suspend_for(struct tl_http_req *r, struct pending *pd, int rc_of_queue) {
+/* r is suspended and rc_of_queue is what queueing its write returned: on
+ * failure no callback will come, so record the error and resume at once
+ * (the next call answers it). */
+static void after_queue(struct tl_http_req *r, struct pending *pd, int rc_of_queue) {
     if (rc_of_queue) {
         pd->rc = rc_of_queue;
-        tl_http_resume(r); /* nothing was queued: come straight back */
+        tl_http_resume(r);
     }
 }
 
@@ -79,8 +80,8 @@ void tl_api_next(void *app, struct tl_http_req *r) {
         }
         /* Suspend before queueing: the writer may resume before we return. */
         tl_http_suspend(r);
-        suspend_for(r, pd, tl_queue_next_async(a->store, &c->sc, &c->p, &pd->lease, on_written,
-                                               pd));
+        after_queue(r, pd,
+                    tl_queue_next_async(a->store, &c->sc, &c->p, &pd->lease, on_written, pd));
         return;
     }
     if (pd->rc == TL_EEMPTY) {
@@ -141,7 +142,7 @@ void tl_api_annotations_create(void *app, struct tl_http_req *r) {
         if (prepare_submit(r, c, pd))
             return;
         tl_http_suspend(r);
-        suspend_for(r, pd,
+        after_queue(r, pd,
                     tl_queue_submit_async(a->store, &c->sc, &c->p, pd->task_id, pd->lease_id,
                                           pd->text, strlen(pd->text), pd->out_id, on_written, pd));
         return;

@@ -1,11 +1,12 @@
 /* policy.c: the role table (see policy.h). */
 #include "authz/policy.h"
 
-#define BIT(r)    (1u << (r))
-#define STAFF     (BIT(TL_ROLE_OWNER) | BIT(TL_ROLE_ADMIN) | BIT(TL_ROLE_MANAGER) | \
-                   BIT(TL_ROLE_REVIEWER) | BIT(TL_ROLE_VIEWER))
-#define MANAGERS  (BIT(TL_ROLE_OWNER) | BIT(TL_ROLE_ADMIN) | BIT(TL_ROLE_MANAGER))
-#define EVERYONE  (STAFF | BIT(TL_ROLE_ANNOTATOR))
+#define BIT(r) (1u << (r))
+#define STAFF                                                                                      \
+    (BIT(TL_ROLE_OWNER) | BIT(TL_ROLE_ADMIN) | BIT(TL_ROLE_MANAGER) | BIT(TL_ROLE_REVIEWER) |      \
+     BIT(TL_ROLE_VIEWER))
+#define MANAGERS (BIT(TL_ROLE_OWNER) | BIT(TL_ROLE_ADMIN) | BIT(TL_ROLE_MANAGER))
+#define EVERYONE (STAFF | BIT(TL_ROLE_ANNOTATOR))
 
 static const struct {
     const char *name;

@@ -38,8 +38,7 @@ static json_t *route_json(const struct tl_route *rt) {
     static const char *const objects[] = {"none", "project", "task"};
     const struct tl_api_policy *pol = rt->policy;
     if (!pol)
-        return json_pack("{s:s,s:s,s:n}", "method", rt->method, "pattern", rt->pattern,
-                         "policy");
+        return json_pack("{s:s,s:s,s:n}", "method", rt->method, "pattern", rt->pattern, "policy");
     if (pol->is_public)
         return json_pack("{s:s,s:s,s:b,s:n,s:s,s:[],s:[]}", "method", rt->method, "pattern",
                          rt->pattern, "public", 1, "action", "object", "none", "tenant_roles",

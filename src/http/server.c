@@ -22,6 +22,10 @@ struct tl_http_server {
     struct tl_http_opts o;
     uint16_t port;
     atomic_int in_flight;
+    /* Set by tl_http_stop: new requests are refused (503) so that none can
+     * be suspended when the daemon stops (libmicrohttpd aborts the process
+     * if a connection is still suspended then). */
+    atomic_bool is_stopping;
 };
 
 struct tl_http_req {
@@ -239,6 +243,11 @@ static enum MHD_Result begin(struct tl_http_server *s, struct MHD_Connection *co
     tl_log_sample(method, strlen(method), r->method, sizeof r->method);
     tl_log_sample(url, strlen(url), r->path, sizeof r->path);
     *con_cls = r;
+    if (atomic_load(&s->is_stopping)) { /* after in_flight counts r: see tl_http_stop */
+        tl_buf_init(&r->body, 0);
+        tl_http_respond_error(r, 503, "unavailable", "the server is shutting down");
+        return MHD_YES;
+    }
 
     int rc = tl_router_match(s->o.routes, s->o.n_routes, method, url, &r->route, r->params);
     size_t limit = body_limit(s, rc ? NULL : r->route);
@@ -387,6 +396,7 @@ uint16_t tl_http_port(const struct tl_http_server *s) {
 void tl_http_stop(struct tl_http_server *s, int drain_ms) {
     if (!s)
         return;
+    atomic_store(&s->is_stopping, true);
     MHD_socket lsock = MHD_quiesce_daemon(s->daemon);
     if (lsock != MHD_INVALID_SOCKET)
         close(lsock);

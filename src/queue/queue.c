@@ -51,10 +51,9 @@ int tl_queue_next_async(struct tl_store *s, const struct tl_scope *sc, const str
     return tl_store_lease_claim_async(s, sc, p, tl_clock_ms(), out, done, cb_arg);
 }
 
-int tl_queue_submit_async(struct tl_store *s, const struct tl_scope *sc,
-                          const struct tl_project *p, const char *task_id, const char *lease_id,
-                          const char *text, size_t text_len, char *out_id, tl_store_done_fn done,
-                          void *cb_arg) {
+int tl_queue_submit_async(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                          const char *task_id, const char *lease_id, const char *text,
+                          size_t text_len, char *out_id, tl_store_done_fn done, void *cb_arg) {
     return tl_store_annotation_submit_async(s, sc, p, task_id, lease_id, text, text_len,
                                             tl_clock_ms(), out_id, done, cb_arg);
 }

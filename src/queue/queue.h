@@ -35,10 +35,9 @@ int tl_queue_check_result(const struct tl_project *p, const json_t *result, char
  * checked by tl_queue_check_result. */
 int tl_queue_next_async(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                         struct tl_lease *out, tl_store_done_fn done, void *cb_arg);
-int tl_queue_submit_async(struct tl_store *s, const struct tl_scope *sc,
-                          const struct tl_project *p, const char *task_id, const char *lease_id,
-                          const char *text, size_t text_len, char *out_id, tl_store_done_fn done,
-                          void *cb_arg);
+int tl_queue_submit_async(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                          const char *task_id, const char *lease_id, const char *text,
+                          size_t text_len, char *out_id, tl_store_done_fn done, void *cb_arg);
 /* The message to show for a submission's TL_ECONFLICT. */
 #define TL_QUEUE_LEASE_CONFLICT "the lease is not live, not yours, or not for this task"
 

@@ -19,11 +19,9 @@ static void test_real_table_is_complete(void **state) {
 }
 
 static void test_route_without_policy_refused(void **state) {
-    static const struct tl_api_policy read_project = {.act = TL_ACT_READ,
-                                                      .obj = TL_OBJ_PROJECT};
+    static const struct tl_api_policy read_project = {.act = TL_ACT_READ, .obj = TL_OBJ_PROJECT};
     static const struct tl_api_policy read_nothing = {.act = TL_ACT_READ};
-    static const struct tl_api_policy list_project = {.act = TL_ACT_LIST,
-                                                      .obj = TL_OBJ_PROJECT};
+    static const struct tl_api_policy list_project = {.act = TL_ACT_LIST, .obj = TL_OBJ_PROJECT};
     static const struct tl_api_policy unknown = {.act = TL_ACT_COUNT};
     const struct tl_route ok = {"GET", "/x/{}", noop, TL_BODY_NONE, NULL, &read_project};
     struct tl_route bad[] = {ok, ok};

@@ -27,7 +27,7 @@ static void test_table(void **state) {
     assert_true(tl_policy_member_allows(TL_ACT_READ, TL_ROLE_REVIEWER));
     /* nobody is allowed anything outside the table */
     assert_false(tl_policy_known(TL_ACT_COUNT));
-    assert_false(tl_policy_known((enum tl_action)-1));
+    assert_false(tl_policy_known((enum tl_action) - 1));
     assert_false(tl_policy_tenant_allows(TL_ACT_COUNT, TL_ROLE_OWNER));
     assert_false(tl_policy_tenant_allows(TL_ACT_LIST, TL_ROLE_NONE));
     assert_false(tl_policy_tenant_allows(TL_ACT_LIST, (enum tl_role)99));
