@@ -1,53 +1,154 @@
 /* annotations.c: the labeling loop over HTTP:
- * POST /api/v1/projects/{id}/next and POST /api/v1/tasks/{id}/annotations. */
+ * POST /api/v1/projects/{id}/next and POST /api/v1/tasks/{id}/annotations.
+ *
+ * Both end in a durable write, and no server thread may sleep on an fsync,
+ * so each handler runs twice: the first call checks the request, queues the
+ * write (tl_queue_*_async), suspends the request and returns; the writer
+ * thread, once the batch holding the write is on disk, stores the answer in
+ * the request's struct pending and resumes it; the second call answers.
+ *
+ * Lifetime: everything the queued write reads is owned by the request (the
+ * scope and project in its tl_api_call, the rest in its struct pending), and
+ * a request's state is freed only when the request ends. A suspended request
+ * cannot end: libmicrohttpd neither polls nor times out a suspended
+ * connection, so a client that disconnects meanwhile is noticed only after
+ * the resume (the answer then fails to send, the request ends as
+ * "aborted" and its state is freed on a server thread). The writer's
+ * callback touches nothing after tl_http_resume. The one way around this is
+ * stopping the server with requests suspended: tl_http_stop drains
+ * in-flight requests first, and the writer finishes every queued op within
+ * one batch, long before the drain gives up. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "api/api.h"
 #include "authz/authz.h"
 #include "core/clock.h"
 #include "queue/queue.h"
 
+struct pending {
+    struct tl_http_req *r;
+    int rc;                /* the write's result: set by the writer thread, read after resume */
+    struct tl_lease lease; /* next */
+    tl_id task_id, lease_id, out_id; /* submission */
+    char *text;                      /* the checked result (owned) */
+};
+
+static void pending_free(void *ctx) {
+    struct pending *pd = ctx;
+    tl_lease_release(&pd->lease);
+    free(pd->text);
+    free(pd);
+}
+
+/* The writer thread's callback: record the answer and wake the request.
+ * The resume is the last touch: the request may end (and free pd) at once. */
+static void on_written(void *cb_arg, int rc) {
+    struct pending *pd = cb_arg;
+    pd->rc = rc;
+    tl_http_resume(pd->r);
+}
+
+static struct pending *pending_new(struct tl_http_req *r, struct tl_api_call *c) {
+    struct pending *pd = calloc(1, sizeof *pd);
+    if (!pd)
+        return NULL;
+    pd->r = r;
+    c->state = pd;
+    c->free_state = pending_free;
+    return pd;
+}
+
+/* r is suspended and rc_of_queue is what queueing its write returned: on
+ * failure no callback will come, so record the error and resume at once
+ * (the next call answers it). */
+static void after_queue(struct tl_http_req *r, struct pending *pd, int rc_of_queue) {
+    if (rc_of_queue) {
+        pd->rc = rc_of_queue;
+        tl_http_resume(r);
+    }
+}
+
 void tl_api_next(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
-    const struct tl_project *p = &c->p;
-    struct tl_lease l;
-    int rc = tl_queue_next(a->store, &c->sc, p, &l);
-    if (rc == TL_EEMPTY) {
+    struct pending *pd = c->state;
+    if (!pd) {
+        if (!(pd = pending_new(r, c))) {
+            tl_api_fail(r, TL_ENOMEM, NULL);
+            return;
+        }
+        /* Suspend before queueing: the writer may resume before we return. */
+        tl_http_suspend(r);
+        after_queue(r, pd,
+                    tl_queue_next_async(a->store, &c->sc, &c->p, &pd->lease, on_written, pd));
+        return;
+    }
+    if (pd->rc == TL_EEMPTY) {
         tl_http_respond_empty(r, 204);
-    } else if (rc) {
-        tl_api_fail(r, rc, NULL);
+    } else if (pd->rc) {
+        tl_api_fail(r, pd->rc, NULL);
     } else {
+        const struct tl_lease *l = &pd->lease;
         /* The submission for this lease will name the task: remember its
          * project so that it needs no lookup (authz/cache.h). */
-        tl_authz_cache_put_task(a->authz_cache, l.task_id, p->id);
+        tl_authz_cache_put_task(a->authz_cache, l->task_id, c->p.id);
         char expires[32];
-        json_t *data = json_loadb(l.task_data, l.task_data_len, 0, NULL);
+        json_t *data = json_loadb(l->task_data, l->task_data_len, 0, NULL);
         tl_http_respond_json(r, 200,
-                             json_pack("{s:{s:s,s:o},s:{s:s,s:s}}", "task", "id", l.task_id, "data",
-                                       data ? data : json_object(), "lease", "id", l.id,
-                                       "expires_at", tl_clock_rfc3339(l.expires_at_ms, expires)));
-        tl_lease_release(&l);
+                             json_pack("{s:{s:s,s:o},s:{s:s,s:s}}", "task", "id", l->task_id,
+                                       "data", data ? data : json_object(), "lease", "id", l->id,
+                                       "expires_at", tl_clock_rfc3339(l->expires_at_ms, expires)));
     }
+}
+
+/* Check the body and fill pd: 0, or an error already answered. */
+static int prepare_submit(struct tl_http_req *r, struct tl_api_call *c, struct pending *pd) {
+    json_t *body = tl_api_body_object(r);
+    if (!body)
+        return TL_EINVAL;
+    int rc = 0;
+    struct tl_errbuf eb = {{0}};
+    const char *lease_id = json_string_value(json_object_get(body, "lease_id"));
+    const json_t *result = json_object_get(body, "result");
+    if (!lease_id) {
+        rc = tl_errf(&eb, TL_EINVAL, "lease_id is required");
+    } else if (!result) {
+        rc = tl_errf(&eb, TL_EINVAL, "result is required");
+    } else if (!(rc = tl_queue_check_result(&c->p, result, &pd->text, &eb)) &&
+               strlen(lease_id) > TL_ID_LEN) {
+        rc = tl_errf(&eb, TL_ECONFLICT, TL_QUEUE_LEASE_CONFLICT); /* never issued */
+    }
+    if (!rc) {
+        memcpy(pd->lease_id, lease_id, strlen(lease_id) + 1);
+        /* authorize checked the path's id: it is a task id of TL_ID_LEN */
+        snprintf(pd->task_id, sizeof pd->task_id, "%s", tl_http_param(r, 0));
+    } else {
+        tl_api_fail(r, rc, eb.msg);
+    }
+    json_decref(body);
+    return rc;
 }
 
 void tl_api_annotations_create(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
-    const char *task_id = tl_http_param(r, 0);
-    json_t *body = tl_api_body_object(r);
-    if (!body)
+    struct pending *pd = c->state;
+    if (!pd) {
+        if (!(pd = pending_new(r, c))) {
+            tl_api_fail(r, TL_ENOMEM, NULL);
+            return;
+        }
+        if (prepare_submit(r, c, pd))
+            return;
+        tl_http_suspend(r);
+        after_queue(r, pd,
+                    tl_queue_submit_async(a->store, &c->sc, &c->p, pd->task_id, pd->lease_id,
+                                          pd->text, strlen(pd->text), pd->out_id, on_written, pd));
         return;
-    int rc;
-    const char *lease_id = json_string_value(json_object_get(body, "lease_id"));
-    const json_t *result = json_object_get(body, "result");
-    struct tl_errbuf eb = {{0}};
-    tl_id id;
-    if (!lease_id)
-        tl_api_fail(r, TL_EINVAL, "lease_id is required");
-    else if (!result)
-        tl_api_fail(r, TL_EINVAL, "result is required");
-    else if ((rc = tl_queue_submit(a->store, &c->sc, &c->p, task_id, lease_id, result, id, &eb)))
-        tl_api_fail(r, rc, eb.msg);
+    }
+    if (pd->rc)
+        tl_api_fail(r, pd->rc, pd->rc == TL_ECONFLICT ? TL_QUEUE_LEASE_CONFLICT : NULL);
     else
-        tl_http_respond_json(r, 201, json_pack("{s:s}", "id", id));
-    json_decref(body);
+        tl_http_respond_json(r, 201, json_pack("{s:s}", "id", pd->out_id));
 }

@@ -25,21 +25,31 @@
 #define TL_LOGIN_MAX_PER_ADDRESS 100
 #define TL_LOGIN_WINDOW_MS       (15LL * 60 * 1000)
 
+/* Failed member look-ups (an email that is no user the tenant may add)
+ * allowed per tenant in a window before adding members answers 429: adding
+ * by email answers 201 or 404, so without a ceiling a manager could probe
+ * which emails belong to the workforce (api/members.c). */
+#define TL_MEMBER_MISSES_PER_TENANT 100
+#define TL_MEMBER_MISS_WINDOW_MS    (60LL * 60 * 1000)
+
 struct tl_api {
     struct tl_store *store;             /* borrowed */
     struct tl_authz_cache *authz_cache; /* owned; may be NULL: no caching */
     /* failed logins per (account, address) and per address (owned; may be NULL) */
     struct tl_limiter *login_per_account_address, *login_per_address;
+    struct tl_limiter *member_misses; /* per tenant id (owned; may be NULL) */
 };
 
-/* Set a up over store with its cache and login limiters: 0 or TL_ENOMEM
- * (a is then released). */
+/* Set a up over store with its cache and limiters: 0, TL_ENOMEM, or
+ * TL_EINTERNAL when a route of tl_api_routes has no valid policy (the
+ * server must then not start: fail closed). a is released on failure. */
 int tl_api_init(struct tl_api *a, struct tl_store *store);
 /* Free what tl_api_init made; the store is not closed. */
 void tl_api_release(struct tl_api *a);
 
 /* The route table for tl_http_start. Each route's .policy points to a
- * struct tl_api_policy: a route without one is refused (500), never served. */
+ * struct tl_api_policy: tl_api_init refuses a table where one is missing,
+ * and tl_api_authorize refuses (500) such a route if it is served anyway. */
 extern const struct tl_route tl_api_routes[];
 extern const size_t tl_api_n_routes;
 
@@ -55,6 +65,12 @@ struct tl_api_policy {
     enum tl_action act;     /* the action checked (authz.h) */
     enum tl_api_object obj; /* the object the action is on */
 };
+
+/* 0 if every route has a policy whose action is in the table (policy.h)
+ * and whose object matches the action (an action on a project needs a
+ * project or task id in the path, the others none); else TL_EINTERNAL with
+ * the first bad route in eb (may be NULL). */
+int tl_api_routes_check(const struct tl_route *routes, size_t n, struct tl_errbuf *eb);
 
 /* One request's API state, made by tl_api_authorize and reached with
  * tl_api_call(r) from the chunk callback and handler. */

@@ -75,12 +75,17 @@ json_t *tl_api_body_object(struct tl_http_req *r) {
 }
 
 int tl_api_init(struct tl_api *a, struct tl_store *store) {
+    memset(a, 0, sizeof *a);
+    if (tl_api_routes_check(tl_api_routes, tl_api_n_routes, NULL))
+        return TL_EINTERNAL;
     a->store = store;
     a->authz_cache = tl_authz_cache_new(TL_AUTHZ_CACHE_TTL_MS);
     a->login_per_account_address = tl_limiter_new_backoff(
         TL_LOGIN_FREE_FAILURES, TL_LOGIN_BACKOFF_MS, TL_LOGIN_BACKOFF_CAP_MS, TL_LOGIN_FORGET_MS);
     a->login_per_address = tl_limiter_new(TL_LOGIN_MAX_PER_ADDRESS, TL_LOGIN_WINDOW_MS);
-    if (a->authz_cache && a->login_per_account_address && a->login_per_address)
+    a->member_misses = tl_limiter_new(TL_MEMBER_MISSES_PER_TENANT, TL_MEMBER_MISS_WINDOW_MS);
+    if (a->authz_cache && a->login_per_account_address && a->login_per_address &&
+        a->member_misses)
         return 0;
     tl_api_release(a);
     return TL_ENOMEM;
@@ -90,6 +95,8 @@ void tl_api_release(struct tl_api *a) {
     tl_authz_cache_free(a->authz_cache);
     tl_limiter_free(a->login_per_account_address);
     tl_limiter_free(a->login_per_address);
+    tl_limiter_free(a->member_misses);
+    a->member_misses = NULL;
     a->authz_cache = NULL;
     a->login_per_account_address = a->login_per_address = NULL;
 }

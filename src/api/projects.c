@@ -71,7 +71,8 @@ void tl_api_projects_list(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_project *ps;
     size_t n;
-    int rc = tl_store_project_list(a->store, &tl_api_call(r)->sc, &ps, &n);
+    struct tl_filter f = tl_policy_filter(&tl_api_call(r)->sc);
+    int rc = tl_store_project_list(a->store, &f, &ps, &n);
     if (rc) {
         tl_api_fail(r, rc, NULL);
         return;

@@ -31,3 +31,23 @@ const struct tl_route tl_api_routes[] = {
 };
 
 const size_t tl_api_n_routes = sizeof tl_api_routes / sizeof tl_api_routes[0];
+
+int tl_api_routes_check(const struct tl_route *routes, size_t n, struct tl_errbuf *eb) {
+    for (size_t i = 0; i < n; i++) {
+        const struct tl_route *rt = &routes[i];
+        const struct tl_api_policy *pol = rt->policy;
+        if (!pol)
+            return tl_errf(eb, TL_EINTERNAL, "%s %s has no access policy", rt->method,
+                           rt->pattern);
+        if (pol->is_public)
+            continue;
+        if (!tl_policy_known(pol->act))
+            return tl_errf(eb, TL_EINTERNAL, "%s %s: unknown action %d", rt->method, rt->pattern,
+                           (int)pol->act);
+        if (tl_policy_on_object(pol->act) != (pol->obj != TL_OBJ_NONE))
+            return tl_errf(eb, TL_EINTERNAL, "%s %s: action %s %s an object in the path",
+                           rt->method, rt->pattern, tl_action_name(pol->act),
+                           pol->obj == TL_OBJ_NONE ? "needs" : "takes no");
+    }
+    return 0;
+}

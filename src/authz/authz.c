@@ -1,4 +1,5 @@
-/* authz.c: token authentication and the role table (see authz.h). */
+/* authz.c: token authentication and the access check (see authz.h); the
+ * role table itself is policy.c. */
 #include "authz/authz.h"
 
 #include <string.h>
@@ -28,43 +29,26 @@ int tl_authz_authenticate(struct tl_store *s, struct tl_authz_cache *cache, cons
     return rc;
 }
 
-static bool is_manager(enum tl_role r) {
-    return r == TL_ROLE_OWNER || r == TL_ROLE_ADMIN || r == TL_ROLE_MANAGER;
-}
-
-static bool is_staff(const struct tl_scope *sc) {
-    return sc->tenant_pk != 0 && sc->role >= TL_ROLE_OWNER && sc->role <= TL_ROLE_VIEWER;
-}
-
-bool tl_authz_can_create_project(const struct tl_scope *sc) {
-    return sc->tenant_pk != 0 && is_manager(sc->role);
-}
-
 int tl_authz_allows(const struct tl_scope *sc, enum tl_action act) {
-    switch (act) {
-    case TL_ACT_CREATE_PROJECT: return tl_authz_can_create_project(sc) ? 0 : TL_EPERM;
-    case TL_ACT_LIST: return 0;
-    default: return TL_EPERM; /* the others need an object */
-    }
+    if (tl_policy_on_object(act))
+        return TL_EPERM;
+    return tl_policy_tenant_allows(act, sc->role) ? 0 : TL_EPERM;
 }
 
+/* p is visible to sc (it came through sc's filter): may sc do act to it? */
 static int check(struct tl_store *s, const struct tl_scope *sc, enum tl_action act,
                  const struct tl_project *p) {
-    switch (act) {
-    case TL_ACT_READ: return 0; /* visible through the scope at all: staff or member */
-    case TL_ACT_CREATE_PROJECT:
-    case TL_ACT_LIST: return TL_EPERM; /* not actions on a project */
-    case TL_ACT_MANAGE: return is_staff(sc) && is_manager(sc->role) ? 0 : TL_EPERM;
-    case TL_ACT_EXPORT: return is_staff(sc) ? 0 : TL_EPERM;
-    case TL_ACT_ANNOTATE: {
-        enum tl_role role;
-        int rc = tl_store_member_role(s, sc, p, &role);
-        if (rc == TL_ENOTFOUND)
-            return TL_EPERM;
-        return rc ? rc : (role == TL_ROLE_ANNOTATOR ? 0 : TL_EPERM);
-    }
-    }
-    return TL_EPERM;
+    if (!tl_policy_on_object(act))
+        return TL_EPERM;
+    if (tl_policy_tenant_allows(act, sc->role))
+        return 0;
+    if (!tl_policy_member_can(act))
+        return TL_EPERM;
+    enum tl_role role;
+    int rc = tl_store_member_role(s, sc, p, &role);
+    if (rc == TL_ENOTFOUND)
+        return TL_EPERM;
+    return rc ? rc : (tl_policy_member_allows(act, role) ? 0 : TL_EPERM);
 }
 
 /* Only ANNOTATE answers are cached: they carry no counts, and the labeling
@@ -81,7 +65,8 @@ int tl_authz_project(struct tl_store *s, struct tl_authz_cache *cache, const str
             return rc;
     }
     uint64_t gen = tl_authz_cache_gen(cache);
-    int rc = tl_store_project_get(s, sc, project_id, out);
+    struct tl_filter f = tl_policy_filter(sc);
+    int rc = tl_store_project_get(s, &f, project_id, out);
     if (rc)
         return rc;
     rc = check(s, sc, act, out);
@@ -102,7 +87,8 @@ int tl_authz_task(struct tl_store *s, struct tl_authz_cache *cache, const struct
     if (cache && act == TL_ACT_ANNOTATE && tl_authz_cache_get_task(cache, task_id, project_id))
         return tl_authz_project(s, cache, sc, project_id, act, out);
     uint64_t gen = tl_authz_cache_gen(cache);
-    int rc = tl_store_task_project(s, sc, task_id, out);
+    struct tl_filter f = tl_policy_filter(sc);
+    int rc = tl_store_task_project(s, &f, task_id, out);
     if (rc)
         return rc;
     rc = check(s, sc, act, out);

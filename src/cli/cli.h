@@ -11,6 +11,7 @@ int tl_cmd_serve(int argc, char **argv);
 int tl_cmd_tenant(int argc, char **argv);
 int tl_cmd_user(int argc, char **argv);
 int tl_cmd_token(int argc, char **argv);
+int tl_cmd_routes(int argc, char **argv);
 int tl_cmd_demo(int argc, char **argv);
 int tl_cmd_aggregate(int argc, char **argv);
 int tl_cmd_agreement(int argc, char **argv);

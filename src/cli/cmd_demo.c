@@ -56,7 +56,7 @@ static int seed(struct tl_store *s) {
     if (!rc)
         rc = tl_store_project_create(s, &sc, &p);
     if (!rc)
-        rc = tl_store_member_add(s, &sc, &p, DEMO_ANNOTATOR, TL_ROLE_ANNOTATOR);
+        rc = tl_store_member_add(s, &sc, &p, DEMO_ANNOTATOR, TL_ROLE_ANNOTATOR, NULL);
     struct tl_import im = {0};
     struct tl_errbuf eb;
     if (!rc)

@@ -166,8 +166,9 @@ int tl_cmd_serve(int argc, char **argv) {
         return 1;
     }
     struct tl_api api;
-    if (tl_api_init(&api, store)) {
-        fprintf(stderr, "tally: out of memory\n");
+    if ((rc = tl_api_init(&api, store))) {
+        fprintf(stderr, "tally: %s\n", rc == TL_ENOMEM ? "out of memory"
+                                                      : "a route has no valid access policy");
         tl_store_close(store);
         return 1;
     }

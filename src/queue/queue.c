@@ -12,9 +12,9 @@ int tl_queue_next(struct tl_store *s, const struct tl_scope *sc, const struct tl
     return tl_store_lease_claim(s, sc, p, tl_clock_ms(), out);
 }
 
-int tl_queue_submit(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
-                    const char *task_id, const char *lease_id, const json_t *result, tl_id out_id,
-                    struct tl_errbuf *eb) {
+int tl_queue_check_result(const struct tl_project *p, const json_t *result, char **text,
+                          struct tl_errbuf *eb) {
+    *text = NULL;
     json_t *js = json_loads(p->schema_json, 0, NULL);
     if (!js)
         return tl_errf(eb, TL_EINTERNAL, "stored schema is unreadable");
@@ -27,13 +27,33 @@ int tl_queue_submit(struct tl_store *s, const struct tl_scope *sc, const struct 
     tl_schema_release(&schema);
     if (rc)
         return rc;
-    char *text = json_dumps(result, JSON_COMPACT);
-    if (!text)
-        return TL_ENOMEM;
+    *text = json_dumps(result, JSON_COMPACT);
+    return *text ? 0 : TL_ENOMEM;
+}
+
+int tl_queue_submit(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                    const char *task_id, const char *lease_id, const json_t *result, tl_id out_id,
+                    struct tl_errbuf *eb) {
+    char *text;
+    int rc = tl_queue_check_result(p, result, &text, eb);
+    if (rc)
+        return rc;
     rc = tl_store_annotation_submit(s, sc, p, task_id, lease_id, text, strlen(text), tl_clock_ms(),
                                     out_id);
     free(text);
     if (rc == TL_ECONFLICT)
-        tl_errf(eb, rc, "the lease is not live, not yours, or not for this task");
+        tl_errf(eb, rc, TL_QUEUE_LEASE_CONFLICT);
     return rc;
+}
+
+int tl_queue_next_async(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                        struct tl_lease *out, tl_store_done_fn done, void *cb_arg) {
+    return tl_store_lease_claim_async(s, sc, p, tl_clock_ms(), out, done, cb_arg);
+}
+
+int tl_queue_submit_async(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                          const char *task_id, const char *lease_id, const char *text,
+                          size_t text_len, char *out_id, tl_store_done_fn done, void *cb_arg) {
+    return tl_store_annotation_submit_async(s, sc, p, task_id, lease_id, text, text_len,
+                                            tl_clock_ms(), out_id, done, cb_arg);
 }

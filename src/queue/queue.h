@@ -24,4 +24,24 @@ int tl_queue_submit(struct tl_store *s, const struct tl_scope *sc, const struct 
                     const char *task_id, const char *lease_id, const json_t *result, tl_id out_id,
                     struct tl_errbuf *eb);
 
+/* Check result against p's schema: 0 with its compact JSON text in *text
+ * (the caller frees it), TL_EUNPROC (message in eb), TL_ENOMEM or
+ * TL_EINTERNAL (the stored schema is unreadable). */
+int tl_queue_check_result(const struct tl_project *p, const json_t *result, char **text,
+                          struct tl_errbuf *eb);
+
+/* The same two steps without blocking on the group commit (store.h,
+ * tl_store_*_async): 0 once queued, and done(cb_arg, rc) then runs on the
+ * store's writer thread with the result tl_queue_next / the store submit
+ * would have returned; or an error at once and done never runs. Every
+ * pointer is borrowed until done runs. submit takes a result already
+ * checked by tl_queue_check_result. */
+int tl_queue_next_async(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                        struct tl_lease *out, tl_store_done_fn done, void *cb_arg);
+int tl_queue_submit_async(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                          const char *task_id, const char *lease_id, const char *text,
+                          size_t text_len, char *out_id, tl_store_done_fn done, void *cb_arg);
+/* The message to show for a submission's TL_ECONFLICT. */
+#define TL_QUEUE_LEASE_CONFLICT "the lease is not live, not yours, or not for this task"
+
 #endif

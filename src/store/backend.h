@@ -18,17 +18,17 @@ struct tl_store_vtab {
     int (*token_create)(struct tl_store *s, int64_t user_pk, const char *hash, int64_t exp_ms);
     int (*token_scope)(struct tl_store *s, const char *hash, int64_t now_ms, struct tl_scope *out);
     int (*project_create)(struct tl_store *s, const struct tl_scope *sc, struct tl_project *p);
-    int (*project_get)(struct tl_store *s, const struct tl_scope *sc, const char *id,
+    int (*project_get)(struct tl_store *s, const struct tl_filter *f, const char *id,
                        struct tl_project *out);
-    int (*project_list)(struct tl_store *s, const struct tl_scope *sc, struct tl_project **out,
+    int (*project_list)(struct tl_store *s, const struct tl_filter *f, struct tl_project **out,
                         size_t *n);
     int (*member_add)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
-                      const char *email, enum tl_role role);
+                      const char *email, enum tl_role role, tl_id out_user_id);
     int (*member_role)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                        enum tl_role *role);
     int (*tasks_import)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                         const struct tl_blob *items, size_t n);
-    int (*task_project)(struct tl_store *s, const struct tl_scope *sc, const char *task_id,
+    int (*task_project)(struct tl_store *s, const struct tl_filter *f, const char *task_id,
                         struct tl_project *out);
     int (*lease_claim)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                        int64_t now_ms, struct tl_lease *out);
@@ -45,6 +45,14 @@ struct tl_store_vtab {
                          void *cb_arg);
     void (*import_clear)(struct tl_store *s, const struct tl_scope *sc,
                          const struct tl_project *p, int64_t import_id);
+    int (*lease_claim_async)(struct tl_store *s, const struct tl_scope *sc,
+                             const struct tl_project *p, int64_t now_ms, struct tl_lease *out,
+                             tl_store_done_fn done, void *cb_arg);
+    int (*annotation_submit_async)(struct tl_store *s, const struct tl_scope *sc,
+                                   const struct tl_project *p, const char *task_id,
+                                   const char *lease_id, const char *result, size_t result_len,
+                                   int64_t now_ms, char *out_id, tl_store_done_fn done,
+                                   void *cb_arg);
     int (*export_page)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                        int64_t *cursor, size_t limit, size_t max_bytes, tl_export_fn fn,
                        void *ctx, bool *done);

@@ -75,19 +75,19 @@ int tl_store_project_create(struct tl_store *s, const struct tl_scope *sc, struc
     return s->vt->project_create(s, sc, p);
 }
 
-int tl_store_project_get(struct tl_store *s, const struct tl_scope *sc, const char *id,
+int tl_store_project_get(struct tl_store *s, const struct tl_filter *f, const char *id,
                          struct tl_project *out) {
-    return s->vt->project_get(s, sc, id, out);
+    return s->vt->project_get(s, f, id, out);
 }
 
-int tl_store_project_list(struct tl_store *s, const struct tl_scope *sc, struct tl_project **out,
+int tl_store_project_list(struct tl_store *s, const struct tl_filter *f, struct tl_project **out,
                           size_t *n) {
-    return s->vt->project_list(s, sc, out, n);
+    return s->vt->project_list(s, f, out, n);
 }
 
 int tl_store_member_add(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
-                        const char *email, enum tl_role role) {
-    return s->vt->member_add(s, sc, p, email, role);
+                        const char *email, enum tl_role role, tl_id out_user_id) {
+    return s->vt->member_add(s, sc, p, email, role, out_user_id);
 }
 
 int tl_store_member_role(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
@@ -100,9 +100,9 @@ int tl_store_tasks_import(struct tl_store *s, const struct tl_scope *sc,
     return s->vt->tasks_import(s, sc, p, items, n);
 }
 
-int tl_store_task_project(struct tl_store *s, const struct tl_scope *sc, const char *task_id,
+int tl_store_task_project(struct tl_store *s, const struct tl_filter *f, const char *task_id,
                           struct tl_project *out) {
-    return s->vt->task_project(s, sc, task_id, out);
+    return s->vt->task_project(s, f, task_id, out);
 }
 
 int tl_store_lease_claim(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
@@ -116,6 +116,21 @@ int tl_store_annotation_submit(struct tl_store *s, const struct tl_scope *sc,
                                int64_t now_ms, tl_id out_id) {
     return s->vt->annotation_submit(s, sc, p, task_id, lease_id, result, result_len, now_ms,
                                     out_id);
+}
+
+int tl_store_lease_claim_async(struct tl_store *s, const struct tl_scope *sc,
+                               const struct tl_project *p, int64_t now_ms, struct tl_lease *out,
+                               tl_store_done_fn done, void *cb_arg) {
+    return s->vt->lease_claim_async(s, sc, p, now_ms, out, done, cb_arg);
+}
+
+int tl_store_annotation_submit_async(struct tl_store *s, const struct tl_scope *sc,
+                                     const struct tl_project *p, const char *task_id,
+                                     const char *lease_id, const char *result,
+                                     size_t result_len, int64_t now_ms, char *out_id,
+                                     tl_store_done_fn done, void *cb_arg) {
+    return s->vt->annotation_submit_async(s, sc, p, task_id, lease_id, result, result_len,
+                                          now_ms, out_id, done, cb_arg);
 }
 
 int64_t tl_store_import_id(void) {

@@ -2,10 +2,12 @@
  *
  * The API layer sees only these functions; a backend (sqlite/ now, pg/
  * later) provides a struct tl_store_vtab. Invariants every backend keeps:
- * - Tenant scope: every object is reached through a struct tl_scope, and
- *   every query that touches tenant data filters by it. There is no unscoped
- *   variant to forget: an object outside the scope is TL_ENOTFOUND, exactly as
- *   if it did not exist.
+ * - Tenant scope: every object is reached through a struct tl_filter (or the
+ *   tenant of a struct tl_scope), and every query that touches tenant data
+ *   filters by it. There is no unscoped variant to forget: an object outside
+ *   it is TL_ENOTFOUND, exactly as if it did not exist.
+ * - No roles: who may do what is decided in authz/policy.h, which hands the
+ *   store plain filters. The store never returns TL_EPERM.
  * - Tenant data (task data, annotation results, schemas) are opaque blobs:
  *   never queried by content, so they can be sealed with per-tenant keys.
  * - Lease and completion state is authoritative here and changed only inside
@@ -46,6 +48,15 @@ struct tl_scope {
     tl_id user_id;
     tl_id tenant_id; /* "" for the workforce */
     int64_t token_expires_ms; /* the token's expiry, 0 for none (caches honour it) */
+};
+
+/* What a read may reach, decided by authz (tl_policy_filter). tenant_pk != 0
+ * limits it to that tenant; member_pk != 0 to projects that user is a member
+ * of. tenant_pk == 0 (the workforce, which spans tenants) is only valid with
+ * member_pk: a filter with neither reaches nothing (fail closed). */
+struct tl_filter {
+    int64_t tenant_pk;
+    int64_t member_pk;
 };
 
 struct tl_user {
@@ -148,19 +159,21 @@ int tl_store_token_scope(struct tl_store *s, const char *token_hash, int64_t now
 
 /* --- projects --- */
 /* p: name, schema_json, overlap, lease_seconds, max_leases_per_annotator in;
- * id, pk, created_at out. */
+ * id, pk, created_at out. The project goes to sc's tenant (TL_EINVAL if sc
+ * has none). */
 int tl_store_project_create(struct tl_store *s, const struct tl_scope *sc, struct tl_project *p);
-/* Staff see their tenant's projects; annotators those they are members of. */
-int tl_store_project_get(struct tl_store *s, const struct tl_scope *sc, const char *id,
+/* The project id if f reaches it, else TL_ENOTFOUND. */
+int tl_store_project_get(struct tl_store *s, const struct tl_filter *f, const char *id,
                          struct tl_project *out);
 /* A NULL-terminated-free array of projects in *out (caller releases each and
  * frees the array), newest first. */
-int tl_store_project_list(struct tl_store *s, const struct tl_scope *sc, struct tl_project **out,
+int tl_store_project_list(struct tl_store *s, const struct tl_filter *f, struct tl_project **out,
                           size_t *n);
-/* Add (or change the role of) a project member by email. The user must be
- * of the project's tenant or of the workforce: TL_ENOTFOUND otherwise. */
+/* Add (or change the role of) a project member by email; the added user's
+ * id goes to out_user_id (may be NULL). The user must be of sc's tenant (the project's) or
+ * a workforce annotator: TL_ENOTFOUND otherwise. */
 int tl_store_member_add(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
-                        const char *email, enum tl_role role);
+                        const char *email, enum tl_role role, tl_id out_user_id);
 /* The caller's role in the project, or TL_ENOTFOUND if not a member. */
 int tl_store_member_role(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                          enum tl_role *role);
@@ -169,8 +182,8 @@ int tl_store_member_role(struct tl_store *s, const struct tl_scope *sc, const st
 /* Store all items as new tasks in one transaction: all or nothing. */
 int tl_store_tasks_import(struct tl_store *s, const struct tl_scope *sc,
                           const struct tl_project *p, const struct tl_blob *items, size_t n);
-/* The project of a task visible in this scope (for schema and role checks). */
-int tl_store_task_project(struct tl_store *s, const struct tl_scope *sc, const char *task_id,
+/* The project of a task, if f reaches that project; else TL_ENOTFOUND. */
+int tl_store_task_project(struct tl_store *s, const struct tl_filter *f, const char *task_id,
                           struct tl_project *out);
 /* The caller's next lease on p. While the caller holds fewer than p's
  * max_leases_per_annotator live leases, a new lease on the first open task
@@ -190,6 +203,30 @@ int tl_store_annotation_submit(struct tl_store *s, const struct tl_scope *sc,
                                const struct tl_project *p, const char *task_id,
                                const char *lease_id, const char *result, size_t result_len,
                                int64_t now_ms, tl_id out_id);
+/* Asynchronous variants of the two calls on the labeling path, for callers
+ * that must not sleep on a group commit (an HTTP handler). Each returns 0
+ * once the write is queued, and then done(cb_arg, rc) runs exactly once, on
+ * the store's writer thread, after the write is durable (rc 0) or has
+ * failed, with the rc the synchronous call would have returned; or returns
+ * an error at once, and done never runs. sc, p, out, task_id, lease_id and
+ * result are borrowed: they must stay valid and unchanged until done runs.
+ * done must be short and must not call back into the store. On a failure
+ * *out may still hold memory: release it (tl_lease_release) either way.
+ * One exception to "0 means durable": a lease is soft state, so the claim's
+ * done runs as soon as the claim is decided in the writer's transaction,
+ * before its fsync. A crash or failed commit right after loses that lease:
+ * its task is free again at once and the holder's submission gets
+ * TL_ECONFLICT, as after an expiry. Submissions are durable before done. */
+typedef void (*tl_store_done_fn)(void *cb_arg, int rc);
+int tl_store_lease_claim_async(struct tl_store *s, const struct tl_scope *sc,
+                               const struct tl_project *p, int64_t now_ms, struct tl_lease *out,
+                               tl_store_done_fn done, void *cb_arg);
+int tl_store_annotation_submit_async(struct tl_store *s, const struct tl_scope *sc,
+                                     const struct tl_project *p, const char *task_id,
+                                     const char *lease_id, const char *result,
+                                     size_t result_len, int64_t now_ms, char *out_id,
+                                     tl_store_done_fn done, void *cb_arg);
+
 /* --- staged imports: an import too large for one write goes in batches ---
  * Asynchronous: each call returns 0 once queued and later runs
  * done(cb_arg, rc) exactly once on the store's writer thread, after the
@@ -200,7 +237,6 @@ int tl_store_annotation_submit(struct tl_store *s, const struct tl_scope *sc,
  * to the import id, the caller's tenant and the project only (the caller
  * has decided who may import), and a server that starts deletes any left
  * by one that stopped. */
-typedef void (*tl_store_done_fn)(void *cb_arg, int rc);
 /* A fresh random id for one staged import. */
 int64_t tl_store_import_id(void);
 /* Stage items as future tasks of p (ids are given now, in order). */

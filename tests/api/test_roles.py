@@ -176,3 +176,42 @@ def test_unauthenticated_is_401(staffed, method, path, body, auth):
     tid = "0190b5a0-0000-7000-8000-000000000000"
     r = api.srv.request(method, path.format(pid=s.pid, tid=tid), data=body, headers=headers)
     assert_error(r, 401, "unauthorized")
+
+
+MEMBER_MISSES_PER_TENANT = 100  # api.h TL_MEMBER_MISSES_PER_TENANT
+
+
+def test_member_email_probing_is_capped_per_tenant(api):
+    """Adding a member answers 201 for a workforce email and 404 otherwise, so
+    a manager could probe which emails are in the workforce: after 100 misses
+    in an hour the tenant gets 429 with Retry-After, for hits too, and other
+    tenants are not affected."""
+    s = api.setup_project()
+    wf = api.workforce_annotator()
+    path = f"/api/v1/projects/{s.pid}/members"
+    for i in range(MEMBER_MISSES_PER_TENANT):
+        r = api.srv.request("POST", path, s.manager.token,
+                            json_body={"email": f"probe{i}-{unique('x')}@nowhere.test",
+                                       "role": "annotator"})
+        assert_error(r, 404, "not_found")
+        if i == 50:  # a hit in between does not reset the count
+            api.add_member(s.manager.token, s.pid, wf.email)
+    for email in (f"{unique('probe')}@nowhere.test", wf.email):
+        r = api.srv.request("POST", path, s.manager.token,
+                            json_body={"email": email, "role": "annotator"})
+        assert_error(r, 429)
+        assert int(r.headers["Retry-After"]) > 0
+    other = api.setup_project()
+    api.add_member(other.manager.token, other.pid, wf.email)
+
+
+def test_member_addition_is_logged_with_actor(api):
+    s = api.setup_project()
+    wf = api.workforce_annotator()
+    api.add_member(s.manager.token, s.pid, wf.email, role="reviewer")
+    line = next((ln for ln in api.srv.log().splitlines()
+                 if "member added:" in ln and f"project={s.pid}" in ln), None)
+    assert line is not None, "no log line for the addition"
+    assert f"tenant={s.tenant.id}" in line and f"user={wf.id}" in line, line
+    assert "role=reviewer" in line and f"by={s.manager.id}" in line, line
+    assert wf.email not in line and "@" not in line, line

@@ -57,10 +57,14 @@ static const char *const sql[Q_COUNT] = {
     [Q_PROJECT_GET_MEMBER] = "SELECT " PROJECT_COLS
                              "JOIN project_members m ON m.project_pk = p.pk AND m.user_pk = ?2"
                              " WHERE p.id = ?1 AND (?3 = 0 OR p.tenant_pk = ?3)",
-    [Q_PROJECT_LIST_STAFF] = "SELECT " PROJECT_COLS "WHERE p.tenant_pk = ?1 ORDER BY p.pk DESC",
+    /* The list queries number their parameters like the get queries (?1,
+     * the id, unused) so that one binder serves both (ops.c). */
+    [Q_PROJECT_LIST_STAFF] = "SELECT " PROJECT_COLS "WHERE p.tenant_pk = ?2 AND ?1 IS NULL"
+                             " ORDER BY p.pk DESC",
     [Q_PROJECT_LIST_MEMBER] = "SELECT " PROJECT_COLS
-                              "JOIN project_members m ON m.project_pk = p.pk AND m.user_pk = ?1"
-                              " WHERE (?2 = 0 OR p.tenant_pk = ?2) ORDER BY p.pk DESC",
+                              "JOIN project_members m ON m.project_pk = p.pk AND m.user_pk = ?2"
+                              " WHERE (?3 = 0 OR p.tenant_pk = ?3) AND ?1 IS NULL"
+                              " ORDER BY p.pk DESC",
     [Q_PROJECT_ADD_TASKS] = "UPDATE projects SET n_tasks = n_tasks + ?1 WHERE pk = ?2",
     [Q_PROJECT_BUMP] = "UPDATE projects SET n_annotations = n_annotations + 1,"
                        " n_completed = n_completed + ?1 WHERE pk = ?2",
@@ -130,14 +134,17 @@ struct sq_wop {
     sq_write_fn fn;
     void *arg;
     int rc;
-    /* sq_write_async: called instead of posting done; the op is on the heap */
+    /* A synchronous op (sq_write) lives on its caller's stack and is woken
+     * through `done`, posted once the op's batch is committed. A semaphore
+     * rather than a condition variable: the woken caller need not retake the
+     * queue mutex, which the writer holds while it wakes a whole batch (a
+     * contended futex per caller under load). An asynchronous op
+     * (sq_write_async) is on the heap, has on_done set, and is freed by the
+     * writer after on_done ran. */
+    sem_t done;
     void (*on_done)(void *cb_arg, int rc);
     void *cb_arg;
-    /* Posted once the op's batch is committed. A semaphore rather than a
-     * condition variable: the woken caller need not retake the queue mutex,
-     * which the writer holds while it wakes a whole batch (a contended
-     * futex per caller under load). */
-    sem_t done;
+    bool is_early; /* on_done runs as soon as fn has run (sq_write_async_early) */
     struct sq_wop *next;
 };
 
@@ -412,8 +419,11 @@ static void *writer_main(void *arg) {
 
         int64_t t0 = tl_clock_mono_us();
         int rc = sq_exec(sq_stmt(&s->writer, Q_BEGIN));
-        for (struct sq_wop *op = batch; op; op = op->next, s->n_ops++)
+        for (struct sq_wop *op = batch; op; op = op->next, s->n_ops++) {
             op->rc = rc ? rc : run_op(s, op);
+            if (op->is_early)
+                op->on_done(op->cb_arg, op->rc);
+        }
         if (!rc) {
             maybe_purge(s);
             int64_t t1 = tl_clock_mono_us();
@@ -432,7 +442,8 @@ static void *writer_main(void *arg) {
             if (rc)
                 op->rc = TL_EIO;
             if (op->on_done) {
-                op->on_done(op->cb_arg, op->rc);
+                if (!op->is_early)
+                    op->on_done(op->cb_arg, op->rc);
                 free(op);
             } else {
                 sem_post(&op->done);
@@ -444,42 +455,11 @@ static void *writer_main(void *arg) {
     return NULL;
 }
 
-int sq_write(struct sq_store *s, sq_write_fn fn, void *arg) {
-    struct sq_wop op = {.fn = fn, .arg = arg};
-    if (sem_init(&op.done, 0, 0))
-        return TL_EINTERNAL;
+/* Queue op for the writer: 0, or TL_EIO once the store is closing. */
+static int enqueue(struct sq_store *s, struct sq_wop *op) {
     pthread_mutex_lock(&s->wmu);
     if (s->writer_stop) {
         pthread_mutex_unlock(&s->wmu);
-        sem_destroy(&op.done);
-        return TL_EIO;
-    }
-    if (s->queue_tail)
-        s->queue_tail->next = &op;
-    else
-        s->queue_head = &op;
-    s->queue_tail = &op;
-    pthread_cond_signal(&s->wcv);
-    pthread_mutex_unlock(&s->wmu);
-    while (sem_wait(&op.done) && errno == EINTR)
-        ;
-    sem_destroy(&op.done);
-    return op.rc;
-}
-
-int sq_write_async(struct sq_store *s, sq_write_fn fn, void *arg,
-                   void (*done)(void *cb_arg, int rc), void *cb_arg) {
-    struct sq_wop *op = calloc(1, sizeof *op);
-    if (!op)
-        return TL_ENOMEM;
-    op->fn = fn;
-    op->arg = arg;
-    op->on_done = done;
-    op->cb_arg = cb_arg;
-    pthread_mutex_lock(&s->wmu);
-    if (s->writer_stop) {
-        pthread_mutex_unlock(&s->wmu);
-        free(op);
         return TL_EIO;
     }
     if (s->queue_tail)
@@ -490,6 +470,49 @@ int sq_write_async(struct sq_store *s, sq_write_fn fn, void *arg,
     pthread_cond_signal(&s->wcv);
     pthread_mutex_unlock(&s->wmu);
     return 0;
+}
+
+static int write_async(struct sq_store *s, sq_write_fn fn, void *arg,
+                       void (*done)(void *cb_arg, int rc), void *cb_arg, bool is_early) {
+    if (!done)
+        return TL_EINVAL;
+    struct sq_wop *op = calloc(1, sizeof *op);
+    if (!op)
+        return TL_ENOMEM;
+    op->fn = fn;
+    op->arg = arg;
+    op->on_done = done;
+    op->cb_arg = cb_arg;
+    op->is_early = is_early;
+    int rc = enqueue(s, op);
+    if (rc)
+        free(op);
+    return rc;
+}
+
+int sq_write_async(struct sq_store *s, sq_write_fn fn, void *arg,
+                   void (*done)(void *cb_arg, int rc), void *cb_arg) {
+    return write_async(s, fn, arg, done, cb_arg, false);
+}
+
+int sq_write_async_early(struct sq_store *s, sq_write_fn fn, void *arg,
+                         void (*done)(void *cb_arg, int rc), void *cb_arg) {
+    return write_async(s, fn, arg, done, cb_arg, true);
+}
+
+int sq_write(struct sq_store *s, sq_write_fn fn, void *arg) {
+    struct sq_wop op = {.fn = fn, .arg = arg};
+    if (sem_init(&op.done, 0, 0))
+        return TL_EINTERNAL;
+    int rc = enqueue(s, &op);
+    if (rc) {
+        sem_destroy(&op.done);
+        return rc;
+    }
+    while (sem_wait(&op.done) && errno == EINTR)
+        ;
+    sem_destroy(&op.done);
+    return op.rc;
 }
 
 void sq_store_close(struct tl_store *base) {

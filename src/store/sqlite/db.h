@@ -7,7 +7,9 @@
  * transaction (a failing op rolls back alone), commits once (one fsync for
  * the whole batch, synchronous=FULL) and only then wakes the callers. So an
  * acknowledged write is on disk, and 32 concurrent submits cost one fsync,
- * not 32. Reads use a pool of WAL read connections and never wait for it. */
+ * not 32. Callers that must not block (an HTTP handler on an event loop)
+ * queue with sq_write_async instead and are called back by the writer.
+ * Reads use a pool of WAL read connections and never wait for it. */
 #ifndef TL_STORE_SQLITE_DB_H
 #define TL_STORE_SQLITE_DB_H
 
@@ -85,13 +87,24 @@ void sq_reader_put(struct sq_store *s, struct sq_conn *c);
  * (then nothing fn did is stored). */
 typedef int (*sq_write_fn)(struct sq_store *s, struct sq_conn *w, void *arg);
 int sq_write(struct sq_store *s, sq_write_fn fn, void *arg);
-/* Queue fn like sq_write without waiting: after the batch holding it has
- * committed (or failed) the writer thread calls done(cb_arg, rc) with fn's
- * result (TL_EIO if the commit failed). Returns 0 if queued, else an error
- * and done is never called. done runs on the writer thread: it must not
- * block or call sq_write (sq_write_async is fine). */
+/* Queue fn like sq_write but return at once: after the batch holding it
+ * has committed (or failed), the writer thread calls done(cb_arg, rc) with
+ * fn's result, or TL_EIO if the commit failed. Returns 0 if queued (done
+ * then runs exactly once), else TL_ENOMEM/TL_EIO/TL_EINVAL and done never
+ * runs. arg and everything fn reads must stay valid until done runs; done
+ * must be quick (it holds up the next batch) and must not call sq_write
+ * (queueing another sq_write_async is fine: done runs without the queue
+ * lock). */
 int sq_write_async(struct sq_store *s, sq_write_fn fn, void *arg,
                    void (*done)(void *cb_arg, int rc), void *cb_arg);
+
+/* The same, except that done runs as soon as fn has run inside the
+ * writer's open transaction, before the commit: fn's result is decided and
+ * every later write sees it, but it is not yet durable, and a failed commit
+ * (or a crash) undoes it after done said 0. Only for soft state whose loss
+ * costs a retry, never an acknowledged result (lease claims: store.h). */
+int sq_write_async_early(struct sq_store *s, sq_write_fn fn, void *arg,
+                         void (*done)(void *cb_arg, int rc), void *cb_arg);
 
 /* Run step() until done on a statement expected to change rows: 0 or TL_E*
  * (TL_EEXIST for a UNIQUE violation). */

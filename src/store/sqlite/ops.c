@@ -52,10 +52,6 @@ static int read_project(sqlite3_stmt *st, struct tl_project *p) {
     return 0;
 }
 
-static bool is_staff(const struct tl_scope *sc) {
-    return sc->role != TL_ROLE_ANNOTATOR && sc->tenant_pk != 0;
-}
-
 /* ---- tenants ---- */
 
 struct tenant_arg {
@@ -237,8 +233,8 @@ static int w_project_create(struct sq_store *s, struct sq_conn *w, void *arg) {
 }
 
 static int sq_project_create(struct tl_store *s, const struct tl_scope *sc, struct tl_project *p) {
-    if (!is_staff(sc))
-        return TL_EPERM;
+    if (sc->tenant_pk == 0)
+        return TL_EINVAL; /* a project always belongs to a tenant */
     struct project_arg a = {sc, p};
     int rc = sq_write(SQ(s), w_project_create, &a);
     if (!rc)
@@ -246,54 +242,59 @@ static int sq_project_create(struct tl_store *s, const struct tl_scope *sc, stru
     return rc;
 }
 
-static int project_get(struct sq_conn *c, const struct tl_scope *sc, const char *id,
-                       struct tl_project *out) {
-    sqlite3_stmt *st;
-    if (is_staff(sc)) {
-        st = sq_stmt(c, Q_PROJECT_GET_STAFF);
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, sc->tenant_pk);
-    } else {
-        st = sq_stmt(c, Q_PROJECT_GET_MEMBER);
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, sc->user_pk);
-        sqlite3_bind_int64(st, 3, sc->tenant_pk);
+/* f as one of the two scoped queries, or NULL when f reaches nothing. */
+static sqlite3_stmt *project_stmt(struct sq_conn *c, const struct tl_filter *f, enum sq_q by_tenant,
+                                  enum sq_q by_member) {
+    sqlite3_stmt *st = NULL;
+    if (f->member_pk) {
+        st = sq_stmt(c, by_member);
+        if (st) {
+            sqlite3_bind_int64(st, 2, f->member_pk);
+            sqlite3_bind_int64(st, 3, f->tenant_pk);
+        }
+    } else if (f->tenant_pk) {
+        st = sq_stmt(c, by_tenant);
+        if (st)
+            sqlite3_bind_int64(st, 2, f->tenant_pk);
     }
+    return st;
+}
+
+static int project_get(struct sq_conn *c, const struct tl_filter *f, const char *id,
+                       struct tl_project *out) {
+    sqlite3_stmt *st = project_stmt(c, f, Q_PROJECT_GET_STAFF, Q_PROJECT_GET_MEMBER);
     if (!st)
-        return TL_EINTERNAL;
+        return f->member_pk || f->tenant_pk ? TL_EINTERNAL : TL_ENOTFOUND;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st) == SQLITE_ROW ? read_project(st, out) : TL_ENOTFOUND;
     sqlite3_reset(st);
     return rc;
 }
 
-static int sq_project_get(struct tl_store *s, const struct tl_scope *sc, const char *id,
+static int sq_project_get(struct tl_store *s, const struct tl_filter *f, const char *id,
                           struct tl_project *out) {
     struct sq_conn *c;
     int rc = sq_reader_get(SQ(s), &c);
     if (rc)
         return rc;
-    rc = project_get(c, sc, id, out);
+    rc = project_get(c, f, id, out);
     sq_reader_put(SQ(s), c);
     return rc;
 }
 
-static int sq_project_list(struct tl_store *s, const struct tl_scope *sc, struct tl_project **out,
+static int sq_project_list(struct tl_store *s, const struct tl_filter *f, struct tl_project **out,
                            size_t *n) {
     *out = NULL;
     *n = 0;
+    if (!f->member_pk && !f->tenant_pk)
+        return 0; /* reaches nothing */
     struct sq_conn *c;
     int rc = sq_reader_get(SQ(s), &c);
     if (rc)
         return rc;
-    sqlite3_stmt *st;
-    if (is_staff(sc)) {
-        st = sq_stmt(c, Q_PROJECT_LIST_STAFF);
-        sqlite3_bind_int64(st, 1, sc->tenant_pk);
-    } else {
-        st = sq_stmt(c, Q_PROJECT_LIST_MEMBER);
-        sqlite3_bind_int64(st, 1, sc->user_pk);
-        sqlite3_bind_int64(st, 2, sc->tenant_pk);
-    }
+    sqlite3_stmt *st = project_stmt(c, f, Q_PROJECT_LIST_STAFF, Q_PROJECT_LIST_MEMBER);
+    if (!st)
+        rc = TL_EINTERNAL;
     size_t cap = 0;
     int step;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -327,6 +328,7 @@ struct member_arg {
     const struct tl_project *p;
     const char *email;
     enum tl_role role;
+    char *out_user_id;
 };
 
 static int w_member_add(struct sq_store *s, struct sq_conn *w, void *arg) {
@@ -346,14 +348,17 @@ static int w_member_add(struct sq_store *s, struct sq_conn *w, void *arg) {
     sqlite3_bind_int64(st, 2, u.pk);
     sqlite3_bind_int(st, 3, (int)a->role);
     sqlite3_bind_int64(st, 4, tl_clock_ms());
-    return sq_exec(st);
+    rc = sq_exec(st);
+    if (!rc && a->out_user_id)
+        memcpy(a->out_user_id, u.id, sizeof u.id);
+    return rc;
 }
 
 static int sq_member_add(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
-                         const char *email, enum tl_role role) {
-    if (!is_staff(sc))
-        return TL_EPERM;
-    struct member_arg a = {sc, p, email, role};
+                         const char *email, enum tl_role role, tl_id out_user_id) {
+    if (sc->tenant_pk == 0)
+        return TL_ENOTFOUND; /* no tenant: no user it could reach */
+    struct member_arg a = {sc, p, email, role, out_user_id};
     return sq_write(SQ(s), w_member_add, &a);
 }
 
@@ -534,7 +539,7 @@ static void sq_import_clear(struct tl_store *s, const struct tl_scope *sc,
     queue_import(s, w_import_clear, sc, p, import_id, NULL, 0, NULL, NULL);
 }
 
-static int sq_task_project(struct tl_store *s, const struct tl_scope *sc, const char *task_id,
+static int sq_task_project(struct tl_store *s, const struct tl_filter *f, const char *task_id,
                            struct tl_project *out) {
     struct sq_conn *c;
     int rc = sq_reader_get(SQ(s), &c);
@@ -549,10 +554,10 @@ static int sq_task_project(struct tl_store *s, const struct tl_scope *sc, const 
         rc = 0;
     }
     sqlite3_reset(st);
-    /* The task's project is then fetched through the caller's scope: a task
+    /* The task's project is then fetched through the caller's filter: a task
      * of another tenant ends as TL_ENOTFOUND right here. */
     if (!rc)
-        rc = project_get(c, sc, project_id, out);
+        rc = project_get(c, f, project_id, out);
     sq_reader_put(SQ(s), c);
     return rc;
 }
@@ -667,6 +672,40 @@ static int sq_lease_claim(struct tl_store *s, const struct tl_scope *sc,
     return sq_write(SQ(s), w_lease_claim, &a);
 }
 
+/* An asynchronous write: its closure argument lives on the heap until the
+ * writer has run it and called back, then goes with this trampoline. */
+struct async_claim {
+    struct claim_arg a;
+    tl_store_done_fn done;
+    void *cb_arg;
+};
+
+static void async_claim_done(void *arg, int rc) {
+    struct async_claim *op = arg;
+    tl_store_done_fn done = op->done;
+    void *cb_arg = op->cb_arg;
+    free(op); /* before done, which may end the caller's request */
+    done(cb_arg, rc);
+}
+
+static int sq_lease_claim_async(struct tl_store *s, const struct tl_scope *sc,
+                                const struct tl_project *p, int64_t now_ms, struct tl_lease *out,
+                                tl_store_done_fn done, void *cb_arg) {
+    memset(out, 0, sizeof *out);
+    struct async_claim *op = malloc(sizeof *op);
+    if (!op)
+        return TL_ENOMEM;
+    op->a = (struct claim_arg){sc, p, now_ms, out};
+    op->done = done;
+    op->cb_arg = cb_arg;
+    /* A lease is soft state: answer once the claim is decided, without
+     * waiting for its fsync (store.h). */
+    int rc = sq_write_async_early(SQ(s), w_lease_claim, &op->a, async_claim_done, op);
+    if (rc)
+        free(op);
+    return rc;
+}
+
 struct submit_arg {
     const struct tl_scope *sc;
     const struct tl_project *p;
@@ -732,6 +771,37 @@ static int sq_annotation_submit(struct tl_store *s, const struct tl_scope *sc,
                                 int64_t now_ms, tl_id out_id) {
     struct submit_arg a = {sc, p, task_id, lease_id, result, result_len, now_ms, out_id};
     return sq_write(SQ(s), w_annotation_submit, &a);
+}
+
+struct async_submit {
+    struct submit_arg a;
+    tl_store_done_fn done;
+    void *cb_arg;
+};
+
+static void async_submit_done(void *arg, int rc) {
+    struct async_submit *op = arg;
+    tl_store_done_fn done = op->done;
+    void *cb_arg = op->cb_arg;
+    free(op);
+    done(cb_arg, rc);
+}
+
+static int sq_annotation_submit_async(struct tl_store *s, const struct tl_scope *sc,
+                                      const struct tl_project *p, const char *task_id,
+                                      const char *lease_id, const char *result,
+                                      size_t result_len, int64_t now_ms, char *out_id,
+                                      tl_store_done_fn done, void *cb_arg) {
+    struct async_submit *op = malloc(sizeof *op);
+    if (!op)
+        return TL_ENOMEM;
+    op->a = (struct submit_arg){sc, p, task_id, lease_id, result, result_len, now_ms, out_id};
+    op->done = done;
+    op->cb_arg = cb_arg;
+    int rc = sq_write_async(SQ(s), w_annotation_submit, &op->a, async_submit_done, op);
+    if (rc)
+        free(op);
+    return rc;
 }
 
 /* ---- export ---- */
@@ -880,5 +950,7 @@ const struct tl_store_vtab sq_vtab = {
     .task_project = sq_task_project,
     .lease_claim = sq_lease_claim,
     .annotation_submit = sq_annotation_submit,
+    .lease_claim_async = sq_lease_claim_async,
+    .annotation_submit_async = sq_annotation_submit_async,
     .export_page = sq_export_page,
 };

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,19 @@ static struct tl_scope user(struct tl_store *s, const char *tenant_id, const cha
     assert_int_equal(tl_store_token_scope(s, hash, tl_clock_ms(), &sc), 0);
     assert_int_equal(sc.user_pk, u.pk);
     return sc;
+}
+
+/* The filters authz hands the store (authz/policy.h), spelled out here so the
+ * store is tested alone: a tenant's staff, and a project member. */
+static const struct tl_filter *by_tenant(const struct tl_scope *sc) {
+    static _Thread_local struct tl_filter f;
+    f = (struct tl_filter){.tenant_pk = sc->tenant_pk};
+    return &f;
+}
+static const struct tl_filter *by_member(const struct tl_scope *sc) {
+    static _Thread_local struct tl_filter f;
+    f = (struct tl_filter){.tenant_pk = sc->tenant_pk, .member_pk = sc->user_pk};
+    return &f;
 }
 
 /* A project with n_tasks tasks; max_held 0 leaves the per-annotator lease
@@ -123,33 +137,41 @@ static void test_tenant_scope(void **state) {
     user(f->s, tb, "bann@x", TL_ROLE_ANNOTATOR);
     struct tl_project p, got;
     project(f->s, &ma, 1, 60, 3, &p);
-    assert_int_equal(tl_store_project_get(f->s, &ma, p.id, &got), 0);
+    assert_int_equal(tl_store_project_get(f->s, by_tenant(&ma), p.id, &got), 0);
     assert_int_equal(got.n_tasks, 3);
     tl_project_release(&got);
-    assert_int_equal(tl_store_project_get(f->s, &mb, p.id, &got), TL_ENOTFOUND);
-    assert_int_equal(tl_store_project_get(f->s, &wa, p.id, &got), TL_ENOTFOUND);
+    assert_int_equal(tl_store_project_get(f->s, by_tenant(&mb), p.id, &got), TL_ENOTFOUND);
+    assert_int_equal(tl_store_project_get(f->s, by_member(&wa), p.id, &got), TL_ENOTFOUND);
     /* tenant B's annotator cannot be added to tenant A's project */
-    assert_int_equal(tl_store_member_add(f->s, &ma, &p, "bann@x", TL_ROLE_ANNOTATOR),
+    assert_int_equal(tl_store_member_add(f->s, &ma, &p, "bann@x", TL_ROLE_ANNOTATOR, NULL),
                      TL_ENOTFOUND);
-    assert_int_equal(tl_store_member_add(f->s, &ma, &p, "w@x", TL_ROLE_ANNOTATOR), 0);
-    assert_int_equal(tl_store_project_get(f->s, &wa, p.id, &got), 0);
+    assert_int_equal(tl_store_member_add(f->s, &ma, &p, "w@x", TL_ROLE_ANNOTATOR, NULL), 0);
+    assert_int_equal(tl_store_project_get(f->s, by_member(&wa), p.id, &got), 0);
     tl_project_release(&got);
     struct tl_project *list;
     size_t n;
-    assert_int_equal(tl_store_project_list(f->s, &mb, &list, &n), 0);
+    assert_int_equal(tl_store_project_list(f->s, by_tenant(&mb), &list, &n), 0);
     assert_int_equal(n, 0);
     free(list);
-    assert_int_equal(tl_store_project_list(f->s, &wa, &list, &n), 0);
+    assert_int_equal(tl_store_project_list(f->s, by_member(&wa), &list, &n), 0);
     assert_int_equal(n, 1);
     tl_project_release(&list[0]);
     free(list);
     /* the task is invisible to tenant B, and export refuses B's scope */
     struct tl_lease l;
     assert_int_equal(tl_store_lease_claim(f->s, &wa, &p, tl_clock_ms(), &l), 0);
-    assert_int_equal(tl_store_task_project(f->s, &mb, l.task_id, &got), TL_ENOTFOUND);
-    assert_int_equal(tl_store_task_project(f->s, &wa, l.task_id, &got), 0);
+    assert_int_equal(tl_store_task_project(f->s, by_tenant(&mb), l.task_id, &got), TL_ENOTFOUND);
+    assert_int_equal(tl_store_task_project(f->s, by_member(&wa), l.task_id, &got), 0);
     tl_project_release(&got);
     tl_lease_release(&l);
+    /* a tenant's own annotator reaches a member project only inside that
+     * tenant, and a filter with neither tenant nor member reaches nothing */
+    const struct tl_filter none = {0};
+    assert_int_equal(tl_store_project_get(f->s, &none, p.id, &got), TL_ENOTFOUND);
+    assert_int_equal(tl_store_project_list(f->s, &none, &list, &n), 0);
+    assert_int_equal(n, 0);
+    const struct tl_filter wrong_tenant = {.tenant_pk = mb.tenant_pk, .member_pk = wa.user_pk};
+    assert_int_equal(tl_store_project_get(f->s, &wrong_tenant, p.id, &got), TL_ENOTFOUND);
     tl_project_release(&p);
 }
 
@@ -201,7 +223,7 @@ static void test_leases_and_overlap(void **state) {
                                                 id),
                      0);
     struct tl_project got;
-    assert_int_equal(tl_store_project_get(f->s, &m, p.id, &got), 0);
+    assert_int_equal(tl_store_project_get(f->s, by_tenant(&m), p.id, &got), 0);
     assert_int_equal(got.n_annotations, 2);
     assert_int_equal(got.n_completed, 1);
     tl_project_release(&got);
@@ -258,7 +280,7 @@ static void test_lease_hoarding_next_returns_held_lease(void **state) {
     assert_int_equal(again.expires_at_ms, later + 60 * 1000);
     /* the default reads back */
     struct tl_project got;
-    assert_int_equal(tl_store_project_get(f->s, &m, p.id, &got), 0);
+    assert_int_equal(tl_store_project_get(f->s, by_tenant(&m), p.id, &got), 0);
     assert_int_equal(got.max_leases_per_annotator, 1);
     tl_project_release(&got);
     tl_lease_release(&again);
@@ -278,7 +300,7 @@ static void test_lease_hoarding_prefetch_cap(void **state) {
     struct tl_scope a = user(f->s, "", "a@pf", TL_ROLE_ANNOTATOR);
     struct tl_project p, got;
     project_capped(f->s, &m, 1, 60, 10, 3, &p);
-    assert_int_equal(tl_store_project_get(f->s, &m, p.id, &got), 0);
+    assert_int_equal(tl_store_project_get(f->s, by_tenant(&m), p.id, &got), 0);
     assert_int_equal(got.max_leases_per_annotator, 3);
     tl_project_release(&got);
     int64_t now = tl_clock_ms();
@@ -515,7 +537,7 @@ static void exact_overlap(struct fx *f, int max_held) {
     assert_int_equal(ty.tasks, N_TASKS);
     assert_int_equal(ty.bad, 0);
     struct tl_project got;
-    assert_int_equal(tl_store_project_get(f->s, &m, p.id, &got), 0);
+    assert_int_equal(tl_store_project_get(f->s, by_tenant(&m), p.id, &got), 0);
     assert_int_equal(got.n_completed, N_TASKS);
     assert_int_equal(got.n_annotations, N_TASKS * OVERLAP);
     tl_project_release(&got);
@@ -545,6 +567,76 @@ static void test_reopen_keeps_data_and_secret(void **state) {
     assert_memory_equal(secret, tl_store_secret(f->s), sizeof secret);
 }
 
+
+/* The asynchronous calls: done runs once per queued call, after the write
+ * is durable, with the result the synchronous call would have given. */
+struct waiter {
+    sem_t sem;
+    int rc;
+    int calls;
+};
+
+static void on_done(void *arg, int rc) {
+    struct waiter *w = arg;
+    w->rc = rc;
+    w->calls++;
+    sem_post(&w->sem);
+}
+
+static void test_async_claim_and_submit(void **state) {
+    struct fx *f = *state;
+    tl_id t;
+    assert_int_equal(tl_store_tenant_create(f->s, "async", t), 0);
+    struct tl_scope m = user(f->s, t, "m@async", TL_ROLE_MANAGER);
+    enum { N = 8 };
+    struct tl_scope an[N];
+    struct tl_project p;
+    project(f->s, &m, 1, 60, N, &p);
+    struct tl_lease l[N];
+    struct waiter w[N];
+    for (int i = 0; i < N; i++) {
+        char email[32];
+        snprintf(email, sizeof email, "a%d@async", i);
+        an[i] = user(f->s, "", email, TL_ROLE_ANNOTATOR);
+        sem_init(&w[i].sem, 0, 0);
+        w[i].calls = 0;
+    }
+    int64_t now = tl_clock_ms();
+    for (int i = 0; i < N; i++)
+        assert_int_equal(
+            tl_store_lease_claim_async(f->s, &an[i], &p, now, &l[i], on_done, &w[i]), 0);
+    for (int i = 0; i < N; i++) {
+        sem_wait(&w[i].sem);
+        assert_int_equal(w[i].rc, 0);
+    }
+    tl_id ids[N];
+    for (int i = 0; i < N; i++)
+        assert_int_equal(tl_store_annotation_submit_async(f->s, &an[i], &p, l[i].task_id, l[i].id,
+                                                          "{}", 2, now, ids[i], on_done, &w[i]),
+                         0);
+    /* a conflict comes back through done too */
+    struct waiter bad = {.calls = 0};
+    sem_init(&bad.sem, 0, 0);
+    tl_id bad_id;
+    assert_int_equal(tl_store_annotation_submit_async(f->s, &an[0], &p, l[0].task_id, "nope",
+                                                      "{}", 2, now, bad_id, on_done, &bad),
+                     0);
+    for (int i = 0; i < N; i++) {
+        sem_wait(&w[i].sem);
+        assert_int_equal(w[i].rc, 0);
+        assert_int_equal(w[i].calls, 2);
+        tl_lease_release(&l[i]);
+    }
+    sem_wait(&bad.sem);
+    assert_int_equal(bad.rc, TL_ECONFLICT);
+    struct tl_project got;
+    assert_int_equal(tl_store_project_get(f->s, by_tenant(&m), p.id, &got), 0);
+    assert_int_equal(got.n_annotations, N);
+    assert_int_equal(got.n_completed, N);
+    tl_project_release(&got);
+    tl_project_release(&p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tenants_users_tokens, setup, teardown),
@@ -562,6 +654,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_lease_hoarding_prefetch_keeps_overlap_exact, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data_and_secret, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_async_claim_and_submit, setup, teardown),
     };
     return cmocka_run_group_tests_name("store_sqlite", tests, NULL, NULL);
 }

@@ -1,0 +1,63 @@
+/* policy.h: the one table of who may do what. Every allow/deny decision of
+ * the server is read from it; the store never looks at a role.
+ *
+ * A caller has a tenant role (owner..viewer for a tenant's staff; annotator
+ * for a tenant's annotators and for the platform workforce) and, on a given
+ * project, possibly a member role (annotator or reviewer). An action is
+ * allowed when the table lists the caller's tenant role for it, or lists the
+ * caller's member role on the project:
+ *
+ *   action          tenant roles                  member roles
+ *   read            owner admin manager reviewer   annotator reviewer
+ *                   viewer
+ *   manage          owner admin manager            -
+ *   export          owner admin manager reviewer   -
+ *                   viewer
+ *   annotate        -                              annotator
+ *   create_project  owner admin manager            (no object)
+ *   list            every role                     (no object)
+ *
+ * Visibility comes before the table: staff (owner..viewer) see every project
+ * of their tenant; anybody else sees only the projects they are a member of
+ * (inside their own tenant when they have one). An object outside that is
+ * "not found" (404), never "forbidden", so its existence is not revealed;
+ * a visible object the table refuses is "forbidden" (403). tl_policy_filter
+ * turns that rule into the plain filter the store applies. */
+#ifndef TL_AUTHZ_POLICY_H
+#define TL_AUTHZ_POLICY_H
+
+#include <stdbool.h>
+
+#include "store/store.h"
+
+enum tl_action {
+    TL_ACT_READ,
+    TL_ACT_MANAGE,
+    TL_ACT_EXPORT,
+    TL_ACT_ANNOTATE,
+    TL_ACT_CREATE_PROJECT,
+    TL_ACT_LIST,
+    TL_ACT_COUNT /* not an action: the size of the table */
+};
+
+/* "read", "manage", ...; "?" for a value outside the table. */
+const char *tl_action_name(enum tl_action act);
+/* True if act is a row of the table. */
+bool tl_policy_known(enum tl_action act);
+/* True if act is done to a project (so needs one in the route's path). */
+bool tl_policy_on_object(enum tl_action act);
+/* True if the table lets tenant role `role` do act. */
+bool tl_policy_tenant_allows(enum tl_action act, enum tl_role role);
+/* True if the table lets a project member with `member_role` do act. */
+bool tl_policy_member_allows(enum tl_action act, enum tl_role member_role);
+/* True if act may be allowed through a membership (so the caller's member
+ * role is worth looking up when the tenant role alone does not allow it). */
+bool tl_policy_member_can(enum tl_action act);
+
+/* True if sc is a tenant's staff (owner..viewer), who see the whole tenant. */
+bool tl_policy_is_staff(const struct tl_scope *sc);
+/* What sc may see, as a store filter: the tenant for staff, the tenant (0
+ * for the workforce) and membership for everyone else. */
+struct tl_filter tl_policy_filter(const struct tl_scope *sc);
+
+#endif

@@ -1,0 +1,127 @@
+"""Every registered route × every kind of caller, checked against the role
+table (authz/policy.h) as `tally routes` reports it, so an endpoint cannot
+ship unprotected: a route without a policy stops the server at start-up, and
+a route whose handler or policy disagrees with the table fails here.
+
+Expected answers: no token -> 401 on every non-public route; another tenant's
+owner and a workforce annotator who is not a member -> 404 on every route
+that names a project or task (its existence is not revealed); a caller the
+table refuses on an object it can see -> 403; an allowed caller -> anything
+but 401/403/404 (bodies are valid where that is cheap; 400/409/422 after
+authorization still mean "allowed")."""
+import json
+
+import pytest
+
+from conftest import CHOICE_AB, NDJSON, Api, run_cli, unique
+
+STAFF = ("owner", "admin", "manager", "reviewer", "viewer")
+# caller kind -> (tenant role it holds, is a member of the project, same tenant)
+CALLERS = {
+    **{r: (r, False, True) for r in STAFF},
+    "tenant_annotator": ("annotator", True, True),
+    "workforce_member": ("annotator", True, False),
+    "workforce_outsider": ("annotator", False, False),
+    "other_tenant_owner": ("owner", False, False),
+    "no_token": (None, False, False),
+}
+FAKE_LEASE = "0190b5a0-0000-7000-8000-000000000000"
+
+
+def _routes():
+    proc = run_cli("routes")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+ROUTES = _routes()["routes"]
+
+
+def test_routes_output_is_complete():
+    out = _routes()
+    assert out["valid"] is True
+    assert ROUTES, "no routes registered"
+    for rt in ROUTES:
+        assert "policy" not in rt or rt["policy"] is not None, rt
+        assert isinstance(rt["public"], bool), rt
+        if not rt["public"]:
+            assert rt["action"], rt
+            assert rt["object"] in ("none", "project", "task"), rt
+
+
+def expected(rt, caller):
+    """'public', 'allowed', 401, 403 or 404."""
+    role, is_member, same_tenant = CALLERS[caller]
+    if rt["public"]:
+        return "public"  # may still refuse bad credentials (login: 401)
+    if role is None:
+        return 401
+    if rt["object"] == "none":
+        return "allowed" if role in rt["tenant_roles"] else 403
+    visible = (same_tenant and role in STAFF) or is_member
+    if not visible:
+        return 404
+    if role in rt["tenant_roles"] and role in STAFF:
+        return "allowed"
+    if is_member and "annotator" in rt["member_roles"]:
+        return "allowed"
+    return 403
+
+
+@pytest.fixture(scope="module")
+def world(server):
+    api = Api(server)
+    s = api.setup_project(n_tasks=50, overlap=3)
+    tokens = {r: s.tenant.user(r).token for r in STAFF if r != "manager"}
+    tokens["manager"] = s.manager.token
+    tann = s.tenant.user("annotator")
+    api.add_member(s.manager.token, s.pid, tann.email)
+    tokens["tenant_annotator"] = tann.token
+    wm = api.workforce_annotator()
+    api.add_member(s.manager.token, s.pid, wm.email)
+    tokens["workforce_member"] = wm.token
+    tokens["workforce_outsider"] = api.workforce_annotator().token
+    tokens["other_tenant_owner"] = api.tenant().user("owner").token
+    tokens["no_token"] = None
+    # a real task id of the project: the member annotator leases one
+    task_id = api.next(tann.token, s.pid)["task"]["id"]
+    target = api.workforce_annotator().email  # who members routes add (idempotent)
+    return api, s, tokens, task_id, target
+
+
+def request_for(rt, pid, task_id, target):
+    path = rt["pattern"].replace("{}", task_id if rt["object"] == "task" else pid, 1)
+    headers, data = {}, None
+    if rt["method"] in ("POST", "PUT", "PATCH"):
+        headers["Content-Type"] = "application/json"
+        data = "{}"
+        if path.endswith("/members"):
+            data = json.dumps({"email": target, "role": "annotator"})
+        elif path.endswith("/tasks"):
+            headers["Content-Type"], data = NDJSON, '{"x":1}\n'
+        elif path.endswith("/annotations"):
+            data = json.dumps({"lease_id": FAKE_LEASE, "result": {"label": "a"}})
+        elif path == "/api/v1/projects":
+            data = json.dumps({"name": unique("m"), "schema": {"fields": [CHOICE_AB]}})
+        elif path.endswith("/next"):
+            data = None
+    if rt["pattern"].endswith("/export"):
+        path += "?format=jsonl"
+    return rt["method"], path, data, headers
+
+
+@pytest.mark.parametrize("caller", list(CALLERS))
+@pytest.mark.parametrize("rt", ROUTES, ids=[f"{r['method']} {r['pattern']}" for r in ROUTES])
+def test_route_by_caller(world, rt, caller):
+    api, s, tokens, task_id, target = world
+    method, path, data, headers = request_for(rt, s.pid, task_id, target)
+    r = api.srv.request(method, path, tokens[caller], data=data, headers=headers)
+    want = expected(rt, caller)
+    what = f"{caller} {method} {path}: table says {want}, got {r.status_code} {r.text[:200]}"
+    if want == "public":
+        assert r.status_code not in (403, 404) and r.status_code < 500, what
+    elif want == "allowed":
+        assert r.status_code not in (401, 403, 404) and r.status_code < 500, what
+    else:
+        assert r.status_code == want, what
+        assert set(r.json()) == {"error"}, what
