@@ -12,6 +12,7 @@
 #include "authz/authz.h"
 #include "authz/cache.h"
 #include "authz/limiter.h"
+#include "core/workq.h"
 #include "http/http.h"
 #include "store/store.h"
 
@@ -32,12 +33,17 @@
 #define TL_MEMBER_MISSES_PER_TENANT 100
 #define TL_MEMBER_MISS_WINDOW_MS    (60LL * 60 * 1000)
 
+/* Logins waiting for an argon2id thread before the next is refused (503). */
+#define TL_SLOW_MAX_QUEUED 256
+
 struct tl_api {
     struct tl_store *store;             /* borrowed */
     struct tl_authz_cache *authz_cache; /* owned; may be NULL: no caching */
     /* failed logins per (account, address) and per address (owned; may be NULL) */
     struct tl_limiter *login_per_account_address, *login_per_address;
     struct tl_limiter *member_misses; /* per tenant id (owned; may be NULL) */
+    /* Slow CPU-bound work (argon2id) off the event loop (owned; auth.c). */
+    struct tl_workq *slow;
 };
 
 /* Set a up over store with its cache and limiters: 0, TL_ENOMEM, or

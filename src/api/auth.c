@@ -19,14 +19,23 @@
  * Each attempt reserves its place in both counts before argon2id runs, in
  * one step under the limiter's lock (tl_limiter_reserve), and gives it back
  * on success: checking first and counting after the ~50 ms verification let
- * 100 concurrent guesses all be verified. */
+ * 100 concurrent guesses all be verified.
+ *
+ * The verification (and the token write after it) runs on the API's slow
+ * work pool (core/workq.h), with the request suspended meanwhile: on the
+ * event loop, each 50-150 ms argon2id would stall every connection its
+ * thread carries, and a login storm would stall the labeling loop. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+#include <stdlib.h>
+
 #include "api/api.h"
 #include "core/clock.h"
+#include "core/workq.h"
 #include "crypto/crypto.h"
 
 #define SESSION_MS (12LL * 3600 * 1000)
@@ -58,66 +67,131 @@ static void account_address_key(const char *address, const char *email, char *ou
     out[n] = '\0';
 }
 
+/* One login in flight: made on the event loop, finished on a workq thread
+ * (argon2id), answered on the event loop again. */
+struct login {
+    struct tl_api *a;
+    struct tl_http_req *r; /* alive while suspended: only the job resumes it */
+    char email[320];
+    char *password; /* owned, wiped on free */
+    char addr_key[INET6_ADDRSTRLEN + 8], pair_key[INET6_ADDRSTRLEN + 8 + 300];
+    /* set by the job, read by the handler after the resume */
+    int rc;
+    struct tl_user u;
+    char token[TL_TOKEN_LEN + 1];
+    int64_t expires_at;
+    bool is_done;
+};
+
+static void login_free(void *ctx) {
+    struct login *l = ctx;
+    if (l->password) {
+        sodium_memzero(l->password, strlen(l->password));
+        free(l->password);
+    }
+    sodium_memzero(l, sizeof *l);
+    free(l);
+}
+
+/* The slow half, on a workq thread: find, verify, count, issue a token. */
+static void login_job(void *arg) {
+    struct login *l = arg;
+    struct tl_api *a = l->a;
+    int rc = tl_store_user_find(a->store, l->email, &l->u);
+    if (!rc && l->u.password_hash[0])
+        rc = tl_password_verify(l->u.password_hash, l->password);
+    else if (rc == 0 || rc == TL_ENOTFOUND)
+        rc = tl_password_verify_none(l->password);
+    if (rc != TL_EAUTH) {
+        /* Right, or no guess was verified (the store failed): not a failure. */
+        if (rc)
+            tl_limiter_release(a->login_per_account_address, l->pair_key);
+        else
+            tl_limiter_clear(a->login_per_account_address, l->pair_key);
+        tl_limiter_release(a->login_per_address, l->addr_key);
+    }
+    l->expires_at = tl_clock_ms() + SESSION_MS;
+    if (!rc) {
+        char hash[TL_TOKEN_HASH_LEN + 1];
+        tl_token_new(l->token);
+        tl_token_hash(l->token, TL_TOKEN_LEN, hash);
+        rc = tl_store_token_create(a->store, l->u.pk, hash, l->expires_at);
+    }
+    l->rc = rc;
+    l->is_done = true;
+    tl_http_resume(l->r);
+}
+
+static void login_answer(struct tl_http_req *r, const struct login *l) {
+    char expires[32];
+    if (l->rc == TL_EAUTH)
+        tl_api_fail(r, TL_EAUTH, "invalid email or password");
+    else if (l->rc == TL_ELIMIT)
+        tl_http_respond_error(r, 503, "busy", "too many logins at once; try again");
+    else if (l->rc)
+        tl_api_fail(r, l->rc, NULL);
+    else
+        tl_http_respond_json(r, 200,
+                             json_pack("{s:s,s:s,s:s}", "token", l->token, "expires_at",
+                                       tl_clock_rfc3339(l->expires_at, expires), "role",
+                                       tl_role_name(l->u.role)));
+}
+
 void tl_api_login(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
+    struct tl_api_call *c = tl_api_call(r);
+    if (c->state) { /* resumed: the job has finished */
+        login_answer(r, c->state);
+        return;
+    }
     json_t *body = tl_api_body_object(r);
     if (!body)
         return;
     const char *email = json_string_value(json_object_get(body, "email"));
     const char *password = json_string_value(json_object_get(body, "password"));
-    if (!email || !password) { /* nothing to guess with: no count, no argon2id */
+    if (!email || !password || strlen(email) >= sizeof ((struct login *)0)->email) {
+        /* nothing to guess with (no real account has so long an email): no
+         * count, no argon2id */
         tl_api_fail(r, TL_EAUTH, "invalid email or password");
         json_decref(body);
         return;
     }
-    char addr_key[INET6_ADDRSTRLEN + 8], pair_key[INET6_ADDRSTRLEN + 8 + 300];
-    address_key(tl_http_client_ip(r), addr_key, sizeof addr_key);
-    account_address_key(addr_key, email, pair_key, sizeof pair_key);
+    struct login *l = calloc(1, sizeof *l);
+    if (!l || !(l->password = strdup(password))) {
+        free(l);
+        tl_api_fail(r, TL_ENOMEM, NULL);
+        json_decref(body);
+        return;
+    }
+    l->a = a;
+    l->r = r;
+    memcpy(l->email, email, strlen(email) + 1);
+    json_decref(body); /* wipes nothing: jansson's copy of the password is freed */
+    c->state = l;
+    c->free_state = login_free;
+    address_key(tl_http_client_ip(r), l->addr_key, sizeof l->addr_key);
+    account_address_key(l->addr_key, l->email, l->pair_key, sizeof l->pair_key);
     int64_t now_mono = tl_clock_mono_us() / 1000;
     /* The pair first: a storm on one account then takes no room, even for a
      * moment, from the address's other accounts. */
-    int64_t wait = tl_limiter_reserve(a->login_per_account_address, pair_key, now_mono);
+    int64_t wait = tl_limiter_reserve(a->login_per_account_address, l->pair_key, now_mono);
     if (!wait) {
-        wait = tl_limiter_reserve(a->login_per_address, addr_key, now_mono);
+        wait = tl_limiter_reserve(a->login_per_address, l->addr_key, now_mono);
         if (wait)
-            tl_limiter_release(a->login_per_account_address, pair_key);
+            tl_limiter_release(a->login_per_account_address, l->pair_key);
     }
     if (wait > 0) {
         tl_http_set_retry_after(r, (unsigned)((wait + 999) / 1000));
         tl_api_fail(r, TL_ELIMIT, "too many failed logins; try again later");
-        json_decref(body);
         return;
     }
-
-    struct tl_user u;
-    int rc = tl_store_user_find(a->store, email, &u);
-    if (!rc && u.password_hash[0])
-        rc = tl_password_verify(u.password_hash, password);
-    else if (rc == 0 || rc == TL_ENOTFOUND)
-        rc = tl_password_verify_none(password);
-    if (rc != TL_EAUTH) {
-        /* Right, or no guess was verified (the store failed): not a failure. */
-        if (rc)
-            tl_limiter_release(a->login_per_account_address, pair_key);
-        else
-            tl_limiter_clear(a->login_per_account_address, pair_key);
-        tl_limiter_release(a->login_per_address, addr_key);
+    tl_http_suspend(r);
+    int rc = tl_workq_submit(a->slow, login_job, l);
+    if (rc) { /* nothing was verified: give the places back, answer at once */
+        tl_limiter_release(a->login_per_account_address, l->pair_key);
+        tl_limiter_release(a->login_per_address, l->addr_key);
+        l->rc = rc;
+        l->is_done = true;
+        tl_http_resume(r);
     }
-    char token[TL_TOKEN_LEN + 1], hash[TL_TOKEN_HASH_LEN + 1], expires[32];
-    int64_t expires_at = tl_clock_ms() + SESSION_MS;
-    if (!rc) {
-        tl_token_new(token);
-        tl_token_hash(token, TL_TOKEN_LEN, hash);
-        rc = tl_store_token_create(a->store, u.pk, hash, expires_at);
-    }
-    if (rc == TL_EAUTH)
-        tl_api_fail(r, TL_EAUTH, "invalid email or password");
-    else if (rc)
-        tl_api_fail(r, rc, NULL);
-    else
-        tl_http_respond_json(r, 200,
-                             json_pack("{s:s,s:s,s:s}", "token", token, "expires_at",
-                                       tl_clock_rfc3339(expires_at, expires), "role",
-                                       tl_role_name(u.role)));
-    json_decref(body);
 }

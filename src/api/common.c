@@ -1,6 +1,7 @@
 /* common.c: helpers every API handler shares (see api.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "authz/authz.h"
@@ -84,7 +85,11 @@ int tl_api_init(struct tl_api *a, struct tl_store *store) {
         TL_LOGIN_FREE_FAILURES, TL_LOGIN_BACKOFF_MS, TL_LOGIN_BACKOFF_CAP_MS, TL_LOGIN_FORGET_MS);
     a->login_per_address = tl_limiter_new(TL_LOGIN_MAX_PER_ADDRESS, TL_LOGIN_WINDOW_MS);
     a->member_misses = tl_limiter_new(TL_MEMBER_MISSES_PER_TENANT, TL_MEMBER_MISS_WINDOW_MS);
-    if (a->authz_cache && a->login_per_account_address && a->login_per_address &&
+    /* One argon2id at a time per core: more would only queue on the CPU. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int rc = tl_workq_new(cores < 1 ? 1 : cores > 16 ? 16 : (int)cores, TL_SLOW_MAX_QUEUED,
+                          &a->slow);
+    if (!rc && a->authz_cache && a->login_per_account_address && a->login_per_address &&
         a->member_misses)
         return 0;
     tl_api_release(a);
@@ -92,6 +97,8 @@ int tl_api_init(struct tl_api *a, struct tl_store *store) {
 }
 
 void tl_api_release(struct tl_api *a) {
+    tl_workq_free(a->slow); /* first: its jobs use the limiters */
+    a->slow = NULL;
     tl_authz_cache_free(a->authz_cache);
     tl_limiter_free(a->login_per_account_address);
     tl_limiter_free(a->login_per_address);

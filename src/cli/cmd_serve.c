@@ -34,7 +34,7 @@ static const char usage[] =
     "                          the file-descriptor limit, which is raised to its maximum)\n"
     "  --max-connections-per-address N\n"
     "                          open connections from one client address (default 64)\n"
-    "  --threads N             event-loop threads (default 16 per core)\n"
+    "  --threads N             event-loop threads (default 2 per core)\n"
     "  --header-timeout S      a request's headers must arrive within S s (default 10)\n"
     "  --idle-timeout S        idle keep-alive connections close after S s (default 60)\n";
 

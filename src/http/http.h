@@ -78,7 +78,7 @@ struct tl_http_opts {
      * held below the process's file-descriptor limit. */
     unsigned max_connections; /* [16384] */
     unsigned max_per_address; /* [64] per client IP address */
-    unsigned threads;         /* event-loop threads [16 per core, at most 128] */
+    unsigned threads;         /* event-loop threads [2 per core, at most 64] */
     unsigned header_timeout_s; /* a request's headers are due within [10] s */
     unsigned idle_timeout_s;   /* an idle keep-alive connection is closed after [60] s */
     const struct tl_route *routes;

@@ -633,17 +633,19 @@ static unsigned connection_cap(unsigned wanted) {
     return wanted ? wanted : 1;
 }
 
-/* 16 per core, at most 128. A handler that blocks holds its pool thread,
- * and until every write route suspends, next and submit block for a whole
- * group commit: bench/load (32 annotators, 2 cores, one run) gave 2,095
- * cycles/s with 8 threads, 6,613 with 32 and 6,550 for thread-per-
- * connection, at the same server CPU per cycle (109 against 108 us). Once
- * they suspend, only short reads block and a few threads per core do. */
+/* 2 per core, at least 2, at most 64. Every write on the labeling path and
+ * import suspends its request, and argon2id runs on the API's own pool, so
+ * a pool thread only ever waits on short reads: more threads only add
+ * wake-ups. bench/load (32 annotators, 2 cores, two interleaved rounds):
+ * 2 threads 13,724 / 12,650 cycles/s at 86 / 92 us of server CPU per cycle,
+ * 4 threads 13,144 / 12,246 at 91 / 97 us, 32 threads 11,496 / 11,286 at
+ * 114 us. (While next and submit still blocked for a group commit, 8
+ * threads gave 2,095 cycles/s and 32 gave 6,613.) */
 static unsigned default_threads(void) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (cores < 1)
         cores = 1;
-    return cores >= 8 ? 128 : (unsigned)cores * 16;
+    return cores >= 32 ? 64 : cores < 1 ? 2 : (unsigned)cores * 2;
 }
 
 int tl_http_start(const struct tl_http_opts *o, struct tl_http_server **out) {

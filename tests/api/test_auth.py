@@ -193,3 +193,41 @@ def test_one_address_is_refused_after_a_hundred_failures(own_server):
     assert 0 < retry_after(r) <= 15 * 60
     # Only that address: the owner elsewhere still gets in.
     assert login_from(srv, OTHER_ADDRESS, email, PASSWORD).status_code == 200
+
+
+def test_login_storm_does_not_stall_the_event_loop(own_server):
+    """argon2id runs on its own pool with the request suspended: with two
+    event-loop threads, eight logins at a time must not hold up a cheap
+    request behind them (on the loop itself, each would stall every
+    connection its thread carries for a whole verification)."""
+    srv = own_server(["--threads", "2"])
+    email = password_user(srv)
+    t0 = time.monotonic()
+    login(srv, email, PASSWORD)
+    one_login = time.monotonic() - t0
+    stop = threading.Event()
+
+    def storm(i):
+        # Own address and fresh emails: neither login limit turns these into
+        # cheap 429s before the 100 failures an address is allowed.
+        for n in range(100):
+            if stop.is_set():
+                break
+            login_from(srv, f"127.0.0.{10 + i}", f"nobody{i}-{n}@example.test", "wrong")
+
+    threads = [threading.Thread(target=storm, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(0.2)
+        took = []
+        for _ in range(10):
+            t0 = time.monotonic()
+            assert srv.request("GET", "/healthz").status_code == 200
+            took.append(time.monotonic() - t0)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    took.sort()
+    assert took[len(took) // 2] < one_login / 2, (took, one_login)
