@@ -97,13 +97,13 @@ fuzz-replay: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do $$f fuzz/corpus/$$(basename $$f)/* || exit 1; done
 
 # Real fuzzing (needs clang: scripts/deps.sh fuzz), e.g. make fuzz TARGET=import
-# (targets: import, schema, labels)
+# (targets: import, schema, labels, split, headers)
 TARGET ?= import
 fuzz:
 	@scripts/deps.sh fuzz
 	@mkdir -p build/fuzz-clang
 	clang -std=c17 -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
-	    -o build/fuzz-clang/$(TARGET) fuzz/$(TARGET).c $(wildcard src/core/*.c src/schema/*.c src/quality/*.c) \
+	    -o build/fuzz-clang/$(TARGET) fuzz/$(TARGET).c $(wildcard src/core/*.c src/schema/*.c src/quality/*.c) src/http/framing.c \
 	    $(PKG_CFLAGS) $(PKG_LIBS) -lm -pthread
 	@mkdir -p build/fuzz-clang/new-$(TARGET)
 	build/fuzz-clang/$(TARGET) -max_total_time=60 build/fuzz-clang/new-$(TARGET) fuzz/corpus/$(TARGET)
