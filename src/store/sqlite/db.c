@@ -30,8 +30,6 @@ static const char *const sql[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
-    [Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
-    [Q_META_PUT] = "INSERT INTO meta(key, value) VALUES(?1, ?2)",
     [Q_TENANT_INSERT] = "INSERT INTO tenants(id, name, created_at) VALUES(?1, ?2, ?3)",
     [Q_TENANT_FIND] = "SELECT id FROM tenants WHERE name = ?1",
     [Q_TENANT_PK] = "SELECT pk FROM tenants WHERE id = ?1",
