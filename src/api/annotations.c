@@ -102,8 +102,11 @@ void tl_api_next(void *app, struct tl_http_req *r) {
     }
 }
 
-/* Check the body and fill pd: 0, or an error already answered. */
-static int prepare_submit(struct tl_http_req *r, struct tl_api_call *c, struct pending *pd) {
+/* Check the body and fill pd: 0, or an error already answered. A spans
+ * schema reads the task's text here, on the server thread: a read of one
+ * indexed row, never a wait on the writer. */
+static int prepare_submit(struct tl_api *a, struct tl_http_req *r, struct tl_api_call *c,
+                          struct pending *pd) {
     json_t *body = tl_api_body_object(r);
     if (!body)
         return TL_EINVAL;
@@ -115,7 +118,8 @@ static int prepare_submit(struct tl_http_req *r, struct tl_api_call *c, struct p
         rc = tl_errf(&eb, TL_EINVAL, "lease_id is required");
     } else if (!result) {
         rc = tl_errf(&eb, TL_EINVAL, "result is required");
-    } else if (!(rc = tl_queue_check_result(&c->p, result, &pd->text, &eb)) &&
+    } else if (!(rc = tl_queue_check_submission(a->store, &c->p, tl_http_param(r, 0), result,
+                                                &pd->text, &eb)) &&
                strlen(lease_id) > TL_ID_LEN) {
         rc = tl_errf(&eb, TL_ECONFLICT, TL_QUEUE_LEASE_CONFLICT); /* never issued */
     }
@@ -139,7 +143,7 @@ void tl_api_annotations_create(void *app, struct tl_http_req *r) {
             tl_api_fail(r, TL_ENOMEM, NULL);
             return;
         }
-        if (prepare_submit(r, c, pd))
+        if (prepare_submit(a, r, c, pd))
             return;
         tl_http_suspend(r);
         after_queue(r, pd,

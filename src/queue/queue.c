@@ -12,8 +12,24 @@ int tl_queue_next(struct tl_store *s, const struct tl_scope *sc, const struct tl
     return tl_store_lease_claim(s, sc, p, tl_clock_ms(), out);
 }
 
-int tl_queue_check_result(const struct tl_project *p, const json_t *result, char **text,
-                          struct tl_errbuf *eb) {
+/* The task's data for a schema that needs it: *data stays NULL otherwise. */
+static int load_task_data(struct tl_store *s, const struct tl_project *p, const char *task_id,
+                          const struct tl_schema *schema, json_t **data) {
+    *data = NULL;
+    if (!schema->needs_data || !s)
+        return 0;
+    char *text;
+    size_t len;
+    int rc = tl_store_task_data(s, p, task_id, &text, &len);
+    if (rc)
+        return rc;
+    *data = json_loadb(text, len, 0, NULL);
+    free(text);
+    return *data ? 0 : TL_EINTERNAL;
+}
+
+static int check(struct tl_store *s, const struct tl_project *p, const char *task_id,
+                 const json_t *result, char **text, struct tl_errbuf *eb) {
     *text = NULL;
     json_t *js = json_loads(p->schema_json, 0, NULL);
     if (!js)
@@ -23,7 +39,11 @@ int tl_queue_check_result(const struct tl_project *p, const json_t *result, char
     json_decref(js);
     if (rc)
         return rc == TL_ENOMEM ? rc : TL_EINTERNAL;
-    rc = tl_schema_validate(&schema, result, eb);
+    json_t *data = NULL;
+    rc = load_task_data(s, p, task_id, &schema, &data);
+    if (!rc)
+        rc = tl_schema_validate_task(&schema, result, data, eb);
+    json_decref(data);
     tl_schema_release(&schema);
     if (rc)
         return rc;
@@ -31,11 +51,22 @@ int tl_queue_check_result(const struct tl_project *p, const json_t *result, char
     return *text ? 0 : TL_ENOMEM;
 }
 
+int tl_queue_check_result(const struct tl_project *p, const json_t *result, char **text,
+                          struct tl_errbuf *eb) {
+    return check(NULL, p, NULL, result, text, eb);
+}
+
+int tl_queue_check_submission(struct tl_store *s, const struct tl_project *p,
+                              const char *task_id, const json_t *result, char **text,
+                              struct tl_errbuf *eb) {
+    return check(s, p, task_id, result, text, eb);
+}
+
 int tl_queue_submit(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                     const char *task_id, const char *lease_id, const json_t *result, tl_id out_id,
                     struct tl_errbuf *eb) {
     char *text;
-    int rc = tl_queue_check_result(p, result, &text, eb);
+    int rc = tl_queue_check_submission(s, p, task_id, result, &text, eb);
     if (rc)
         return rc;
     rc = tl_store_annotation_submit(s, sc, p, task_id, lease_id, text, strlen(text), tl_clock_ms(),

@@ -29,6 +29,14 @@ int tl_queue_submit(struct tl_store *s, const struct tl_scope *sc, const struct 
  * TL_EINTERNAL (the stored schema is unreadable). */
 int tl_queue_check_result(const struct tl_project *p, const json_t *result, char **text,
                           struct tl_errbuf *eb);
+/* tl_queue_check_result for a submission on task task_id of p: when p's
+ * schema checks results against the task's text (spans), the task's data is
+ * read from the store first (one indexed read); other schemas never touch
+ * the store, so the common path costs what it did. Same returns, plus
+ * TL_ENOTFOUND (no such task in p) and store errors. */
+int tl_queue_check_submission(struct tl_store *s, const struct tl_project *p,
+                              const char *task_id, const json_t *result, char **text,
+                              struct tl_errbuf *eb);
 
 /* The same two steps without blocking on the group commit (store.h,
  * tl_store_*_async): 0 once queued, and done(cb_arg, rc) then runs on the

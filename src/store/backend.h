@@ -30,6 +30,8 @@ struct tl_store_vtab {
                         const struct tl_blob *items, size_t n);
     int (*task_project)(struct tl_store *s, const struct tl_filter *f, const char *task_id,
                         struct tl_project *out);
+    int (*task_data)(struct tl_store *s, const struct tl_project *p, const char *task_id,
+                     char **data, size_t *len);
     int (*lease_claim)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                        int64_t now_ms, struct tl_lease *out);
     int (*annotation_submit)(struct tl_store *s, const struct tl_scope *sc,

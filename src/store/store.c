@@ -105,6 +105,11 @@ int tl_store_task_project(struct tl_store *s, const struct tl_filter *f, const c
     return s->vt->task_project(s, f, task_id, out);
 }
 
+int tl_store_task_data(struct tl_store *s, const struct tl_project *p, const char *task_id,
+                       char **data, size_t *len) {
+    return s->vt->task_data(s, p, task_id, data, len);
+}
+
 int tl_store_lease_claim(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                          int64_t now_ms, struct tl_lease *out) {
     return s->vt->lease_claim(s, sc, p, now_ms, out);

@@ -185,6 +185,12 @@ int tl_store_tasks_import(struct tl_store *s, const struct tl_scope *sc,
 /* The project of a task, if f reaches that project; else TL_ENOTFOUND. */
 int tl_store_task_project(struct tl_store *s, const struct tl_filter *f, const char *task_id,
                           struct tl_project *out);
+/* The data of task task_id of project p (p fetched through the caller's
+ * filter, so the read is tenant-scoped by p): 0 with *data (owned, compact
+ * JSON, NUL-terminated) and *len, or TL_ENOTFOUND if p has no such task.
+ * Submissions read it only for schemas checked against the text (spans). */
+int tl_store_task_data(struct tl_store *s, const struct tl_project *p, const char *task_id,
+                       char **data, size_t *len);
 /* The caller's next lease on p. While the caller holds fewer than p's
  * max_leases_per_annotator live leases, a new lease on the first open task
  * (by priority, then age) that has a free slot and that the caller has

@@ -74,6 +74,7 @@ static const char *const sql[Q_COUNT] = {
                       " VALUES(?1, ?2, ?3, ?4, ?5)",
     [Q_TASK_PROJECT] = "SELECT p.id FROM tasks k JOIN projects p ON p.pk = k.project_pk"
                        " WHERE k.id = ?1",
+    [Q_TASK_DATA] = "SELECT data FROM tasks WHERE id = ?1 AND project_pk = ?2",
     [Q_TASK_BUMP] = "UPDATE tasks SET n_annotations = n_annotations + 1,"
                     " is_open = CASE WHEN n_annotations + 1 >= ?1 THEN 0 ELSE 1 END"
                     " WHERE pk = ?2",

@@ -562,6 +562,28 @@ static int sq_task_project(struct tl_store *s, const struct tl_filter *f, const 
     return rc;
 }
 
+static int sq_task_data(struct tl_store *s, const struct tl_project *p, const char *task_id,
+                        char **data, size_t *len) {
+    *data = NULL;
+    *len = 0;
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = sq_stmt(c, Q_TASK_DATA);
+    sqlite3_bind_text(st, 1, task_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, p->pk);
+    rc = TL_ENOTFOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *len = (size_t)sqlite3_column_bytes(st, 0);
+        *data = dup_col(st, 0);
+        rc = *data ? 0 : TL_ENOMEM;
+    }
+    sqlite3_reset(st);
+    sq_reader_put(SQ(s), c);
+    return rc;
+}
+
 /* ---- leases and annotations ---- */
 
 struct claim_arg {
@@ -948,6 +970,7 @@ const struct tl_store_vtab sq_vtab = {
     .import_commit = sq_import_commit,
     .import_clear = sq_import_clear,
     .task_project = sq_task_project,
+    .task_data = sq_task_data,
     .lease_claim = sq_lease_claim,
     .annotation_submit = sq_annotation_submit,
     .lease_claim_async = sq_lease_claim_async,
