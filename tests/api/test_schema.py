@@ -1,0 +1,149 @@
+"""The schema language over HTTP: 400 naming the bad field at project
+creation, 422 naming the field on submit, spans checked against the task's
+own text (code points), and every project of examples/ accepted."""
+import json
+import pathlib
+
+import pytest
+
+from conftest import Api, assert_error
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+NER = {
+    "views": [{"source": "text", "kind": "text"}],
+    "fields": [
+        {"name": "ents", "type": "spans", "source": "text", "labels": ["PER", "ORG"]},
+        {"name": "rels", "type": "relations", "field": "ents", "labels": ["works_for"],
+         "required": False},
+    ],
+}
+
+DRIVING = {
+    "views": [{"source": "image", "kind": "image"}],
+    "fields": [
+        {"name": "boxes", "type": "boxes", "source": "image", "labels": ["car"]},
+        {"name": "occluded", "type": "choice", "options": ["yes", "no"], "required": False},
+        {"name": "how", "type": "text", "show_if": {"field": "occluded", "equals": "yes"}},
+    ],
+}
+
+
+def make_project(api, schema, tasks):
+    """A tenant, a manager, a project with this schema and tasks, an annotator."""
+    t = api.tenant()
+    mgr = t.user("manager")
+    r = api.srv.request("POST", "/api/v1/projects", mgr.token,
+                        json_body={"name": "p", "schema": schema})
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    api.import_tasks(mgr.token, pid, tasks)
+    ann = t.user("annotator")
+    api.add_member(mgr.token, pid, ann.email)
+    return pid, ann
+
+
+# (id, schema, a piece the 400's message must hold)
+BAD_SCHEMAS = [
+    ("unknown-type", {"fields": [{"name": "f", "type": "bbox"}]}, "'f': unknown type"),
+    ("unknown-key", {"fields": [{"name": "f", "type": "spans", "source": "t",
+                                 "lables": ["X"]}]}, "unknown key 'lables'"),
+    ("spans-without-labels", {"fields": [{"name": "f", "type": "spans", "source": "t"}]},
+     "'f': labels"),
+    ("boxes-without-source", {"fields": [{"name": "f", "type": "boxes", "labels": ["X"]}]},
+     "'f': source"),
+    ("source-not-a-view", {"views": [{"source": "img", "kind": "image"}],
+                           "fields": [{"name": "f", "type": "boxes", "source": "image",
+                                       "labels": ["X"]}]}, "not a view"),
+    ("source-wrong-kind", {"views": [{"source": "t", "kind": "audio"}],
+                           "fields": [{"name": "f", "type": "spans", "source": "t",
+                                       "labels": ["X"]}]}, "cannot label a audio view"),
+    ("bad-view-kind", {"views": [{"source": "t", "kind": "pdf"}],
+                       "fields": [{"name": "f", "type": "text"}]}, "kind"),
+    ("rubric-min-above-max", {"fields": [{"name": "f", "type": "rubric", "criteria": [
+        {"name": "c", "min": 5, "max": 1}]}]}, "min above max"),
+    ("show-if-unknown", {"fields": [{"name": "f", "type": "text",
+                                     "show_if": {"field": "g", "equals": "x"}}]},
+     "not an earlier field"),
+    ("show-if-itself", {"fields": [{"name": "f", "type": "text",
+                                    "show_if": {"field": "f", "equals": "x"}}]}, "itself"),
+    ("relations-not-spans", {"fields": [{"name": "t", "type": "text"},
+                                        {"name": "r", "type": "relations", "field": "t",
+                                         "labels": ["x"]}]}, "not a spans field"),
+    ("pairwise-one-source", {"fields": [{"name": "f", "type": "pairwise", "sources": ["a"]}]},
+     "[A,B]"),
+    ("too-many-fields", {"fields": [{"name": f"f{i}", "type": "text"} for i in range(65)]},
+     "more than 64 fields"),
+    ("too-deep", {"fields": [{"name": "f", "type": "text"}], "views": [[[[[[[[[[]]]]]]]]]]},
+     "nests deeper"),
+]
+
+
+@pytest.mark.parametrize("schema,want", [c[1:] for c in BAD_SCHEMAS],
+                         ids=[c[0] for c in BAD_SCHEMAS])
+def test_project_create_names_the_bad_schema_field(api, schema, want):
+    mgr = api.tenant().user("manager")
+    r = api.srv.request("POST", "/api/v1/projects", mgr.token,
+                        json_body={"name": "p", "schema": schema})
+    assert_error(r, 400, "invalid")
+    assert want in r.json()["error"]["message"], r.json()
+
+
+def test_spans_are_checked_against_the_task_text_in_code_points(api):
+    # "a😀 Bob": 6 code points, 7 UTF-16 units, 9 bytes.
+    pid, ann = make_project(api, NER, [{"text": "a\U0001F600 Bob"}])
+    n = api.next(ann.token, pid)
+    tid, lid = n["task"]["id"], n["lease"]["id"]
+    r = api.submit(ann.token, tid, lid, {"ents": [{"start": 3, "end": 7, "label": "PER"}]})
+    assert_error(r, 422)
+    assert "'ents'[0]" in r.json()["error"]["message"]
+    r = api.submit(ann.token, tid, lid, {"ents": [{"start": 3, "end": 6, "label": "PER"}],
+                                         "rels": [{"from": 0, "to": 1, "label": "works_for"}]})
+    assert_error(r, 422)
+    assert "'rels'" in r.json()["error"]["message"]
+    r = api.submit(ann.token, tid, lid, {"ents": [{"start": 3, "end": 6, "label": "PER"}]})
+    assert r.status_code == 201, r.text
+
+
+def test_spans_need_the_text_at_their_source(api):
+    pid, ann = make_project(api, NER, [{"body": "no text key"}])
+    n = api.next(ann.token, pid)
+    r = api.submit(ann.token, n["task"]["id"], n["lease"]["id"],
+                   {"ents": [{"start": 0, "end": 1, "label": "PER"}]})
+    assert_error(r, 422)
+    assert "no text at 'text'" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("result,status", [
+    ({"boxes": [{"x": 10, "y": 10, "width": 20, "height": 20, "label": "car"}]}, 201),
+    ({"boxes": [{"x": 90, "y": 10, "width": 20, "height": 20, "label": "car"}]}, 422),
+    ({"boxes": [{"x": 1e308, "y": 10, "width": 20, "height": 20, "label": "car"}]}, 422),
+    ({"boxes": [{"x": "10", "y": 10, "width": 20, "height": 20, "label": "car"}]}, 422),
+    ({"boxes": [{"x": 1, "y": 1, "width": 1, "height": 1, "label": "car"}] * 10001}, 422),
+    ({"boxes": [], "occluded": "no", "how": "behind a van"}, 422),
+    ({"boxes": [], "occluded": "yes"}, 422),
+    ({"boxes": [], "occluded": "yes", "how": "behind a van"}, 201),
+], ids=["fits", "leaves-image", "huge", "string", "too-many", "hidden-answered",
+        "shown-missing", "shown-answered"])
+def test_boxes_and_show_if_on_submit(api, result, status):
+    pid, ann = make_project(api, DRIVING, [{"image": "https://example.test/a.png"}])
+    n = api.next(ann.token, pid)
+    r = api.submit(ann.token, n["task"]["id"], n["lease"]["id"], result)
+    if status == 201:
+        assert r.status_code == 201, r.text
+    else:
+        assert_error(r, status)
+
+
+EXAMPLES = sorted((ROOT / "examples").glob("*/project.json"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.parent.name for p in EXAMPLES])
+def test_every_example_project_is_accepted(api, path):
+    project = json.loads(path.read_text())
+    mgr = api.tenant().user("manager")
+    r = api.srv.request("POST", "/api/v1/projects", mgr.token, json_body=project)
+    assert r.status_code == 201, r.text
+    tasks = [json.loads(l) for l in (path.parent / "tasks.jsonl").read_text().splitlines()
+             if l.strip()]
+    api.import_tasks(mgr.token, r.json()["id"], tasks)
