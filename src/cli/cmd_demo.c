@@ -1,13 +1,24 @@
 /* cmd_demo.c: `tally demo`: seed a demo tenant (once) and print how to use
  * it. Run by `make run` before `serve`. Fresh tokens are printed every time,
- * since the store keeps only their hashes. */
+ * since the store keeps only their hashes. The seed also loads every
+ * example project of examples/ (docs/schema.md), so that a new user sees
+ * each modality at once. */
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "schema/jsonl.h"
+#include "schema/schema.h"
+
+/* Ceilings of the example folders: they ship with the project, but the
+ * directory is a command-line argument and is read like any input. */
+#define MAX_EXAMPLES       32
+#define MAX_EXAMPLE_NAME   64
+#define MAX_EXAMPLE_FILE   (4 << 20)
 
 #define DEMO_TENANT       "demo"
 #define DEMO_MANAGER      "manager@demo.tally.local"
@@ -38,7 +49,116 @@ static int make_user(struct tl_store *s, const tl_id tenant_id, const char *emai
     return rc ? rc : tl_store_user_create(s, &u);
 }
 
-static int seed(struct tl_store *s) {
+/* The whole file at path (at most MAX_EXAMPLE_FILE bytes), NUL-terminated:
+ * 0, TL_EIO, TL_ETOOBIG or TL_ENOMEM. */
+static int read_small_file(const char *path, char **out, size_t *len) {
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return TL_EIO;
+    char *buf = malloc(MAX_EXAMPLE_FILE + 1);
+    size_t n = buf ? fread(buf, 1, MAX_EXAMPLE_FILE + 1, f) : 0;
+    int rc = !buf ? TL_ENOMEM : ferror(f) ? TL_EIO : n > MAX_EXAMPLE_FILE ? TL_ETOOBIG : 0;
+    fclose(f);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+/* Load examples/NAME/{project.json,tasks.jsonl} as a project of sc's
+ * tenant with the demo annotator as member. The schema goes through the
+ * same check as POST /projects, so a broken example fails the demo. */
+static int load_example(struct tl_store *s, const struct tl_scope *sc, const char *dir,
+                        const char *name, struct tl_errbuf *eb) {
+    char path[512];
+    char *text = NULL;
+    size_t len;
+    snprintf(path, sizeof path, "%s/%s/project.json", dir, name);
+    int rc = read_small_file(path, &text, &len);
+    if (rc)
+        return tl_errf(eb, rc, "%s: cannot read", path);
+    json_t *j = json_loadb(text, len, 0, NULL);
+    free(text);
+    text = NULL;
+    const json_t *jn = json_object_get(j, "name"), *js = json_object_get(j, "schema");
+    const json_t *jo = json_object_get(j, "overlap");
+    struct tl_schema schema;
+    if (!json_is_string(jn) || (jo && !json_is_integer(jo)))
+        rc = tl_errf(eb, TL_EINVAL, "%s: needs a name, a schema and an integer overlap", path);
+    else if (!(rc = tl_schema_parse(js, &schema, eb)))
+        tl_schema_release(&schema);
+    struct tl_project p = {.overlap = jo ? (int)json_integer_value(jo) : 1,
+                           .lease_seconds = 600};
+    if (!rc) {
+        p.name = strdup(json_string_value(jn));
+        p.schema_json = json_dumps(js, JSON_COMPACT);
+        rc = p.name && p.schema_json ? tl_store_project_create(s, sc, &p) : TL_ENOMEM;
+    }
+    json_decref(j);
+    if (!rc)
+        rc = tl_store_member_add(s, sc, &p, DEMO_ANNOTATOR, TL_ROLE_ANNOTATOR, NULL);
+    snprintf(path, sizeof path, "%s/%s/tasks.jsonl", dir, name);
+    if (!rc && (rc = read_small_file(path, &text, &len)))
+        tl_errf(eb, rc, "%s: cannot read", path);
+    struct tl_import im = {0};
+    if (!rc)
+        rc = tl_import_parse(text, len, false, &im, eb);
+    if (!rc)
+        rc = tl_store_tasks_import(s, sc, &p, im.items, im.n);
+    tl_import_release(&im);
+    free(text);
+    tl_project_release(&p);
+    return rc;
+}
+
+static int cmp_name(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every folder of dir holding a project.json, in name order (a missing
+ * dir loads nothing: the binary also runs outside the source tree). */
+static int load_examples(struct tl_store *s, const struct tl_scope *sc, const char *dir,
+                         size_t *n_loaded, struct tl_errbuf *eb) {
+    *n_loaded = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    char *names[MAX_EXAMPLES];
+    size_t n = 0;
+    int rc = 0;
+    struct dirent *e;
+    while (!rc && (e = readdir(d))) {
+        char probe[512];
+        snprintf(probe, sizeof probe, "%s/%s/project.json", dir, e->d_name);
+        if (e->d_name[0] == '.' || strlen(e->d_name) > MAX_EXAMPLE_NAME)
+            continue;
+        FILE *f = fopen(probe, "rb");
+        if (!f)
+            continue;
+        fclose(f);
+        if (n == MAX_EXAMPLES)
+            rc = tl_errf(eb, TL_ETOOBIG, "%s: more than %d examples", dir, MAX_EXAMPLES);
+        else if (!(names[n++] = strdup(e->d_name)))
+            rc = TL_ENOMEM;
+    }
+    closedir(d);
+    if (!rc)
+        qsort(names, n, sizeof *names, cmp_name);
+    for (size_t i = 0; i < n; i++) {
+        if (!rc && names[i] && !(rc = load_example(s, sc, dir, names[i], eb)))
+            (*n_loaded)++;
+        free(names[i]);
+    }
+    return rc;
+}
+
+static int seed(struct tl_store *s, const char *examples_dir, size_t *n_examples,
+                struct tl_errbuf *eb) {
     tl_id tenant_id;
     int rc = tl_store_tenant_create(s, DEMO_TENANT, tenant_id);
     if (!rc)
@@ -58,27 +178,30 @@ static int seed(struct tl_store *s) {
     if (!rc)
         rc = tl_store_member_add(s, &sc, &p, DEMO_ANNOTATOR, TL_ROLE_ANNOTATOR, NULL);
     struct tl_import im = {0};
-    struct tl_errbuf eb;
     if (!rc)
-        rc = tl_import_parse(demo_tasks, sizeof demo_tasks - 1, false, &im, &eb);
+        rc = tl_import_parse(demo_tasks, sizeof demo_tasks - 1, false, &im, eb);
     if (!rc)
         rc = tl_store_tasks_import(s, &sc, &p, im.items, im.n);
     tl_import_release(&im);
+    if (!rc)
+        rc = load_examples(s, &sc, examples_dir, n_examples, eb);
     return rc;
 }
 
 int tl_cmd_demo(int argc, char **argv) {
     static const char usage[] =
-        "usage: tally demo [--data DIR] [--secret-file PATH]\n"
-        "Create the demo tenant, a manager, an annotator and a small project if the\n"
+        "usage: tally demo [--data DIR] [--secret-file PATH] [--examples DIR]\n"
+        "Create the demo tenant, a manager, an annotator, a small project and the\n"
+        "example projects of --examples (default ./examples, skipped if absent) if the\n"
         "store has none, then print their credentials with fresh API tokens.\n";
     static const struct option opts[] = {
         {"data", required_argument, NULL, 'd'},
         {"secret-file", required_argument, NULL, 's'},
+        {"examples", required_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *data = TL_DEFAULT_DATA, *secret_file = NULL;
+    const char *data = TL_DEFAULT_DATA, *secret_file = NULL, *examples = "examples";
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -86,6 +209,8 @@ int tl_cmd_demo(int argc, char **argv) {
             data = optarg;
         } else if (c == 's') {
             secret_file = optarg;
+        } else if (c == 'e') {
+            examples = optarg;
         } else if (c == 'h') {
             printf("%s", usage);
             return 0;
@@ -103,9 +228,11 @@ int tl_cmd_demo(int argc, char **argv) {
         return 1;
     tl_id tenant_id;
     int rc = 0;
+    size_t n_examples = 0;
+    struct tl_errbuf eb = {{0}};
     bool is_new = tl_store_tenant_find(s, DEMO_TENANT, tenant_id) == TL_ENOTFOUND;
     if (is_new)
-        rc = seed(s);
+        rc = seed(s, examples, &n_examples, &eb);
     char manager_token[TL_TOKEN_LEN + 1], annotator_token[TL_TOKEN_LEN + 1];
     if (!rc)
         rc = tl_cli_token_for(s, DEMO_MANAGER, 0, manager_token, NULL);
@@ -113,7 +240,8 @@ int tl_cmd_demo(int argc, char **argv) {
         rc = tl_cli_token_for(s, DEMO_ANNOTATOR, 0, annotator_token, NULL);
     tl_store_close(s);
     if (rc) {
-        fprintf(stderr, "tally: cannot set up the demo: %s\n", tl_strerror(rc));
+        fprintf(stderr, "tally: cannot set up the demo: %s%s%s\n", tl_strerror(rc),
+                eb.msg[0] ? ": " : "", eb.msg);
         return 1;
     }
     printf("Tally demo (%s store in %s)\n"
@@ -125,5 +253,7 @@ int tl_cmd_demo(int argc, char **argv) {
            "Try: curl -H 'Authorization: Bearer %s' http://127.0.0.1:8080/api/v1/projects\n",
            is_new ? "new" : "existing", data, DEMO_MANAGER, DEMO_MANAGER_PW, manager_token,
            DEMO_ANNOTATOR, DEMO_ANNOTATOR_PW, annotator_token, manager_token);
+    if (n_examples)
+        printf("Loaded %zu example projects from %s (see docs/schema.md)\n", n_examples, examples);
     return 0;
 }

@@ -147,3 +147,20 @@ def test_every_example_project_is_accepted(api, path):
     tasks = [json.loads(l) for l in (path.parent / "tasks.jsonl").read_text().splitlines()
              if l.strip()]
     api.import_tasks(mgr.token, r.json()["id"], tasks)
+
+
+def test_demo_loads_every_example_once(own_server, tmp_path):
+    from conftest import run_cli
+    data = tmp_path / "demo"
+    out = run_cli("demo", "--data", str(data), "--examples", str(ROOT / "examples"),
+                  check=True).stdout
+    assert f"Loaded {len(EXAMPLES)} example projects" in out, out
+    again = run_cli("demo", "--data", str(data), "--examples", str(ROOT / "examples"),
+                    check=True).stdout
+    assert "Loaded" not in again and "existing" in again, again
+    token = next(l.split()[1] for l in again.splitlines() if l.strip().startswith("token"))
+    srv = own_server(data_dir=data)
+    names = sorted(p["name"] for p in
+                   srv.request("GET", "/api/v1/projects", token).json()["projects"])
+    want = sorted(json.loads(p.read_text())["name"] for p in EXAMPLES)
+    assert names == sorted(want + ["Demo: review sentiment"])
