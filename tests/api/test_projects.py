@@ -126,6 +126,12 @@ BAD_PROJECTS = [
         {"type": "text"}]})),
     ("duplicate-field-names", _project_body(schema={"fields": [
         CHOICE_AB, CHOICE_AB]})),
+    # A misspelt key used to be ignored, leaving a field without its option.
+    ("field-unknown-key", _project_body(schema={"fields": [
+        {"name": "x", "type": "text", "max_lenght": 5}]})),
+    ("schema-unknown-key", _project_body(schema={"fields": [CHOICE_AB], "field": []})),
+    ("spans-without-source", _project_body(schema={"fields": [
+        {"name": "x", "type": "spans", "labels": ["A"]}]})),
 ]
 
 
