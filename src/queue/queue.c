@@ -35,7 +35,7 @@ static int check(struct tl_store *s, const struct tl_project *p, const char *tas
     if (!js)
         return tl_errf(eb, TL_EINTERNAL, "stored schema is unreadable");
     struct tl_schema schema;
-    int rc = tl_schema_parse(js, &schema, eb);
+    int rc = tl_schema_parse_stored(js, &schema, eb);
     json_decref(js);
     if (rc)
         return rc == TL_ENOMEM ? rc : TL_EINTERNAL;

@@ -52,8 +52,17 @@ static bool in_list(const char *key, const char *const *list, size_t n) {
     return false;
 }
 
-/* The first key of o not in list (NULL if none). */
+/* Set while tl_schema_parse_stored runs on this thread: a schema stored by
+ * an older version may hold keys that version ignored, and must still be
+ * usable (a project's submissions must not start failing on an upgrade).
+ * Thread-local rather than a parameter threaded through every parse
+ * function: only unknown_key reads it. */
+static _Thread_local bool is_lenient;
+
+/* The first key of o not in list (NULL if none, or when lenient). */
 static const char *unknown_key(const json_t *o, const char *const *list, size_t n) {
+    if (is_lenient)
+        return NULL;
     const char *key;
     const json_t *v;
     json_object_foreach((json_t *)o, key, v) {
@@ -557,6 +566,13 @@ int tl_schema_parse(const json_t *j, struct tl_schema *out, struct tl_errbuf *eb
     int rc = parse_schema(j, out, eb);
     if (rc)
         tl_schema_release(out);
+    return rc;
+}
+
+int tl_schema_parse_stored(const json_t *j, struct tl_schema *out, struct tl_errbuf *eb) {
+    is_lenient = true;
+    int rc = tl_schema_parse(j, out, eb);
+    is_lenient = false;
     return rc;
 }
 

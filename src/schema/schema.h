@@ -131,6 +131,9 @@ struct tl_schema {
  * field and the reason in eb, TL_ENOMEM. On failure *out is left empty
  * (nothing to release). */
 int tl_schema_parse(const json_t *j, struct tl_schema *out, struct tl_errbuf *eb);
+/* The same for a schema read back from the store: unknown keys are ignored
+ * (older versions accepted and stored them), every other rule holds. */
+int tl_schema_parse_stored(const json_t *j, struct tl_schema *out, struct tl_errbuf *eb);
 
 /* Check a result against the schema and the task's data: 0 or TL_EUNPROC
  * with a message naming the field (TL_ENOMEM on allocation failure). data

@@ -492,6 +492,24 @@ static void test_schema_ceilings(void **state) {
     json_decref(j);
 }
 
+/* Schemas stored before keys were checked may carry keys that version
+ * ignored: reading them back must still work, creating one must not. */
+static void test_stored_schema_with_old_unknown_keys(void **state) {
+    json_t *j = json_loads("{\"fields\":[{\"name\":\"l\",\"type\":\"choice\","
+                           "\"options\":[\"a\",\"b\"],\"colour\":\"red\"}],\"v\":1}",
+                           0, NULL);
+    assert_non_null(j);
+    struct tl_schema sc;
+    struct tl_errbuf eb = {{0}};
+    assert_int_equal(tl_schema_parse(j, &sc, &eb), TL_EINVAL);
+    assert_int_equal(tl_schema_parse_stored(j, &sc, &eb), 0);
+    assert_int_equal(sc.n_fields, 1);
+    tl_schema_release(&sc);
+    /* and the leniency ends with the call */
+    assert_int_equal(tl_schema_parse(j, &sc, &eb), TL_EINVAL);
+    json_decref(j);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_results),
@@ -510,6 +528,7 @@ int main(void) {
         cmocka_unit_test(test_views_and_hotkeys),
         cmocka_unit_test(test_new_invalid_schemas),
         cmocka_unit_test(test_schema_ceilings),
+        cmocka_unit_test(test_stored_schema_with_old_unknown_keys),
     };
     return cmocka_run_group_tests_name("schema", tests, NULL, NULL);
 }
