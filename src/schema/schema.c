@@ -401,7 +401,7 @@ static int parse_field(const struct tl_schema *s, const json_t *jf, struct tl_fi
     const char *key;
     const json_t *v;
     json_object_foreach((json_t *)jf, key, v) {
-        if (!in_list(key, common_keys, N_OF(common_keys)) &&
+        if (!is_lenient && !in_list(key, common_keys, N_OF(common_keys)) &&
             !in_list(key, type_keys[f->type], N_OF(type_keys[f->type])))
             return tl_errf(eb, TL_EINVAL, "field '%s': unknown key '%.64s' for a %s field",
                            f->name, key, type_names[f->type]);
