@@ -630,7 +630,14 @@ static int add_fields(const struct reader *rd, json_t *fields, struct tl_errbuf 
         if (!f)
             return TL_ENOMEM;
         bool skip = false;
-        rc = control_field(rd, i, f, &skip, eb);
+        /* Label Studio refuses a toName that names nothing: so do we, even
+         * where the field does not keep its source (Choices, TextArea). */
+        long objs[MAX_OBJECTS];
+        if (attr(&rd->nodes[i], A_TONAME)) {
+            int n = resolve_targets(rd, &rd->nodes[i], objs, MAX_OBJECTS, eb);
+            rc = n < 0 ? n : 0;
+        }
+        rc = rc ? rc : control_field(rd, i, f, &skip, eb);
         /* Label Studio controls are optional unless required="true"; today's
          * schema default is required, so the flag is always written. */
         if (!rc && !skip &&
