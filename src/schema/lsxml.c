@@ -79,7 +79,7 @@ struct node {
 struct reader {
     XML_Parser p;
     struct node *nodes;
-    size_t n, cap, n_objects;
+    size_t n, cap, n_objects, n_controls;
     long stack[TL_LSXML_MAX_DEPTH]; /* node index per open element */
     int depth;
     int rc;
@@ -176,6 +176,13 @@ static void XMLCALL on_start(void *ud, const XML_Char *el, const XML_Char **atts
     if (TAGS[k].role == R_OPTION && (owner = option_owner(rd, TAGS[k].tag)) < 0) {
         stop(rd, tl_errf(rd->eb, TL_EINVAL, "line %lu: <%s> outside the control it belongs to",
                          line, TAGS[k].name));
+        return;
+    }
+    /* Every control becomes at most one field, so more controls than a
+     * schema may hold is refused here, before any per-control walk. */
+    if (TAGS[k].role == R_CONTROL && ++rd->n_controls > TL_SCHEMA_MAX_FIELDS) {
+        stop(rd, tl_errf(rd->eb, TL_ETOOBIG, "line %lu: more than %d control tags", line,
+                         TL_SCHEMA_MAX_FIELDS));
         return;
     }
     if (TAGS[k].role == R_OBJECT && ++rd->n_objects > MAX_OBJECTS) {

@@ -16,6 +16,7 @@
 
 #include "core/buf.h"
 #include "schema/lsxml.h"
+#include "schema/schema.h"
 
 /* Convert xml and compare with the expected schema written as JSON. */
 static void expect_schema(const char *xml, const char *want_text) {
@@ -233,6 +234,17 @@ static void test_ceilings(void **state) {
         assert_int_equal(tl_buf_puts(&b, "x"), 0);
     assert_int_equal(tl_buf_puts(&b, "\"/>"), 0);
     expect_refused(b.data, b.len, TL_ETOOBIG, "longer than");
+    tl_buf_release(&b);
+
+    /* more controls than a schema holds: refused before any per-control walk */
+    tl_buf_init(&b, 4u << 20);
+    assert_int_equal(tl_buf_puts(&b, "<View><Text name=\"t\" value=\"$t\"/>"), 0);
+    for (int i = 0; i <= TL_SCHEMA_MAX_FIELDS; i++) {
+        int n = snprintf(attr, sizeof attr, "<TextArea name=\"f%d\"/>", i);
+        assert_int_equal(tl_buf_append(&b, attr, (size_t)n), 0);
+    }
+    assert_int_equal(tl_buf_puts(&b, "</View>"), 0);
+    expect_refused(b.data, b.len, TL_ETOOBIG, "control tags");
     tl_buf_release(&b);
 
     static char big[TL_LSXML_MAX_BYTES + 1];
