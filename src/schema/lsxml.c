@@ -23,11 +23,27 @@
 enum role { R_LAYOUT, R_OBJECT, R_CONTROL, R_OPTION };
 
 enum tag {
-    T_VIEW, T_HEADER,
-    T_TEXT, T_HYPERTEXT, T_PARAGRAPHS, T_IMAGE, T_AUDIO,
-    T_CHOICES, T_LABELS, T_RECTANGLELABELS, T_POLYGONLABELS, T_KEYPOINTLABELS,
-    T_RELATIONS, T_TEXTAREA, T_NUMBER, T_RATING, T_PAIRWISE, T_RANKER,
-    T_CHOICE, T_LABEL, T_RELATION,
+    T_VIEW,
+    T_HEADER,
+    T_TEXT,
+    T_HYPERTEXT,
+    T_PARAGRAPHS,
+    T_IMAGE,
+    T_AUDIO,
+    T_CHOICES,
+    T_LABELS,
+    T_RECTANGLELABELS,
+    T_POLYGONLABELS,
+    T_KEYPOINTLABELS,
+    T_RELATIONS,
+    T_TEXTAREA,
+    T_NUMBER,
+    T_RATING,
+    T_PAIRWISE,
+    T_RANKER,
+    T_CHOICE,
+    T_LABEL,
+    T_RELATION,
 };
 
 static const struct {
@@ -61,17 +77,28 @@ static const struct {
 
 /* The attributes the conversion reads; the others (style, background,
  * hotkey, ...) are presentation and are dropped. */
-enum attr { A_NAME, A_TONAME, A_VALUE, A_CHOICE, A_MIN, A_MAX, A_MAXRATING, A_PERREGION,
-            A_LAYOUT, A_REQUIRED, A_COUNT };
+enum attr {
+    A_NAME,
+    A_TONAME,
+    A_VALUE,
+    A_CHOICE,
+    A_MIN,
+    A_MAX,
+    A_MAXRATING,
+    A_PERREGION,
+    A_LAYOUT,
+    A_REQUIRED,
+    A_COUNT
+};
 static const char *const ATTR_NAMES[A_COUNT] = {
-    "name", "toName", "value", "choice", "min", "max", "maxRating", "perRegion",
-    "layout", "required",
+    "name", "toName",    "value",     "choice", "min",
+    "max",  "maxRating", "perRegion", "layout", "required",
 };
 
 struct node {
     enum tag tag;
     enum role role;
-    long owner;          /* index of the control an option belongs to; -1 */
+    long owner; /* index of the control an option belongs to; -1 */
     unsigned long line;
     char *attr[A_COUNT]; /* owned; NULL when absent */
 };
@@ -128,8 +155,8 @@ static int copy_attrs(struct reader *rd, struct node *nd, const XML_Char **atts)
     size_t n_attrs = 0;
     for (size_t i = 0; atts[i]; i += 2) {
         if (++n_attrs > TL_LSXML_MAX_ATTRS)
-            return tl_errf(rd->eb, TL_ETOOBIG, "line %lu: more than %d attributes",
-                           nd->line, TL_LSXML_MAX_ATTRS);
+            return tl_errf(rd->eb, TL_ETOOBIG, "line %lu: more than %d attributes", nd->line,
+                           TL_LSXML_MAX_ATTRS);
         size_t len = strnlen(atts[i + 1], TL_LSXML_MAX_ATTR_LEN + 1);
         if (len > TL_LSXML_MAX_ATTR_LEN)
             return tl_errf(rd->eb, TL_ETOOBIG, "line %lu: attribute %.64s longer than %d bytes",
@@ -186,8 +213,8 @@ static void XMLCALL on_start(void *ud, const XML_Char *el, const XML_Char **atts
         return;
     }
     if (TAGS[k].role == R_OBJECT && ++rd->n_objects > MAX_OBJECTS) {
-        stop(rd, tl_errf(rd->eb, TL_ETOOBIG, "line %lu: more than %d object tags", line,
-                         MAX_OBJECTS));
+        stop(rd,
+             tl_errf(rd->eb, TL_ETOOBIG, "line %lu: more than %d object tags", line, MAX_OBJECTS));
         return;
     }
     if (rd->n == rd->cap) {
@@ -265,9 +292,13 @@ static int read_config(struct reader *rd, const char *xml, size_t len) {
 
 /* ---- conversion ---- */
 
-static const char *attr(const struct node *nd, enum attr a) { return nd->attr[a]; }
+static const char *attr(const struct node *nd, enum attr a) {
+    return nd->attr[a];
+}
 
-static bool is_true(const char *v) { return v && !strcasecmp(v, "true"); }
+static bool is_true(const char *v) {
+    return v && !strcasecmp(v, "true");
+}
 
 /* The data key of an object (its value="$key"), or NULL for a literal. */
 static const char *object_key(const struct node *obj) {
@@ -287,8 +318,8 @@ static long find_object(const struct reader *rd, const char *name, size_t name_l
 
 /* The objects named by a control's toName ("a" or "a,b,c"), at most max,
  * into objs; returns how many, or a negative TL_E* code with a message. */
-static int resolve_targets(const struct reader *rd, const struct node *ctl, long *objs,
-                           int max, struct tl_errbuf *eb) {
+static int resolve_targets(const struct reader *rd, const struct node *ctl, long *objs, int max,
+                           struct tl_errbuf *eb) {
     const char *s = attr(ctl, A_TONAME);
     if (!s || !*s)
         return tl_errf(eb, TL_EINVAL, "line %lu: <%s name=\"%s\"> needs toName", ctl->line,
@@ -325,8 +356,7 @@ static int single_source(const struct reader *rd, const struct node *ctl, const 
     if (n < 0)
         return n;
     if (n == 0)
-        return tl_errf(eb, TL_EINVAL, "line %lu: <%s> needs toName", ctl->line,
-                       tag_name(ctl->tag));
+        return tl_errf(eb, TL_EINVAL, "line %lu: <%s> needs toName", ctl->line, tag_name(ctl->tag));
     *obj = &rd->nodes[o];
     *key = object_key(*obj);
     if (!*key)
@@ -335,7 +365,9 @@ static int single_source(const struct reader *rd, const struct node *ctl, const 
     return 0;
 }
 
-static bool is_textual(enum tag t) { return t == T_TEXT || t == T_HYPERTEXT || t == T_PARAGRAPHS; }
+static bool is_textual(enum tag t) {
+    return t == T_TEXT || t == T_HYPERTEXT || t == T_PARAGRAPHS;
+}
 
 /* The option values (Choice/Label/Relation value=) of control ci, as a
  * JSON array in *out; at least one is required. */
@@ -392,7 +424,7 @@ static int number_attr(const struct node *nd, enum attr a, bool *has, double *ou
 /* min="0" stays the integer 0 in the schema, as a person would write it. */
 static json_t *json_number(double v) {
     return v == floor(v) && fabs(v) < 9007199254740992.0 ? json_integer((json_int_t)v)
-                                                          : json_real(v);
+                                                         : json_real(v);
 }
 
 static int rating_max(const struct node *nd, long *out, struct tl_errbuf *eb) {
@@ -404,8 +436,7 @@ static int rating_max(const struct node *nd, long *out, struct tl_errbuf *eb) {
     errno = 0;
     long v = strtol(s, &end, 10);
     if (end == s || *end || errno || v < 1 || v > 100)
-        return tl_errf(eb, TL_EINVAL, "line %lu: maxRating must be an integer in 1..100",
-                       nd->line);
+        return tl_errf(eb, TL_EINVAL, "line %lu: maxRating must be an integer in 1..100", nd->line);
     *out = v;
     return 0;
 }
@@ -459,8 +490,8 @@ static int add_views(const struct reader *rd, json_t *views) {
         for (size_t k = 0; k < json_array_size(views) && !seen; k++)
             seen = !strcmp(json_string_value(json_object_get(json_array_get(views, k), "source")),
                            key);
-        if (!seen && json_array_append_new(views, json_pack("{s:s,s:s}", "source", key, "kind",
-                                                            view_kind(nd))))
+        if (!seen && json_array_append_new(
+                         views, json_pack("{s:s,s:s}", "source", key, "kind", view_kind(nd))))
             return TL_ENOMEM;
     }
     return 0;
@@ -541,14 +572,16 @@ static int control_field(const struct reader *rd, size_t ci, json_t *f, bool *sk
         rc = options_of(rd, ci, &opts, eb);
         if (rc)
             return rc;
-        rc = json_object_set_new(f, "type", json_string(mode && !strcmp(mode, "multiple")
-                                                            ? "multichoice"
-                                                            : "choice")) ||
+        rc = json_object_set_new(
+                 f, "type",
+                 json_string(mode && !strcmp(mode, "multiple") ? "multichoice" : "choice")) ||
              json_object_set_new(f, "options", opts);
         return rc ? TL_ENOMEM : 0;
     }
-    case T_LABELS: case T_RECTANGLELABELS: case T_POLYGONLABELS: case T_KEYPOINTLABELS:
-        return labels_field(rd, ci, f, eb);
+    case T_LABELS:
+    case T_RECTANGLELABELS:
+    case T_POLYGONLABELS:
+    case T_KEYPOINTLABELS: return labels_field(rd, ci, f, eb);
     case T_RELATIONS: {
         const char *spans = spans_field(rd);
         if (!spans)
@@ -603,10 +636,9 @@ static int control_field(const struct reader *rd, size_t ci, json_t *f, bool *sk
              json_object_set_new(f, "max", json_integer(max));
         return rc ? TL_ENOMEM : 0;
     }
-    case T_PAIRWISE: case T_RANKER:
-        return sources_field(rd, ci, f, eb);
-    default:
-        return TL_EINTERNAL; /* only controls reach here */
+    case T_PAIRWISE:
+    case T_RANKER: return sources_field(rd, ci, f, eb);
+    default: return TL_EINTERNAL; /* only controls reach here */
     }
 }
 
@@ -648,8 +680,8 @@ static int add_fields(const struct reader *rd, json_t *fields, struct tl_errbuf 
         /* Label Studio controls are optional unless required="true"; today's
          * schema default is required, so the flag is always written. */
         if (!rc && !skip &&
-            (json_object_set_new(f, "required", json_boolean(
-                                     is_true(attr(&rd->nodes[i], A_REQUIRED)))) ||
+            (json_object_set_new(f, "required",
+                                 json_boolean(is_true(attr(&rd->nodes[i], A_REQUIRED)))) ||
              json_array_append(fields, f)))
             rc = TL_ENOMEM;
         json_decref(f);

@@ -36,11 +36,11 @@
 
 #include "core/err.h"
 
-#define TL_LSXML_MAX_BYTES     (1u << 20) /* the whole config */
-#define TL_LSXML_MAX_DEPTH     32         /* nested elements */
-#define TL_LSXML_MAX_ELEMENTS  10000      /* elements in the config */
-#define TL_LSXML_MAX_ATTRS     64         /* attributes on one element */
-#define TL_LSXML_MAX_ATTR_LEN  8192       /* bytes of one attribute value */
+#define TL_LSXML_MAX_BYTES    (1u << 20) /* the whole config */
+#define TL_LSXML_MAX_DEPTH    32         /* nested elements */
+#define TL_LSXML_MAX_ELEMENTS 10000      /* elements in the config */
+#define TL_LSXML_MAX_ATTRS    64         /* attributes on one element */
+#define TL_LSXML_MAX_ATTR_LEN 8192       /* bytes of one attribute value */
 
 /* Convert the config xml[0..len) to a schema {"views":[...],"fields":[...]}.
  * Returns 0 and a new reference in *out (the caller owns it), or, with *out

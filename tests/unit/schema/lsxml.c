@@ -146,16 +146,17 @@ static void test_textarea_number_rating(void **state) {
 }
 
 static void test_pairwise_and_ranker_sources(void **state) {
-    expect_schema("<View><Text name=\"a\" value=\"$left\"/><Text name=\"b\" value=\"$right\"/>"
-                  "<Text name=\"c\" value=\"$third\"/>"
-                  "<Pairwise name=\"pref\" toName=\"a, b\"/>"
-                  "<Ranker name=\"rank\" toName=\"a,b,c\"/></View>",
-                  "{\"views\":[{\"source\":\"left\",\"kind\":\"text\"},"
-                  "{\"source\":\"right\",\"kind\":\"text\"},{\"source\":\"third\",\"kind\":\"text\"}],"
-                  "\"fields\":[{\"name\":\"pref\",\"type\":\"pairwise\","
-                  "\"sources\":[\"left\",\"right\"],\"required\":false},"
-                  "{\"name\":\"rank\",\"type\":\"ranking\",\"sources\":[\"left\",\"right\",\"third\"],"
-                  "\"required\":false}]}");
+    expect_schema(
+        "<View><Text name=\"a\" value=\"$left\"/><Text name=\"b\" value=\"$right\"/>"
+        "<Text name=\"c\" value=\"$third\"/>"
+        "<Pairwise name=\"pref\" toName=\"a, b\"/>"
+        "<Ranker name=\"rank\" toName=\"a,b,c\"/></View>",
+        "{\"views\":[{\"source\":\"left\",\"kind\":\"text\"},"
+        "{\"source\":\"right\",\"kind\":\"text\"},{\"source\":\"third\",\"kind\":\"text\"}],"
+        "\"fields\":[{\"name\":\"pref\",\"type\":\"pairwise\","
+        "\"sources\":[\"left\",\"right\"],\"required\":false},"
+        "{\"name\":\"rank\",\"type\":\"ranking\",\"sources\":[\"left\",\"right\",\"third\"],"
+        "\"required\":false}]}");
     REFUSED("<View><Text name=\"a\" value=\"$a\"/><Pairwise name=\"p\" toName=\"a\"/></View>",
             TL_EINVAL, "two objects");
     REFUSED("<View><Text name=\"a\" value=\"literal\"/><Text name=\"b\" value=\"$b\"/>"
@@ -171,17 +172,19 @@ static void test_unsupported_tag_is_named(void **state) {
     REFUSED("<View><Choices name=\"c\" toName=\"nope\"><Choice value=\"x\"/></Choices></View>",
             TL_EINVAL, "names no object");
     REFUSED("<View><Text name=\"t\" value=\"$t\"/><Choices toName=\"t\"><Choice value=\"x\"/>"
-            "</Choices></View>", TL_EINVAL, "needs a name");
+            "</Choices></View>",
+            TL_EINVAL, "needs a name");
     REFUSED("<View><Text name=\"t\" value=\"$t\"/><TextArea name=\"x\"/><TextArea name=\"x\"/>"
-            "</View>", TL_EINVAL, "duplicate name");
+            "</View>",
+            TL_EINVAL, "duplicate name");
     REFUSED("<View><Text name=\"t\" value=\"$t\"/><Choices name=\"c\" toName=\"t\"/></View>",
             TL_EINVAL, "has no options");
     REFUSED("<View><Text name=\"t\" value=\"$t\"/></View>", TL_EINVAL, "no control tag");
 }
 
 static void test_malformed_xml_names_line(void **state) {
-    REFUSED("<View>\n<Text name=\"t\" value=\"$t\"/>\n<Choices name=\"c\">\n</View>",
-            TL_EINVAL, "line 4: mismatched tag");
+    REFUSED("<View>\n<Text name=\"t\" value=\"$t\"/>\n<Choices name=\"c\">\n</View>", TL_EINVAL,
+            "line 4: mismatched tag");
     REFUSED("", TL_EINVAL, "line 1");
     REFUSED("<View><Text name=\"t\" value=\"$t\" value=\"$u\"/></View>", TL_EINVAL,
             "duplicate attribute");
@@ -197,8 +200,8 @@ static void test_doctype_entities_refused(void **state) {
             TL_EINVAL, "line 2: DOCTYPE is not allowed");
     REFUSED("<!DOCTYPE View SYSTEM \"file:///etc/passwd\"><View>&x;</View>", TL_EINVAL,
             "DOCTYPE is not allowed");
-    REFUSED("<!DOCTYPE View [<!ENTITY % p SYSTEM \"http://127.0.0.1/x\"> %p;]><View/>",
-            TL_EINVAL, "DOCTYPE is not allowed");
+    REFUSED("<!DOCTYPE View [<!ENTITY % p SYSTEM \"http://127.0.0.1/x\"> %p;]><View/>", TL_EINVAL,
+            "DOCTYPE is not allowed");
 }
 
 static void test_ceilings(void **state) {
