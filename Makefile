@@ -12,7 +12,7 @@ OPT      := -O2
 endif
 
 CC      ?= gcc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium
+PKGS    := libmicrohttpd jansson sqlite3 libsodium expat
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -97,7 +97,7 @@ fuzz-replay: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do $$f fuzz/corpus/$$(basename $$f)/* || exit 1; done
 
 # Real fuzzing (needs clang: scripts/deps.sh fuzz), e.g. make fuzz TARGET=import
-# (targets: import, schema, labels, split, headers)
+# (targets: import, schema, labels, split, headers, lsxml)
 TARGET ?= import
 fuzz:
 	@scripts/deps.sh fuzz

@@ -114,5 +114,6 @@ size_t tl_api_tasks_import_chunk(void *app, struct tl_http_req *r, const char *d
 void tl_api_next(void *app, struct tl_http_req *r);
 void tl_api_annotations_create(void *app, struct tl_http_req *r);
 void tl_api_export(void *app, struct tl_http_req *r);
+void tl_api_schemas_convert(void *app, struct tl_http_req *r);
 
 #endif

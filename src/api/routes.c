@@ -25,6 +25,8 @@ const struct tl_route tl_api_routes[] = {
      .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_ANNOTATE, .obj = TL_OBJ_PROJECT)},
     {.method = "GET", .pattern = "/api/v1/projects/{}/export", .handler = tl_api_export,
      .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_EXPORT, .obj = TL_OBJ_PROJECT)},
+    {.method = "POST", .pattern = "/api/v1/schemas/convert", .handler = tl_api_schemas_convert,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_CREATE_PROJECT)},
     {.method = "POST", .pattern = "/api/v1/tasks/{}/annotations",
      .handler = tl_api_annotations_create, .body = TL_BODY_SMALL,
      .policy = POLICY(.act = TL_ACT_ANNOTATE, .obj = TL_OBJ_TASK)},
