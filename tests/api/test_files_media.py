@@ -6,6 +6,7 @@ another tenant included) with nosniff, a safe disposition and single-range
 Range support. A refused or cut-off upload leaves no file and no row."""
 import os
 import socket
+import sqlite3
 import stat
 import time
 from pathlib import Path
@@ -44,6 +45,11 @@ def upload(srv, token, pid, data, ctype):
 
 def files_dir(srv):
     return Path(srv.data) / "files"
+
+
+def file_rows(srv):
+    with sqlite3.connect(Path(srv.data) / "tally.db") as db:
+        return [fid for (fid,) in db.execute("SELECT id FROM files")]
 
 
 @pytest.fixture(scope="module")
@@ -216,6 +222,7 @@ def test_over_the_cap_is_413(own_server):
 
     assert_error(upload(srv, s.manager.token, s.pid, chunks(), "image/gif"), 413)
     assert sorted(os.listdir(files_dir(srv))) == [ok.json()["id"]]
+    assert file_rows(srv) == [ok.json()["id"]]
 
 
 def test_aborted_upload_leaves_nothing(own_server):
@@ -236,6 +243,7 @@ def test_aborted_upload_leaves_nothing(own_server):
     while time.time() < deadline and os.listdir(files_dir(srv)):
         time.sleep(0.05)
     assert os.listdir(files_dir(srv)) == []
+    assert file_rows(srv) == []
 
 
 def test_stale_temp_files_removed_at_start(own_server, tmp_path):
