@@ -36,9 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *type = tl_media_allowed(text);
     if (type && !tl_media_is_inline(type))
         abort(); /* every allowed type is a canonical, inline-safe one */
-    static const char *const types[] = {"image/png", "image/jpeg", "image/gif", "image/webp",
-                                        "audio/wav", "audio/mpeg", "audio/ogg", "audio/flac",
-                                        "audio/webm", "video/mp4", "video/webm"};
+    static const char *const types[] = {"image/png",  "image/jpeg", "image/gif", "image/webp",
+                                        "audio/wav",  "audio/mpeg", "audio/ogg", "audio/flac",
+                                        "audio/webm", "video/mp4",  "video/webm"};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         (void)tl_media_sniff(types[i], data + 1, size - 1);
     free(text);

@@ -36,12 +36,12 @@ enum upload_phase { U_BODY, U_SYNCING, U_DONE };
 
 struct upload {
     struct tl_api *a;
-    struct tl_http_req *r; /* alive while suspended: only the job resumes it */
-    const struct tl_scope *sc;   /* the request's call state: lives as long */
+    struct tl_http_req *r;     /* alive while suspended: only the job resumes it */
+    const struct tl_scope *sc; /* the request's call state: lives as long */
     const struct tl_project *p;
     enum upload_phase phase;
-    const char *type; /* canonical, static */
-    int fd;           /* the temporary file, -1 once closed */
+    const char *type;                  /* canonical, static */
+    int fd;                            /* the temporary file, -1 once closed */
     char tmp_name[TL_FILES_TEMP_NAME]; /* "" once renamed or deleted */
     unsigned char head[TL_MEDIA_SNIFF_LEN];
     size_t head_len;
@@ -134,8 +134,7 @@ static struct upload *upload_begin(struct tl_api *a, struct tl_http_req *r) {
     return u;
 }
 
-size_t tl_api_files_upload_chunk(void *app, struct tl_http_req *r, const char *data,
-                                 size_t len) {
+size_t tl_api_files_upload_chunk(void *app, struct tl_http_req *r, const char *data, size_t len) {
     struct tl_api_call *c = tl_api_call(r);
     struct upload *u = c->state ? c->state : upload_begin(app, r);
     if (!u) {
@@ -190,9 +189,9 @@ static void upload_answer(struct tl_http_req *r, struct upload *u) {
     }
     char url[sizeof FILE_URL_FMT + 2 * TL_ID_LEN];
     snprintf(url, sizeof url, FILE_URL_FMT, u->p->id, u->f.id);
-    tl_http_respond_json(r, 201, json_pack("{s:s,s:s,s:s,s:I}", "id", u->f.id, "url", url,
-                                           "content_type", u->f.content_type, "size",
-                                           (json_int_t)u->f.size));
+    tl_http_respond_json(r, 201,
+                         json_pack("{s:s,s:s,s:s,s:I}", "id", u->f.id, "url", url, "content_type",
+                                   u->f.content_type, "size", (json_int_t)u->f.size));
 }
 
 void tl_api_files_upload(void *app, struct tl_http_req *r) {

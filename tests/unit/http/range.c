@@ -10,8 +10,7 @@
 
 #include "http/range.h"
 
-static enum tl_range_verdict parse(const char *v, uint64_t size, uint64_t *first,
-                                   uint64_t *count) {
+static enum tl_range_verdict parse(const char *v, uint64_t size, uint64_t *first, uint64_t *count) {
     *first = *count = 12345; /* must stay untouched unless OK */
     return tl_http_range_parse(v, size, first, count);
 }
@@ -36,7 +35,7 @@ static void test_single_ranges(void **state) {
     assert_range("bytes=99-99", 100, 99, 1);
     assert_range("bytes=10-", 100, 10, 90);
     assert_range("bytes=-5", 100, 95, 5);
-    assert_range("bytes=-500", 100, 0, 100); /* suffix longer than the file: all */
+    assert_range("bytes=-500", 100, 0, 100);    /* suffix longer than the file: all */
     assert_range("bytes=90-1000", 100, 90, 10); /* last past the end: clamped */
     assert_range("BYTES=1-2", 100, 1, 2);
     assert_range("bytes= 1-2 ", 100, 1, 2);
@@ -60,9 +59,10 @@ static void test_unsatisfiable(void **state) {
 
 static void test_malformed_is_ignored(void **state) {
     const char *junk[] = {
-        "", "bytes", "bytes=", "bytes=-", "bytes=abc", "bytes=5-1", "bytes=1-2,4-5",
-        "bytes=0-1, 3-", "items=0-5", "0-5", "bytes=+1-2", "bytes=1--2", "bytes=1-2x",
-        "bytes=1 2-3", "bytes=\t", "bytes:0-1", "bytes =0-1",
+        "",           "bytes",         "bytes=",        "bytes=-",     "bytes=abc",
+        "bytes=5-1",  "bytes=1-2,4-5", "bytes=0-1, 3-", "items=0-5",   "0-5",
+        "bytes=+1-2", "bytes=1--2",    "bytes=1-2x",    "bytes=1 2-3", "bytes=\t",
+        "bytes:0-1",  "bytes =0-1",
     };
     for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++)
         assert_verdict(junk[i], 100, TL_RANGE_IGNORE);

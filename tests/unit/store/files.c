@@ -80,8 +80,14 @@ static void test_files_path_names_refused(void **state) {
     struct fx *f = *state;
     int fd;
     uint64_t size;
-    const char *bad[] = {"../tally.db", "..", ".", "/etc/passwd", "", "secret",
-                         "0190b5a0-0000-7000-8000-00000000000/", ".tmp-x"};
+    const char *bad[] = {"../tally.db",
+                         "..",
+                         ".",
+                         "/etc/passwd",
+                         "",
+                         "secret",
+                         "0190b5a0-0000-7000-8000-00000000000/",
+                         ".tmp-x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(tl_files_open_read(f->files, bad[i], &fd, &size), TL_EINVAL);
 }
