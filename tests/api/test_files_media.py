@@ -47,6 +47,13 @@ def files_dir(srv):
     return Path(srv.data) / "files"
 
 
+def wait_for_listing(srv, names, timeout=5):
+    deadline = time.time() + timeout
+    while time.time() < deadline and sorted(os.listdir(files_dir(srv))) != sorted(names):
+        time.sleep(0.02)
+    assert sorted(os.listdir(files_dir(srv))) == sorted(names)
+
+
 def file_rows(srv):
     with sqlite3.connect(Path(srv.data) / "tally.db") as db:
         return [fid for (fid,) in db.execute("SELECT id FROM files")]
@@ -221,7 +228,8 @@ def test_over_the_cap_is_413(own_server):
             yield b"\0" * 1024
 
     assert_error(upload(srv, s.manager.token, s.pid, chunks(), "image/gif"), 413)
-    assert sorted(os.listdir(files_dir(srv))) == [ok.json()["id"]]
+    # the temporary file goes when the request completes, just after the answer
+    wait_for_listing(srv, [ok.json()["id"]])
     assert file_rows(srv) == [ok.json()["id"]]
 
 
@@ -239,10 +247,7 @@ def test_aborted_upload_leaves_nothing(own_server):
             time.sleep(0.02)
         assert [n for n in os.listdir(files_dir(srv)) if n.startswith(".tmp-")], \
             "the upload was not being streamed to a temporary file"
-    deadline = time.time() + 5
-    while time.time() < deadline and os.listdir(files_dir(srv)):
-        time.sleep(0.05)
-    assert os.listdir(files_dir(srv)) == []
+    wait_for_listing(srv, [])
     assert file_rows(srv) == []
 
 
