@@ -14,6 +14,7 @@
 #include "authz/limiter.h"
 #include "core/workq.h"
 #include "http/http.h"
+#include "store/files.h"
 #include "store/store.h"
 
 /* Login throttling (api/auth.c): per (account, client address), a few free
@@ -44,6 +45,9 @@ struct tl_api {
     struct tl_limiter *member_misses; /* per tenant id (owned; may be NULL) */
     /* Slow CPU-bound work (argon2id) off the event loop (owned; auth.c). */
     struct tl_workq *slow;
+    /* Uploaded media on disk (borrowed, set by the caller after
+     * tl_api_init; NULL: the file routes answer 503). */
+    struct tl_files *files;
 };
 
 /* Set a up over store with its cache and limiters: 0, TL_ENOMEM, or
@@ -115,5 +119,9 @@ void tl_api_next(void *app, struct tl_http_req *r);
 void tl_api_annotations_create(void *app, struct tl_http_req *r);
 void tl_api_export(void *app, struct tl_http_req *r);
 void tl_api_schemas_convert(void *app, struct tl_http_req *r);
+/* media files (files.c) */
+void tl_api_files_upload(void *app, struct tl_http_req *r);
+size_t tl_api_files_upload_chunk(void *app, struct tl_http_req *r, const char *data, size_t len);
+void tl_api_files_get(void *app, struct tl_http_req *r);
 
 #endif

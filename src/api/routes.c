@@ -30,6 +30,13 @@ const struct tl_route tl_api_routes[] = {
     {.method = "POST", .pattern = "/api/v1/tasks/{}/annotations",
      .handler = tl_api_annotations_create, .body = TL_BODY_SMALL,
      .policy = POLICY(.act = TL_ACT_ANNOTATE, .obj = TL_OBJ_TASK)},
+    /* media files (files.c): the file id is the second {}, looked up inside
+     * the project the policy fetched */
+    {.method = "POST", .pattern = "/api/v1/projects/{}/files", .handler = tl_api_files_upload,
+     .body = TL_BODY_FILE, .chunk = tl_api_files_upload_chunk,
+     .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
+    {.method = "GET", .pattern = "/api/v1/projects/{}/files/{}", .handler = tl_api_files_get,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_READ, .obj = TL_OBJ_PROJECT)},
 };
 
 const size_t tl_api_n_routes = sizeof tl_api_routes / sizeof tl_api_routes[0];

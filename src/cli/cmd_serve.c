@@ -14,12 +14,13 @@
 #include "core/log.h"
 
 enum { OPT_DATA = 1000, OPT_LISTEN, OPT_MAX_BODY, OPT_MAX_IMPORT, OPT_READERS, OPT_HELP,
-       OPT_SECRET_FILE };
+       OPT_SECRET_FILE, OPT_MAX_FILE };
 enum { OPT_MAX_CONN = 1100, OPT_MAX_PER_ADDR, OPT_THREADS, OPT_HEADER_TIMEOUT, OPT_IDLE_TIMEOUT };
 
 static const char usage[] =
     "usage: tally serve [--data DIR] [--listen HOST:PORT] [--max-body BYTES]\n"
-    "                   [--max-import-body BYTES] [--readers N] [--secret-file PATH]\n"
+    "                   [--max-import-body BYTES] [--max-file-body BYTES]\n"
+    "                   [--readers N] [--secret-file PATH]\n"
     "                   [--max-connections N] [--max-connections-per-address N]\n"
     "                   [--threads N] [--header-timeout S] [--idle-timeout S]\n"
     "Serve the API in the foreground; SIGINT/SIGTERM drain and exit.\n"
@@ -28,6 +29,7 @@ static const char usage[] =
     "                          localhost:8080 (first address that binds); port 0: any\n"
     "  --max-body BYTES        request body ceiling (default 1 MiB)\n"
     "  --max-import-body BYTES task import body ceiling (default 64 MiB)\n"
+    "  --max-file-body BYTES   media upload ceiling (default 256 MiB)\n"
     "  --readers N             pooled read connections (default 8)\n"
     "  --secret-file PATH      the installation secret (default DIR/secret)\n"
     "  --max-connections N     open connections in all (default 16384, held below\n"
@@ -92,6 +94,7 @@ int tl_cmd_serve(int argc, char **argv) {
         {"listen", required_argument, NULL, OPT_LISTEN},
         {"max-body", required_argument, NULL, OPT_MAX_BODY},
         {"max-import-body", required_argument, NULL, OPT_MAX_IMPORT},
+        {"max-file-body", required_argument, NULL, OPT_MAX_FILE},
         {"readers", required_argument, NULL, OPT_READERS},
         {"max-connections", required_argument, NULL, OPT_MAX_CONN},
         {"max-connections-per-address", required_argument, NULL, OPT_MAX_PER_ADDR},
@@ -105,6 +108,7 @@ int tl_cmd_serve(int argc, char **argv) {
     const char *data = TL_DEFAULT_DATA, *listen = "127.0.0.1:8080";
     const char *secret_file = NULL;
     unsigned long long max_body = 1u << 20, max_import = 64u << 20, readers = 8;
+    unsigned long long max_file = TL_HTTP_MAX_FILE_BODY;
     unsigned long long max_conn = 16384, max_per_addr = 64, threads = 0, header_s = 10,
                        idle_s = 60;
     optind = 0;
@@ -116,6 +120,7 @@ int tl_cmd_serve(int argc, char **argv) {
         case OPT_LISTEN: listen = optarg; break;
         case OPT_MAX_BODY: bad = parse_size(optarg, 1024, 1ull << 32, &max_body); break;
         case OPT_MAX_IMPORT: bad = parse_size(optarg, 1024, 1ull << 34, &max_import); break;
+        case OPT_MAX_FILE: bad = parse_size(optarg, 1024, 1ull << 40, &max_file); break;
         case OPT_READERS: bad = parse_size(optarg, 1, 256, &readers); break;
         case OPT_MAX_CONN: bad = parse_size(optarg, 1, 1u << 20, &max_conn); break;
         case OPT_MAX_PER_ADDR: bad = parse_size(optarg, 1, 1u << 20, &max_per_addr); break;
@@ -172,11 +177,18 @@ int tl_cmd_serve(int argc, char **argv) {
         tl_store_close(store);
         return 1;
     }
+    if ((rc = tl_files_open(data, &api.files))) {
+        fprintf(stderr, "tally: cannot open %s/files: %s\n", data, tl_strerror(rc));
+        tl_api_release(&api);
+        tl_store_close(store);
+        return 1;
+    }
     struct tl_http_opts hopts = {
         .host = host,
         .port = port,
         .max_body = max_body,
         .max_import_body = max_import,
+        .max_file_body = max_file,
         .max_connections = (unsigned)max_conn,
         .max_per_address = (unsigned)max_per_addr,
         .threads = (unsigned)threads,
@@ -192,6 +204,7 @@ int tl_cmd_serve(int argc, char **argv) {
     if (rc) {
         fprintf(stderr, "tally: cannot listen on %s (%s)\n", listen,
                 rc == TL_ENOTFOUND ? "no such host" : "address in use or not permitted");
+        tl_files_free(api.files);
         tl_api_release(&api);
         tl_store_close(store);
         return 1;
@@ -205,7 +218,8 @@ int tl_cmd_serve(int argc, char **argv) {
     sigwait(&stop, &sig);
     tl_log("signal %d: draining", sig);
     tl_http_stop(http, 10000);
-    tl_api_release(&api);
+    tl_api_release(&api); /* first: its slow pool may still finish an upload */
+    tl_files_free(api.files);
     tl_store_close(store);
     tl_log("stopped");
     return 0;

@@ -7,8 +7,9 @@
  *     body byte is read: it authenticates and authorizes on the headers and
  *     answers 401/403/404/415 at once, so nobody unknown gets memory.
  *  2. Body: SMALL and NONE bodies are buffered up to their ceiling (413
- *     past it); a STREAM route's chunk callback sees the body piece by piece
- *     as it arrives (the server still counts it against max_import_body).
+ *     past it); a STREAM or FILE route's chunk callback sees the body piece
+ *     by piece as it arrives (the server still counts it against
+ *     max_import_body or max_file_body).
  *  3. The route's handler runs once the body is complete.
  * A request answers exactly once with one of the tl_http_respond_* calls; a
  * handler that returns without answering and without suspending gets a 500.
@@ -43,6 +44,8 @@
 #include <sys/types.h>
 
 #define TL_HTTP_MAX_PARAMS 2
+/* The default ceiling of a FILE route's body (a media upload). */
+#define TL_HTTP_MAX_FILE_BODY ((size_t)256 << 20)
 
 struct tl_http_req;
 
@@ -58,15 +61,16 @@ typedef size_t (*tl_http_chunk_fn)(void *app, struct tl_http_req *r, const char 
 
 /* NONE: no body expected (one is read and dropped, still under max_body);
  * SMALL: buffered whole, up to max_body; STREAM: fed to the route's chunk
- * callback, up to max_import_body in total. */
-enum tl_body_class { TL_BODY_NONE, TL_BODY_SMALL, TL_BODY_STREAM };
+ * callback, up to max_import_body in total; FILE: the same, up to
+ * max_file_body (a media upload's ceiling is not an import's). */
+enum tl_body_class { TL_BODY_NONE, TL_BODY_SMALL, TL_BODY_STREAM, TL_BODY_FILE };
 
 struct tl_route {
     const char *method;
     const char *pattern; /* "/api/v1/projects/{}/tasks": {} matches one segment */
     tl_http_handler handler;
     enum tl_body_class body;
-    tl_http_chunk_fn chunk; /* STREAM routes only */
+    tl_http_chunk_fn chunk; /* STREAM and FILE routes only */
     const void *policy;     /* the app's own data about the route (http never reads it) */
 };
 
@@ -74,6 +78,7 @@ struct tl_http_opts {
     const char *host; /* an IPv4 or IPv6 literal, or a name ("localhost") */
     uint16_t port;    /* 0: pick a free one (see tl_http_port) */
     size_t max_body, max_import_body;
+    size_t max_file_body; /* FILE routes; 0 takes TL_HTTP_MAX_FILE_BODY */
     /* Connection caps; 0 takes the default in brackets. The global cap is
      * held below the process's file-descriptor limit. */
     unsigned max_connections; /* [16384] */
@@ -147,5 +152,17 @@ void tl_http_respond_error(struct tl_http_req *r, unsigned status, const char *c
 typedef ssize_t (*tl_http_reader)(void *ctx, char *buf, size_t max);
 void tl_http_respond_stream(struct tl_http_req *r, unsigned status, const char *content_type,
                             tl_http_reader read, void *ctx, void (*free_ctx)(void *));
+
+/* Send the regular file open at fd, of size bytes (takes ownership of fd:
+ * it is closed however the response ends), with Content-Type content_type,
+ * Content-Disposition disposition (NULL: none) and Accept-Ranges: bytes.
+ * A single-range Range header (range.h) gets 206 with Content-Range, or
+ * 416 with "Content-Range: bytes * /SIZE" when it lies outside the file;
+ * a malformed or multiple Range, or any If-Range (no validators are ever
+ * sent, so none can match), gets the whole file (200). The bytes go
+ * straight from the descriptor (sendfile where it can), never through
+ * memory. */
+void tl_http_respond_file(struct tl_http_req *r, int fd, uint64_t size, const char *content_type,
+                          const char *disposition);
 
 #endif

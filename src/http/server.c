@@ -29,6 +29,7 @@
 #include "http/framing.h"
 #include "http/http.h"
 #include "http/listen.h"
+#include "http/range.h"
 #include "http/router.h"
 
 /* File descriptors kept back from the connection cap for the store (a
@@ -289,9 +290,68 @@ void tl_http_respond_stream(struct tl_http_req *r, unsigned status, const char *
     queue(r, status, resp);
 }
 
+/* STREAM and FILE bodies go to the route's chunk callback, never r->body. */
+static bool is_streamed(const struct tl_route *route) {
+    return route->body == TL_BODY_STREAM || route->body == TL_BODY_FILE;
+}
+
+void tl_http_respond_file(struct tl_http_req *r, int fd, uint64_t size, const char *content_type,
+                          const char *disposition) {
+    if (r->is_answered) {
+        close(fd);
+        return;
+    }
+    uint64_t first = 0, count = size;
+    const char *range = tl_http_header(r, "Range");
+    enum tl_range_verdict v = tl_http_header(r, "If-Range")
+                                  ? TL_RANGE_IGNORE
+                                  : tl_http_range_parse(range, size, &first, &count);
+    char content_range[80];
+    if (v == TL_RANGE_UNSATISFIABLE) {
+        close(fd);
+        snprintf(content_range, sizeof content_range, "bytes */%llu", (unsigned long long)size);
+        json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", "range_not_satisfiable",
+                                 "message", "the range is outside the file");
+        char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+        json_decref(body);
+        struct MHD_Response *resp =
+            text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE)
+                 : NULL;
+        if (!resp) {
+            free(text);
+        } else {
+            MHD_add_response_header(resp, "Content-Type", "application/json");
+            MHD_add_response_header(resp, "Content-Range", content_range);
+            MHD_add_response_header(resp, "Accept-Ranges", "bytes");
+        }
+        queue(r, 416, resp);
+        return;
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_fd_at_offset64(count, fd, first); /* owns fd from here */
+    if (!resp) {
+        close(fd);
+        queue(r, 500, NULL);
+        return;
+    }
+    MHD_add_response_header(resp, "Content-Type", content_type);
+    MHD_add_response_header(resp, "Accept-Ranges", "bytes");
+    if (disposition)
+        MHD_add_response_header(resp, "Content-Disposition", disposition);
+    if (v == TL_RANGE_OK) {
+        snprintf(content_range, sizeof content_range, "bytes %llu-%llu/%llu",
+                 (unsigned long long)first, (unsigned long long)(first + count - 1),
+                 (unsigned long long)size);
+        MHD_add_response_header(resp, "Content-Range", content_range);
+    }
+    queue(r, v == TL_RANGE_OK ? 206 : 200, resp);
+}
+
 static size_t body_limit(const struct tl_http_server *s, const struct tl_route *route) {
     if (!route || route->body == TL_BODY_NONE)
         return s->o.max_body; /* still bounded: junk bodies are read and dropped */
+    if (route->body == TL_BODY_FILE)
+        return s->o.max_file_body ? s->o.max_file_body : TL_HTTP_MAX_FILE_BODY;
     return route->body == TL_BODY_STREAM ? s->o.max_import_body : s->o.max_body;
 }
 
@@ -408,8 +468,8 @@ static enum MHD_Result begin(struct tl_http_server *s, struct tl_http_req *r, co
 
     int rc = tl_router_match(s->o.routes, s->o.n_routes, method, url, &r->route, r->params);
     size_t limit = body_limit(s, rc ? NULL : r->route);
-    /* A STREAM body never lands in r->body: the chunk callback owns it. */
-    tl_buf_init(&r->body, !rc && r->route->body == TL_BODY_STREAM ? 0 : limit);
+    /* A streamed body never lands in r->body: the chunk callback owns it. */
+    tl_buf_init(&r->body, !rc && is_streamed(r->route) ? 0 : limit);
     if (rc == TL_ENOTFOUND) {
         tl_http_respond_error(r, 404, "not_found", "no such endpoint");
         return MHD_YES;
@@ -491,7 +551,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (r->route->body == TL_BODY_STREAM) {
+        if (is_streamed(r->route)) {
             feed_stream(s, r, upload_data, upload_data_size);
             return MHD_YES;
         }

@@ -58,6 +58,11 @@ struct tl_store_vtab {
     int (*export_page)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                        int64_t *cursor, size_t limit, size_t max_bytes, tl_export_fn fn,
                        void *ctx, bool *done);
+    /* media files */
+    int (*file_create)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                       struct tl_file *f);
+    int (*file_get)(struct tl_store *s, const struct tl_filter *f, const struct tl_project *p,
+                    const char *id, struct tl_file *out);
 };
 
 struct tl_store {

@@ -168,3 +168,13 @@ int tl_store_export_page(struct tl_store *s, const struct tl_scope *sc, const st
                          void *ctx, bool *done) {
     return s->vt->export_page(s, sc, p, cursor, limit, max_bytes, fn, ctx, done);
 }
+
+int tl_store_file_create(struct tl_store *s, const struct tl_scope *sc,
+                         const struct tl_project *p, struct tl_file *f) {
+    return s->vt->file_create(s, sc, p, f);
+}
+
+int tl_store_file_get(struct tl_store *s, const struct tl_filter *f, const struct tl_project *p,
+                      const char *id, struct tl_file *out) {
+    return s->vt->file_get(s, f, p, id, out);
+}

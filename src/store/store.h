@@ -270,4 +270,22 @@ int tl_store_export_page(struct tl_store *s, const struct tl_scope *sc, const st
                          int64_t *cursor, size_t limit, size_t max_bytes, tl_export_fn fn,
                          void *ctx, bool *done);
 
+/* --- media files: the rows; the bytes are on disk (store/files.h) --- */
+struct tl_file {
+    tl_id id;
+    char content_type[64]; /* canonical (core/media.h) */
+    int64_t size;
+    int64_t created_at_ms;
+};
+/* Record file f (id, content_type, size in; created_at out) as p's, in sc's
+ * tenant, which must be p's: TL_ENOTFOUND otherwise, TL_EEXIST for an id
+ * already used. Durable on 0 (a synchronous write: not for an event-loop
+ * thread). */
+int tl_store_file_create(struct tl_store *s, const struct tl_scope *sc,
+                         const struct tl_project *p, struct tl_file *f);
+/* The file id of project p, if f reaches p's tenant (p itself having been
+ * fetched through f): 0 and *out, else TL_ENOTFOUND. */
+int tl_store_file_get(struct tl_store *s, const struct tl_filter *f, const struct tl_project *p,
+                      const char *id, struct tl_file *out);
+
 #endif

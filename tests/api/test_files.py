@@ -22,7 +22,8 @@ def assert_private(data):
     names = sorted(os.listdir(data))
     assert "tally.db" in names and "secret" in names, names
     for name in names:
-        assert mode(Path(data) / name) == 0o600, f"{name} is {oct(mode(Path(data) / name))}"
+        want = 0o700 if name == "files" else 0o600  # files/: uploaded media (issue 7)
+        assert mode(Path(data) / name) == want, f"{name} is {oct(mode(Path(data) / name))}"
 
 
 def meta_keys(data):

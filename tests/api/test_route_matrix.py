@@ -86,11 +86,16 @@ def world(server):
     # a real task id of the project: the member annotator leases one
     task_id = api.next(tann.token, s.pid)["task"]["id"]
     target = api.workforce_annotator().email  # who members routes add (idempotent)
-    return api, s, tokens, task_id, target
+    # a real file of the project, for the routes that name one in their second {}
+    r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/files", s.manager.token,
+                        data=b"GIF89a" + bytes(64), headers={"Content-Type": "image/gif"})
+    assert r.status_code == 201, r.text
+    return api, s, tokens, task_id, target, r.json()["id"]
 
 
-def request_for(rt, pid, task_id, target):
+def request_for(rt, pid, task_id, target, file_id):
     path = rt["pattern"].replace("{}", task_id if rt["object"] == "task" else pid, 1)
+    path = path.replace("{}", file_id, 1)
     headers, data = {}, None
     if rt["method"] in ("POST", "PUT", "PATCH"):
         headers["Content-Type"] = "application/json"
@@ -113,8 +118,8 @@ def request_for(rt, pid, task_id, target):
 @pytest.mark.parametrize("caller", list(CALLERS))
 @pytest.mark.parametrize("rt", ROUTES, ids=[f"{r['method']} {r['pattern']}" for r in ROUTES])
 def test_route_by_caller(world, rt, caller):
-    api, s, tokens, task_id, target = world
-    method, path, data, headers = request_for(rt, s.pid, task_id, target)
+    api, s, tokens, task_id, target, file_id = world
+    method, path, data, headers = request_for(rt, s.pid, task_id, target, file_id)
     r = api.srv.request(method, path, tokens[caller], data=data, headers=headers)
     want = expected(rt, caller)
     what = f"{caller} {method} {path}: table says {want}, got {r.status_code} {r.text[:200]}"

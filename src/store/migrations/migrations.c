@@ -69,6 +69,15 @@ const struct tl_migration tl_migrations[] = {
      "  id TEXT NOT NULL, project_pk INTEGER NOT NULL, tenant_pk INTEGER NOT NULL,"
      "  data BLOB NOT NULL, created_at BIGINT NOT NULL);"
      "CREATE INDEX import_staging_import ON import_staging(import_id, pk);"},
+    {5, "files",
+     /* Uploaded media: the bytes are DATA/files/<id> (store/files.h); the
+      * row says whose they are. A file is reached only through its
+      * project, so the index leads with it. */
+     "CREATE TABLE files(pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  tenant_pk INTEGER NOT NULL REFERENCES tenants(pk),"
+     "  project_pk INTEGER NOT NULL REFERENCES projects(pk),"
+     "  content_type TEXT NOT NULL, size BIGINT NOT NULL, created_at BIGINT NOT NULL);"
+     "CREATE INDEX files_project ON files(project_pk, id);"},
 };
 
 const int tl_migrations_count = sizeof tl_migrations / sizeof tl_migrations[0];

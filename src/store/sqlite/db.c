@@ -24,6 +24,14 @@
     "p.tenant_pk "
 
 static const char *const sql[Q_COUNT] = {
+    /* media files: a row only for a project of the caller's tenant; a
+     * read only inside the project (already fetched through the caller's
+     * filter) and, when the filter has one, the tenant (?3 = 0: workforce) */
+    [Q_FILE_INSERT] = "INSERT INTO files(id, tenant_pk, project_pk, content_type, size, created_at)"
+                      " SELECT ?1, p.tenant_pk, p.pk, ?4, ?5, ?6 FROM projects p"
+                      " WHERE p.pk = ?3 AND p.tenant_pk = ?2",
+    [Q_FILE_GET] = "SELECT id, content_type, size, created_at FROM files"
+                   " WHERE id = ?1 AND project_pk = ?2 AND (?3 = 0 OR tenant_pk = ?3)",
     [Q_SAVEPOINT] = "SAVEPOINT op",
     [Q_RELEASE] = "RELEASE op",
     [Q_ROLLBACK_TO] = "ROLLBACK TO op",

@@ -947,6 +947,68 @@ static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
     return rc;
 }
 
+/* ---- media files ---- */
+
+struct file_arg {
+    const struct tl_scope *sc;
+    const struct tl_project *p;
+    struct tl_file *f;
+};
+
+static int w_file_create(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct file_arg *a = arg;
+    sqlite3_stmt *st = sq_stmt(w, Q_FILE_INSERT);
+    if (!st)
+        return TL_EIO;
+    a->f->created_at_ms = tl_clock_ms();
+    sqlite3_bind_text(st, 1, a->f->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, a->sc->tenant_pk);
+    sqlite3_bind_int64(st, 3, a->p->pk);
+    sqlite3_bind_text(st, 4, a->f->content_type, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, a->f->size);
+    sqlite3_bind_int64(st, 6, a->f->created_at_ms);
+    int rc = sq_exec(st);
+    if (!rc && sqlite3_changes(w->db) == 0)
+        rc = TL_ENOTFOUND; /* not a project of the caller's tenant */
+    return rc;
+}
+
+static int sq_file_create(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p, struct tl_file *f) {
+    if (sc->tenant_pk == 0)
+        return TL_ENOTFOUND; /* files belong to a tenant's project */
+    struct file_arg a = {sc, p, f};
+    return sq_write(SQ(s), w_file_create, &a);
+}
+
+static int sq_file_get(struct tl_store *s, const struct tl_filter *f, const struct tl_project *p,
+                       const char *id, struct tl_file *out) {
+    if (!f->tenant_pk && !f->member_pk)
+        return TL_ENOTFOUND; /* reaches nothing */
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = sq_stmt(c, Q_FILE_GET);
+    rc = st ? TL_ENOTFOUND : TL_EIO;
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, p->pk);
+        sqlite3_bind_int64(st, 3, f->tenant_pk);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            memset(out, 0, sizeof *out);
+            copy_col(st, 0, out->id, sizeof out->id);
+            copy_col(st, 1, out->content_type, sizeof out->content_type);
+            out->size = sqlite3_column_int64(st, 2);
+            out->created_at_ms = sqlite3_column_int64(st, 3);
+            rc = 0;
+        }
+        sqlite3_reset(st);
+    }
+    sq_reader_put(SQ(s), c);
+    return rc;
+}
+
 static const unsigned char *sq_secret(const struct tl_store *s) {
     return ((const struct sq_store *)s)->secret;
 }
@@ -976,4 +1038,6 @@ const struct tl_store_vtab sq_vtab = {
     .lease_claim_async = sq_lease_claim_async,
     .annotation_submit_async = sq_annotation_submit_async,
     .export_page = sq_export_page,
+    .file_create = sq_file_create,
+    .file_get = sq_file_get,
 };
