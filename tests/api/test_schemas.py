@@ -144,3 +144,7 @@ def test_label_studio_configs_convert(manager, path):
     for f in schema["fields"]:
         for s in f.get("sources", [f["source"]] if "source" in f else []):
             assert s in sources, (path.name, f)
+    # What the converter writes is a schema the server accepts as it is.
+    r = api.srv.request("POST", "/api/v1/projects", m.token,
+                        json={"name": path.stem, "schema": schema})
+    assert r.status_code == 201, f"{path.name}: {r.text}"
