@@ -478,6 +478,7 @@ def test_predictions_staged_with_their_tasks(api):
     r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/tasks", tok, data=body.encode(),
                         headers={"Content-Type": JSON})
     assert r.status_code == 201, r.text
+    _wait_no_staged_predictions(api.srv)
     lines, _ = api.export(tok, s.pid)
     assert len(lines) == 20001
     for line in lines:
@@ -491,3 +492,38 @@ def test_predictions_staged_with_their_tasks(api):
                                             "score": (n % 100) / 100}], line
         else:
             assert line["predictions"] == [], line
+
+
+def _staged_predictions(srv):
+    db = sqlite3.connect(f"file:{srv.data}/tally.db?mode=ro", uri=True, timeout=10)
+    try:
+        return db.execute("SELECT count(*) FROM prediction_staging").fetchone()[0]
+    finally:
+        db.close()
+
+
+def _wait_no_staged_predictions(srv):
+    deadline = time.monotonic() + 10
+    while _staged_predictions(srv) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the delete is queued, not awaited
+    assert _staged_predictions(srv) == 0
+
+
+def test_bad_prediction_after_staged_batches_stores_nothing(api):
+    """All or nothing across batches: staged tasks and their staged
+    predictions go when a prediction near the end is bad."""
+    s = api.setup_project(tasks=[{"before": True}])
+    tok = s.manager.token
+    lines = [json.dumps({"n": i, "pad": "y" * 300,
+                         "predictions": [{"model": "m", "result": {"label": "a"}}]})
+             for i in range(16000)]
+    lines.append(json.dumps({"n": -1, "predictions": [{"model": "m", "result": {"label": "z"}}]}))
+    body = ("\n".join(lines) + "\n").encode()
+    assert len(body) > 4 << 20
+    r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/tasks", tok, data=body,
+                        headers={"Content-Type": NDJSON})
+    assert_error(r, 400, "invalid")
+    assert "line 16001: prediction 1:" in r.json()["error"]["message"]
+    assert api.counts(tok, s.pid)["tasks"] == 1
+    _wait_no_staged_predictions(api.srv)
+    assert _staged_rows(api.srv) == 0
