@@ -40,11 +40,15 @@ static int fail(struct tl_csvt *c, struct tl_errbuf *eb, int rc, const char *msg
     return tl_errf(eb, rc, "line %zu: %s", c->record_line, msg);
 }
 
-/* Strict UTF-8: no overlongs, no surrogates, nothing past U+10FFFF. */
+/* Strict UTF-8: no overlongs, no surrogates, nothing past U+10FFFF; and
+ * no NUL, which JSON text can only carry as \u0000, refused by the JSON
+ * import and by the parsers that read the stored task back. */
 static bool is_utf8(const unsigned char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         unsigned char b = s[i];
+        if (b == 0)
+            return false;
         if (b < 0x80) {
             i++;
             continue;
@@ -152,7 +156,7 @@ static int end_record(struct tl_csvt *c, struct tl_errbuf *eb) {
         const char *p = field(c, i, &n);
         if (!is_utf8((const unsigned char *)p, n)) {
             c->state = SPENT;
-            return tl_errf(eb, TL_EINVAL, "line %zu: field %zu is not valid UTF-8",
+            return tl_errf(eb, TL_EINVAL, "line %zu: field %zu is not valid UTF-8 (or holds a NUL)",
                            c->record_line, i + 1);
         }
     }

@@ -15,7 +15,7 @@
  *   the end of the record. A quote inside an unquoted field is kept as a
  *   literal character (as Python's csv module and core/csv.h do).
  * - A UTF-8 byte-order mark before the header is dropped; every field must
- *   be valid UTF-8 (values are stored as JSON strings).
+ *   be valid UTF-8 without NUL bytes (values are stored as JSON strings).
  * Ceilings: a record of at most max_record bytes (after unquoting), a field
  * of at most TL_CSVT_MAX_FIELD bytes, at most TL_CSVT_MAX_COLUMNS columns.
  * Errors name the physical line where the record starts ("line 7: ...").

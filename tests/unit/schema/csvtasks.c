@@ -111,6 +111,18 @@ static void test_errors_name_the_line(void **state) {
     expect_error("", TL_EINVAL, "no tasks");
 }
 
+/* Found by fuzz/csvtasks: a NUL became \u0000 in the stored task, which
+ * the JSON parsers that read tasks back refuse (`next` showed {}). */
+static void test_weakness_nul_byte_in_a_field_is_refused(void **state) {
+    static const char nul[] = "a\n1\0002\n";
+    struct tl_buf out;
+    tl_buf_init(&out, 1u << 20);
+    struct tl_errbuf eb = {{0}};
+    assert_int_equal(import_cut(nul, sizeof nul - 1, NULL, 0, 1u << 20, &out, &eb), TL_EINVAL);
+    assert_non_null(strstr(eb.msg, "line 2: field 1 is not valid UTF-8 (or holds a NUL)"));
+    tl_buf_release(&out);
+}
+
 static void test_ceilings(void **state) {
     struct tl_buf body, out;
     tl_buf_init(&body, 1u << 20);
@@ -208,6 +220,7 @@ int main(void) {
         cmocka_unit_test(test_rfc4180_rows),
         cmocka_unit_test(test_bom_tolerated),
         cmocka_unit_test(test_errors_name_the_line),
+        cmocka_unit_test(test_weakness_nul_byte_in_a_field_is_refused),
         cmocka_unit_test(test_ceilings),
         cmocka_unit_test(test_weakness_chunking_changes_nothing),
         cmocka_unit_test(test_csv_media_type),
