@@ -76,8 +76,8 @@ static json_t *predictions_json(const struct tl_lease *l) {
     for (size_t i = 0; arr && i < l->n_predictions; i++) {
         const struct tl_prediction *pr = &l->predictions[i];
         json_t *result = json_loadb(pr->result, pr->result_len, 0, NULL);
-        json_t *o = json_pack("{s:s,s:o}", "model", pr->model, "result",
-                              result ? result : json_object());
+        json_t *o =
+            json_pack("{s:s,s:o}", "model", pr->model, "result", result ? result : json_object());
         if (o && pr->has_score)
             json_object_set_new(o, "score", json_real(pr->score));
         json_array_append_new(arr, o);

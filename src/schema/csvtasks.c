@@ -124,8 +124,8 @@ static int take_header(struct tl_csvt *c, struct tl_errbuf *eb) {
         size_t n;
         const char *name = field(c, i, &n);
         if (n == 0)
-            return tl_errf(eb, TL_EINVAL, "line %zu: column %zu has an empty name",
-                           c->record_line, i + 1);
+            return tl_errf(eb, TL_EINVAL, "line %zu: column %zu has an empty name", c->record_line,
+                           i + 1);
         /* At most TL_CSVT_MAX_COLUMNS^2 / 2 comparisons, once per import. */
         for (size_t j = 0; j < i; j++) {
             size_t m;
@@ -168,8 +168,8 @@ static int end_record(struct tl_csvt *c, struct tl_errbuf *eb) {
     }
     if (c->n_fields != c->n_columns) {
         c->state = SPENT;
-        return tl_errf(eb, TL_EINVAL, "line %zu: %zu fields, the header has %zu",
-                       c->record_line, c->n_fields, c->n_columns);
+        return tl_errf(eb, TL_EINVAL, "line %zu: %zu fields, the header has %zu", c->record_line,
+                       c->n_fields, c->n_columns);
     }
     c->n_rows++;
     return STEP_ROW;

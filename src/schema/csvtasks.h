@@ -45,14 +45,14 @@ struct tl_csvt {
     size_t *head_ends;
     size_t n_columns; /* 0 until the header is read */
     int state;
-    unsigned bom_seen;   /* BOM bytes matched at the very start */
-    bool is_bom_done;    /* past the place where a BOM may be */
-    bool was_cr;         /* the last byte was CR (CRLF counts as one line) */
+    unsigned bom_seen; /* BOM bytes matched at the very start */
+    bool is_bom_done;  /* past the place where a BOM may be */
+    bool was_cr;       /* the last byte was CR (CRLF counts as one line) */
     bool is_field_quoted;
-    size_t field_start;  /* offset of the current field in rec */
-    size_t line;         /* physical line of the next byte, from 1 */
-    size_t record_line;  /* line where the current record started */
-    size_t n_rows;       /* data rows handed out */
+    size_t field_start; /* offset of the current field in rec */
+    size_t line;        /* physical line of the next byte, from 1 */
+    size_t record_line; /* line where the current record started */
+    size_t n_rows;      /* data rows handed out */
 };
 
 /* Set up a reader with a record ceiling of max_record bytes. Allocates

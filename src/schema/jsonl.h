@@ -54,7 +54,7 @@ struct tl_import {
     struct tl_split split;
     struct tl_csvt csv;
     const struct tl_schema *schema; /* borrowed: predictions are checked against it */
-    size_t *offs; /* (start, len) in text per batch item */
+    size_t *offs;                   /* (start, len) in text per batch item */
     size_t cap, batch_bytes, batch_items;
     struct tl_import_pred_off *poffs; /* where each prediction's parts lie in text */
     size_t pcap;

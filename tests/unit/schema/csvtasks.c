@@ -88,11 +88,15 @@ static void test_rfc4180_rows(void **state) {
 }
 
 static void test_bom_tolerated(void **state) {
-    expect_tasks("\xEF\xBB\xBF" "a,b\n1,2\n", "{\"a\":\"1\",\"b\":\"2\"}\n");
+    expect_tasks("\xEF\xBB\xBF"
+                 "a,b\n1,2\n",
+                 "{\"a\":\"1\",\"b\":\"2\"}\n");
     /* a BOM only counts at the start */
     expect_tasks("a\n\xEF\xBB\xBFx\n", "{\"a\":\"\xEF\xBB\xBFx\"}\n");
     /* the start of a BOM that is not one is data (here invalid UTF-8) */
-    expect_error("\xEF\xBB" "a\n1\n", TL_EINVAL, "line 1: field 1 is not valid UTF-8");
+    expect_error("\xEF\xBB"
+                 "a\n1\n",
+                 TL_EINVAL, "line 1: field 1 is not valid UTF-8");
 }
 
 static void test_errors_name_the_line(void **state) {
@@ -175,10 +179,13 @@ static void check_every_chunking(const char *body, size_t len) {
 
 static void test_weakness_chunking_changes_nothing(void **state) {
     static const char *const bodies[] = {
-        "\xEF\xBB\xBF" "a,b\r\n1,2\r\n\"x,\r\ny\",\"q\"\"q\"\r\n\r\n3,4",
+        "\xEF\xBB\xBF"
+        "a,b\r\n1,2\r\n\"x,\r\ny\",\"q\"\"q\"\r\n\r\n3,4",
         "a,b\r\n1,2\r3,4\n\n5,\"\"\r\n",
-        "\xEF\xBB" "a\n",
-        "\xEF" "\n",
+        "\xEF\xBB"
+        "a\n",
+        "\xEF"
+        "\n",
         "a\n\"x\"y\n",
         "a,b\n1,2\n\"3\n4\",5,6\n",
         "h\n\xC3\xA9\n\xE2\x82\xAC\n\xF0\x9F\x98\x80\n",
