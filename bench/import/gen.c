@@ -1,9 +1,14 @@
 /* gen.c: write N realistic small import tasks as JSON Lines, deterministic
  * for a seed, so import benchmarks are comparable run to run:
  *   {"text":"<~80 chars of words>","meta":{"source":"<name>","n":<i>}}
+ * With --predictions K each task also carries K pre-labels for the bench
+ * project's schema (a choice "label" of a or b):
+ *   "predictions":[{"model":"model-<k>","result":{"label":"a"},"score":0.42},...]
+ * With --csv the same tasks are written as CSV instead (header
+ * text,source,n; the text quoted), one row per line; no predictions.
  *
- * usage: gen [--lines N] [--seed S] [--out FILE]   (default 1000000 lines
- * to stdout; N at most 100000000). */
+ * usage: gen [--lines N] [--seed S] [--predictions K] [--csv] [--out FILE]
+ * (default 1000000 lines to stdout; N at most 100000000, K at most 100). */
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,10 +43,13 @@ int main(int argc, char **argv) {
         {"lines", required_argument, NULL, 'n'},
         {"seed", required_argument, NULL, 's'},
         {"out", required_argument, NULL, 'o'},
+        {"predictions", required_argument, NULL, 'p'},
+        {"csv", no_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    unsigned long long lines = 1000000, seed = 42;
+    unsigned long long lines = 1000000, seed = 42, n_preds = 0;
+    int is_csv = 0;
     const char *out = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -62,12 +70,20 @@ int main(int argc, char **argv) {
             }
             break;
         case 'o': out = optarg; break;
-        case 'h': printf("usage: gen [--lines N] [--seed S] [--out FILE]\n"); return 0;
-        default: fprintf(stderr, "usage: gen [--lines N] [--seed S] [--out FILE]\n"); return 2;
+        case 'c': is_csv = 1; break;
+        case 'p':
+            n_preds = strtoull(optarg, &end, 10);
+            if (*end || *optarg == '-' || n_preds > 100) {
+                fprintf(stderr, "gen: --predictions wants 0..100\n");
+                return 2;
+            }
+            break;
+        case 'h': printf("usage: gen [--lines N] [--seed S] [--predictions K] [--csv] [--out FILE]\n"); return 0;
+        default: fprintf(stderr, "usage: gen [--lines N] [--seed S] [--predictions K] [--csv] [--out FILE]\n"); return 2;
         }
     }
     if (optind != argc) {
-        fprintf(stderr, "usage: gen [--lines N] [--seed S] [--out FILE]\n");
+        fprintf(stderr, "usage: gen [--lines N] [--seed S] [--predictions K] [--csv] [--out FILE]\n");
         return 2;
     }
     FILE *f = out ? fopen(out, "w") : stdout;
@@ -80,6 +96,8 @@ int main(int argc, char **argv) {
     rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
     const size_t n_words = sizeof words / sizeof words[0];
     const size_t n_sources = sizeof sources / sizeof sources[0];
+    if (is_csv)
+        fputs("text,source,n\r\n", f);
     for (unsigned long long i = 0; i < lines; i++) {
         char text[TEXT_TARGET + 32];
         size_t len = 0;
@@ -92,8 +110,19 @@ int main(int argc, char **argv) {
             len += wl;
         }
         text[len] = '\0';
-        fprintf(f, "{\"text\":\"%s\",\"meta\":{\"source\":\"%s\",\"n\":%llu}}\n", text,
-                sources[rng_next() % n_sources], i);
+        const char *source = sources[rng_next() % n_sources];
+        if (is_csv) {
+            fprintf(f, "\"%s\",%s,%llu\r\n", text, source, i);
+            continue;
+        }
+        fprintf(f, "{\"text\":\"%s\",\"meta\":{\"source\":\"%s\",\"n\":%llu}", text, source, i);
+        for (unsigned long long k = 0; k < n_preds; k++) {
+            uint64_t r = rng_next();
+            fprintf(f, "%s{\"model\":\"model-%llu\",\"result\":{\"label\":\"%c\"},\"score\":0.%02u}",
+                    k ? "," : ",\"predictions\":[", k, r & 1 ? 'a' : 'b',
+                    (unsigned)((r >> 8) % 100));
+        }
+        fputs(n_preds ? "]}\n" : "}\n", f);
     }
     if (fflush(f) || (out && fclose(f))) {
         perror(out ? out : "stdout");

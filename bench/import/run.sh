@@ -12,7 +12,9 @@
 # Environment (defaults): TALLY_BIN (build/tally), GEN_BIN (build/bench/import),
 # TASKS (1000000), BATCH (250000), MAX_IMPORT_BODY (unset: the server's
 # default; e.g. 268435456 with BATCH=1000000 for a single request),
-# FORMAT (jsonl, or array: each batch sent as one JSON array), KEEP_DATA (0).
+# FORMAT (jsonl, array: each batch sent as one JSON array, or csv: text/csv
+# with the header repeated per batch), PREDICTIONS (0: pre-labels per task,
+# JSON formats only), KEEP_DATA (0).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TALLY_BIN=${TALLY_BIN:-build/tally}
@@ -22,6 +24,7 @@ BATCH=${BATCH:-250000}
 MAX_IMPORT_BODY=${MAX_IMPORT_BODY:-}
 KEEP_DATA=${KEEP_DATA:-0}
 FORMAT=${FORMAT:-jsonl}
+PREDICTIONS=${PREDICTIONS:-0}
 
 for b in "$TALLY_BIN" "$GEN_BIN"; do
     [ -x "$b" ] || { echo "run.sh: $b is missing: run 'make all' first" >&2; exit 1; }
@@ -35,9 +38,18 @@ bench_workdir import
 now() { date +%s.%N; }
 
 t=$(now)
-"$GEN_BIN" --lines "$TASKS" --out "$work/tasks.jsonl"
-split -l "$BATCH" -d -a 4 "$work/tasks.jsonl" "$work/batch."
+if [ "$FORMAT" = csv ]; then
+    "$GEN_BIN" --lines "$TASKS" --csv --out "$work/tasks.jsonl"
+    tail -n +2 "$work/tasks.jsonl" | split -l "$BATCH" -d -a 4 - "$work/batch."
+    for f in "$work"/batch.*; do
+        { head -n 1 "$work/tasks.jsonl"; cat "$f"; } >"$f.csv" && mv "$f.csv" "$f"
+    done
+else
+    "$GEN_BIN" --lines "$TASKS" --predictions "$PREDICTIONS" --out "$work/tasks.jsonl"
+    split -l "$BATCH" -d -a 4 "$work/tasks.jsonl" "$work/batch."
+fi
 ctype=application/x-ndjson
+[ "$FORMAT" = csv ] && ctype=text/csv
 if [ "$FORMAT" = array ]; then
     ctype=application/json
     for f in "$work"/batch.*; do
@@ -61,7 +73,7 @@ for f in "$work"/batch.*; do
         "$url/api/v1/projects/$project/tasks" -H "Authorization: Bearer $mtoken" \
         -H "Content-Type: $ctype" --data-binary @"$f")
     te=$(now)
-    lines=$(grep -c '^{' "$f")
+    lines=$(grep -c '^[{"]' "$f")
     if [ "$code" != 201 ]; then
         echo "batch $(basename "$f"): HTTP $code $(head -c 300 "$work/resp")" >&2
         rc=1
@@ -75,7 +87,7 @@ secs=$(echo "$t1 - $t0" | bc)
 
 tasks=$(curl -fsS "$url/api/v1/projects/$project" -H "Authorization: Bearer $mtoken" |
     /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["counts"]["tasks"])')
-echo "tally import bench: $(nproc) cores, server $TALLY_BIN, $FORMAT${MAX_IMPORT_BODY:+, --max-import-body $MAX_IMPORT_BODY}"
+echo "tally import bench: $(nproc) cores, server $TALLY_BIN, $FORMAT, $PREDICTIONS predictions/task${MAX_IMPORT_BODY:+, --max-import-body $MAX_IMPORT_BODY}"
 printf 'imported %d tasks (server counts %d) in %.2f s = %.0f tasks/s\n' "$TASKS" "$tasks" \
     "$secs" "$(echo "$TASKS / $secs" | bc -l)"
 sleep 1 # let the server give memory back after its last answer

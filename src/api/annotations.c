@@ -69,6 +69,22 @@ static void after_queue(struct tl_http_req *r, struct pending *pd, int rc_of_que
     }
 }
 
+/* The lease's pre-labels as [{"model","result","score"?}], oldest first:
+ * an editable start for the client, never an annotation. */
+static json_t *predictions_json(const struct tl_lease *l) {
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < l->n_predictions; i++) {
+        const struct tl_prediction *pr = &l->predictions[i];
+        json_t *result = json_loadb(pr->result, pr->result_len, 0, NULL);
+        json_t *o =
+            json_pack("{s:s,s:o}", "model", pr->model, "result", result ? result : json_object());
+        if (o && pr->has_score)
+            json_object_set_new(o, "score", json_real(pr->score));
+        json_array_append_new(arr, o);
+    }
+    return arr ? arr : json_array();
+}
+
 void tl_api_next(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
@@ -96,9 +112,10 @@ void tl_api_next(void *app, struct tl_http_req *r) {
         char expires[32];
         json_t *data = json_loadb(l->task_data, l->task_data_len, 0, NULL);
         tl_http_respond_json(r, 200,
-                             json_pack("{s:{s:s,s:o},s:{s:s,s:s}}", "task", "id", l->task_id,
-                                       "data", data ? data : json_object(), "lease", "id", l->id,
-                                       "expires_at", tl_clock_rfc3339(l->expires_at_ms, expires)));
+                             json_pack("{s:{s:s,s:o,s:o},s:{s:s,s:s}}", "task", "id", l->task_id,
+                                       "data", data ? data : json_object(), "predictions",
+                                       predictions_json(l), "lease", "id", l->id, "expires_at",
+                                       tl_clock_rfc3339(l->expires_at_ms, expires)));
     }
 }
 

@@ -1,4 +1,5 @@
-/* export.c: GET /api/v1/projects/{id}/export?format=jsonl, streamed.
+/* export.c: GET /api/v1/projects/{id}/export?format=jsonl, streamed (each
+ * task with its annotations and, apart, its predictions).
  *
  * The export is produced page by page (one short read transaction per page)
  * as the client reads, so memory stays flat for any project size and no
@@ -45,6 +46,9 @@ static int add_line(void *ctx, const struct tl_export_task *t) {
     size_t line_max = t->data_len + LINE_OVERHEAD;
     for (size_t i = 0; i < t->n_annotations; i++)
         line_max += t->annotations[i].result_len + LINE_OVERHEAD;
+    /* a model name escapes to at most 6 bytes a byte */
+    for (size_t i = 0; i < t->n_predictions; i++)
+        line_max += t->predictions[i].result_len + 6 * TL_PREDICTION_MAX_MODEL + LINE_OVERHEAD;
     st->out.max = st->out.len + line_max;
     return tl_jsonl_export_task(&st->out, t, pseudonym, st);
 }

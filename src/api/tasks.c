@@ -13,6 +13,12 @@
  * was decided on the headers (api/routes.c); the store only filters by
  * tenant and project.
  *
+ * Formats: JSON Lines, a JSON array, or CSV (text/csv: a header row, then
+ * one task per row, values as strings: schema/csvtasks.h). Predictions in
+ * JSON tasks are checked against the project's schema (parsed once per
+ * import) and travel with their task's batch: staged with it, moved into
+ * predictions by the same commit.
+ *
  * Concurrency: at most IMPORT_MAX_RUNNING imports run per process; more are
  * refused with 429 and Retry-After, decided when their first body bytes
  * arrive (the headers have been authorized by then; the route has no hook
@@ -58,6 +64,8 @@ struct job {
     struct tl_scope sc;
     struct tl_project p; /* pk and ids only: no owned strings */
     struct tl_import im; /* the batch being parsed */
+    struct tl_schema schema; /* the project's, for predictions */
+    bool has_schema;
     int64_t import_id;
     enum phase phase;
     struct tl_import_batch flight; /* the batch handed to the store */
@@ -98,6 +106,8 @@ static void job_wind_up(struct job *j) {
 
 static void job_destroy(struct job *j) {
     job_wind_up(j);
+    if (j->has_schema)
+        tl_schema_release(&j->schema);
     tl_import_batch_release(&j->flight);
     pthread_mutex_destroy(&j->mu);
     free(j);
@@ -144,7 +154,7 @@ static void answer_refusal(struct job *j) {
     if (j->refused_status == 415) {
         tl_http_respond_error(j->r, 415, "unsupported_media_type",
                               "send application/x-ndjson or application/jsonl (JSON Lines),"
-                              " or application/json (an array)");
+                              " application/json (an array) or text/csv");
     } else if (j->refused_status == 429) {
         tl_http_set_retry_after(j->r, IMPORT_RETRY_AFTER);
         tl_http_respond_error(j->r, 429, "busy", "%d imports are running: try again later",
@@ -203,9 +213,11 @@ static void start_write(struct job *j, bool is_commit) {
     j->write_rc = 0;
     pthread_mutex_unlock(&j->mu);
     rc = is_commit ? tl_store_import_commit(j->a->store, &j->sc, &j->p, j->import_id,
-                                            j->flight.items, j->flight.n, write_done, j)
+                                            j->flight.items, j->flight.n, j->flight.preds,
+                                            j->flight.n_preds, write_done, j)
                    : tl_store_import_stage(j->a->store, &j->sc, &j->p, j->import_id,
-                                           j->flight.items, j->flight.n, write_done, j);
+                                           j->flight.items, j->flight.n, j->flight.preds,
+                                           j->flight.n_preds, write_done, j);
     if (rc) { /* nothing queued */
         pthread_mutex_lock(&j->mu);
         j->is_writing = false;
@@ -214,6 +226,20 @@ static void start_write(struct job *j, bool is_commit) {
     } else if (!is_commit) {
         j->is_staged = true;
     }
+}
+
+/* Parse the project's schema once for the import's predictions: 0, or an
+ * error with eb set (a stored schema that does not parse is our fault). */
+static int load_schema(struct job *j, const struct tl_project *p) {
+    json_t *js = p->schema_json ? json_loads(p->schema_json, 0, NULL) : NULL;
+    if (!js)
+        return tl_errf(&j->eb, TL_EINTERNAL, "stored schema is unreadable");
+    int rc = tl_schema_parse(js, &j->schema, &j->eb);
+    json_decref(js);
+    if (rc)
+        return rc == TL_ENOMEM ? rc : TL_EINTERNAL;
+    j->has_schema = true;
+    return 0;
 }
 
 /* The first call of a request (first body bytes, or an empty body): set
@@ -234,16 +260,24 @@ static struct job *job_start(struct tl_api *a, struct tl_http_req *r) {
     pthread_mutex_init(&j->mu, NULL);
     c->state = j;
     c->free_state = job_free;
-    bool is_array;
-    if (tl_import_media_type(tl_http_header(r, "Content-Type"), &is_array)) {
+    enum tl_import_format format;
+    int rc;
+    if (tl_import_format_of(tl_http_header(r, "Content-Type"), &format)) {
         refuse(j, 415, TL_EINVAL);
     } else if (atomic_fetch_add(&n_running, 1) >= IMPORT_MAX_RUNNING) {
         atomic_fetch_sub(&n_running, 1);
         refuse(j, 429, TL_ELIMIT);
+    } else if (format != TL_IMPORT_CSV && (rc = load_schema(j, &c->p))) {
+        atomic_fetch_sub(&n_running, 1);
+        refuse(j, 0, rc);
     } else {
         j->holds_slot = true;
-        tl_import_init(&j->im, is_array, IMPORT_MAX_ITEM, IMPORT_BATCH_BYTES,
-                       IMPORT_BATCH_ITEMS);
+        if (format == TL_IMPORT_CSV)
+            tl_import_init_csv(&j->im, IMPORT_MAX_ITEM, IMPORT_BATCH_BYTES, IMPORT_BATCH_ITEMS);
+        else
+            tl_import_init(&j->im, format == TL_IMPORT_ARRAY, IMPORT_MAX_ITEM,
+                           IMPORT_BATCH_BYTES, IMPORT_BATCH_ITEMS);
+        tl_import_set_schema(&j->im, j->has_schema ? &j->schema : NULL);
     }
     return j;
 }

@@ -2,6 +2,7 @@
 #include "schema/jsonl.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +22,30 @@ void tl_import_init(struct tl_import *im, bool is_array, size_t max_item, size_t
     im->batch_items = batch_items ? batch_items : 1;
 }
 
+void tl_import_init_csv(struct tl_import *im, size_t max_item, size_t batch_bytes,
+                        size_t batch_items) {
+    tl_import_init(im, false, max_item, batch_bytes, batch_items);
+    im->is_csv = true;
+    tl_csvt_init(&im->csv, max_item);
+}
+
+void tl_import_set_schema(struct tl_import *im, const struct tl_schema *schema) {
+    im->schema = schema;
+}
+
 void tl_import_release(struct tl_import *im) {
     tl_split_release(&im->split);
+    tl_csvt_release(&im->csv);
     free(im->items);
     free(im->offs);
+    free(im->preds);
+    free(im->poffs);
     tl_buf_release(&im->text);
     im->items = NULL;
     im->offs = NULL;
-    im->n = im->cap = 0;
+    im->preds = NULL;
+    im->poffs = NULL;
+    im->n = im->cap = im->n_preds = im->pcap = 0;
 }
 
 bool tl_import_is_full(const struct tl_import *im) {
@@ -39,7 +56,112 @@ static int dump_to_buf(const char *p, size_t n, void *ctx) {
     return tl_buf_append(ctx, p, n) ? -1 : 0;
 }
 
-/* Parse one item and append it to the batch as compact JSON. */
+/* Room for one more item's offsets. */
+static int grow_items(struct tl_import *im) {
+    if (im->n < im->cap)
+        return 0;
+    size_t cap = im->cap ? im->cap * 2 : 256;
+    size_t *grown = realloc(im->offs, cap * 2 * sizeof *grown);
+    if (!grown)
+        return TL_ENOMEM;
+    im->offs = grown;
+    im->cap = cap;
+    return 0;
+}
+
+/* Append v to the batch text as compact JSON; TL_ETOOBIG past its ceiling. */
+static int dump(struct tl_import *im, const json_t *v, const char *what, size_t no,
+                struct tl_errbuf *eb) {
+    if (json_dump_callback(v, dump_to_buf, &im->text, JSON_COMPACT) == 0)
+        return 0;
+    return im->text.len + 64 > im->text.max ? tl_errf(eb, TL_ETOOBIG, "%s %zu: too large", what, no)
+                                            : TL_ENOMEM;
+}
+
+/* Check prediction k (from 1) of an item and add its parts to the batch. */
+static int add_prediction(struct tl_import *im, const json_t *pr, const json_t *task, size_t k,
+                          const char *what, size_t no, struct tl_errbuf *eb) {
+    if (!json_is_object(pr))
+        return tl_errf(eb, TL_EINVAL, "%s %zu: prediction %zu: must be an object", what, no, k);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)pr, key, v) {
+        if (strcmp(key, "model") && strcmp(key, "result") && strcmp(key, "score"))
+            return tl_errf(eb, TL_EINVAL, "%s %zu: prediction %zu: unknown key \"%.64s\"", what,
+                           no, k, key);
+    }
+    const json_t *model = json_object_get(pr, "model"), *score = json_object_get(pr, "score");
+    const json_t *result = json_object_get(pr, "result");
+    size_t model_len = json_string_length(model);
+    if (!json_is_string(model) || model_len == 0 || model_len > TL_PREDICTION_MAX_MODEL)
+        return tl_errf(eb, TL_EINVAL,
+                       "%s %zu: prediction %zu: model must be a string of 1 to %d bytes", what,
+                       no, k, TL_PREDICTION_MAX_MODEL);
+    double value = json_number_value(score);
+    if (score && (!json_is_number(score) || !isfinite(value) || value < 0 || value > 1))
+        return tl_errf(eb, TL_EINVAL, "%s %zu: prediction %zu: score must be a number in [0,1]",
+                       what, no, k);
+    if (!result)
+        return tl_errf(eb, TL_EINVAL, "%s %zu: prediction %zu: result is required", what, no, k);
+    struct tl_errbuf why = {{0}};
+    /* against the task's own data, as a submission is: spans' offsets must
+     * fall inside the text they mark */
+    if (tl_schema_validate_task(im->schema, result, task, &why))
+        return tl_errf(eb, TL_EINVAL, "%s %zu: prediction %zu: %s", what, no, k, why.msg);
+    if (im->n_preds == im->pcap) {
+        size_t cap = im->pcap ? im->pcap * 2 : 64;
+        struct tl_import_pred_off *grown = realloc(im->poffs, cap * sizeof *grown);
+        if (!grown)
+            return TL_ENOMEM;
+        im->poffs = grown;
+        im->pcap = cap;
+    }
+    struct tl_import_pred_off *o = &im->poffs[im->n_preds];
+    o->item = im->n;
+    o->model = im->text.len;
+    o->model_len = model_len;
+    int rc = tl_buf_append(&im->text, json_string_value(model), model_len);
+    if (rc)
+        return rc == TL_ETOOBIG ? tl_errf(eb, rc, "%s %zu: too large", what, no) : rc;
+    o->result = im->text.len;
+    rc = dump(im, result, what, no, eb);
+    if (rc)
+        return rc;
+    o->result_len = im->text.len - o->result;
+    o->has_score = score != NULL;
+    o->score = score ? value : 0;
+    im->n_preds++;
+    return 0;
+}
+
+static int add_predictions(struct tl_import *im, const json_t *preds, const json_t *task,
+                           const char *what, size_t no, struct tl_errbuf *eb) {
+    if (!json_is_array(preds))
+        return tl_errf(eb, TL_EINVAL, "%s %zu: predictions must be an array", what, no);
+    size_t n = json_array_size(preds);
+    if (n > TL_TASK_MAX_PREDICTIONS)
+        return tl_errf(eb, TL_EINVAL, "%s %zu: more than %d predictions", what, no,
+                       TL_TASK_MAX_PREDICTIONS);
+    if (n && !im->schema)
+        return tl_errf(eb, TL_EINVAL, "%s %zu: predictions need the project's schema", what, no);
+    for (size_t k = 0; k < n; k++) {
+        int rc = add_prediction(im, json_array_get(preds, k), task, k + 1, what, no, eb);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* The item just appended at text[start..] is complete: count it. */
+static void keep_item(struct tl_import *im, size_t start, size_t len) {
+    im->offs[2 * im->n] = start;
+    im->offs[2 * im->n + 1] = len;
+    im->n++;
+    im->total++;
+}
+
+/* Parse one item and append it to the batch as compact JSON, then its
+ * predictions; on failure the batch is as it was. */
 static int add_item(struct tl_import *im, const struct tl_split_item *it, struct tl_errbuf *eb) {
     const char *what = im->split.is_array ? "item" : "line";
     json_error_t jerr;
@@ -47,40 +169,71 @@ static int add_item(struct tl_import *im, const struct tl_split_item *it, struct
     if (!obj)
         return tl_errf(eb, TL_EINVAL, "%s %zu: invalid JSON: %s", what, it->no, jerr.text);
     int rc = 0;
-    json_t *task = obj, *data = json_object_get(obj, "data");
-    if (!json_is_object(obj))
+    json_t *task = obj, *preds = NULL;
+    if (!json_is_object(obj)) {
         rc = tl_errf(eb, TL_EINVAL, "%s %zu: a task must be a JSON object", what, it->no);
-    else if (json_object_size(obj) == 1 && json_is_object(data))
+    } else if ((preds = json_object_get(obj, "predictions"))) {
+        json_incref(preds);
+        json_object_del(obj, "predictions");
+    }
+    json_t *data = json_object_get(obj, "data");
+    if (!rc && json_object_size(obj) == 1 && json_is_object(data))
         task = data;
-    if (!rc && im->n == im->cap) {
-        size_t cap = im->cap ? im->cap * 2 : 256;
-        size_t *grown = realloc(im->offs, cap * 2 * sizeof *grown);
-        rc = grown ? 0 : TL_ENOMEM;
-        if (grown) {
-            im->offs = grown;
-            im->cap = cap;
-        }
-    }
-    size_t start = im->text.len;
-    if (!rc && json_dump_callback(task, dump_to_buf, &im->text, JSON_COMPACT) != 0) {
-        rc = im->text.len + 64 > im->text.max
-                 ? tl_errf(eb, TL_ETOOBIG, "%s %zu: too large", what, it->no)
-                 : TL_ENOMEM;
-    }
+    rc = rc ? rc : grow_items(im);
+    size_t start = im->text.len, n_preds = im->n_preds;
+    rc = rc ? rc : dump(im, task, what, it->no, eb);
+    size_t len = im->text.len - start;
+    if (!rc && preds)
+        rc = add_predictions(im, preds, task, what, it->no, eb);
+    json_decref(preds);
     json_decref(obj);
     if (rc) {
         im->text.len = start;
+        im->n_preds = n_preds;
         return rc;
     }
-    im->offs[2 * im->n] = start;
-    im->offs[2 * im->n + 1] = im->text.len - start;
-    im->n++;
-    im->total++;
+    keep_item(im, start, len);
+    return 0;
+}
+
+/* The CSV row just read becomes a task. */
+static int add_row(struct tl_import *im, struct tl_errbuf *eb) {
+    int rc = grow_items(im);
+    if (rc)
+        return rc;
+    size_t start = im->text.len;
+    rc = tl_csvt_row_json(&im->csv, &im->text);
+    if (rc) {
+        im->text.len = start;
+        return rc == TL_ETOOBIG ? tl_errf(eb, rc, "line %zu: too large", tl_csvt_row_line(&im->csv))
+                                : rc;
+    }
+    keep_item(im, start, im->text.len - start);
+    return 0;
+}
+
+static int feed_csv(struct tl_import *im, const char *data, size_t len, size_t *used,
+                    struct tl_errbuf *eb) {
+    size_t off = 0;
+    /* Bounded by len: every round consumes bytes or ends the loop. */
+    while (off < len && !tl_import_is_full(im)) {
+        size_t n;
+        bool has_row;
+        int rc = tl_csvt_feed(&im->csv, data + off, len - off, &n, &has_row, eb);
+        if (rc)
+            return rc;
+        off += n;
+        if (has_row && (rc = add_row(im, eb)))
+            return rc;
+    }
+    *used = off;
     return 0;
 }
 
 int tl_import_feed(struct tl_import *im, const char *data, size_t len, size_t *used,
                    struct tl_errbuf *eb) {
+    if (im->is_csv)
+        return feed_csv(im, data, len, used, eb);
     size_t off = 0;
     /* Bounded by len: every round consumes bytes or ends the loop. */
     while (off < len && !tl_import_is_full(im)) {
@@ -98,10 +251,18 @@ int tl_import_feed(struct tl_import *im, const char *data, size_t len, size_t *u
 }
 
 int tl_import_end(struct tl_import *im, struct tl_errbuf *eb) {
-    struct tl_split_item it;
-    int rc = tl_split_end(&im->split, &it, eb);
-    if (!rc && it.data)
-        rc = add_item(im, &it, eb);
+    int rc;
+    if (im->is_csv) {
+        bool has_row;
+        rc = tl_csvt_end(&im->csv, &has_row, eb);
+        if (!rc && has_row)
+            rc = add_row(im, eb);
+    } else {
+        struct tl_split_item it;
+        rc = tl_split_end(&im->split, &it, eb);
+        if (!rc && it.data)
+            rc = add_item(im, &it, eb);
+    }
     if (!rc && im->total == 0)
         rc = tl_errf(eb, TL_EINVAL, "no tasks in the body");
     return rc;
@@ -109,7 +270,9 @@ int tl_import_end(struct tl_import *im, struct tl_errbuf *eb) {
 
 int tl_import_batch(struct tl_import *im) {
     free(im->items);
+    free(im->preds);
     im->items = NULL;
+    im->preds = NULL;
     if (im->n == 0)
         return 0;
     im->items = malloc(im->n * sizeof *im->items);
@@ -118,6 +281,18 @@ int tl_import_batch(struct tl_import *im) {
     for (size_t i = 0; i < im->n; i++) {
         im->items[i].data = im->text.data + im->offs[2 * i];
         im->items[i].len = im->offs[2 * i + 1];
+    }
+    if (im->n_preds && !(im->preds = malloc(im->n_preds * sizeof *im->preds))) {
+        free(im->items);
+        im->items = NULL;
+        return TL_ENOMEM;
+    }
+    for (size_t i = 0; i < im->n_preds; i++) {
+        const struct tl_import_pred_off *o = &im->poffs[i];
+        im->preds[i] = (struct tl_prediction_in){o->item,       im->text.data + o->model,
+                                                 o->model_len,  im->text.data + o->result,
+                                                 o->result_len, o->score,
+                                                 o->has_score};
     }
     return 0;
 }
@@ -128,18 +303,23 @@ int tl_import_take(struct tl_import *im, struct tl_import_batch *out) {
         return rc;
     out->items = im->items;
     out->n = im->n;
+    out->preds = im->preds;
+    out->n_preds = im->n_preds;
     out->text = im->text;
     im->items = NULL;
-    im->n = 0;
+    im->preds = NULL;
+    im->n = im->n_preds = 0;
     tl_buf_init(&im->text, out->text.max);
     return 0;
 }
 
 void tl_import_batch_release(struct tl_import_batch *b) {
     free(b->items);
+    free(b->preds);
     tl_buf_release(&b->text);
     b->items = NULL;
-    b->n = 0;
+    b->preds = NULL;
+    b->n = b->n_preds = 0;
 }
 
 /* A batch that held a huge item gives its memory back. */
@@ -147,8 +327,10 @@ void tl_import_batch_release(struct tl_import_batch *b) {
 
 void tl_import_batch_reset(struct tl_import *im) {
     free(im->items);
+    free(im->preds);
     im->items = NULL;
-    im->n = 0;
+    im->preds = NULL;
+    im->n = im->n_preds = 0;
     if (im->text.cap > KEEP_BATCH)
         tl_buf_release(&im->text);
     else
@@ -178,6 +360,21 @@ static bool is_type(const char *ct, const char *type) {
     while (*ct == ' ' || *ct == '\t')
         ct++;
     return *ct == '\0' || *ct == ';';
+}
+
+int tl_import_format_of(const char *content_type, enum tl_import_format *format) {
+    bool is_array;
+    if (!tl_import_media_type(content_type, &is_array)) {
+        *format = is_array ? TL_IMPORT_ARRAY : TL_IMPORT_LINES;
+        return 0;
+    }
+    while (content_type && (*content_type == ' ' || *content_type == '\t'))
+        content_type++;
+    if (content_type && is_type(content_type, "text/csv")) {
+        *format = TL_IMPORT_CSV;
+        return 0;
+    }
+    return TL_EINVAL;
 }
 
 int tl_import_media_type(const char *content_type, bool *is_array) {
@@ -219,6 +416,20 @@ int tl_jsonl_export_task(struct tl_buf *b, const struct tl_export_task *t,
         rc = rc ? rc : tl_buf_puts(b, ",\"created_at\":\"");
         rc = rc ? rc : tl_buf_puts(b, tl_clock_rfc3339(a->created_at_ms, when));
         rc = rc ? rc : tl_buf_puts(b, "\"}");
+    }
+    rc = rc ? rc : tl_buf_puts(b, "],\"predictions\":[");
+    for (size_t i = 0; !rc && i < t->n_predictions; i++) {
+        const struct tl_prediction *pr = &t->predictions[i];
+        rc = tl_buf_puts(b, i ? ",{\"model\":" : "{\"model\":");
+        rc = rc ? rc : tl_buf_json_str(b, pr->model, strlen(pr->model));
+        rc = rc ? rc : tl_buf_puts(b, ",\"result\":");
+        rc = rc ? rc : tl_buf_append(b, pr->result, pr->result_len);
+        if (!rc && pr->has_score) {
+            char num[40];
+            snprintf(num, sizeof num, ",\"score\":%.17g", pr->score);
+            rc = tl_buf_puts(b, num);
+        }
+        rc = rc ? rc : tl_buf_puts(b, "}");
     }
     return rc ? rc : tl_buf_puts(b, "]}\n");
 }

@@ -1,4 +1,5 @@
-/* jsonl.h: task import (JSON Lines or a JSON array) and JSONL export lines.
+/* jsonl.h: task import (JSON Lines, a JSON array or CSV) and JSONL export
+ * lines.
  *
  * Import is incremental: the body is fed in pieces as it arrives, cut into
  * items by the splitter (split.h), each item parsed alone and kept as
@@ -8,7 +9,20 @@
  * batches); the first bad item is reported by number ("line 3: ...",
  * "item 2: ..."). A task of the form {"data":{...}} (data the only key)
  * stands for its inner object. Sizes are never estimated here: the body's
- * own bytes are what the server counts against its ceiling. */
+ * own bytes are what the server counts against its ceiling.
+ *
+ * CSV (csvtasks.h): each data row is a task of string values keyed by the
+ * header; the same batches, the same line numbers in errors.
+ *
+ * Pre-labels: a JSON task may carry "predictions":[{"model":NAME,
+ * "result":{...},"score":X}]: model a non-empty string of at most
+ * TL_PREDICTION_MAX_MODEL bytes, score optional in [0,1], result checked
+ * with tl_schema_validate against the schema set by tl_import_set_schema
+ * (without one, predictions are refused), no other keys, at most
+ * TL_TASK_MAX_PREDICTIONS per task. The key is taken out of the task's data
+ * (before the {"data":{...}} unwrapping) and the predictions go to the
+ * batch's preds, in item order, each naming its item. One bad prediction
+ * fails the import like a bad task ("line 3: prediction 2: ..."). */
 #ifndef TL_SCHEMA_JSONL_H
 #define TL_SCHEMA_JSONL_H
 
@@ -17,6 +31,8 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "schema/csvtasks.h"
+#include "schema/schema.h"
 #include "schema/split.h"
 #include "store/store.h"
 
@@ -29,12 +45,26 @@ struct tl_import {
     /* the batch, as set by tl_import_batch (or tl_import_parse) */
     struct tl_blob *items; /* point into text */
     size_t n;
+    struct tl_prediction_in *preds; /* point into text; preds[i].item < n */
+    size_t n_preds;
     struct tl_buf text; /* owns every item's bytes */
     size_t total;       /* items parsed so far, over all batches */
     /* private */
+    bool is_csv;
     struct tl_split split;
-    size_t *offs; /* (start, len) in text per batch item */
+    struct tl_csvt csv;
+    const struct tl_schema *schema; /* borrowed: predictions are checked against it */
+    size_t *offs;                   /* (start, len) in text per batch item */
     size_t cap, batch_bytes, batch_items;
+    struct tl_import_pred_off *poffs; /* where each prediction's parts lie in text */
+    size_t pcap;
+};
+
+/* The bytes of one parsed prediction, as offsets (text may move). */
+struct tl_import_pred_off {
+    size_t item, model, model_len, result, result_len;
+    double score;
+    bool has_score;
 };
 
 /* Set up an incremental import of JSON Lines, or of one JSON array if
@@ -42,6 +72,12 @@ struct tl_import {
  * batch_bytes of compact JSON or batch_items items. Allocates nothing. */
 void tl_import_init(struct tl_import *im, bool is_array, size_t max_item, size_t batch_bytes,
                     size_t batch_items);
+/* The same for a CSV body (csvtasks.h); max_item bounds one record. */
+void tl_import_init_csv(struct tl_import *im, size_t max_item, size_t batch_bytes,
+                        size_t batch_items);
+/* Check predictions against schema (borrowed: keep it alive while the
+ * import runs). Without it, a task with predictions is refused. */
+void tl_import_set_schema(struct tl_import *im, const struct tl_schema *schema);
 /* Parse items from data[0..len) into the batch until the data is used up or
  * the batch is full. 0 with *used the bytes consumed (fewer than len only
  * when full); TL_EINVAL or TL_ETOOBIG with the item named in eb; TL_ENOMEM.
@@ -60,6 +96,8 @@ int tl_import_batch(struct tl_import *im);
 struct tl_import_batch {
     struct tl_blob *items; /* point into text */
     size_t n;
+    struct tl_prediction_in *preds; /* point into text */
+    size_t n_preds;
     struct tl_buf text;
 };
 /* Move the batch into *out (its items stay valid until it is released) and
@@ -82,11 +120,17 @@ int tl_import_parse(const char *body, size_t len, bool is_array, struct tl_impor
  * or TL_EINVAL for anything else (NULL included). */
 int tl_import_media_type(const char *content_type, bool *is_array);
 
+enum tl_import_format { TL_IMPORT_LINES, TL_IMPORT_ARRAY, TL_IMPORT_CSV };
+/* tl_import_media_type with text/csv too: 0 with *format, or TL_EINVAL. */
+int tl_import_format_of(const char *content_type, enum tl_import_format *format);
+
 /* Names an annotator for export (a pseudonym): writes at most 63 bytes. */
 typedef void (*tl_annotator_name_fn)(void *ctx, const char *user_id, char out[64]);
 
 /* Append one export line for t (with its '\n') to b:
- * {"id","data","annotations":[{"id","annotator","result","created_at"}]}. */
+ * {"id","data","annotations":[{"id","annotator","result","created_at"}],
+ *  "predictions":[{"model","result","score"?}]} (predictions oldest first,
+ * apart from the human annotations). */
 int tl_jsonl_export_task(struct tl_buf *b, const struct tl_export_task *t,
                          tl_annotator_name_fn name, void *ctx);
 

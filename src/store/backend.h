@@ -40,11 +40,13 @@ struct tl_store_vtab {
                              int64_t now_ms, tl_id out_id);
     int (*import_stage)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                         int64_t import_id, const struct tl_blob *items, size_t n,
+                        const struct tl_prediction_in *preds, size_t n_preds,
                         tl_store_done_fn done, void *cb_arg);
     int (*import_commit)(struct tl_store *s, const struct tl_scope *sc,
                          const struct tl_project *p, int64_t import_id,
-                         const struct tl_blob *items, size_t n, tl_store_done_fn done,
-                         void *cb_arg);
+                         const struct tl_blob *items, size_t n,
+                         const struct tl_prediction_in *preds, size_t n_preds,
+                         tl_store_done_fn done, void *cb_arg);
     void (*import_clear)(struct tl_store *s, const struct tl_scope *sc,
                          const struct tl_project *p, int64_t import_id);
     int (*lease_claim_async)(struct tl_store *s, const struct tl_scope *sc,

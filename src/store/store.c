@@ -31,9 +31,20 @@ void tl_project_release(struct tl_project *p) {
     p->name = p->schema_json = NULL;
 }
 
+void tl_prediction_release(struct tl_prediction *pr) {
+    free(pr->model);
+    free(pr->result);
+    pr->model = pr->result = NULL;
+}
+
 void tl_lease_release(struct tl_lease *l) {
     free(l->task_data);
     l->task_data = NULL;
+    for (size_t i = 0; i < l->n_predictions; i++)
+        tl_prediction_release(&l->predictions[i]);
+    free(l->predictions);
+    l->predictions = NULL;
+    l->n_predictions = 0;
 }
 
 void tl_store_close(struct tl_store *s) {
@@ -146,16 +157,18 @@ int64_t tl_store_import_id(void) {
 
 int tl_store_import_stage(struct tl_store *s, const struct tl_scope *sc,
                           const struct tl_project *p, int64_t import_id,
-                          const struct tl_blob *items, size_t n, tl_store_done_fn done,
-                          void *cb_arg) {
-    return s->vt->import_stage(s, sc, p, import_id, items, n, done, cb_arg);
+                          const struct tl_blob *items, size_t n,
+                          const struct tl_prediction_in *preds, size_t n_preds,
+                          tl_store_done_fn done, void *cb_arg) {
+    return s->vt->import_stage(s, sc, p, import_id, items, n, preds, n_preds, done, cb_arg);
 }
 
 int tl_store_import_commit(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_project *p, int64_t import_id,
-                           const struct tl_blob *items, size_t n, tl_store_done_fn done,
-                           void *cb_arg) {
-    return s->vt->import_commit(s, sc, p, import_id, items, n, done, cb_arg);
+                           const struct tl_blob *items, size_t n,
+                           const struct tl_prediction_in *preds, size_t n_preds,
+                           tl_store_done_fn done, void *cb_arg) {
+    return s->vt->import_commit(s, sc, p, import_id, items, n, preds, n_preds, done, cb_arg);
 }
 
 void tl_store_import_clear(struct tl_store *s, const struct tl_scope *sc,

@@ -90,12 +90,43 @@ struct tl_blob {
     size_t len;
 };
 
+/* --- pre-labels: a model's proposed result for a task, imported with it,
+ * stored apart from human annotations, shown as an editable start. --- */
+#define TL_TASK_MAX_PREDICTIONS 100
+#define TL_PREDICTION_MAX_MODEL 200
+
+/* One prediction to import: the bytes are borrowed (checked by the
+ * importer: result is compact JSON valid for the project's schema). */
+struct tl_prediction_in {
+    size_t item; /* index of its task in the items it comes with */
+    const char *model;
+    size_t model_len;
+    const char *result;
+    size_t result_len;
+    double score;
+    bool has_score;
+};
+
+/* A stored prediction; model and result are owned by whatever holds it
+ * (a lease, or an export page during its callback). */
+struct tl_prediction {
+    char *model;
+    char *result; /* compact JSON */
+    size_t result_len;
+    double score;
+    bool has_score;
+};
+/* Free model and result (pr itself is the caller's). */
+void tl_prediction_release(struct tl_prediction *pr);
+
 struct tl_lease {
     tl_id id;
     tl_id task_id;
     int64_t expires_at_ms;
     char *task_data; /* owned, compact JSON */
     size_t task_data_len;
+    struct tl_prediction *predictions; /* owned, oldest first */
+    size_t n_predictions;              /* at most TL_TASK_MAX_PREDICTIONS */
 };
 void tl_lease_release(struct tl_lease *l);
 
@@ -113,6 +144,8 @@ struct tl_export_task {
     size_t data_len;
     const struct tl_export_annotation *annotations;
     size_t n_annotations;
+    const struct tl_prediction *predictions; /* valid during the callback only */
+    size_t n_predictions;
 };
 
 /* Called once per task, in task order; a non-zero return stops the page. */
@@ -191,7 +224,8 @@ int tl_store_task_project(struct tl_store *s, const struct tl_filter *f, const c
  * Submissions read it only for schemas checked against the text (spans). */
 int tl_store_task_data(struct tl_store *s, const struct tl_project *p, const char *task_id,
                        char **data, size_t *len);
-/* The caller's next lease on p. While the caller holds fewer than p's
+/* The caller's next lease on p (with its task's predictions, oldest
+ * first, filtered by the task and p). While the caller holds fewer than p's
  * max_leases_per_annotator live leases, a new lease on the first open task
  * (by priority, then age) that has a free slot and that the caller has
  * neither annotated nor leased. Otherwise, or when no such task is left,
@@ -245,18 +279,23 @@ int tl_store_annotation_submit_async(struct tl_store *s, const struct tl_scope *
  * by one that stopped. */
 /* A fresh random id for one staged import. */
 int64_t tl_store_import_id(void);
-/* Stage items as future tasks of p (ids are given now, in order). */
+/* Stage items as future tasks of p (ids are given now, in order), with
+ * their predictions preds[0..n_preds) (in item order; each names its item;
+ * borrowed like items). */
 int tl_store_import_stage(struct tl_store *s, const struct tl_scope *sc,
                           const struct tl_project *p, int64_t import_id,
-                          const struct tl_blob *items, size_t n, tl_store_done_fn done,
-                          void *cb_arg);
-/* In one transaction: copy every staged row of import_id into p's tasks,
- * add items[0..n) (the last batch, may be empty) after them, and add the
- * count to the project's n_tasks. The staged rows stay until cleared. */
+                          const struct tl_blob *items, size_t n,
+                          const struct tl_prediction_in *preds, size_t n_preds,
+                          tl_store_done_fn done, void *cb_arg);
+/* In one transaction: copy every staged row of import_id into p's tasks
+ * (and their staged predictions into predictions), add items[0..n) (the
+ * last batch, may be empty) and preds after them, and add the count to the
+ * project's n_tasks. The staged rows stay until cleared. */
 int tl_store_import_commit(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_project *p, int64_t import_id,
-                           const struct tl_blob *items, size_t n, tl_store_done_fn done,
-                           void *cb_arg);
+                           const struct tl_blob *items, size_t n,
+                           const struct tl_prediction_in *preds, size_t n_preds,
+                           tl_store_done_fn done, void *cb_arg);
 /* Delete the staged rows of import_id, after a failure or once committed:
  * queued in slices, not awaited (a failure leaves them to the next start's
  * cleanup; they are never copied into tasks again). */
@@ -265,7 +304,8 @@ void tl_store_import_clear(struct tl_store *s, const struct tl_scope *sc,
 /* Stream tasks with pk greater than *cursor (start with 0) to fn, stopping
  * after `limit` tasks or once their data reach max_bytes (always at least
  * one task, however large); *cursor advances; *done is set when no task is
- * left. */
+ * left. Each task comes with its annotations and its predictions (oldest
+ * first). */
 int tl_store_export_page(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                          int64_t *cursor, size_t limit, size_t max_bytes, tl_export_fn fn,
                          void *ctx, bool *done);

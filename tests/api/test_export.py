@@ -28,7 +28,8 @@ def test_export_format(api):
     assert sorted(line["data"]["n"] for line in lines) == list(range(5))
     seen = {}
     for line in lines:
-        assert set(line) == {"id", "data", "annotations"}, line
+        assert set(line) == {"id", "data", "annotations", "predictions"}, line
+        assert line["predictions"] == [], line
         assert ID_RE.match(line["id"])
         for ann in line["annotations"]:
             assert set(ann) == {"id", "annotator", "result", "created_at"}, ann
@@ -181,3 +182,18 @@ def test_weakness4_export_of_two_tasks_of_40_mib(own_server):
     _export_all(srv, s.manager.token, s.pid, 2, 40 * MIB)
     print(f"\nserver peak RSS (VmHWM) after importing and exporting 2 x 40 MiB:"
           f" {_vm_kib(srv, 'VmHWM') // 1024} MiB")
+
+
+def test_export_predictions_apart_from_annotations(api):
+    preds = [{"model": "yolo-v8", "result": {"label": "a"}, "score": 0.875},
+             {"model": "rules", "result": {"label": "b"}}]
+    s = api.setup_project(n_annotators=1, tasks=[{"n": 0, "predictions": preds}, {"n": 1}])
+    n = api.next(s.annotators[0].token, s.pid)
+    r = api.submit(s.annotators[0].token, n["task"]["id"], n["lease"]["id"], {"label": "b"})
+    assert r.status_code == 201, r.text
+    lines, _ = api.export(s.manager.token, s.pid)
+    by_n = {line["data"]["n"]: line for line in lines}
+    assert by_n[0]["data"] == {"n": 0}, "predictions stay out of the task's data"
+    assert by_n[0]["predictions"] == preds
+    assert by_n[1]["predictions"] == []
+    assert [a["result"] for a in by_n[0]["annotations"]] == [{"label": "b"}]

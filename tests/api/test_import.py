@@ -341,3 +341,209 @@ def test_chunked_import_over_the_cap_is_answered_413(own_server):
                     headers={"Content-Type": NDJSON})
     assert_error(r, 413, "too_large")
     assert api.counts(s.manager.token, s.pid)["tasks"] == 0
+
+
+CSV = "text/csv"
+
+# id, body, expected status, imported count (201) or a substring of the 400.
+CSV_CASES = [
+    ("crlf", "text,n\r\nhello,1\r\nworld,2\r\n", 201, 2),
+    ("lf-no-final-newline", "text,n\nhello,1\nworld,2", 201, 2),
+    ("bom", "\ufefftext,n\nhello,1\n", 201, 1),
+    ("quoted", 'text,n\n"a, ""b""\nc",1\n', 201, 1),
+    ("blank-lines", "text\n\nx\n\ny\n\n", 201, 2),
+    ("short-row", "a,b\n1,2\n3\n", 400, "line 3: 1 fields, the header has 2"),
+    ("long-row", "a,b\n1,2,3\n", 400, "line 2: 3 fields"),
+    ("duplicate-header", "a,b,a\n1,2,3\n", 400, "line 1: column 3 repeats"),
+    ("empty-header", "a,\n1,2\n", 400, "line 1: column 2 has an empty name"),
+    ("unclosed-quote", 'a\n1\n"x\n', 400, "line 3: a quoted field is not closed"),
+    ("after-quote", 'a\n"x"y\n', 400, "line 2: text after a closing quote"),
+    ("header-only", "a,b\n", 400, "no tasks"),
+]
+
+
+@pytest.mark.parametrize("body,status,expect", [c[1:] for c in CSV_CASES],
+                         ids=[c[0] for c in CSV_CASES])
+def test_import_csv(api, body, status, expect):
+    s = api.setup_project(n_tasks=2)
+    tok = s.manager.token
+    r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/tasks", tok,
+                        data=body.encode(), headers={"Content-Type": CSV})
+    if status == 201:
+        assert r.status_code == 201, r.text
+        assert r.json() == {"imported": expect}
+        assert api.counts(tok, s.pid)["tasks"] == 2 + expect
+    else:
+        assert_error(r, 400, "invalid")
+        assert expect in r.json()["error"]["message"], r.json()
+        assert api.counts(tok, s.pid)["tasks"] == 2, "a failed import stored something"
+
+
+def test_csv_rows_become_string_tasks(api):
+    s = api.setup_project(n_annotators=1, tasks=[])
+    tok = s.manager.token
+    body = '\ufefftext,n,note\r\n"multi\r\nline, ""quoted""",007,\r\n'
+    r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/tasks", tok, data=body.encode(),
+                        headers={"Content-Type": "text/csv; charset=utf-8"})
+    assert r.status_code == 201, r.text
+    n = api.next(s.annotators[0].token, s.pid)
+    assert n["task"]["data"] == {"text": 'multi\r\nline, "quoted"', "n": "007", "note": ""}
+    assert n["task"]["predictions"] == []
+
+
+def test_csv_media_type_is_exact(api):
+    s = api.setup_project()
+    for ctype in ("text/csvx", "text/plain", "application/csv"):
+        r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/tasks", s.manager.token,
+                            data=b"a\n1\n", headers={"Content-Type": ctype})
+        assert_error(r, 415)
+
+
+def test_large_csv_in_batches_all_or_nothing(api):
+    """More rows than one staged batch: all stored, or, with a bad row at the
+    very end, none."""
+    s = api.setup_project()
+    tok = s.manager.token
+    rows = "".join(f'{i},"row {i}, with ""quotes"""\r\n' for i in range(20000))
+    body = "n,text\r\n" + rows
+    r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/tasks", tok, data=body.encode(),
+                        headers={"Content-Type": CSV})
+    assert r.status_code == 201, r.text
+    assert r.json() == {"imported": 20000}
+    r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/tasks", tok,
+                        data=(body + "only-one-field\r\n").encode(),
+                        headers={"Content-Type": CSV})
+    assert_error(r, 400, "invalid")
+    assert "line 20002" in r.json()["error"]["message"]
+    assert api.counts(tok, s.pid)["tasks"] == 20000
+
+
+GOOD_PRED = {"model": "m", "result": {"label": "a"}, "score": 0.5}
+
+# id, the second task's predictions, a substring of the 400 message.
+BAD_PREDICTIONS = [
+    ("result-not-in-schema", [{"model": "m", "result": {"label": "c"}}], "prediction 1:"),
+    ("result-unknown-field", [GOOD_PRED, {"model": "m", "result": {"label": "a", "x": 1}}],
+     "prediction 2:"),
+    ("result-missing", [{"model": "m"}], "result is required"),
+    ("score-above-1", [{"model": "m", "result": {"label": "a"}, "score": 1.5}], "score"),
+    ("score-negative", [{"model": "m", "result": {"label": "a"}, "score": -0.1}], "score"),
+    ("score-string", [{"model": "m", "result": {"label": "a"}, "score": "0.5"}], "score"),
+    ("model-empty", [{"model": "", "result": {"label": "a"}}], "model"),
+    ("model-too-long", [{"model": "m" * 201, "result": {"label": "a"}}], "model"),
+    ("model-missing", [{"result": {"label": "a"}}], "model"),
+    ("unknown-key", [{"model": "m", "result": {"label": "a"}, "id": 1}], "unknown key"),
+    ("not-an-array", {"model": "m"}, "must be an array"),
+    ("too-many", [GOOD_PRED] * 101, "more than 100"),
+]
+
+
+@pytest.mark.parametrize("preds,expect", [c[1:] for c in BAD_PREDICTIONS],
+                         ids=[c[0] for c in BAD_PREDICTIONS])
+@pytest.mark.parametrize("form", ["jsonl", "array"])
+def test_bad_prediction_fails_the_whole_import(api, form, preds, expect):
+    s = api.setup_project(n_tasks=2)
+    tok = s.manager.token
+    tasks = [{"t": 1, "predictions": [GOOD_PRED]}, {"t": 2, "predictions": preds}]
+    if form == "jsonl":
+        body, ctype, where = "".join(json.dumps(t) + "\n" for t in tasks), NDJSON, "line 2"
+    else:
+        body, ctype, where = json.dumps(tasks), JSON, "item 2"
+    r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/tasks", tok, data=body.encode(),
+                        headers={"Content-Type": ctype})
+    assert_error(r, 400, "invalid")
+    msg = r.json()["error"]["message"]
+    assert where in msg and expect in msg, msg
+    assert api.counts(tok, s.pid)["tasks"] == 2, "a failed import stored something"
+    lines, _ = api.export(tok, s.pid)
+    assert all(line["predictions"] == [] for line in lines)
+
+
+def test_span_predictions_are_checked_against_their_task_text(api):
+    """A pre-label is checked like a submission, against its own task's data:
+    a span past the end of the text it marks fails the import."""
+    fields = [{"name": "ner", "type": "spans", "source": "text", "labels": ["X"]}]
+    s = api.setup_project(fields=fields)
+    tok = s.manager.token
+    path = f"/api/v1/projects/{s.pid}/tasks"
+
+    def body(end):
+        return (json.dumps({"text": "abc", "predictions": [
+            {"model": "m", "result": {"ner": [{"start": 0, "end": end, "label": "X"}]}}]})
+            + "\n").encode()
+
+    r = api.srv.request("POST", path, tok, data=body(4), headers={"Content-Type": NDJSON})
+    assert_error(r, 400, "invalid")
+    assert "line 1" in r.json()["error"]["message"], r.text
+    r = api.srv.request("POST", path, tok, data=body(3), headers={"Content-Type": NDJSON})
+    assert r.status_code == 201, r.text
+
+
+def test_predictions_staged_with_their_tasks(api):
+    """An import larger than one staged batch: every task keeps its own
+    predictions through staging and the final move, and the predictions key
+    is not part of the stored data."""
+    s = api.setup_project()
+    tok = s.manager.token
+    tasks = []
+    for i in range(20000):
+        t = {"n": i, "pad": "x" * 200}
+        if i % 3 == 0:
+            t["predictions"] = [{"model": f"m{i}", "result": {"label": "ab"[i % 2]},
+                                 "score": (i % 100) / 100}]
+        tasks.append(t)
+    tasks.append({"data": {"n": 20000}, "predictions": [GOOD_PRED, GOOD_PRED]})
+    body = json.dumps(tasks)
+    assert len(body) > 4 << 20, "must span more than one batch"
+    r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/tasks", tok, data=body.encode(),
+                        headers={"Content-Type": JSON})
+    assert r.status_code == 201, r.text
+    _wait_no_staged_predictions(api.srv)
+    lines, _ = api.export(tok, s.pid)
+    assert len(lines) == 20001
+    for line in lines:
+        n = line["data"]["n"]
+        assert "predictions" not in line["data"]
+        if n == 20000:
+            assert line["data"] == {"n": 20000}
+            assert line["predictions"] == [GOOD_PRED, GOOD_PRED]
+        elif n % 3 == 0:
+            assert line["predictions"] == [{"model": f"m{n}", "result": {"label": "ab"[n % 2]},
+                                            "score": (n % 100) / 100}], line
+        else:
+            assert line["predictions"] == [], line
+
+
+def _staged_predictions(srv):
+    db = sqlite3.connect(f"file:{srv.data}/tally.db?mode=ro", uri=True, timeout=10)
+    try:
+        return db.execute("SELECT count(*) FROM prediction_staging").fetchone()[0]
+    finally:
+        db.close()
+
+
+def _wait_no_staged_predictions(srv):
+    deadline = time.monotonic() + 10
+    while _staged_predictions(srv) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the delete is queued, not awaited
+    assert _staged_predictions(srv) == 0
+
+
+def test_bad_prediction_after_staged_batches_stores_nothing(api):
+    """All or nothing across batches: staged tasks and their staged
+    predictions go when a prediction near the end is bad."""
+    s = api.setup_project(tasks=[{"before": True}])
+    tok = s.manager.token
+    lines = [json.dumps({"n": i, "pad": "y" * 300,
+                         "predictions": [{"model": "m", "result": {"label": "a"}}]})
+             for i in range(16000)]
+    lines.append(json.dumps({"n": -1, "predictions": [{"model": "m", "result": {"label": "z"}}]}))
+    body = ("\n".join(lines) + "\n").encode()
+    assert len(body) > 4 << 20
+    r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/tasks", tok, data=body,
+                        headers={"Content-Type": NDJSON})
+    assert_error(r, 400, "invalid")
+    assert "line 16001: prediction 1:" in r.json()["error"]["message"]
+    assert api.counts(tok, s.pid)["tasks"] == 1
+    _wait_no_staged_predictions(api.srv)
+    assert _staged_rows(api.srv) == 0

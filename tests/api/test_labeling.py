@@ -112,7 +112,9 @@ def test_next_shape_and_lease_expiry_time(api):
     assert r.headers["Content-Type"].startswith("application/json")
     body = r.json()
     assert set(body) == {"task", "lease"}
-    assert set(body["task"]) == {"id", "data"} and set(body["lease"]) == {"id", "expires_at"}
+    assert set(body["task"]) == {"id", "data", "predictions"}
+    assert set(body["lease"]) == {"id", "expires_at"}
+    assert body["task"]["predictions"] == []
     assert ID_RE.match(body["task"]["id"]) and ID_RE.match(body["lease"]["id"])
     assert body["task"]["data"] == {"text": "hello"}
     exp = body["lease"]["expires_at"]
@@ -246,4 +248,24 @@ def test_text_max_length_counts_characters_not_bytes(schema_project):
     n = api.next(tok, s.pid)
     ten_chars = "日本語のテキストです"  # 10 code points, 30 UTF-8 bytes; max_length is 10
     r = api.submit(tok, n["task"]["id"], n["lease"]["id"], {"label": "a", "note": ten_chars})
+    assert r.status_code == 201, r.text
+
+
+def test_next_returns_predictions_oldest_first(api):
+    """Pre-labels come with the task as an editable start, in import order,
+    both on a new lease and when the same lease is handed back."""
+    preds = [{"model": "m-1", "result": {"label": "b"}, "score": 0.25},
+             {"model": "m-2", "result": {"label": "a", "note": "x"}}]
+    s = api.setup_project(fields=SCHEMA, n_annotators=1,
+                          tasks=[{"text": "t", "predictions": preds}])
+    first = api.next(s.annotators[0].token, s.pid)
+    assert first["task"]["data"] == {"text": "t"}
+    assert first["task"]["predictions"] == preds
+    again = api.next(s.annotators[0].token, s.pid)
+    assert again["lease"]["id"] == first["lease"]["id"]
+    assert again["task"]["predictions"] == preds
+    # a prediction is not an annotation: the task is still open
+    assert api.counts(s.manager.token, s.pid)["annotations"] == 0
+    r = api.submit(s.annotators[0].token, first["task"]["id"], first["lease"]["id"],
+                   preds[0]["result"])
     assert r.status_code == 201, r.text

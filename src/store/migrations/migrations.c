@@ -69,6 +69,22 @@ const struct tl_migration tl_migrations[] = {
      "  id TEXT NOT NULL, project_pk INTEGER NOT NULL, tenant_pk INTEGER NOT NULL,"
      "  data BLOB NOT NULL, created_at BIGINT NOT NULL);"
      "CREATE INDEX import_staging_import ON import_staging(import_id, pk);"},
+    {4, "predictions",
+     /* Pre-labels: a model's result per task, imported with the task and
+      * kept apart from annotations (they never count toward overlap or
+      * completion). Filtered by task and project like every task read;
+      * result is an opaque blob like task data. Staged predictions wait
+      * with their import and find their task by its id (given when staged)
+      * in the one write that moves the import into tasks. */
+     "CREATE TABLE predictions(pk INTEGER PRIMARY KEY,"
+     "  task_pk INTEGER NOT NULL REFERENCES tasks(pk), project_pk INTEGER NOT NULL,"
+     "  tenant_pk INTEGER NOT NULL, model TEXT NOT NULL, score REAL, result BLOB NOT NULL,"
+     "  created_at BIGINT NOT NULL);"
+     "CREATE INDEX predictions_task ON predictions(task_pk, pk);"
+     "CREATE TABLE prediction_staging(pk INTEGER PRIMARY KEY, import_id INTEGER NOT NULL,"
+     "  task_id TEXT NOT NULL, project_pk INTEGER NOT NULL, tenant_pk INTEGER NOT NULL,"
+     "  model TEXT NOT NULL, score REAL, result BLOB NOT NULL, created_at BIGINT NOT NULL);"
+     "CREATE INDEX prediction_staging_import ON prediction_staging(import_id, pk);"},
     {5, "files",
      /* Uploaded media: the bytes are DATA/files/<id> (store/files.h); the
       * row says whose they are. A file is reached only through its

@@ -91,7 +91,7 @@ static const char *const sql[Q_COUNT] = {
      * leases_holder, read from the index alone. ?4 caps the rows read. */
     [Q_LEASE_HELD] = "SELECT pk FROM leases WHERE annotator_pk = ?1 AND project_pk = ?2"
                      " AND expires_at > ?3 ORDER BY expires_at, pk LIMIT ?4",
-    [Q_LEASE_RESUME] = "SELECT l.id, l.expires_at, k.id, k.data FROM leases l"
+    [Q_LEASE_RESUME] = "SELECT l.id, l.expires_at, k.id, k.data, k.pk FROM leases l"
                        " JOIN tasks k ON k.pk = l.task_pk WHERE l.pk = ?1",
     /* The distribution rule in one statement: a task with a free slot
      * (annotations + live leases < overlap) that this annotator has neither
@@ -135,6 +135,29 @@ static const char *const sql[Q_COUNT] = {
      * staged rows in one op cost 100 MiB of RAM. */
     [Q_STAGE_DELETE] = "DELETE FROM import_staging WHERE pk IN (SELECT pk FROM import_staging"
                        " WHERE import_id = ?1 AND project_pk = ?2 AND tenant_pk = ?3 LIMIT ?4)",
+    /* Predictions (pre-labels): inserted with their task, staged with it,
+     * moved by the same write; read by task and project. */
+    [Q_PRED_INSERT] = "INSERT INTO predictions(task_pk, project_pk, tenant_pk, model, score,"
+                      " result, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_PRED_STAGE_INSERT] = "INSERT INTO prediction_staging(import_id, task_id, project_pk,"
+                            " tenant_pk, model, score, result, created_at)"
+                            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    /* After Q_STAGE_MOVE: the task ids given at staging find their rows. */
+    [Q_PRED_STAGE_MOVE] = "INSERT INTO predictions(task_pk, project_pk, tenant_pk, model, score,"
+                          " result, created_at)"
+                          " SELECT k.pk, s.project_pk, s.tenant_pk, s.model, s.score, s.result,"
+                          " s.created_at FROM prediction_staging s JOIN tasks k ON k.id = s.task_id"
+                          " AND k.project_pk = s.project_pk"
+                          " WHERE s.import_id = ?1 AND s.project_pk = ?2 AND s.tenant_pk = ?3"
+                          " ORDER BY s.pk",
+    [Q_PRED_STAGE_DELETE] = "DELETE FROM prediction_staging WHERE pk IN (SELECT pk FROM"
+                            " prediction_staging WHERE import_id = ?1 AND project_pk = ?2"
+                            " AND tenant_pk = ?3 LIMIT ?4)",
+    [Q_PRED_OF_TASK] = "SELECT model, score, result FROM predictions"
+                       " WHERE task_pk = ?1 AND project_pk = ?2 ORDER BY pk LIMIT ?3",
+    [Q_EXPORT_PREDS] = "SELECT task_pk, model, score, result FROM predictions"
+                       " WHERE task_pk >= ?1 AND task_pk <= ?2 AND project_pk = ?3"
+                       " ORDER BY task_pk, pk",
 };
 
 struct sq_wop {
@@ -629,7 +652,8 @@ int tl_store_open_sqlite(const char *dir, const struct tl_store_opts *opts, stru
      * stopped: none of them can finish now. An admin CLI may run beside a
      * live server, so only a server clears them. */
     if (!rc && !s->is_admin_client)
-        rc = exec_sql(s->writer.db, "DELETE FROM import_staging", eb);
+        rc = exec_sql(s->writer.db,
+                      "DELETE FROM import_staging; DELETE FROM prediction_staging", eb);
     if (!rc && pthread_create(&s->writer_thread, NULL, writer_main, s) != 0)
         rc = tl_errf(eb, TL_ENOMEM, "cannot start the writer thread");
     if (!rc)

@@ -387,6 +387,8 @@ struct import_arg {
     int64_t tenant_pk, project_pk, import_id;
     const struct tl_blob *items;
     size_t n;
+    const struct tl_prediction_in *preds; /* in item order */
+    size_t n_preds;
     tl_store_done_fn done; /* staged imports only */
     void *cb_arg;
     bool is_clear; /* w_import_clear: n is the number of rows it deleted */
@@ -396,10 +398,54 @@ struct import_arg {
 /* Staged rows deleted per write (see Q_STAGE_DELETE). */
 #define CLEAR_SLICE 8192
 
+/* Bind a prediction's model, score and result from parameter `first` on. */
+static void bind_prediction(sqlite3_stmt *st, int first, const struct tl_prediction_in *pr) {
+    sqlite3_bind_text(st, first, pr->model, (int)pr->model_len, SQLITE_STATIC);
+    if (pr->has_score)
+        sqlite3_bind_double(st, first + 1, pr->score);
+    else
+        sqlite3_bind_null(st, first + 1);
+    sqlite3_bind_blob64(st, first + 2, pr->result, pr->result_len, SQLITE_STATIC);
+}
+
+/* The predictions of item i, from *next_pred on (they come in item order):
+ * into predictions for the task just inserted as task_pk, or into
+ * prediction_staging under the task's id. */
+static int insert_predictions(struct sq_conn *w, const struct import_arg *a, size_t i,
+                              size_t *next_pred, bool is_staged, const char *task_id,
+                              int64_t task_pk, int64_t now) {
+    for (; *next_pred < a->n_preds && a->preds[*next_pred].item == i; (*next_pred)++) {
+        const struct tl_prediction_in *pr = &a->preds[*next_pred];
+        sqlite3_stmt *st = sq_stmt(w, is_staged ? Q_PRED_STAGE_INSERT : Q_PRED_INSERT);
+        if (!st)
+            return TL_EINTERNAL;
+        if (is_staged) {
+            sqlite3_bind_int64(st, 1, a->import_id);
+            sqlite3_bind_text(st, 2, task_id, TL_ID_LEN, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 3, a->project_pk);
+            sqlite3_bind_int64(st, 4, a->tenant_pk);
+            bind_prediction(st, 5, pr);
+            sqlite3_bind_int64(st, 8, now);
+        } else {
+            sqlite3_bind_int64(st, 1, task_pk);
+            sqlite3_bind_int64(st, 2, a->project_pk);
+            sqlite3_bind_int64(st, 3, a->tenant_pk);
+            bind_prediction(st, 4, pr);
+            sqlite3_bind_int64(st, 7, now);
+        }
+        int rc = sq_exec(st);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 /* Insert items as rows of tasks (Q_TASK_INSERT) or of import_staging
- * (Q_STAGE_INSERT: the same parameters and the import id). */
+ * (Q_STAGE_INSERT: the same parameters and the import id), each followed
+ * by its predictions. */
 static int insert_items(struct sq_conn *w, enum sq_q q, const struct import_arg *a) {
     int64_t now = tl_clock_ms();
+    size_t next_pred = 0;
     for (size_t i = 0; i < a->n; i++) {
         sqlite3_stmt *st = sq_stmt(w, q);
         if (!st)
@@ -414,6 +460,9 @@ static int insert_items(struct sq_conn *w, enum sq_q q, const struct import_arg 
         if (q == Q_STAGE_INSERT)
             sqlite3_bind_int64(st, 6, a->import_id);
         int rc = sq_exec(st);
+        if (!rc && next_pred < a->n_preds && a->preds[next_pred].item == i)
+            rc = insert_predictions(w, a, i, &next_pred, q == Q_STAGE_INSERT, id,
+                                    sqlite3_last_insert_rowid(w->db), now);
         if (rc)
             return rc;
     }
@@ -450,7 +499,7 @@ static int w_tasks_import(struct sq_store *s, struct sq_conn *w, void *arg) {
 
 static int sq_tasks_import(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_project *p, const struct tl_blob *items, size_t n) {
-    struct import_arg a = {sc->tenant_pk, p->pk, 0, items, n, NULL, NULL, false, SQ(s)};
+    struct import_arg a = {sc->tenant_pk, p->pk, 0, items, n, NULL, 0, NULL, NULL, false, SQ(s)};
     return sq_write(SQ(s), w_tasks_import, &a);
 }
 
@@ -476,19 +525,31 @@ static int w_import_commit(struct sq_store *s, struct sq_conn *w, void *arg) {
     rc = rc ? rc : bind_staged(st, a);
     rc = rc ? rc : sq_exec(st);
     int64_t moved = rc ? 0 : sqlite3_changes64(w->db);
+    /* the staged tasks are in: their staged predictions can find them */
+    st = rc ? NULL : sq_stmt(w, Q_PRED_STAGE_MOVE);
+    rc = rc ? rc : bind_staged(st, a);
+    rc = rc ? rc : sq_exec(st);
     rc = rc ? rc : insert_items(w, Q_TASK_INSERT, a);
     return rc ? rc : add_to_project(w, a, moved + (int64_t)a->n);
 }
 
+/* One slice of each staging table; a->n is the larger count, so a full
+ * slice of either queues another round. */
 static int w_import_clear(struct sq_store *s, struct sq_conn *w, void *arg) {
     struct import_arg *a = arg;
-    sqlite3_stmt *st = sq_stmt(w, Q_STAGE_DELETE);
-    int rc = bind_staged(st, a);
-    if (!rc) {
-        sqlite3_bind_int(st, 4, CLEAR_SLICE);
-        rc = sq_exec(st);
+    size_t most = 0;
+    int rc = 0;
+    for (int k = 0; k < 2 && !rc; k++) {
+        sqlite3_stmt *st = sq_stmt(w, k ? Q_PRED_STAGE_DELETE : Q_STAGE_DELETE);
+        rc = bind_staged(st, a);
+        if (!rc) {
+            sqlite3_bind_int(st, 4, CLEAR_SLICE);
+            rc = sq_exec(st);
+        }
+        size_t n = rc ? 0 : (size_t)sqlite3_changes64(w->db);
+        most = n > most ? n : most;
     }
-    a->n = rc ? 0 : (size_t)sqlite3_changes64(w->db);
+    a->n = rc ? 0 : most;
     return rc;
 }
 
@@ -507,13 +568,14 @@ static void import_done(void *cb_arg, int rc) {
 
 static int queue_import(struct tl_store *s, sq_write_fn fn, const struct tl_scope *sc,
                         const struct tl_project *p, int64_t import_id,
-                        const struct tl_blob *items, size_t n, tl_store_done_fn done,
-                        void *cb_arg) {
+                        const struct tl_blob *items, size_t n,
+                        const struct tl_prediction_in *preds, size_t n_preds,
+                        tl_store_done_fn done, void *cb_arg) {
     struct import_arg *a = malloc(sizeof *a);
     if (!a)
         return TL_ENOMEM;
-    *a = (struct import_arg){sc->tenant_pk, p->pk, import_id, items, n, done, cb_arg,
-                             fn == w_import_clear, SQ(s)};
+    *a = (struct import_arg){sc->tenant_pk, p->pk, import_id, items, n, preds, n_preds, done,
+                             cb_arg, fn == w_import_clear, SQ(s)};
     int rc = sq_write_async(SQ(s), fn, a, import_done, a);
     if (rc)
         free(a);
@@ -522,21 +584,25 @@ static int queue_import(struct tl_store *s, sq_write_fn fn, const struct tl_scop
 
 static int sq_import_stage(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_project *p, int64_t import_id,
-                           const struct tl_blob *items, size_t n, tl_store_done_fn done,
-                           void *cb_arg) {
-    return queue_import(s, w_import_stage, sc, p, import_id, items, n, done, cb_arg);
+                           const struct tl_blob *items, size_t n,
+                           const struct tl_prediction_in *preds, size_t n_preds,
+                           tl_store_done_fn done, void *cb_arg) {
+    return queue_import(s, w_import_stage, sc, p, import_id, items, n, preds, n_preds, done,
+                        cb_arg);
 }
 
 static int sq_import_commit(struct tl_store *s, const struct tl_scope *sc,
                             const struct tl_project *p, int64_t import_id,
-                            const struct tl_blob *items, size_t n, tl_store_done_fn done,
-                            void *cb_arg) {
-    return queue_import(s, w_import_commit, sc, p, import_id, items, n, done, cb_arg);
+                            const struct tl_blob *items, size_t n,
+                            const struct tl_prediction_in *preds, size_t n_preds,
+                            tl_store_done_fn done, void *cb_arg) {
+    return queue_import(s, w_import_commit, sc, p, import_id, items, n, preds, n_preds, done,
+                        cb_arg);
 }
 
 static void sq_import_clear(struct tl_store *s, const struct tl_scope *sc,
                             const struct tl_project *p, int64_t import_id) {
-    queue_import(s, w_import_clear, sc, p, import_id, NULL, 0, NULL, NULL);
+    queue_import(s, w_import_clear, sc, p, import_id, NULL, 0, NULL, 0, NULL, NULL);
 }
 
 static int sq_task_project(struct tl_store *s, const struct tl_filter *f, const char *task_id,
@@ -613,9 +679,50 @@ static int held_leases(struct sq_conn *w, const struct claim_arg *a, int cap, in
     return step == SQLITE_DONE ? 0 : sq_err(step);
 }
 
+/* Read one prediction row (model, score, result from column `first`). */
+static int read_prediction(sqlite3_stmt *st, int first, struct tl_prediction *pr) {
+    pr->model = dup_col(st, first);
+    pr->has_score = sqlite3_column_type(st, first + 1) != SQLITE_NULL;
+    pr->score = pr->has_score ? sqlite3_column_double(st, first + 1) : 0;
+    pr->result = dup_col(st, first + 2);
+    pr->result_len = (size_t)sqlite3_column_bytes(st, first + 2);
+    if (pr->model && pr->result)
+        return 0;
+    tl_prediction_release(pr);
+    return TL_ENOMEM;
+}
+
+/* The task's predictions into out, oldest first (filtered by task and
+ * project, at most TL_TASK_MAX_PREDICTIONS: what import allows). */
+static int lease_predictions(struct sq_conn *w, int64_t task_pk, int64_t project_pk,
+                             struct tl_lease *out) {
+    sqlite3_stmt *st = sq_stmt(w, Q_PRED_OF_TASK);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, task_pk);
+    sqlite3_bind_int64(st, 2, project_pk);
+    sqlite3_bind_int(st, 3, TL_TASK_MAX_PREDICTIONS);
+    int rc = 0, step = SQLITE_DONE;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!out->predictions &&
+            !(out->predictions = calloc(TL_TASK_MAX_PREDICTIONS, sizeof *out->predictions))) {
+            rc = TL_ENOMEM;
+            break;
+        }
+        rc = read_prediction(st, 0, &out->predictions[out->n_predictions]);
+        if (!rc)
+            out->n_predictions++;
+    }
+    if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
+        rc = sq_err(step);
+    sqlite3_reset(st);
+    return rc;
+}
+
 /* Hand back a lease as it is: extending it would let a client keep a task
  * forever by asking again. */
-static int resume_lease(struct sq_conn *w, int64_t lease_pk, struct tl_lease *out) {
+static int resume_lease(struct sq_conn *w, int64_t lease_pk, int64_t project_pk,
+                        struct tl_lease *out) {
     sqlite3_stmt *st = sq_stmt(w, Q_LEASE_RESUME);
     if (!st)
         return TL_EINTERNAL;
@@ -630,8 +737,14 @@ static int resume_lease(struct sq_conn *w, int64_t lease_pk, struct tl_lease *ou
     copy_col(st, 2, out->task_id, sizeof out->task_id);
     out->task_data = dup_col(st, 3);
     out->task_data_len = (size_t)sqlite3_column_bytes(st, 3);
+    int64_t task_pk = sqlite3_column_int64(st, 4);
     sqlite3_reset(st);
-    return out->task_data ? 0 : TL_ENOMEM;
+    if (!out->task_data)
+        return TL_ENOMEM;
+    int rc = lease_predictions(w, task_pk, project_pk, out);
+    if (rc)
+        tl_lease_release(out);
+    return rc;
 }
 
 /* The per-annotator cap is decided here, in the writer's transaction with
@@ -646,7 +759,7 @@ static int w_lease_claim(struct sq_store *s, struct sq_conn *w, void *arg) {
     if (rc)
         return rc;
     if (n_held >= max_held)
-        return resume_lease(w, oldest_pk, a->out);
+        return resume_lease(w, oldest_pk, a->p->pk, a->out);
 
     sqlite3_stmt *st = sq_stmt(w, Q_LEASE_PICK);
     if (!st)
@@ -662,7 +775,7 @@ static int w_lease_claim(struct sq_store *s, struct sq_conn *w, void *arg) {
             return sq_err(step);
         /* Nothing new for the caller: the leases they hold are still theirs
          * to finish. */
-        return n_held ? resume_lease(w, oldest_pk, a->out) : TL_EEMPTY;
+        return n_held ? resume_lease(w, oldest_pk, a->p->pk, a->out) : TL_EEMPTY;
     }
     int64_t task_pk = sqlite3_column_int64(st, 0);
     copy_col(st, 1, a->out->task_id, sizeof a->out->task_id);
@@ -671,6 +784,11 @@ static int w_lease_claim(struct sq_store *s, struct sq_conn *w, void *arg) {
     sqlite3_reset(st);
     if (!a->out->task_data)
         return TL_ENOMEM;
+    rc = lease_predictions(w, task_pk, a->p->pk, a->out);
+    if (rc) {
+        tl_lease_release(a->out);
+        return rc;
+    }
 
     a->out->expires_at_ms = a->now_ms + (int64_t)a->p->lease_seconds * 1000;
     tl_id_new(a->out->id);
@@ -832,16 +950,63 @@ struct page_task {
     int64_t pk;
     tl_id id;
     char *data;
-    size_t data_len, first_annot, n_annot;
+    size_t data_len, first_annot, n_annot, first_pred, n_pred;
 };
 
-static void page_free(struct page_task *t, size_t nt, struct tl_export_annotation *an, size_t na) {
+struct page_preds {
+    struct tl_prediction *v;
+    size_t n, cap;
+};
+
+static void page_free(struct page_task *t, size_t nt, struct tl_export_annotation *an, size_t na,
+                      struct page_preds *pp) {
     for (size_t i = 0; i < nt; i++)
         free(t[i].data);
     for (size_t i = 0; i < na; i++)
         free((char *)an[i].result);
+    for (size_t i = 0; i < pp->n; i++)
+        tl_prediction_release(&pp->v[i]);
+    free(pp->v);
     free(t);
     free(an);
+}
+
+/* The page's predictions, attached to its tasks (both in pk order). */
+static int page_predictions(struct sq_conn *c, const struct tl_project *p,
+                            struct page_task *tasks, size_t nt, struct page_preds *pp) {
+    sqlite3_stmt *st = sq_stmt(c, Q_EXPORT_PREDS);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, tasks[0].pk);
+    sqlite3_bind_int64(st, 2, tasks[nt - 1].pk);
+    sqlite3_bind_int64(st, 3, p->pk);
+    size_t ti = 0;
+    int rc = 0;
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+        int64_t task_pk = sqlite3_column_int64(st, 0);
+        while (ti < nt && tasks[ti].pk < task_pk)
+            ti++;
+        if (ti == nt || tasks[ti].pk != task_pk)
+            continue;
+        if (pp->n == pp->cap) {
+            size_t cap = pp->cap ? pp->cap * 2 : 64;
+            struct tl_prediction *grown = realloc(pp->v, cap * sizeof *grown);
+            if (!grown) {
+                rc = TL_ENOMEM;
+                break;
+            }
+            pp->v = grown;
+            pp->cap = cap;
+        }
+        rc = read_prediction(st, 1, &pp->v[pp->n]);
+        if (rc)
+            break;
+        if (tasks[ti].n_pred++ == 0)
+            tasks[ti].first_pred = pp->n;
+        pp->n++;
+    }
+    sqlite3_reset(st);
+    return rc;
 }
 
 static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
@@ -853,6 +1018,7 @@ static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
         return TL_ENOMEM;
     struct tl_export_annotation *an = NULL;
     size_t nt = 0, na = 0, an_cap = 0;
+    struct page_preds pp = {0};
     struct sq_conn *c;
     int rc = sq_reader_get(SQ(s), &c);
     if (rc) {
@@ -925,6 +1091,8 @@ static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
         }
         sqlite3_reset(st);
     }
+    if (!rc && nt > 0)
+        rc = page_predictions(c, p, tasks, nt, &pp);
     sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
     sq_reader_put(SQ(s), c);
 
@@ -933,7 +1101,10 @@ static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
                                     .data_len = tasks[i].data_len,
                                     .annotations = tasks[i].n_annot ? &an[tasks[i].first_annot]
                                                                     : NULL,
-                                    .n_annotations = tasks[i].n_annot};
+                                    .n_annotations = tasks[i].n_annot,
+                                    .predictions = tasks[i].n_pred ? &pp.v[tasks[i].first_pred]
+                                                                   : NULL,
+                                    .n_predictions = tasks[i].n_pred};
         memcpy(et.id, tasks[i].id, sizeof et.id);
         rc = fn(ctx, &et);
         if (!rc)
@@ -943,7 +1114,7 @@ static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
     }
     if (!rc && is_last)
         *done = true;
-    page_free(tasks, nt, an, na);
+    page_free(tasks, nt, an, na, &pp);
     return rc;
 }
 

@@ -247,12 +247,137 @@ static void test_export_line(void **state) {
     assert_int_equal(tl_jsonl_export_task(&b, &t, name_fn, NULL), 0);
     assert_string_equal(b.data, "{\"id\":\"T1\",\"data\":{\"x\":2},\"annotations\":[{\"id\":\"A1\","
                                 "\"annotator\":\"w\\\"1\",\"result\":{\"l\":1},"
-                                "\"created_at\":\"1970-01-01T00:00:00.000Z\"}]}\n");
+                                "\"created_at\":\"1970-01-01T00:00:00.000Z\"}],"
+                                "\"predictions\":[]}\n");
     json_error_t err;
     json_t *j = json_loadb(b.data, b.len, 0, &err);
     assert_non_null(j);
     json_decref(j);
     tl_buf_release(&b);
+}
+
+static void test_export_line_with_predictions(void **state) {
+    struct tl_prediction pr[2] = {{.model = "m\"1", .result = "{\"l\":\"a\"}", .result_len = 9,
+                                   .score = 0.25, .has_score = true},
+                                  {.model = "m2", .result = "{}", .result_len = 2}};
+    struct tl_export_task t = {.id = "T1", .data = "{}", .data_len = 2, .predictions = pr,
+                               .n_predictions = 2};
+    struct tl_buf b;
+    tl_buf_init(&b, 4096);
+    assert_int_equal(tl_jsonl_export_task(&b, &t, name_fn, NULL), 0);
+    assert_string_equal(b.data, "{\"id\":\"T1\",\"data\":{},\"annotations\":[],\"predictions\":["
+                                "{\"model\":\"m\\\"1\",\"result\":{\"l\":\"a\"},\"score\":0.25},"
+                                "{\"model\":\"m2\",\"result\":{}}]}\n");
+    tl_buf_release(&b);
+}
+
+/* A project schema with one choice field "label" (a or b). */
+static void label_schema(struct tl_schema *sch) {
+    json_t *j = json_loads("{\"fields\":[{\"name\":\"label\",\"type\":\"choice\","
+                           "\"options\":[\"a\",\"b\"]}]}",
+                           0, NULL);
+    struct tl_errbuf eb;
+    assert_int_equal(tl_schema_parse(j, sch, &eb), 0);
+    json_decref(j);
+}
+
+/* Parse body as JSON Lines with predictions checked against sch. */
+static int parse_with_schema(const char *body, const struct tl_schema *sch, struct tl_import *im,
+                             struct tl_errbuf *eb) {
+    size_t len = strlen(body), used;
+    tl_import_init(im, false, len + 1, 1u << 20, 1000);
+    tl_import_set_schema(im, sch);
+    int rc = tl_import_feed(im, body, len, &used, eb);
+    rc = rc ? rc : tl_import_end(im, eb);
+    rc = rc ? rc : tl_import_batch(im);
+    return rc;
+}
+
+static void test_predictions_leave_the_task_data(void **state) {
+    struct tl_schema sch;
+    label_schema(&sch);
+    static const char body[] =
+        "{\"t\":1,\"predictions\":[{\"model\":\"m\",\"result\":{\"label\":\"a\"},\"score\":0.5}]}\n"
+        "{\"t\":2}\n"
+        "{\"data\":{\"t\":3},\"predictions\":[{\"model\":\"x\",\"result\":{\"label\":\"b\"}},"
+        "{\"model\":\"y\",\"result\":{\"label\":\"a\"},\"score\":1}]}\n";
+    struct tl_import im;
+    struct tl_errbuf eb = {{0}};
+    assert_int_equal(parse_with_schema(body, &sch, &im, &eb), 0);
+    assert_int_equal(im.n, 3);
+    assert_int_equal(im.items[0].len, 7);
+    assert_memory_equal(im.items[0].data, "{\"t\":1}", 7);
+    /* the wrapper is unwrapped once predictions are taken out */
+    assert_memory_equal(im.items[2].data, "{\"t\":3}", 7);
+    assert_int_equal(im.n_preds, 3);
+    assert_int_equal(im.preds[0].item, 0);
+    assert_int_equal(im.preds[1].item, 2);
+    assert_int_equal(im.preds[2].item, 2);
+    assert_memory_equal(im.preds[0].model, "m", 1);
+    assert_int_equal(im.preds[0].result_len, strlen("{\"label\":\"a\"}"));
+    assert_memory_equal(im.preds[0].result, "{\"label\":\"a\"}", im.preds[0].result_len);
+    assert_true(im.preds[0].has_score);
+    assert_false(im.preds[1].has_score);
+    assert_true(im.preds[2].score == 1.0);
+    tl_import_release(&im);
+    tl_schema_release(&sch);
+}
+
+static void test_bad_prediction_names_line_and_reason(void **state) {
+    struct tl_schema sch;
+    label_schema(&sch);
+    struct tl_buf mb;
+    tl_buf_init(&mb, 1u << 16);
+    assert_int_equal(tl_buf_puts(&mb, "{\"predictions\":["), 0);
+    for (int i = 0; i <= TL_TASK_MAX_PREDICTIONS; i++)
+        assert_int_equal(tl_buf_puts(&mb, i ? ",{\"model\":\"m\",\"result\":{\"label\":\"a\"}}"
+                                            : "{\"model\":\"m\",\"result\":{\"label\":\"a\"}}"),
+                         0);
+    assert_int_equal(tl_buf_puts(&mb, "]}\n"), 0);
+    const char *many = mb.data;
+    char long_model[512];
+    snprintf(long_model, sizeof long_model,
+             "{\"predictions\":[{\"model\":\"%0*d\",\"result\":{\"label\":\"a\"}}]}\n",
+             TL_PREDICTION_MAX_MODEL + 1, 0);
+    const struct {
+        const char *line, *msg;
+    } cases[] = {
+        {"{\"predictions\":[{\"model\":\"m\",\"result\":{\"label\":\"c\"}}]}\n", "prediction 1:"},
+        {"{\"predictions\":[{\"model\":\"m\",\"result\":{\"label\":\"a\"},\"score\":1.5}]}\n",
+         "score"},
+        {"{\"predictions\":[{\"model\":\"m\",\"result\":{\"label\":\"a\"},\"score\":\"1\"}]}\n",
+         "score"},
+        {"{\"predictions\":[{\"model\":\"\",\"result\":{\"label\":\"a\"}}]}\n", "model"},
+        {"{\"predictions\":[{\"model\":7,\"result\":{\"label\":\"a\"}}]}\n", "model"},
+        {"{\"predictions\":[{\"model\":\"m\"}]}\n", "result is required"},
+        {"{\"predictions\":[{\"model\":\"m\",\"result\":{\"label\":\"a\"},\"x\":1}]}\n",
+         "unknown key"},
+        {"{\"predictions\":{}}\n", "must be an array"},
+        {"{\"predictions\":[1]}\n", "must be an object"},
+        {many, "more than 100"},
+        {long_model, "model"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char body[16384];
+        snprintf(body, sizeof body, "{\"ok\":1}\n%s", cases[i].line);
+        struct tl_import im;
+        struct tl_errbuf eb = {{0}};
+        assert_int_equal(parse_with_schema(body, &sch, &im, &eb), TL_EINVAL);
+        assert_non_null(strstr(eb.msg, "line 2: "));
+        if (!strstr(eb.msg, cases[i].msg))
+            fail_msg("case %zu: %s", i, eb.msg);
+        tl_import_release(&im);
+    }
+    /* without a schema, predictions are refused rather than stored unchecked */
+    struct tl_import im;
+    struct tl_errbuf eb = {{0}};
+    assert_int_equal(
+        parse_with_schema("{\"predictions\":[{\"model\":\"m\",\"result\":{}}]}", NULL, &im, &eb),
+        TL_EINVAL);
+    assert_non_null(strstr(eb.msg, "schema"));
+    tl_import_release(&im);
+    tl_buf_release(&mb);
+    tl_schema_release(&sch);
 }
 
 int main(void) {
@@ -265,6 +390,9 @@ int main(void) {
         cmocka_unit_test(test_weakness8_reencoded_size_is_not_a_limit),
         cmocka_unit_test(test_media_types_match_exactly),
         cmocka_unit_test(test_export_line),
+        cmocka_unit_test(test_export_line_with_predictions),
+        cmocka_unit_test(test_predictions_leave_the_task_data),
+        cmocka_unit_test(test_bad_prediction_names_line_and_reason),
     };
     return cmocka_run_group_tests_name("jsonl", tests, NULL, NULL);
 }
