@@ -97,7 +97,7 @@ fuzz-replay: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do $$f fuzz/corpus/$$(basename $$f)/* || exit 1; done
 
 # Real fuzzing (needs clang: scripts/deps.sh fuzz), e.g. make fuzz TARGET=import
-# (targets: import, schema, labels, split, headers, lsxml)
+# (targets: import, schema, labels, split, headers, lsxml, media, csvtasks)
 TARGET ?= import
 fuzz:
 	@scripts/deps.sh fuzz
