@@ -1,4 +1,4 @@
-/* export.c: GET /api/v1/projects/{id}/export?format=jsonl, streamed (each
+/* export.c: GET /api/v1/projects/{id}/export?format=jsonl or coco, streamed (each
  * task with its annotations and, apart, its predictions).
  *
  * The export is produced page by page (one short read transaction per page)
@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "authz/authz.h"
 #include "core/buf.h"
+#include "schema/export_coco.h"
 #include "schema/jsonl.h"
 
 #define PAGE_TASKS 256
@@ -29,6 +30,10 @@ struct export_state {
     bool is_done;
     struct tl_buf out;
     size_t sent; /* bytes of out already handed to the connection */
+    bool is_coco_begun;
+    bool is_coco; /* format=coco: two passes (schema/export_coco.h) */
+    struct tl_schema schema;
+    struct tl_coco coco;
 };
 
 static void pseudonym(void *ctx, const char *user_id, char out[64]) {
@@ -53,6 +58,33 @@ static int add_line(void *ctx, const struct tl_export_task *t) {
     return tl_jsonl_export_task(&st->out, t, pseudonym, st);
 }
 
+static int add_coco(void *ctx, const struct tl_export_task *t) {
+    struct export_state *st = ctx;
+    st->out.max = st->out.len + tl_coco_task_bound(&st->coco, t);
+    return tl_coco_export_task(&st->coco, &st->out, t);
+}
+
+/* The next piece of a COCO document: its head, a page of the current pass,
+ * or the seam between the passes; then the tail, with is_done. */
+static int coco_fill(struct export_state *st) {
+    st->out.max = st->out.len + strlen(st->p.schema_json) * 8 + LINE_OVERHEAD;
+    if (!st->is_coco_begun) {
+        st->is_coco_begun = true;
+        return tl_coco_begin(&st->coco, &st->out);
+    }
+    bool is_pass_done = false;
+    int rc = tl_store_export_page(st->store, &st->sc, &st->p, &st->cursor, PAGE_TASKS,
+                                  PAGE_BYTES, add_coco, st, &is_pass_done);
+    if (rc || !is_pass_done)
+        return rc;
+    st->out.max = st->out.len + LINE_OVERHEAD;
+    st->cursor = 0;
+    if (st->coco.pass == 1)
+        return tl_coco_next_pass(&st->coco, &st->out);
+    st->is_done = true;
+    return tl_coco_end(&st->coco, &st->out);
+}
+
 static ssize_t export_read(void *ctx, char *buf, size_t max) {
     struct export_state *st = ctx;
     if (st->sent == st->out.len) {
@@ -63,8 +95,10 @@ static ssize_t export_read(void *ctx, char *buf, size_t max) {
         st->sent = 0;
         if (st->is_done)
             return 0;
-        if (tl_store_export_page(st->store, &st->sc, &st->p, &st->cursor, PAGE_TASKS, PAGE_BYTES,
-                                 add_line, st, &st->is_done))
+        if (st->is_coco ? coco_fill(st)
+                        : tl_store_export_page(st->store, &st->sc, &st->p, &st->cursor,
+                                               PAGE_TASKS, PAGE_BYTES, add_line, st,
+                                               &st->is_done))
             return -1;
         if (st->out.len == 0)
             return 0;
@@ -77,9 +111,23 @@ static ssize_t export_read(void *ctx, char *buf, size_t max) {
     return (ssize_t)n;
 }
 
+/* Parse the project's schema for the COCO writer: 0, TL_EINVAL if it has
+ * no region field, TL_ENOMEM. */
+static int coco_start(struct export_state *st) {
+    json_t *js = st->p.schema_json ? json_loads(st->p.schema_json, 0, NULL) : NULL;
+    struct tl_errbuf eb;
+    int rc = js ? tl_schema_parse_stored(js, &st->schema, &eb) : TL_EINVAL;
+    json_decref(js);
+    if (rc)
+        return rc == TL_ENOMEM ? rc : TL_EINVAL;
+    st->is_coco = true;
+    return tl_coco_init(&st->coco, &st->schema);
+}
+
 static void export_free(void *ctx) {
     struct export_state *st = ctx;
     tl_buf_release(&st->out);
+    tl_schema_release(&st->schema);
     tl_project_release(&st->p);
     free(st);
 }
@@ -101,8 +149,18 @@ void tl_api_export(void *app, struct tl_http_req *r) {
     st->store = a->store;
     st->sc = c->sc;
     tl_buf_init(&st->out, 0); /* add_line sets the ceiling line by line */
+    if (format && !strcmp(format, "coco")) {
+        int rc = coco_start(st);
+        if (rc) {
+            tl_api_fail(r, rc, "format coco needs a boxes, polygons or keypoints field");
+            export_free(st);
+            return;
+        }
+        tl_http_respond_stream(r, 200, "application/json", export_read, st, export_free);
+        return;
+    }
     if (format && strcmp(format, "jsonl")) {
-        tl_api_fail(r, TL_EINVAL, "format must be jsonl");
+        tl_api_fail(r, TL_EINVAL, "format must be jsonl or coco");
         export_free(st);
         return;
     }
