@@ -72,11 +72,16 @@ static int coco_fill(struct export_state *st) {
         st->is_coco_begun = true;
         return tl_coco_begin(&st->coco, &st->out);
     }
+    /* A page of tasks without regions writes nothing in pass 2, and empty
+     * output would end the stream: read on. Each page advances the cursor,
+     * so this ends with the project's tasks. */
     bool is_pass_done = false;
-    int rc = tl_store_export_page(st->store, &st->sc, &st->p, &st->cursor, PAGE_TASKS,
-                                  PAGE_BYTES, add_coco, st, &is_pass_done);
-    if (rc || !is_pass_done)
-        return rc;
+    while (!is_pass_done) {
+        int rc = tl_store_export_page(st->store, &st->sc, &st->p, &st->cursor, PAGE_TASKS,
+                                      PAGE_BYTES, add_coco, st, &is_pass_done);
+        if (rc || (!is_pass_done && st->out.len))
+            return rc;
+    }
     st->out.max = st->out.len + LINE_OVERHEAD;
     st->cursor = 0;
     if (st->coco.pass == 1)

@@ -40,7 +40,7 @@ def test_export_format(api):
     assert sum(len(x["annotations"]) for x in lines) == 2
 
 
-FORMATS = ["csv", "json", "coco", "yolo", "jsonl,csv", "label-studio"]
+FORMATS = ["csv", "json", "yolo", "jsonl,csv", "label-studio"]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
