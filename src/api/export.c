@@ -67,9 +67,9 @@ static int add_coco(void *ctx, const struct tl_export_task *t) {
 /* The next piece of a COCO document: its head, a page of the current pass,
  * or the seam between the passes; then the tail, with is_done. */
 static int coco_fill(struct export_state *st) {
-    st->out.max = st->out.len + strlen(st->p.schema_json) * 8 + LINE_OVERHEAD;
     if (!st->is_coco_begun) {
         st->is_coco_begun = true;
+        st->out.max = st->out.len + tl_coco_head_bound(&st->coco);
         return tl_coco_begin(&st->coco, &st->out);
     }
     /* A page of tasks without regions writes nothing in pass 2, and empty

@@ -379,6 +379,22 @@ int tl_coco_end(struct tl_coco *c, struct tl_buf *b) {
     return tl_buf_puts(b, "]}\n");
 }
 
+size_t tl_coco_head_bound(const struct tl_coco *c) {
+    /* every string escapes to at most 6 bytes a byte; a category repeats
+     * its field's name */
+    size_t bound = 2 * ITEM_OVERHEAD;
+    for (size_t i = 0; i < c->schema->n_fields && i < TL_SCHEMA_MAX_FIELDS; i++) {
+        const struct tl_field *f = &c->schema->fields[i];
+        if (!c->first_category[i])
+            continue;
+        size_t name = 6 * strlen(f->name);
+        bound += 2 * name + ITEM_OVERHEAD;
+        for (size_t k = 0; k < f->n_options; k++)
+            bound += 6 * strlen(f->options[k]) + name + ITEM_OVERHEAD / 8;
+    }
+    return bound;
+}
+
 size_t tl_coco_task_bound(const struct tl_coco *c, const struct tl_export_task *t) {
     if (c->pass == 1) /* file_name escapes to at most 6 bytes a byte */
         return 6 * t->data_len + ITEM_OVERHEAD;

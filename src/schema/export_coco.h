@@ -78,6 +78,8 @@ int tl_coco_export_task(struct tl_coco *c, struct tl_buf *b, const struct tl_exp
 int tl_coco_next_pass(struct tl_coco *c, struct tl_buf *b);
 /* Close the document (with its '\n'): 0, TL_ETOOBIG, TL_ENOMEM. */
 int tl_coco_end(struct tl_coco *c, struct tl_buf *b);
+/* The most bytes tl_coco_begin may append: a ceiling for b. */
+size_t tl_coco_head_bound(const struct tl_coco *c);
 /* The most bytes tl_coco_export_task may append for t: a ceiling for b. */
 size_t tl_coco_task_bound(const struct tl_coco *c, const struct tl_export_task *t);
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -37,6 +38,7 @@ static json_t *export_doc(const struct doc_task *tasks, size_t n) {
     struct tl_buf b;
     tl_buf_init(&b, 1u << 20);
     assert_int_equal(tl_coco_begin(&c, &b), 0);
+    assert_true(b.len <= tl_coco_head_bound(&c));
     for (int pass = 1; pass <= 2; pass++) {
         for (size_t i = 0; i < n; i++) {
             struct tl_export_annotation an[2] = {{.id = "ann1"}, {.id = "ann2"}};
@@ -228,6 +230,36 @@ static void test_coco_task_without_annotations(void **state) {
     json_decref(doc);
 }
 
+/* Categories repeat their field's name per label: the head's ceiling must
+ * count it for each, or a schema of many short labels cannot be exported. */
+static void test_coco_head_bound_many_short_labels(void **state) {
+    json_t *labels = json_array();
+    char label[8];
+    for (int i = 0; i < TL_SCHEMA_MAX_OPTIONS; i++) {
+        snprintf(label, sizeof label, "%d", i);
+        json_array_append_new(labels, json_string(label));
+    }
+    char name[TL_SCHEMA_MAX_NAME + 1];
+    memset(name, '\x01', TL_SCHEMA_MAX_NAME); /* escapes to 6 bytes a byte */
+    name[TL_SCHEMA_MAX_NAME] = 0;
+    json_t *js = json_pack("{s:[{s:s,s:s}],s:[{s:s,s:s,s:s,s:o}]}", "views", "source", "i",
+                           "kind", "image", "fields", "name", name, "type", "boxes", "source",
+                           "i", "labels", labels);
+    assert_non_null(js);
+    struct tl_schema s;
+    struct tl_errbuf eb = {{0}};
+    if (tl_schema_parse(js, &s, &eb))
+        fail_msg("%s", eb.msg);
+    json_decref(js);
+    struct tl_coco c;
+    assert_int_equal(tl_coco_init(&c, &s), 0);
+    struct tl_buf b;
+    tl_buf_init(&b, tl_coco_head_bound(&c));
+    assert_int_equal(tl_coco_begin(&c, &b), 0);
+    tl_buf_release(&b);
+    tl_schema_release(&s);
+}
+
 static void test_coco_needs_a_region_field(void **state) {
     json_t *js = json_loads("{\"fields\":[{\"name\":\"c\",\"type\":\"choice\",\"options\":[\"a\"]}]}",
                             0, NULL);
@@ -249,6 +281,7 @@ int main(void) {
         cmocka_unit_test(test_coco_polygon_segmentation_bbox_area),
         cmocka_unit_test(test_coco_keypoints_triples_in_label_order),
         cmocka_unit_test(test_coco_task_without_annotations),
+        cmocka_unit_test(test_coco_head_bound_many_short_labels),
         cmocka_unit_test(test_coco_needs_a_region_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
