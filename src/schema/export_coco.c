@@ -361,6 +361,12 @@ static int write_annotations(struct tl_coco *c, struct tl_buf *b, const struct t
 }
 
 int tl_coco_export_task(struct tl_coco *c, struct tl_buf *b, const struct tl_export_task *t) {
+    /* most tasks of a big project are unlabeled: count them, parse nothing */
+    if (c->pass == 2 && t->n_annotations == 0) {
+        if (c->image_no < c->n_images)
+            c->image_no++;
+        return 0;
+    }
     json_t *data = json_loadb(t->data, t->data_len, 0, NULL);
     if (!data)
         return TL_EINTERNAL;
