@@ -234,7 +234,7 @@ static void test_coco_task_without_annotations(void **state) {
  * count it for each, or a schema of many short labels cannot be exported. */
 static void test_coco_head_bound_many_short_labels(void **state) {
     json_t *labels = json_array();
-    char label[8];
+    char label[16];
     for (int i = 0; i < TL_SCHEMA_MAX_OPTIONS; i++) {
         snprintf(label, sizeof label, "%d", i);
         json_array_append_new(labels, json_string(label));
