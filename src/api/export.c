@@ -1,5 +1,5 @@
-/* export.c: GET /api/v1/projects/{id}/export?format=jsonl, streamed (each
- * task with its annotations and, apart, its predictions).
+/* export.c: GET /api/v1/projects/{id}/export?format=F, streamed: F picks a
+ * writer from the table of formats below (jsonl when absent).
  *
  * The export is produced page by page (one short read transaction per page)
  * as the client reads, so memory stays flat for any project size and no
@@ -10,6 +10,8 @@
 #include "api/api.h"
 #include "authz/authz.h"
 #include "core/buf.h"
+#include "schema/export_csv.h"
+#include "schema/export_pref.h"
 #include "schema/jsonl.h"
 
 #define PAGE_TASKS 256
@@ -21,7 +23,26 @@
 /* Per annotation and per line: ids, pseudonym (escaped), time, punctuation. */
 #define LINE_OVERHEAD 512
 
+struct export_state;
+
+/* One export format. Writers append to st->out, whose ceiling the caller
+ * has set to bound(); begin (before the first task) and end (after the
+ * last) may be NULL. */
+struct export_format {
+    const char *name;
+    const char *content_type;
+    size_t (*begin_bound)(struct export_state *st);
+    int (*begin)(struct export_state *st);
+    size_t (*bound)(struct export_state *st, const struct tl_export_task *t);
+    int (*task)(struct export_state *st, const struct tl_export_task *t);
+    size_t (*end_bound)(struct export_state *st);
+    int (*end)(struct export_state *st);
+};
+
 struct export_state {
+    const struct export_format *fmt;
+    struct tl_schema schema; /* the project's, parsed once for the stream */
+    bool is_begun;
     struct tl_store *store;
     struct tl_scope sc;
     struct tl_project p;
@@ -39,18 +60,74 @@ static void pseudonym(void *ctx, const char *user_id, char out[64]) {
 }
 
 /* The ceiling of the output buffer follows what the store hands over: a
- * page is bounded by PAGE_BYTES plus one task, and one task's line by what
+ * page is bounded by PAGE_BYTES plus one task, and one task's output by what
  * import accepted, so any task that was imported can be exported. */
-static int add_line(void *ctx, const struct tl_export_task *t) {
-    struct export_state *st = ctx;
+static size_t jsonl_bound(struct export_state *st, const struct tl_export_task *t) {
     size_t line_max = t->data_len + LINE_OVERHEAD;
     for (size_t i = 0; i < t->n_annotations; i++)
         line_max += t->annotations[i].result_len + LINE_OVERHEAD;
     /* a model name escapes to at most 6 bytes a byte */
     for (size_t i = 0; i < t->n_predictions; i++)
         line_max += t->predictions[i].result_len + 6 * TL_PREDICTION_MAX_MODEL + LINE_OVERHEAD;
-    st->out.max = st->out.len + line_max;
+    return line_max;
+}
+
+static int jsonl_task(struct export_state *st, const struct tl_export_task *t) {
     return tl_jsonl_export_task(&st->out, t, pseudonym, st);
+}
+
+static size_t csv_header_bound(struct export_state *st) {
+    return tl_csv_export_header_bound(&st->schema);
+}
+
+static int csv_header(struct export_state *st) {
+    return tl_csv_export_header(&st->out, &st->schema);
+}
+
+static size_t csv_bound(struct export_state *st, const struct tl_export_task *t) {
+    return tl_csv_export_bound(&st->schema, t);
+}
+
+static int csv_task(struct export_state *st, const struct tl_export_task *t) {
+    return tl_csv_export_task(&st->out, &st->schema, t, pseudonym, st);
+}
+
+static size_t pref_bound(struct export_state *st, const struct tl_export_task *t) {
+    return tl_pref_export_bound(&st->schema, t);
+}
+
+static int pref_task(struct export_state *st, const struct tl_export_task *t) {
+    return tl_pref_export_task(&st->out, &st->schema, t);
+}
+
+/* The formats: one row each (name, Content-Type, begin, task, end). */
+static const struct export_format formats[] = {
+    {"jsonl", "application/x-ndjson", NULL, NULL, jsonl_bound, jsonl_task, NULL, NULL},
+    {"csv", "text/csv; charset=utf-8", csv_header_bound, csv_header, csv_bound, csv_task, NULL,
+     NULL},
+    {"preference", "application/x-ndjson", NULL, NULL, pref_bound, pref_task, NULL, NULL},
+};
+#define N_FORMATS (sizeof formats / sizeof formats[0])
+
+static const struct export_format *format_named(const char *name) {
+    for (size_t i = 0; i < N_FORMATS; i++)
+        if (!strcmp(formats[i].name, name))
+            return &formats[i];
+    return NULL;
+}
+
+static int add_task(void *ctx, const struct tl_export_task *t) {
+    struct export_state *st = ctx;
+    st->out.max = st->out.len + st->fmt->bound(st, t);
+    return st->fmt->task(st, t);
+}
+
+static int add_edge(struct export_state *st, size_t (*bound)(struct export_state *),
+                    int (*write)(struct export_state *)) {
+    if (!write)
+        return 0;
+    st->out.max = st->out.len + bound(st);
+    return write(st);
 }
 
 static ssize_t export_read(void *ctx, char *buf, size_t max) {
@@ -63,8 +140,15 @@ static ssize_t export_read(void *ctx, char *buf, size_t max) {
         st->sent = 0;
         if (st->is_done)
             return 0;
+        if (!st->is_begun) {
+            st->is_begun = true;
+            if (add_edge(st, st->fmt->begin_bound, st->fmt->begin))
+                return -1;
+        }
         if (tl_store_export_page(st->store, &st->sc, &st->p, &st->cursor, PAGE_TASKS, PAGE_BYTES,
-                                 add_line, st, &st->is_done))
+                                 add_task, st, &st->is_done))
+            return -1;
+        if (st->is_done && add_edge(st, st->fmt->end_bound, st->fmt->end))
             return -1;
         if (st->out.len == 0)
             return 0;
@@ -80,31 +164,60 @@ static ssize_t export_read(void *ctx, char *buf, size_t max) {
 static void export_free(void *ctx) {
     struct export_state *st = ctx;
     tl_buf_release(&st->out);
+    tl_schema_release(&st->schema);
     tl_project_release(&st->p);
     free(st);
+}
+
+/* "format must be one of: jsonl, csv, ..." from the table, so a new row
+ * is named in the error without another edit. */
+static void fail_format(struct tl_http_req *r) {
+    char msg[256] = "format must be one of:";
+    size_t len = strlen(msg);
+    for (size_t i = 0; i < N_FORMATS && len < sizeof msg; i++)
+        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s %s", i ? "," : "",
+                                formats[i].name);
+    tl_api_fail(r, TL_EINVAL, msg);
+}
+
+static int load_schema(const struct tl_project *p, struct tl_schema *out) {
+    json_t *js = json_loads(p->schema_json, 0, NULL);
+    if (!js)
+        return TL_EINTERNAL;
+    struct tl_errbuf eb;
+    int rc = tl_schema_parse_stored(js, out, &eb);
+    json_decref(js);
+    return rc == TL_ENOMEM || !rc ? rc : TL_EINTERNAL;
 }
 
 void tl_api_export(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
     const char *format = tl_http_query(r, "format");
+    const struct export_format *fmt = format_named(format ? format : "jsonl");
+    if (!fmt) {
+        fail_format(r);
+        return;
+    }
     struct export_state *st = calloc(1, sizeof *st);
     if (!st) {
         tl_api_fail(r, TL_ENOMEM, NULL);
         return;
     }
+    int rc = load_schema(&c->p, &st->schema);
+    if (rc) {
+        free(st);
+        tl_api_fail(r, rc, NULL);
+        return;
+    }
     /* The stream outlives nothing of the request's but must own its copy of
      * the project: take it over from the call state. */
+    st->fmt = fmt;
     st->p = c->p;
     c->has_project = false;
     memset(&c->p, 0, sizeof c->p);
     st->store = a->store;
     st->sc = c->sc;
-    tl_buf_init(&st->out, 0); /* add_line sets the ceiling line by line */
-    if (format && strcmp(format, "jsonl")) {
-        tl_api_fail(r, TL_EINVAL, "format must be jsonl");
-        export_free(st);
-        return;
-    }
-    tl_http_respond_stream(r, 200, "application/x-ndjson", export_read, st, export_free);
+    tl_buf_init(&st->out, 0); /* add_task sets the ceiling task by task */
+    tl_http_respond_stream(r, 200, fmt->content_type, export_read, st, export_free);
 }
