@@ -52,10 +52,10 @@ static int put_le(struct tl_buf *b, uint32_t v, int bytes) {
 
 /* --- PNG: a road scene --- */
 
-#define PNG_W 320
-#define PNG_H 180
-#define HORIZON 45.0   /* percent of height where the sky ends */
-#define ROAD_TOP 55.0  /* the road is the trapezoid (0,100) (35,55) (65,55) (100,100) */
+#define PNG_W     320
+#define PNG_H     180
+#define HORIZON   45.0 /* percent of height where the sky ends */
+#define ROAD_TOP  55.0 /* the road is the trapezoid (0,100) (35,55) (65,55) (100,100) */
 #define MAX_RECTS 8
 
 struct rgb {
@@ -81,21 +81,23 @@ static const struct scene scenes[] = {
      {135, 190, 235},
      {90, 150, 70},
      {90, 90, 95},
-     {{20, 70, 20, 15, {200, 40, 40}},   /* car */
-      {24, 71, 12, 5, {60, 70, 90}},     /* its windscreen */
-      {55, 60, 12, 9, {40, 80, 200}},    /* car */
-      {57, 61, 8, 3, {60, 70, 90}},      /* its windscreen */
-      {84, 30, 1, 25, {50, 50, 50}},     /* traffic light pole */
-      {82.5, 18, 4, 12, {30, 30, 30}},   /* traffic light */
-      {83.5, 19.5, 2, 3, {230, 30, 30}}, /* red lamp */
+     {
+         {20, 70, 20, 15, {200, 40, 40}},   /* car */
+         {24, 71, 12, 5, {60, 70, 90}},     /* its windscreen */
+         {55, 60, 12, 9, {40, 80, 200}},    /* car */
+         {57, 61, 8, 3, {60, 70, 90}},      /* its windscreen */
+         {84, 30, 1, 25, {50, 50, 50}},     /* traffic light pole */
+         {82.5, 18, 4, 12, {30, 30, 30}},   /* traffic light */
+         {83.5, 19.5, 2, 3, {230, 30, 30}}, /* red lamp */
      }},
     {"road-dusk.png",
      {240, 150, 100},
      {60, 100, 55},
      {70, 70, 75},
-     {{60, 62, 22, 18, {230, 200, 40}}, /* truck */
-      {62, 63, 18, 5, {60, 60, 70}},    /* its windscreen */
-      {30, 58, 3, 10, {150, 60, 160}}, /* pedestrian */
+     {
+         {60, 62, 22, 18, {230, 200, 40}}, /* truck */
+         {62, 63, 18, 5, {60, 60, 70}},    /* its windscreen */
+         {30, 58, 3, 10, {150, 60, 160}},  /* pedestrian */
      }},
 };
 
@@ -165,8 +167,8 @@ static int make_png(const struct scene *sc, struct tl_buf *out) {
     }
     /* width, height, bit depth 8, colour type 2 (RGB), deflate, no filter
      * method beyond the default, not interlaced */
-    unsigned char ihdr[13] = {0, 0, PNG_W >> 8, PNG_W & 0xff, 0, 0, PNG_H >> 8, PNG_H & 0xff,
-                              8, 2, 0, 0, 0};
+    unsigned char ihdr[13] = {0, 0, PNG_W >> 8, PNG_W & 0xff, 0, 0, PNG_H >> 8, PNG_H & 0xff, 8, 2,
+                              0, 0, 0};
     struct tl_buf z;
     tl_buf_init(&z, out->max);
     int rc = zlib_stored(&z, raw, row * PNG_H);
@@ -185,7 +187,7 @@ static int make_png(const struct scene *sc, struct tl_buf *out) {
 
 /* --- WAV: tones, noise and silence --- */
 
-#define WAV_RATE 16000
+#define WAV_RATE   16000
 #define MAX_SOUNDS 4
 
 /* hz 0 is noise */
