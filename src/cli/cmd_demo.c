@@ -113,7 +113,8 @@ static int store_medium(struct tl_store *s, const struct tl_scope *sc, const str
     tl_buf_init(&bytes, MAX_MEDIUM);
     const char *type = NULL;
     int rc = tl_demo_media_make(name, strlen(name), &bytes, &type);
-    if (!rc && (tl_media_allowed(type) != type ||
+    const char *allowed = rc ? NULL : tl_media_allowed(type);
+    if (!rc && (!allowed || strcmp(allowed, type) != 0 ||
                 !tl_media_sniff(type, (const unsigned char *)bytes.data,
                                 bytes.len < TL_MEDIA_SNIFF_LEN ? bytes.len : TL_MEDIA_SNIFF_LEN)))
         rc = TL_EINVAL;
