@@ -2,15 +2,21 @@
  * it. Run by `make run` before `serve`. Fresh tokens are printed every time,
  * since the store keeps only their hashes. The seed also loads every
  * example project of examples/ (docs/schema.md), so that a new user sees
- * each modality at once. */
+ * each modality at once. Examples whose tasks name a generated medium
+ * (demo_media.h) get it stored as one of their project's files, exactly as
+ * an upload would be, and their tasks hold its url. */
 #include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "cli/demo_media.h"
+#include "core/media.h"
+#include "store/files.h"
 #include "schema/jsonl.h"
 #include "schema/schema.h"
 
@@ -19,6 +25,12 @@
 #define MAX_EXAMPLES       32
 #define MAX_EXAMPLE_NAME   64
 #define MAX_EXAMPLE_FILE   (4 << 20)
+/* Distinct media one example may name, and the ceiling of one medium. */
+#define MAX_EXAMPLE_MEDIA  8
+#define MAX_MEDIUM         (1 << 20)
+/* A placeholder grows into a url at most this much (the url's length). */
+#define FILE_URL_FMT       "/api/v1/projects/%s/files/%s"
+#define FILE_URL_LEN       (sizeof FILE_URL_FMT + 2 * TL_ID_LEN)
 
 #define DEMO_TENANT       "demo"
 #define DEMO_MANAGER      "manager@demo.tally.local"
@@ -70,11 +82,123 @@ static int read_small_file(const char *path, char **out, size_t *len) {
     return 0;
 }
 
+/* What an example's media placeholders became, so that a medium named
+ * twice is stored once. */
+struct example_media {
+    struct tl_files *files; /* NULL: an example naming a medium fails */
+    size_t n;
+    struct {
+        char name[TL_DEMO_MEDIA_MAX_NAME + 1];
+        char url[FILE_URL_LEN];
+    } stored[MAX_EXAMPLE_MEDIA];
+};
+
+static bool write_all(int fd, const char *p, size_t len) {
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* Make the medium `name`, check it the way the upload route checks a body
+ * (so the demo never stores what an upload could not), and store it as a
+ * file of p: 0 with its url in url, or an error code. */
+static int store_medium(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                        struct tl_files *files, const char *name, char url[FILE_URL_LEN]) {
+    struct tl_buf bytes;
+    tl_buf_init(&bytes, MAX_MEDIUM);
+    const char *type = NULL;
+    int rc = tl_demo_media_make(name, strlen(name), &bytes, &type);
+    const char *allowed = rc ? NULL : tl_media_allowed(type);
+    if (!rc && (!allowed || strcmp(allowed, type) != 0 ||
+                !tl_media_sniff(type, (const unsigned char *)bytes.data,
+                                bytes.len < TL_MEDIA_SNIFF_LEN ? bytes.len : TL_MEDIA_SNIFF_LEN)))
+        rc = TL_EINVAL;
+    int fd = -1;
+    char tmp_name[TL_FILES_TEMP_NAME] = "";
+    if (!rc)
+        rc = tl_files_temp(files, &fd, tmp_name);
+    if (!rc && !write_all(fd, bytes.data, bytes.len))
+        rc = TL_EIO;
+    struct tl_file f = {.size = (int64_t)bytes.len};
+    tl_id_new(f.id);
+    if (!rc)
+        rc = tl_files_commit(files, fd, tmp_name, f.id);
+    if (fd >= 0)
+        close(fd);
+    if (rc) {
+        if (tmp_name[0])
+            tl_files_discard(files, tmp_name);
+    } else {
+        snprintf(f.content_type, sizeof f.content_type, "%s", type);
+        rc = tl_store_file_create(s, sc, p, &f);
+        if (rc)
+            tl_files_remove(files, f.id);
+    }
+    tl_buf_release(&bytes);
+    if (!rc)
+        snprintf(url, FILE_URL_LEN, FILE_URL_FMT, p->id, f.id);
+    return rc;
+}
+
+/* text[0..len) with every JSON string "tally-demo:NAME" replaced by the
+ * url of medium NAME, stored on first use: 0 with out filled (the
+ * caller's to release), or an error code with eb saying which medium. */
+static int place_media(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                       struct example_media *m, const char *text, size_t len,
+                       struct tl_buf *out, const char *path, struct tl_errbuf *eb) {
+    static const char prefix[] = "\"" TL_DEMO_MEDIA_PREFIX;
+    const size_t plen = sizeof prefix - 1;
+    /* a placeholder is at least plen + 2 bytes and becomes a url of at
+     * most FILE_URL_LEN + 2: the text grows at most this many times */
+    tl_buf_init(out, MAX_EXAMPLE_FILE / (plen + 2) * (FILE_URL_LEN + 2) + MAX_EXAMPLE_FILE);
+    int rc = 0;
+    const char *at = text, *end = text + len;
+    while (!rc && at < end) {
+        const char *hit = memmem(at, (size_t)(end - at), prefix, plen);
+        if (!hit) {
+            rc = tl_buf_append(out, at, (size_t)(end - at));
+            break;
+        }
+        rc = tl_buf_append(out, at, (size_t)(hit - at));
+        const char *name = hit + plen;
+        const char *close = memchr(name, '"', (size_t)(end - name));
+        size_t name_len = close ? (size_t)(close - name) : 0;
+        if (rc)
+            break;
+        if (!close || !name_len || name_len > TL_DEMO_MEDIA_MAX_NAME ||
+            memchr(name, '\\', name_len))
+            return tl_errf(eb, TL_EINVAL, "%s: a bad media placeholder", path);
+        size_t i = 0;
+        while (i < m->n && !(strlen(m->stored[i].name) == name_len &&
+                             memcmp(m->stored[i].name, name, name_len) == 0))
+            i++;
+        if (i == m->n) {
+            if (i == MAX_EXAMPLE_MEDIA)
+                return tl_errf(eb, TL_ETOOBIG, "%s: more than %d media", path,
+                               MAX_EXAMPLE_MEDIA);
+            snprintf(m->stored[i].name, sizeof m->stored[i].name, "%.*s", (int)name_len, name);
+            rc = m->files ? store_medium(s, sc, p, m->files, m->stored[i].name, m->stored[i].url)
+                          : TL_EINVAL;
+            if (rc)
+                return tl_errf(eb, rc, "%s: cannot store medium '%s'", path, m->stored[i].name);
+            m->n++;
+        }
+        rc = tl_buf_json_str(out, m->stored[i].url, strlen(m->stored[i].url));
+        at = close + 1;
+    }
+    return rc;
+}
+
 /* Load examples/NAME/{project.json,tasks.jsonl} as a project of sc's
  * tenant with the demo annotator as member. The schema goes through the
  * same check as POST /projects, so a broken example fails the demo. */
-static int load_example(struct tl_store *s, const struct tl_scope *sc, const char *dir,
-                        const char *name, struct tl_errbuf *eb) {
+static int load_example(struct tl_store *s, const struct tl_scope *sc, struct tl_files *files,
+                        const char *dir, const char *name, struct tl_errbuf *eb) {
     char path[512];
     char *text = NULL;
     size_t len;
@@ -105,12 +229,17 @@ static int load_example(struct tl_store *s, const struct tl_scope *sc, const cha
     snprintf(path, sizeof path, "%s/%s/tasks.jsonl", dir, name);
     if (!rc && (rc = read_small_file(path, &text, &len)))
         tl_errf(eb, rc, "%s: cannot read", path);
+    struct example_media media = {.files = files};
+    struct tl_buf placed = {0};
+    if (!rc)
+        rc = place_media(s, sc, &p, &media, text, len, &placed, path, eb);
     struct tl_import im = {0};
     if (!rc)
-        rc = tl_import_parse(text, len, false, &im, eb);
+        rc = tl_import_parse(placed.data ? placed.data : "", placed.len, false, &im, eb);
     if (!rc)
         rc = tl_store_tasks_import(s, sc, &p, im.items, im.n);
     tl_import_release(&im);
+    tl_buf_release(&placed);
     free(text);
     tl_project_release(&p);
     return rc;
@@ -122,8 +251,8 @@ static int cmp_name(const void *a, const void *b) {
 
 /* Every folder of dir holding a project.json, in name order (a missing
  * dir loads nothing: the binary also runs outside the source tree). */
-static int load_examples(struct tl_store *s, const struct tl_scope *sc, const char *dir,
-                         size_t *n_loaded, struct tl_errbuf *eb) {
+static int load_examples(struct tl_store *s, const struct tl_scope *sc, struct tl_files *files,
+                         const char *dir, size_t *n_loaded, struct tl_errbuf *eb) {
     *n_loaded = 0;
     DIR *d = opendir(dir);
     if (!d)
@@ -150,15 +279,15 @@ static int load_examples(struct tl_store *s, const struct tl_scope *sc, const ch
     if (!rc)
         qsort(names, n, sizeof *names, cmp_name);
     for (size_t i = 0; i < n; i++) {
-        if (!rc && names[i] && !(rc = load_example(s, sc, dir, names[i], eb)))
+        if (!rc && names[i] && !(rc = load_example(s, sc, files, dir, names[i], eb)))
             (*n_loaded)++;
         free(names[i]);
     }
     return rc;
 }
 
-static int seed(struct tl_store *s, const char *examples_dir, size_t *n_examples,
-                struct tl_errbuf *eb) {
+static int seed(struct tl_store *s, struct tl_files *files, const char *examples_dir,
+                size_t *n_examples, struct tl_errbuf *eb) {
     tl_id tenant_id;
     int rc = tl_store_tenant_create(s, DEMO_TENANT, tenant_id);
     if (!rc)
@@ -184,7 +313,7 @@ static int seed(struct tl_store *s, const char *examples_dir, size_t *n_examples
         rc = tl_store_tasks_import(s, &sc, &p, im.items, im.n);
     tl_import_release(&im);
     if (!rc)
-        rc = load_examples(s, &sc, examples_dir, n_examples, eb);
+        rc = load_examples(s, &sc, files, examples_dir, n_examples, eb);
     return rc;
 }
 
@@ -231,8 +360,12 @@ int tl_cmd_demo(int argc, char **argv) {
     size_t n_examples = 0;
     struct tl_errbuf eb = {{0}};
     bool is_new = tl_store_tenant_find(s, DEMO_TENANT, tenant_id) == TL_ENOTFOUND;
-    if (is_new)
-        rc = seed(s, examples, &n_examples, &eb);
+    struct tl_files *files = NULL;
+    if (is_new && (rc = tl_files_open(data, &files)))
+        tl_errf(&eb, rc, "cannot open %s/files", data);
+    if (is_new && !rc)
+        rc = seed(s, files, examples, &n_examples, &eb);
+    tl_files_free(files);
     char manager_token[TL_TOKEN_LEN + 1], annotator_token[TL_TOKEN_LEN + 1];
     if (!rc)
         rc = tl_cli_token_for(s, DEMO_MANAGER, 0, manager_token, NULL);

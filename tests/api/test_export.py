@@ -1,5 +1,7 @@
-"""Export: the JSON Lines format, other formats refused, and annotators shown
-only as pseudonyms that are stable within a tenant."""
+"""Export: the JSON Lines, CSV and preference formats, other formats refused,
+and annotators shown only as pseudonyms that are stable within a tenant."""
+import csv
+import io
 import json
 
 import pytest
@@ -40,7 +42,7 @@ def test_export_format(api):
     assert sum(len(x["annotations"]) for x in lines) == 2
 
 
-FORMATS = ["csv", "json", "yolo", "jsonl,csv", "label-studio"]
+FORMATS = ["json", "yolo", "jsonl,csv", "label-studio", "CSV", ""]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -48,6 +50,105 @@ def test_other_formats_are_400(api, fmt):
     s = api.setup_project(n_tasks=1)
     r = api.srv.request("GET", f"/api/v1/projects/{s.pid}/export?format={fmt}", s.manager.token)
     assert_error(r, 400, "invalid")
+    message = r.json()["error"]["message"]
+    for supported in ("jsonl", "csv", "preference", "coco"):
+        assert supported in message, message
+
+
+def _export_raw(api, s, fmt):
+    r = api.srv.request("GET", f"/api/v1/projects/{s.pid}/export?format={fmt}", s.manager.token)
+    assert r.status_code == 200, r.text
+    return r
+
+
+CSV_FIELDS = [{"name": "label", "type": "choice", "options": ["a", "b"]},
+              {"name": "tags", "type": "multichoice", "options": ["x", "y"], "required": False},
+              {"name": "note", "type": "text", "required": False}]
+
+
+def test_export_csv_one_row_per_annotation(api):
+    """Header first, a row per annotation, an empty-annotation row for a
+    task nobody labeled, multi-valued fields as JSON text, and a guard
+    against formula injection in labelers' free text."""
+    tasks = [{"n": i} for i in range(600)]  # more than two export pages
+    s = api.setup_project(tasks=tasks, overlap=2, n_annotators=2, fields=CSV_FIELDS)
+    answers = [{"label": "a", "tags": ["x", "y"], "note": "=HYPERLINK(\"http://x\",\"y\")"},
+               {"label": "b", "note": "line one\nline, two"}]
+    labeled = set()
+    for a, res in zip(s.annotators, answers):
+        n = api.next(a.token, s.pid)
+        r = api.submit(a.token, n["task"]["id"], n["lease"]["id"], res)
+        assert r.status_code == 201, r.text
+        labeled.add(n["task"]["id"])
+    r = _export_raw(api, s, "csv")
+    assert r.headers["Content-Type"].startswith("text/csv"), r.headers
+    assert r.text.endswith("\r\n")
+    rows = list(csv.reader(io.StringIO(r.text, newline="")))
+    assert rows[0] == ["task_id", "annotation_id", "annotator", "created_at", "label", "tags",
+                       "note"]
+    body = rows[1:]
+    assert all(len(row) == 7 for row in body), body[:3]
+    annotated = [row for row in body if row[1]]
+    empty = [row for row in body if not row[1]]
+    assert len(annotated) == 2
+    assert len({row[0] for row in body}) == len(tasks), "every task is listed"
+    assert len(empty) == len(tasks) - len(labeled)
+    assert all(row[1:] == [""] * 6 for row in empty)
+    by_label = {row[4]: row for row in annotated}
+    assert json.loads(by_label["a"][5]) == ["x", "y"]
+    assert by_label["a"][6] == "'=HYPERLINK(\"http://x\",\"y\")"
+    assert by_label["b"][5] == ""
+    assert by_label["b"][6] == "line one\nline, two"
+    for row in annotated:
+        assert ID_RE.match(row[0]) and ID_RE.match(row[1])
+        assert RFC3339_UTC_RE.match(row[3]), row
+        assert row[2] and all(row[2] not in (u.email, u.id) for u in s.annotators)
+
+
+PAIRWISE = [{"name": "better", "type": "pairwise", "sources": ["r1", "r2"]}]
+
+
+def test_export_preference_pairs_skip_ties(api):
+    tasks = [{"prompt": f"q{i}", "r1": f"one{i}", "r2": f"two{i}"} for i in range(3)]
+    s = api.setup_project(tasks=tasks, n_annotators=1, fields=PAIRWISE)
+    a = s.annotators[0]
+    picked = {}
+    for answer in ("a", "b", "tie"):
+        n = api.next(a.token, s.pid)
+        r = api.submit(a.token, n["task"]["id"], n["lease"]["id"], {"better": answer})
+        assert r.status_code == 201, r.text
+        picked[n["task"]["data"]["prompt"]] = (answer, n["task"]["data"])
+    r = _export_raw(api, s, "preference")
+    assert r.headers["Content-Type"].startswith("application/x-ndjson"), r.headers
+    lines = [json.loads(x) for x in r.text.splitlines()]
+    assert len(lines) == 2, "the tie is skipped"
+    for line in lines:
+        assert set(line) == {"prompt", "chosen", "rejected"}, line
+        answer, data = picked[line["prompt"]]
+        winner, loser = ("r1", "r2") if answer == "a" else ("r2", "r1")
+        assert (line["chosen"], line["rejected"]) == (data[winner], data[loser])
+
+
+def test_export_preference_page_of_ties_does_not_end_stream(api):
+    """A whole export page (256 tasks) that writes nothing used to end the
+    stream, dropping every pair after it."""
+    tasks = [{"prompt": f"q{i}", "r1": f"one{i}", "r2": f"two{i}"} for i in range(300)]
+    s = api.setup_project(tasks=tasks, n_annotators=1, fields=PAIRWISE)
+    a = s.annotators[0]
+    for i in range(261):
+        n = api.next(a.token, s.pid)
+        r = api.submit(a.token, n["task"]["id"], n["lease"]["id"],
+                       {"better": "a" if i == 260 else "tie"})
+        assert r.status_code == 201, r.text
+    lines = [json.loads(x) for x in _export_raw(api, s, "preference").text.splitlines()]
+    assert [x["prompt"] for x in lines] == [n["task"]["data"]["prompt"]]
+
+
+def test_export_preference_of_project_without_pairwise_is_empty(api):
+    s = api.setup_project(n_tasks=2, n_annotators=1)
+    _label_one(api, s.annotators[0], s.pid)
+    r = _export_raw(api, s, "preference")
+    assert r.text == ""
 
 
 def test_export_of_large_project_streams_every_task(api):

@@ -1,8 +1,15 @@
 """The schema language over HTTP: 400 naming the bad field at project
 creation, 422 naming the field on submit, spans checked against the task's
-own text (code points), and every project of examples/ accepted."""
+own text (code points), every project of examples/ accepted, and the
+demo's generated media served as files of their projects."""
+import binascii
+import io
 import json
 import pathlib
+import re
+import struct
+import wave
+import zlib
 
 import pytest
 
@@ -164,3 +171,98 @@ def test_demo_loads_every_example_once(own_server, tmp_path):
                    srv.request("GET", "/api/v1/projects", token).json()["projects"])
     want = sorted(json.loads(p.read_text())["name"] for p in EXAMPLES)
     assert names == sorted(want + ["Demo: review sentiment"])
+
+
+def demo_tokens(data):
+    """Run `tally demo` on data: (output, manager token, annotator token)."""
+    from conftest import run_cli
+    out = run_cli("demo", "--data", str(data), "--examples", str(ROOT / "examples"),
+                  check=True).stdout
+    tokens = [l.split()[1] for l in out.splitlines() if l.strip().startswith("token")]
+    return out, tokens[0], tokens[1]
+
+
+def check_png(body):
+    """A well-formed PNG: chunk CRCs right and its zlib stream decodes to the
+    rows its header promises."""
+    assert body[:8] == b"\x89PNG\r\n\x1a\n"
+    at, chunks = 8, []
+    while at < len(body):
+        n, kind = struct.unpack(">I4s", body[at:at + 8])
+        data = body[at + 8:at + 8 + n]
+        (crc,) = struct.unpack(">I", body[at + 8 + n:at + 12 + n])
+        assert binascii.crc32(kind + data) == crc, kind
+        chunks.append((kind, data))
+        at += 12 + n
+    assert [k for k, _ in chunks][0] == b"IHDR" and chunks[-1][0] == b"IEND"
+    w, h, depth, colour = struct.unpack(">IIBB", chunks[0][1][:10])
+    raw = zlib.decompress(b"".join(d for k, d in chunks if k == b"IDAT"))
+    assert (depth, colour) == (8, 2) and len(raw) == h * (1 + 3 * w)
+
+
+def check_wav(body):
+    with wave.open(io.BytesIO(body)) as w:
+        assert (w.getnchannels(), w.getsampwidth()) == (1, 2)
+        assert w.getnframes() / w.getframerate() == 2.0
+
+
+MEDIA_EXAMPLES = {"Example: driving scene boxes and polygons": ("frame", "image/png", check_png),
+                  "Example: audio transcription with segments": ("audio", "audio/wav",
+                                                                  check_wav)}
+
+
+def test_demo_media_are_served_as_project_files(own_server, tmp_path):
+    data = tmp_path / "demo"
+    _, mgr, ann = demo_tokens(data)
+    srv = own_server(data_dir=data)
+    projects = {p["name"]: p["id"] for p in
+                srv.request("GET", "/api/v1/projects", mgr).json()["projects"]}
+    for name, (key, ctype, check) in MEDIA_EXAMPLES.items():
+        pid = projects[name]
+        r = srv.request("GET", f"/api/v1/projects/{pid}/export?format=jsonl", mgr)
+        assert r.status_code == 200, r.text
+        urls = [json.loads(l)["data"][key] for l in r.text.splitlines() if l.strip()]
+        assert len(urls) == 2 and len(set(urls)) == 2, urls
+        for url in urls:
+            assert re.fullmatch(rf"/api/v1/projects/{pid}/files/[0-9a-f-]{{36}}", url), url
+            for token in (mgr, ann):
+                got = srv.request("GET", url, token)
+                assert got.status_code == 200, got.text
+                assert got.headers["Content-Type"] == ctype
+                assert got.headers["X-Content-Type-Options"] == "nosniff"
+            check(got.content)
+            # the server's own magic-byte check, as an upload of the same bytes
+            up = srv.request("POST", f"/api/v1/projects/{pid}/files", mgr, data=got.content,
+                             headers={"Content-Type": ctype})
+            assert up.status_code == 201, up.text
+    # a second demo stores nothing more
+    files = sorted((data / "files").iterdir())
+    assert len(files) == 4 + 4  # the demo's four media and the four uploads above
+    srv.stop()
+    out, _, _ = demo_tokens(data)
+    assert "Loaded" not in out and sorted((data / "files").iterdir()) == files
+
+
+def docs_section(example):
+    """The JSON blocks of docs/schema.md's section on examples/EXAMPLE."""
+    text = (ROOT / "docs" / "schema.md").read_text()
+    heads = list(re.finditer(r"^### .*$", text, re.M))
+    for i, h in enumerate(heads):
+        if f"(`examples/{example}`)" in h.group(0):
+            end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+            return [json.loads(b) for b in
+                    re.findall(r"```json\n(.*?)```", text[h.end():end], re.S)]
+    raise AssertionError(f"docs/schema.md has no section on examples/{example}")
+
+
+@pytest.mark.parametrize("example", ["driving-scene", "audio-transcription"])
+def test_docs_media_examples_match_their_schema_and_results_validate(api, example):
+    schema, result = docs_section(example)[:2]
+    project = json.loads((ROOT / "examples" / example / "project.json").read_text())
+    assert schema == project["schema"], "docs/schema.md and examples/ disagree"
+    tasks = [json.loads(l) for l in
+             (ROOT / "examples" / example / "tasks.jsonl").read_text().splitlines()]
+    pid, ann = make_project(api, schema, tasks)
+    n = api.next(ann.token, pid)
+    r = api.submit(ann.token, n["task"]["id"], n["lease"]["id"], result)
+    assert r.status_code == 201, r.text
