@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Api, assert_error
+from conftest import SLOW, Api, assert_error
 
 PAD = bytes(range(256)) * 4  # 1 KiB of filler after each magic
 
@@ -47,7 +47,9 @@ def files_dir(srv):
     return Path(srv.data) / "files"
 
 
-def wait_for_listing(srv, names, timeout=5):
+def wait_for_listing(srv, names, timeout=15 * SLOW):
+    """Wait (generously: a loaded machine notices a dropped connection late)
+    until the files dir lists exactly names."""
     deadline = time.time() + timeout
     while time.time() < deadline and sorted(os.listdir(files_dir(srv))) != sorted(names):
         time.sleep(0.02)
@@ -242,7 +244,7 @@ def test_aborted_upload_leaves_nothing(own_server):
             f"Content-Length: 1000000\r\n\r\n").encode()
     with socket.create_connection(("127.0.0.1", srv.port)) as c:
         c.sendall(head + body_of("image/png") * 100)
-        deadline = time.time() + 5
+        deadline = time.time() + 15 * SLOW
         while time.time() < deadline and not os.listdir(files_dir(srv)):
             time.sleep(0.02)
         assert [n for n in os.listdir(files_dir(srv)) if n.startswith(".tmp-")], \
