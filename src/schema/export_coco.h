@@ -48,7 +48,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "schema/schema.h"
-#include "store/store.h"
+#include "core/model.h"
 
 struct tl_coco {
     const struct tl_schema *schema; /* borrowed: keep it alive while writing */

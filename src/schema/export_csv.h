@@ -26,7 +26,7 @@
 #include "core/buf.h"
 #include "schema/jsonl.h"
 #include "schema/schema.h"
-#include "store/store.h"
+#include "core/model.h"
 
 /* Append the header row for s: 0, TL_ETOOBIG past b's ceiling, TL_ENOMEM. */
 int tl_csv_export_header(struct tl_buf *b, const struct tl_schema *s);

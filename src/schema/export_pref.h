@@ -18,7 +18,7 @@
 
 #include "core/buf.h"
 #include "schema/schema.h"
-#include "store/store.h"
+#include "core/model.h"
 
 /* Append t's lines (each with its '\n'): 0, TL_EINTERNAL for stored data
  * or a result that is not a JSON object, TL_ETOOBIG, TL_ENOMEM. On error b

@@ -34,7 +34,7 @@
 #include "schema/csvtasks.h"
 #include "schema/schema.h"
 #include "schema/split.h"
-#include "store/store.h"
+#include "core/model.h"
 
 /* Compact JSON is at most this many times its source item (a number such
  * as 1e-7 prints as 9.9999999999999995e-08): the batch's ceiling allows

@@ -31,12 +31,6 @@ void tl_project_release(struct tl_project *p) {
     p->name = p->schema_json = NULL;
 }
 
-void tl_prediction_release(struct tl_prediction *pr) {
-    free(pr->model);
-    free(pr->result);
-    pr->model = pr->result = NULL;
-}
-
 void tl_lease_release(struct tl_lease *l) {
     free(l->task_data);
     l->task_data = NULL;
