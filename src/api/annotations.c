@@ -1,11 +1,12 @@
 /* annotations.c: the labeling loop over HTTP:
  * POST /api/v1/projects/{id}/next and POST /api/v1/tasks/{id}/annotations.
  *
- * Both end in a durable write, and no server thread may sleep on an fsync,
- * so each handler runs twice: the first call checks the request, queues the
- * write (tl_queue_*_async), suspends the request and returns; the writer
- * thread, once the batch holding the write is on disk, stores the answer in
- * the request's struct pending and resumes it; the second call answers.
+ * Both end in a write through the group commit, and no server thread may
+ * sleep on it, so each handler runs twice: the first call checks the
+ * request, queues the write (tl_queue_*_async), suspends the request and
+ * returns; the writer thread stores the answer in the request's struct
+ * pending and resumes it (a submission once its batch is on disk; a lease
+ * claim as soon as it is decided, see store.h); the second call answers.
  *
  * Lifetime: everything the queued write reads is owned by the request (the
  * scope and project in its tl_api_call, the rest in its struct pending), and

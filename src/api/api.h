@@ -1,9 +1,11 @@
 /* api.h: the REST API: one file per resource, shared helpers here.
  *
- * A handler authenticates (tl_api_auth), reaches objects only through the
- * authz checks, calls queue/store, and answers with JSON. Mapping of errors
- * to HTTP statuses lives in one place (tl_api_fail) so every endpoint
- * answers the same way. */
+ * Before a handler runs, tl_api_authorize (the HTTP layer's authorize hook)
+ * has authenticated the caller and applied the route's policy on the
+ * headers alone, leaving the caller's scope and the route's project in the
+ * request's struct tl_api_call. A handler then calls queue/store and
+ * answers with JSON. Mapping of errors to HTTP statuses lives in one place
+ * (tl_api_fail) so every endpoint answers the same way. */
 #ifndef TL_API_H
 #define TL_API_H
 

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "core/fdio.h"
 #include "core/media.h"
 
 #define FILE_URL_FMT "/api/v1/projects/%s/files/%s"
@@ -79,20 +80,8 @@ static void refuse(struct upload *u, unsigned status, const char *code, const ch
     u->tmp_name[0] = '\0';
 }
 
-static bool write_all(int fd, const void *data, size_t len) {
-    const char *p = data;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 static void keep(struct upload *u, const void *data, size_t len) {
-    if (!u->refused_status && len && !write_all(u->fd, data, len))
+    if (!u->refused_status && len && tl_write_all(u->fd, data, len))
         refuse(u, 500, "storage", "cannot write the file");
 }
 

@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/demo_media.h"
+#include "core/fdio.h"
 #include "core/media.h"
 #include "store/files.h"
 #include "schema/jsonl.h"
@@ -93,17 +94,6 @@ struct example_media {
     } stored[MAX_EXAMPLE_MEDIA];
 };
 
-static bool write_all(int fd, const char *p, size_t len) {
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 /* Make the medium `name`, check it the way the upload route checks a body
  * (so the demo never stores what an upload could not), and store it as a
  * file of p: 0 with its url in url, or an error code. */
@@ -122,7 +112,7 @@ static int store_medium(struct tl_store *s, const struct tl_scope *sc, const str
     char tmp_name[TL_FILES_TEMP_NAME] = "";
     if (!rc)
         rc = tl_files_temp(files, &fd, tmp_name);
-    if (!rc && !write_all(fd, bytes.data, bytes.len))
+    if (!rc && tl_write_all(fd, bytes.data, bytes.len))
         rc = TL_EIO;
     struct tl_file f = {.size = (int64_t)bytes.len};
     tl_id_new(f.id);

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fdio.h"
+
 #define OLD_KEY   "secret"       /* where versions before issue 6 kept the secret */
 #define CHECK_KEY "secret_check" /* the check value of the secret in use */
 #define CHECK_LEN 16
@@ -21,32 +23,6 @@ static void check_of(const unsigned char secret[TL_SECRET_LEN], unsigned char ou
     static const char text[] = "tally installation secret check v1";
     crypto_generichash(out, CHECK_LEN, (const unsigned char *)text, sizeof text - 1, secret,
                        TL_SECRET_LEN);
-}
-
-static int read_all(int fd, unsigned char *buf, size_t n) {
-    while (n) {
-        ssize_t got = read(fd, buf, n);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            return -1;
-        buf += got;
-        n -= (size_t)got;
-    }
-    return 0;
-}
-
-static int write_all(int fd, const unsigned char *buf, size_t n) {
-    while (n) {
-        ssize_t put = write(fd, buf, n);
-        if (put < 0 && errno == EINTR)
-            continue;
-        if (put <= 0)
-            return -1;
-        buf += put;
-        n -= (size_t)put;
-    }
-    return 0;
 }
 
 /* The secret in the file at path: 0, TL_ENOTFOUND (no such file, message
@@ -70,7 +46,7 @@ static int file_read(const char *path, unsigned char out[TL_SECRET_LEN], struct 
     else if (sb.st_size != TL_SECRET_LEN)
         rc = tl_errf(eb, TL_EINVAL, "installation secret %s has %lld bytes, not %d", path,
                      (long long)sb.st_size, TL_SECRET_LEN);
-    else if (read_all(fd, out, TL_SECRET_LEN))
+    else if (tl_read_all(fd, out, TL_SECRET_LEN))
         rc = tl_errf(eb, TL_EIO, "installation secret %s: cannot read it", path);
     close(fd);
     return rc;
@@ -107,7 +83,7 @@ static int file_install(const char *path, const unsigned char secret[TL_SECRET_L
     if (fd < 0)
         return tl_errf(eb, TL_EIO, "cannot create installation secret %s: %s", tmp,
                        strerror(errno));
-    int rc = write_all(fd, secret, TL_SECRET_LEN) || fsync(fd) ? -1 : 0;
+    int rc = tl_write_all(fd, secret, TL_SECRET_LEN) || fsync(fd) ? -1 : 0;
     if (close(fd) != 0)
         rc = -1;
     if (rc)
