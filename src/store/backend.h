@@ -20,6 +20,8 @@ struct tl_store_vtab {
     int (*project_create)(struct tl_store *s, const struct tl_scope *sc, struct tl_project *p);
     int (*project_get)(struct tl_store *s, const struct tl_filter *f, const char *id,
                        struct tl_project *out);
+    int (*project_get_admin)(struct tl_store *s, const char *id, struct tl_project *out,
+                             struct tl_scope *tenant);
     int (*project_list)(struct tl_store *s, const struct tl_filter *f, struct tl_project **out,
                         size_t *n);
     int (*member_add)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,

@@ -85,6 +85,11 @@ int tl_store_project_get(struct tl_store *s, const struct tl_filter *f, const ch
     return s->vt->project_get(s, f, id, out);
 }
 
+int tl_store_project_get_admin(struct tl_store *s, const char *id, struct tl_project *out,
+                               struct tl_scope *tenant) {
+    return s->vt->project_get_admin(s, id, out, tenant);
+}
+
 int tl_store_project_list(struct tl_store *s, const struct tl_filter *f, struct tl_project **out,
                           size_t *n) {
     return s->vt->project_list(s, f, out, n);

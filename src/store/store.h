@@ -143,6 +143,15 @@ int tl_store_project_create(struct tl_store *s, const struct tl_scope *sc, struc
 /* The project id if f reaches it, else TL_ENOTFOUND. */
 int tl_store_project_get(struct tl_store *s, const struct tl_filter *f, const char *id,
                          struct tl_project *out);
+/* The admin CLI's way in, and the one lookup without a filter: the
+ * project id in whatever tenant holds it, with *tenant set to a scope of
+ * that tenant and of no user (tenant_pk and tenant_id; user_pk 0, role
+ * TL_ROLE_NONE), for the tenant-scoped calls that follow (import, export).
+ * Whoever runs the CLI holds the data directory, and so the whole
+ * database, already; nothing reachable over HTTP calls this. 0, or
+ * TL_ENOTFOUND. */
+int tl_store_project_get_admin(struct tl_store *s, const char *id, struct tl_project *out,
+                               struct tl_scope *tenant);
 /* A NULL-terminated-free array of projects in *out (caller releases each and
  * frees the array), newest first. */
 int tl_store_project_list(struct tl_store *s, const struct tl_filter *f, struct tl_project **out,

@@ -58,6 +58,8 @@ static const char *const sql[Q_COUNT] = {
                          " lease_seconds, created_at, max_leases_per_annotator)"
                          " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [Q_PROJECT_GET_STAFF] = "SELECT " PROJECT_COLS "WHERE p.id = ?1 AND p.tenant_pk = ?2",
+    /* The admin CLI's lookup (store.h: tl_store_project_get_admin). */
+    [Q_PROJECT_GET_ADMIN] = "SELECT " PROJECT_COLS "WHERE p.id = ?1",
     /* An annotator reaches a project only through a membership row, and a
      * tenant's own annotator only inside that tenant (?3 = 0: workforce). */
     [Q_PROJECT_GET_MEMBER] = "SELECT " PROJECT_COLS

@@ -282,6 +282,41 @@ static int sq_project_get(struct tl_store *s, const struct tl_filter *f, const c
     return rc;
 }
 
+static int sq_project_get_admin(struct tl_store *s, const char *id, struct tl_project *out,
+                                struct tl_scope *tenant) {
+    memset(tenant, 0, sizeof *tenant);
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = sq_stmt(c, Q_PROJECT_GET_ADMIN);
+    if (!st) {
+        rc = TL_EINTERNAL;
+    } else {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_ROW ? read_project(st, out) : TL_ENOTFOUND;
+        sqlite3_reset(st);
+    }
+    /* A tenant is never deleted, so its pk needs no shared transaction. */
+    st = rc ? NULL : sq_stmt(c, Q_TENANT_PK);
+    if (!rc && !st)
+        rc = TL_EINTERNAL;
+    if (!rc) {
+        sqlite3_bind_text(st, 1, out->tenant_id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            tenant->tenant_pk = sqlite3_column_int64(st, 0);
+        else
+            rc = TL_EINTERNAL;
+        sqlite3_reset(st);
+        if (rc)
+            tl_project_release(out);
+    }
+    sq_reader_put(SQ(s), c);
+    if (!rc)
+        memcpy(tenant->tenant_id, out->tenant_id, sizeof tenant->tenant_id);
+    return rc;
+}
+
 static int sq_project_list(struct tl_store *s, const struct tl_filter *f, struct tl_project **out,
                            size_t *n) {
     *out = NULL;
@@ -1195,6 +1230,7 @@ const struct tl_store_vtab sq_vtab = {
     .token_scope = sq_token_scope,
     .project_create = sq_project_create,
     .project_get = sq_project_get,
+    .project_get_admin = sq_project_get_admin,
     .project_list = sq_project_list,
     .member_add = sq_member_add,
     .member_role = sq_member_role,

@@ -175,6 +175,39 @@ static void test_tenant_scope(void **state) {
     tl_project_release(&p);
 }
 
+/* The admin lookup finds a project in any tenant, with a scope of that
+ * tenant that the tenant-scoped calls accept, and nothing for an unknown id. */
+static void test_project_get_admin(void **state) {
+    struct fx *f = *state;
+    tl_id ta, tb;
+    assert_int_equal(tl_store_tenant_create(f->s, "a", ta), 0);
+    assert_int_equal(tl_store_tenant_create(f->s, "b", tb), 0);
+    user(f->s, ta, "ma@x", TL_ROLE_MANAGER);
+    struct tl_scope mb = user(f->s, tb, "mb@x", TL_ROLE_MANAGER);
+    struct tl_project p, got;
+    project(f->s, &mb, 1, 60, 2, &p);
+    struct tl_scope sc;
+    assert_int_equal(tl_store_project_get_admin(f->s, p.id, &got, &sc), 0);
+    assert_int_equal(got.pk, p.pk);
+    assert_string_equal(got.tenant_id, tb);
+    assert_int_equal(got.n_tasks, 2);
+    assert_int_equal(sc.tenant_pk, mb.tenant_pk);
+    assert_string_equal(sc.tenant_id, tb);
+    assert_int_equal(sc.user_pk, 0);
+    assert_int_equal(sc.role, TL_ROLE_NONE);
+    struct tl_blob item = {"{\"i\":9}", 7};
+    assert_int_equal(tl_store_tasks_import(f->s, &sc, &got, &item, 1), 0);
+    tl_project_release(&got);
+    assert_int_equal(tl_store_project_get(f->s, by_tenant(&mb), p.id, &got), 0);
+    assert_int_equal(got.n_tasks, 3);
+    tl_project_release(&got);
+    assert_int_equal(tl_store_project_get_admin(f->s, "01a20607-0000-7000-8000-000000000000",
+                                                &got, &sc),
+                     TL_ENOTFOUND);
+    assert_int_equal(sc.tenant_pk, 0);
+    tl_project_release(&p);
+}
+
 static void test_leases_and_overlap(void **state) {
     struct fx *f = *state;
     tl_id t;
@@ -641,6 +674,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tenants_users_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tenant_scope, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_project_get_admin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leases_and_overlap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lease_hoarding_next_returns_held_lease, setup,
                                         teardown),
