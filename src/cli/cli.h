@@ -13,6 +13,8 @@ int tl_cmd_user(int argc, char **argv);
 int tl_cmd_token(int argc, char **argv);
 int tl_cmd_routes(int argc, char **argv);
 int tl_cmd_demo(int argc, char **argv);
+int tl_cmd_import(int argc, char **argv);
+int tl_cmd_export(int argc, char **argv);
 int tl_cmd_aggregate(int argc, char **argv);
 int tl_cmd_agreement(int argc, char **argv);
 int tl_cmd_leaderboard(int argc, char **argv);

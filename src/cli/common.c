@@ -64,3 +64,71 @@ const char *tl_cli_one_operand(const char *cmd, int argc, char **argv, const cha
     usage(stderr);
     return NULL;
 }
+
+int tl_cli_project_args(const char *cmd, int argc, char **argv, bool is_export,
+                        void (*usage)(FILE *), struct tl_cli_project_args *a) {
+    enum { OPT_DATA = 1000, OPT_SECRET_FILE, OPT_PROJECT, OPT_FORMAT, OPT_OUT, OPT_HELP };
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, OPT_DATA},
+        {"secret-file", required_argument, NULL, OPT_SECRET_FILE},
+        {"project", required_argument, NULL, OPT_PROJECT},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    *a = (struct tl_cli_project_args){.data = TL_DEFAULT_DATA};
+    optind = 0; /* full re-initialisation of GNU getopt */
+    int c;
+    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_DATA: a->data = optarg; break;
+        case OPT_SECRET_FILE: a->secret_file = optarg; break;
+        case OPT_PROJECT: a->project = optarg; break;
+        case OPT_FORMAT: a->format = optarg; break;
+        case OPT_OUT:
+            if (!is_export) {
+                fprintf(stderr, "tally %s: unknown option '--out'\n", cmd);
+                usage(stderr);
+                return 2;
+            }
+            a->out = optarg;
+            break;
+        case OPT_HELP: usage(stdout); return -1;
+        default: return tl_cli_bad_option(cmd, c, argv, usage);
+        }
+    }
+    int n_operands = is_export ? 0 : 1;
+    if (argc - optind != n_operands) {
+        fprintf(stderr, "tally %s: %s\n", cmd,
+                argc - optind < n_operands ? "missing FILE" : "too many arguments");
+        usage(stderr);
+        return 2;
+    }
+    a->operand = n_operands ? argv[optind] : NULL;
+    if (!a->project || !*a->project) {
+        fprintf(stderr, "tally %s: --project ID is required\n", cmd);
+        usage(stderr);
+        return 2;
+    }
+    return 0;
+}
+
+int tl_cli_open_project(const char *cmd, const struct tl_cli_project_args *a, struct tl_store **s,
+                        struct tl_project *p, struct tl_scope *sc) {
+    if (tl_cli_open(a->data, a->secret_file, s))
+        return 1;
+    int rc = tl_store_project_get_admin(*s, a->project, p, sc);
+    if (rc) {
+        if (rc == TL_ENOTFOUND)
+            fprintf(stderr, "tally %s: no project with id '%s' in %s\n", cmd, a->project,
+                    a->data);
+        else
+            fprintf(stderr, "tally %s: cannot read project '%s': %s\n", cmd, a->project,
+                    tl_strerror(rc));
+        tl_store_close(*s);
+        *s = NULL;
+        return 1;
+    }
+    return 0;
+}

@@ -2,6 +2,7 @@
 #ifndef TL_CLI_COMMON_H
 #define TL_CLI_COMMON_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "store/store.h"
@@ -17,6 +18,23 @@ int tl_cli_open(const char *dir, const char *secret_file, struct tl_store **out)
  * resolves to. */
 int tl_cli_token_for(struct tl_store *s, const char *email, int64_t expires_at_ms,
                      char token[TL_TOKEN_LEN + 1], struct tl_scope *scope);
+
+/* The options `tally import` and `tally export` share: --data,
+ * --secret-file, --project, --format, --help; export (is_export) also takes
+ * --out and no operand, import takes one operand (FILE). */
+struct tl_cli_project_args {
+    const char *data, *secret_file, *project, *format, *out, *operand;
+};
+/* Parse argv into *a: 0; -1 after printing usage to stdout for --help; 2
+ * after printing the error and usage to stderr (an unknown option, a
+ * missing value, no --project, more than one operand). */
+int tl_cli_project_args(const char *cmd, int argc, char **argv, bool is_export,
+                        void (*usage)(FILE *), struct tl_cli_project_args *a);
+/* Open the store in a->data and find project a->project in any tenant
+ * (tl_store_project_get_admin): 0 with *s, *p and *sc set (close and
+ * release them); 1 after printing why not. */
+int tl_cli_open_project(const char *cmd, const struct tl_cli_project_args *a, struct tl_store **s,
+                        struct tl_project *p, struct tl_scope *sc);
 
 /* Option and operand checks for commands parsed with getopt_long (with a
  * leading ':' in the option string). Each prints "tally CMD: ..." and, where

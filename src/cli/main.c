@@ -22,6 +22,8 @@ static const struct cmd cmds[] = {
     {"tenant", tl_cmd_tenant, "manage tenants (create)", false},
     {"user", tl_cmd_user, "manage users (create)", false},
     {"token", tl_cmd_token, "manage API tokens (create)", false},
+    {"import", tl_cmd_import, "import tasks into a project from a file (JSONL, JSON, CSV)", false},
+    {"export", tl_cmd_export, "export a project's tasks and labels in a format", false},
     {"routes", tl_cmd_routes, "list API routes and who may call them (JSON)", false},
     {"aggregate", tl_cmd_aggregate, "infer true labels from crowd labels (CSV)", true},
     {"agreement", tl_cmd_agreement, "inter-rater agreement of labels (CSV)", true},
