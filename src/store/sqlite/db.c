@@ -487,10 +487,15 @@ static void *writer_main(void *arg) {
     return NULL;
 }
 
-/* Queue op for the writer: 0, or TL_EIO once the store is closing. */
+/* Queue op for the writer: 0, or TL_EIO once the store is closing. One
+ * exception: an admin client's writer thread may still queue follow-ups
+ * (the next slice of a staged import's clear) while it drains, so that
+ * `tally import`, which closes the store right after its commit, does not
+ * leave a large import's staged copies on disk until a server starts. */
 static int enqueue(struct sq_store *s, struct sq_wop *op) {
     pthread_mutex_lock(&s->wmu);
-    if (s->writer_stop) {
+    if (s->writer_stop &&
+        !(s->is_admin_client && pthread_equal(pthread_self(), s->writer_thread))) {
         pthread_mutex_unlock(&s->wmu);
         return TL_EIO;
     }
