@@ -70,9 +70,8 @@ int tl_bulk_export_next(struct tl_bulk_export *x, struct tl_buf *out, bool *is_d
     struct page_ctx pc = {x, out};
     while (!rc && !x->is_done && out->len == start) {
         bool is_pass_done = false;
-        rc = tl_store_export_page(x->store, &x->sc, &x->p, &x->cursor,
-                                  TL_BULK_EXPORT_PAGE_TASKS, TL_BULK_EXPORT_PAGE_BYTES, page_task,
-                                  &pc, &is_pass_done);
+        rc = tl_store_export_page(x->store, &x->sc, &x->p, &x->cursor, TL_BULK_EXPORT_PAGE_TASKS,
+                                  TL_BULK_EXPORT_PAGE_BYTES, page_task, &pc, &is_pass_done);
         if (rc || !is_pass_done)
             continue;
         if (tl_exporter_next_pass(&x->ex, out, &rc)) {

@@ -86,8 +86,14 @@ static bool after_write(struct tl_bulk_import *g) {
     pthread_mutex_unlock(&g->mu);
     if (g->has_flight && is_done) {
         g->has_flight = false;
+        if (!rc && !g->is_flight_commit)
+            g->n_staged += g->flight.n;
         tl_import_batch_release(&g->flight);
-        if (rc) {
+        if (rc == TL_ECONFLICT && g->is_flight_commit) {
+            fail(g, tl_errf(&g->eb, rc,
+                            "the import's staged batches are gone (a server that"
+                            " starts deletes them): import again"));
+        } else if (rc) {
             g->eb.msg[0] = '\0';
             fail(g, rc);
         } else if (g->is_flight_commit) {
@@ -113,8 +119,8 @@ static void start_write(struct tl_bulk_import *g, bool is_commit) {
     g->write_rc = 0;
     pthread_mutex_unlock(&g->mu);
     const struct tl_import_batch *b = &g->flight;
-    rc = is_commit ? tl_store_import_commit(g->store, &g->sc, &g->p, g->import_id, b->items, b->n,
-                                            b->preds, b->n_preds, write_done, g)
+    rc = is_commit ? tl_store_import_commit(g->store, &g->sc, &g->p, g->import_id, g->n_staged,
+                                            b->items, b->n, b->preds, b->n_preds, write_done, g)
                    : tl_store_import_stage(g->store, &g->sc, &g->p, g->import_id, b->items, b->n,
                                            b->preds, b->n_preds, write_done, g);
     if (rc) { /* nothing queued */
@@ -142,8 +148,8 @@ static int load_schema(struct tl_bulk_import *g, const char *schema_json, struct
 }
 
 int tl_bulk_import_new(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
-                       enum tl_import_format format, size_t max_item,
-                       struct tl_bulk_import **out, struct tl_errbuf *eb) {
+                       enum tl_import_format format, size_t max_item, struct tl_bulk_import **out,
+                       struct tl_errbuf *eb) {
     *out = NULL;
     struct tl_bulk_import *g = calloc(1, sizeof *g);
     if (!g)

@@ -47,26 +47,27 @@ struct tl_bulk_import {
     /* private */
     struct tl_store *store; /* borrowed */
     struct tl_scope sc;
-    struct tl_project p; /* pk and ids only: no owned strings */
-    struct tl_import im; /* the batch being parsed */
+    struct tl_project p;     /* pk and ids only: no owned strings */
+    struct tl_import im;     /* the batch being parsed */
     struct tl_schema schema; /* the project's, for predictions */
     bool has_schema;
     int64_t import_id;
     size_t n_imported;             /* tasks parsed (stored once committed) */
+    size_t n_staged;               /* tasks whose staging write succeeded */
     struct tl_import_batch flight; /* the batch handed to the store */
     bool has_flight;               /* flight holds a batch (written or not) */
     bool is_flight_commit;         /* flight went with the commit */
     bool is_staged;                /* a batch went to the staging table */
     bool is_ended;                 /* the input's end was parsed */
     bool is_commit_queued;
-    bool is_committed;             /* the commit write succeeded */
-    int failed_rc;                 /* the first error, 0 while all is well */
+    bool is_committed; /* the commit write succeeded */
+    int failed_rc;     /* the first error, 0 while all is well */
     /* Shared with the store's writer thread, which finishes a write. */
     pthread_mutex_t mu;
-    pthread_cond_t cv;  /* a write finished (tl_bulk_import_wait) */
-    bool is_writing;    /* flight is queued: write_done is still to run */
-    bool is_parked;     /* the caller is parked until write_done resumes it */
-    bool is_gone;       /* freed while writing: write_done frees the import */
+    pthread_cond_t cv; /* a write finished (tl_bulk_import_wait) */
+    bool is_writing;   /* flight is queued: write_done is still to run */
+    bool is_parked;    /* the caller is parked until write_done resumes it */
+    bool is_gone;      /* freed while writing: write_done frees the import */
     int write_rc;
     void (*resume)(void *ctx); /* what write_done calls for a parked caller */
     void *resume_ctx;
@@ -79,8 +80,8 @@ struct tl_bulk_import {
  * TL_EINTERNAL with a message in eb if the stored schema does not parse.
  * Free *out with tl_bulk_import_free. */
 int tl_bulk_import_new(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
-                       enum tl_import_format format, size_t max_item,
-                       struct tl_bulk_import **out, struct tl_errbuf *eb);
+                       enum tl_import_format format, size_t max_item, struct tl_bulk_import **out,
+                       struct tl_errbuf *eb);
 /* Parse data[0..len), handing each full batch to the store. 0 with *used
  * the bytes consumed: fewer than len only when a full batch waits for the
  * write in flight (wait or park, then feed the rest). An error fails the

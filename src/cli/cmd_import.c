@@ -33,45 +33,55 @@
 #define IMPORT_MAX_ITEM ((size_t)64 << 20)
 
 static void usage(FILE *f) {
-    fprintf(f,
-            "usage: tally import [--data DIR] [--secret-file PATH] --project ID\n"
-            "                    [--format jsonl|json|csv] FILE\n"
-            "Import tasks into a project from FILE (- for stdin), all or nothing: one bad\n"
-            "line stores nothing and names the line. Prints `imported N tasks`.\n"
-            "  --data DIR          data directory (default ./tally-data); a server may be\n"
-            "                      running on it\n"
-            "  --secret-file PATH  the installation secret (default DIR/secret)\n"
-            "  --project ID        the project's id, as the API shows it\n"
-            "  --format F          jsonl (JSON Lines), json (one array) or csv (a header,\n"
-            "                      then one task per row); default from FILE's extension\n"
-            "                      (.jsonl/.ndjson, .json, .csv), jsonl for stdin\n"
-            "A progress line goes to stderr when it is a terminal.\n");
+    fprintf(f, "usage: tally import [--data DIR] [--secret-file PATH] --project ID\n"
+               "                    [--format jsonl|json|csv] FILE\n"
+               "Import tasks into a project from FILE (- for stdin), all or nothing: one bad\n"
+               "line stores nothing and names the line. Prints `imported N tasks`.\n"
+               "  --data DIR          data directory (default ./tally-data); a server may be\n"
+               "                      running on it\n"
+               "  --secret-file PATH  the installation secret (default DIR/secret)\n"
+               "  --project ID        the project's id, as the API shows it\n"
+               "  --format F          jsonl (JSON Lines), json (one array) or csv (a header,\n"
+               "                      then one task per row); default from FILE's extension\n"
+               "                      (.jsonl/.ndjson, .json, .csv), jsonl for stdin\n"
+               "A progress line goes to stderr when it is a terminal.\n");
 }
 
-/* The import format from --format, else from path's extension: 0, or 2
- * after saying why not. */
-static int pick_format(const char *format, const char *path, enum tl_import_format *out) {
-    const char *name = format;
-    if (!name) {
-        const char *dot = strrchr(path, '.');
-        const char *slash = strrchr(path, '/');
-        if (!strcmp(path, "-"))
-            name = "jsonl";
-        else if (dot && (!slash || dot > slash))
-            name = dot + 1;
-    }
-    if (name && (!strcasecmp(name, "jsonl") || (!format && !strcasecmp(name, "ndjson"))))
+/* The import format named (jsonl, json, csv; ndjson too as an extension):
+ * 0, or TL_EINVAL. */
+static int format_named(const char *name, bool is_extension, enum tl_import_format *out) {
+    if (!strcasecmp(name, "jsonl") || (is_extension && !strcasecmp(name, "ndjson")))
         *out = TL_IMPORT_LINES;
-    else if (name && !strcasecmp(name, "json"))
+    else if (!strcasecmp(name, "json"))
         *out = TL_IMPORT_ARRAY;
-    else if (name && !strcasecmp(name, "csv"))
+    else if (!strcasecmp(name, "csv"))
         *out = TL_IMPORT_CSV;
-    else if (format)
-        return fprintf(stderr, "tally import: --format must be jsonl, json or csv\n"), 2;
     else
-        return fprintf(stderr, "tally import: cannot tell the format of '%s' from its name:"
-                               " pass --format jsonl|json|csv\n", path), 2;
+        return TL_EINVAL;
     return 0;
+}
+
+/* The import format from --format, else from path's extension (stdin:
+ * jsonl): 0, or 2 after saying why not. */
+static int pick_format(const char *format, const char *path, enum tl_import_format *out) {
+    if (format) {
+        if (!format_named(format, false, out))
+            return 0;
+        fprintf(stderr, "tally import: --format must be jsonl, json or csv\n");
+        return 2;
+    }
+    if (!strcmp(path, "-")) {
+        *out = TL_IMPORT_LINES;
+        return 0;
+    }
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    if (dot && (!slash || dot > slash) && !format_named(dot + 1, true, out))
+        return 0;
+    fprintf(stderr,
+            "tally import: cannot tell the format of '%s' from its name:"
+            " pass --format jsonl|json|csv\n",
+            path);
+    return 2;
 }
 
 /* Feed all of data, waiting for the store whenever a full batch must. */
@@ -147,11 +157,11 @@ static int run(const struct tl_cli_project_args *a, enum tl_import_format format
         rc = pump(fd, g, &pg, &bytes, &read_errno);
         tl_progress_end(&pg, (int64_t)tl_bulk_import_count(g), bytes);
         if (read_errno)
-            fprintf(stderr, "tally import: cannot read %s: %s; nothing was imported\n",
-                    a->operand, strerror(read_errno));
+            fprintf(stderr, "tally import: cannot read %s: %s; nothing was imported\n", a->operand,
+                    strerror(read_errno));
         else if (rc)
-            fprintf(stderr, "tally import: %s%s\n", g->eb.msg[0] ? g->eb.msg : tl_strerror(rc),
-                    "; nothing was imported");
+            fprintf(stderr, "tally import: %s; nothing was imported\n",
+                    g->eb.msg[0] ? g->eb.msg : tl_strerror(rc));
         else
             printf("imported %zu tasks\n", tl_bulk_import_count(g));
     }

@@ -34,14 +34,14 @@ static const char *sized(int64_t bytes, char out[32]) {
     return out;
 }
 
-size_t tl_progress_format(char *buf, size_t size, const char *verb, const char *unit,
-                          int64_t items, int64_t bytes, int64_t elapsed_us) {
+size_t tl_progress_format(char *buf, size_t size, const char *verb, const char *unit, int64_t items,
+                          int64_t bytes, int64_t elapsed_us) {
     char n[32], b[32], r[32];
     int len;
     if (elapsed_us > 0) {
         int64_t rate = (int64_t)((double)items * 1e6 / (double)elapsed_us + 0.5);
-        len = snprintf(buf, size, "\r  %s: %s %s  %s  %s %s/s\033[K", verb, grouped(items, n),
-                       unit, sized(bytes, b), grouped(rate, r), unit);
+        len = snprintf(buf, size, "\r  %s: %s %s  %s  %s %s/s\033[K", verb, grouped(items, n), unit,
+                       sized(bytes, b), grouped(rate, r), unit);
     } else {
         len = snprintf(buf, size, "\r  %s: %s %s  %s\033[K", verb, grouped(items, n), unit,
                        sized(bytes, b));
@@ -51,8 +51,8 @@ size_t tl_progress_format(char *buf, size_t size, const char *verb, const char *
 
 void tl_progress_init(struct tl_progress *pg, const char *verb, const char *unit, FILE *out,
                       bool is_enabled, int64_t (*now_us)(void)) {
-    *pg = (struct tl_progress){.verb = verb, .unit = unit, .out = out, .is_enabled = is_enabled,
-                               .now_us = now_us};
+    *pg = (struct tl_progress){
+        .verb = verb, .unit = unit, .out = out, .is_enabled = is_enabled, .now_us = now_us};
     pg->start_us = now_us();
 }
 

@@ -33,8 +33,8 @@ void tl_progress_init(struct tl_progress *pg, const char *verb, const char *unit
  * the end of the line) into buf[0..size), NUL-terminated and cut to fit;
  * the rate is left out before any time has passed. Returns the length it
  * would have (as snprintf). Pure. */
-size_t tl_progress_format(char *buf, size_t size, const char *verb, const char *unit,
-                          int64_t items, int64_t bytes, int64_t elapsed_us);
+size_t tl_progress_format(char *buf, size_t size, const char *verb, const char *unit, int64_t items,
+                          int64_t bytes, int64_t elapsed_us);
 /* Counts so far: redraw if enabled and the last draw is at least
  * TL_PROGRESS_INTERVAL_US old. */
 void tl_progress_update(struct tl_progress *pg, int64_t items, int64_t bytes);

@@ -45,7 +45,7 @@ struct tl_store_vtab {
                         const struct tl_prediction_in *preds, size_t n_preds,
                         tl_store_done_fn done, void *cb_arg);
     int (*import_commit)(struct tl_store *s, const struct tl_scope *sc,
-                         const struct tl_project *p, int64_t import_id,
+                         const struct tl_project *p, int64_t import_id, size_t n_staged,
                          const struct tl_blob *items, size_t n,
                          const struct tl_prediction_in *preds, size_t n_preds,
                          tl_store_done_fn done, void *cb_arg);

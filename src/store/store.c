@@ -163,11 +163,12 @@ int tl_store_import_stage(struct tl_store *s, const struct tl_scope *sc,
 }
 
 int tl_store_import_commit(struct tl_store *s, const struct tl_scope *sc,
-                           const struct tl_project *p, int64_t import_id,
+                           const struct tl_project *p, int64_t import_id, size_t n_staged,
                            const struct tl_blob *items, size_t n,
                            const struct tl_prediction_in *preds, size_t n_preds,
                            tl_store_done_fn done, void *cb_arg) {
-    return s->vt->import_commit(s, sc, p, import_id, items, n, preds, n_preds, done, cb_arg);
+    return s->vt->import_commit(s, sc, p, import_id, n_staged, items, n, preds, n_preds, done,
+                                cb_arg);
 }
 
 void tl_store_import_clear(struct tl_store *s, const struct tl_scope *sc,

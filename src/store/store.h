@@ -244,9 +244,12 @@ int tl_store_import_stage(struct tl_store *s, const struct tl_scope *sc,
 /* In one transaction: copy every staged row of import_id into p's tasks
  * (and their staged predictions into predictions), add items[0..n) (the
  * last batch, may be empty) and preds after them, and add the count to the
- * project's n_tasks. The staged rows stay until cleared. */
+ * project's n_tasks. The staged rows stay until cleared. n_staged is the
+ * number of items staged: if the staging table holds another number (a
+ * server that started meanwhile deleted them), nothing is stored and the
+ * commit fails with TL_ECONFLICT, so an import stays all or nothing. */
 int tl_store_import_commit(struct tl_store *s, const struct tl_scope *sc,
-                           const struct tl_project *p, int64_t import_id,
+                           const struct tl_project *p, int64_t import_id, size_t n_staged,
                            const struct tl_blob *items, size_t n,
                            const struct tl_prediction_in *preds, size_t n_preds,
                            tl_store_done_fn done, void *cb_arg);

@@ -428,6 +428,7 @@ struct import_arg {
     void *cb_arg;
     bool is_clear; /* w_import_clear: n is the number of rows it deleted */
     struct sq_store *store;
+    int64_t n_staged; /* w_import_commit: the rows staging must hold */
 };
 
 /* Staged rows deleted per write (see Q_STAGE_DELETE). */
@@ -534,7 +535,8 @@ static int w_tasks_import(struct sq_store *s, struct sq_conn *w, void *arg) {
 
 static int sq_tasks_import(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_project *p, const struct tl_blob *items, size_t n) {
-    struct import_arg a = {sc->tenant_pk, p->pk, 0, items, n, NULL, 0, NULL, NULL, false, SQ(s)};
+    struct import_arg a = {sc->tenant_pk, p->pk, 0,     items, n, NULL,
+                           0,             NULL,  NULL, false, SQ(s), 0};
     return sq_write(SQ(s), w_tasks_import, &a);
 }
 
@@ -560,6 +562,8 @@ static int w_import_commit(struct sq_store *s, struct sq_conn *w, void *arg) {
     rc = rc ? rc : bind_staged(st, a);
     rc = rc ? rc : sq_exec(st);
     int64_t moved = rc ? 0 : sqlite3_changes64(w->db);
+    if (!rc && moved != a->n_staged)
+        rc = TL_ECONFLICT; /* staged rows went missing: store none of it */
     /* the staged tasks are in: their staged predictions can find them */
     st = rc ? NULL : sq_stmt(w, Q_PRED_STAGE_MOVE);
     rc = rc ? rc : bind_staged(st, a);
@@ -602,7 +606,7 @@ static void import_done(void *cb_arg, int rc) {
 }
 
 static int queue_import(struct tl_store *s, sq_write_fn fn, const struct tl_scope *sc,
-                        const struct tl_project *p, int64_t import_id,
+                        const struct tl_project *p, int64_t import_id, int64_t n_staged,
                         const struct tl_blob *items, size_t n,
                         const struct tl_prediction_in *preds, size_t n_preds,
                         tl_store_done_fn done, void *cb_arg) {
@@ -610,7 +614,7 @@ static int queue_import(struct tl_store *s, sq_write_fn fn, const struct tl_scop
     if (!a)
         return TL_ENOMEM;
     *a = (struct import_arg){sc->tenant_pk, p->pk, import_id, items, n, preds, n_preds, done,
-                             cb_arg, fn == w_import_clear, SQ(s)};
+                             cb_arg, fn == w_import_clear, SQ(s), n_staged};
     int rc = sq_write_async(SQ(s), fn, a, import_done, a);
     if (rc)
         free(a);
@@ -622,22 +626,22 @@ static int sq_import_stage(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_blob *items, size_t n,
                            const struct tl_prediction_in *preds, size_t n_preds,
                            tl_store_done_fn done, void *cb_arg) {
-    return queue_import(s, w_import_stage, sc, p, import_id, items, n, preds, n_preds, done,
+    return queue_import(s, w_import_stage, sc, p, import_id, 0, items, n, preds, n_preds, done,
                         cb_arg);
 }
 
 static int sq_import_commit(struct tl_store *s, const struct tl_scope *sc,
-                            const struct tl_project *p, int64_t import_id,
+                            const struct tl_project *p, int64_t import_id, size_t n_staged,
                             const struct tl_blob *items, size_t n,
                             const struct tl_prediction_in *preds, size_t n_preds,
                             tl_store_done_fn done, void *cb_arg) {
-    return queue_import(s, w_import_commit, sc, p, import_id, items, n, preds, n_preds, done,
-                        cb_arg);
+    return queue_import(s, w_import_commit, sc, p, import_id, (int64_t)n_staged, items, n,
+                        preds, n_preds, done, cb_arg);
 }
 
 static void sq_import_clear(struct tl_store *s, const struct tl_scope *sc,
                             const struct tl_project *p, int64_t import_id) {
-    queue_import(s, w_import_clear, sc, p, import_id, NULL, 0, NULL, 0, NULL, NULL);
+    queue_import(s, w_import_clear, sc, p, import_id, 0, NULL, 0, NULL, 0, NULL, NULL);
 }
 
 static int sq_task_project(struct tl_store *s, const struct tl_filter *f, const char *task_id,

@@ -24,7 +24,8 @@ static void check(int64_t items, int64_t bytes, int64_t elapsed_us, const char *
 }
 
 static void test_format(void **state) {
-    check(120000, 50541363, 1259049, "\r  importing: 120,000 tasks  48.2 MiB  95,310 tasks/s\033[K");
+    check(120000, 50541363, 1259049,
+          "\r  importing: 120,000 tasks  48.2 MiB  95,310 tasks/s\033[K");
     check(0, 0, 0, "\r  importing: 0 tasks  0 B\033[K");
     check(999, 1023, 1000000, "\r  importing: 999 tasks  1023 B  999 tasks/s\033[K");
     check(1000, 1024, 2000000, "\r  importing: 1,000 tasks  1.0 KiB  500 tasks/s\033[K");

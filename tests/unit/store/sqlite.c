@@ -616,6 +616,43 @@ static void on_done(void *arg, int rc) {
     sem_post(&w->sem);
 }
 
+/* A staged import whose staged rows went missing (a server that starts
+ * deletes them) must not commit the rest: all or nothing. */
+static void test_import_commit_refuses_missing_staged_rows(void **state) {
+    struct fx *f = *state;
+    tl_id t;
+    assert_int_equal(tl_store_tenant_create(f->s, "a", t), 0);
+    struct tl_scope m = user(f->s, t, "m@x", TL_ROLE_MANAGER);
+    struct tl_project p, got;
+    project(f->s, &m, 1, 60, 0, &p);
+    struct tl_blob items[2] = {{"{\"i\":1}", 7}, {"{\"i\":2}", 7}};
+    struct waiter w = {.calls = 0};
+    sem_init(&w.sem, 0, 0);
+    int64_t id = tl_store_import_id();
+    assert_int_equal(tl_store_import_stage(f->s, &m, &p, id, items, 2, NULL, 0, on_done, &w), 0);
+    sem_wait(&w.sem);
+    assert_int_equal(w.rc, 0);
+    /* told one row was staged, it finds two */
+    assert_int_equal(
+        tl_store_import_commit(f->s, &m, &p, id, 1, items, 1, NULL, 0, on_done, &w), 0);
+    sem_wait(&w.sem);
+    assert_int_equal(w.rc, TL_ECONFLICT);
+    assert_int_equal(tl_store_project_get(f->s, by_tenant(&m), p.id, &got), 0);
+    assert_int_equal(got.n_tasks, 0);
+    tl_project_release(&got);
+    /* the right count commits both staged rows and the last batch */
+    assert_int_equal(
+        tl_store_import_commit(f->s, &m, &p, id, 2, items, 1, NULL, 0, on_done, &w), 0);
+    sem_wait(&w.sem);
+    assert_int_equal(w.rc, 0);
+    assert_int_equal(tl_store_project_get(f->s, by_tenant(&m), p.id, &got), 0);
+    assert_int_equal(got.n_tasks, 3);
+    tl_project_release(&got);
+    tl_store_import_clear(f->s, &m, &p, id);
+    sem_destroy(&w.sem);
+    tl_project_release(&p);
+}
+
 static void test_async_claim_and_submit(void **state) {
     struct fx *f = *state;
     tl_id t;
@@ -675,6 +712,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_tenants_users_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tenant_scope, setup, teardown),
         cmocka_unit_test_setup_teardown(test_project_get_admin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_commit_refuses_missing_staged_rows, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_leases_and_overlap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lease_hoarding_next_returns_held_lease, setup,
                                         teardown),
