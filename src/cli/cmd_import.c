@@ -11,8 +11,9 @@
  * WAL mode; each write transaction waits up to the store's busy timeout
  * (10 s) for the other's to end. Staged batches are invisible to the server
  * and the commit is one transaction, so the server sees all the tasks or
- * none. (A server that *starts* during the import deletes staged rows it
- * finds: start servers before long imports, not during them.) */
+ * none. A server that *starts* during the import deletes the staged rows
+ * it finds; the commit notices (tl_store_import_commit counts them) and the
+ * import fails whole. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
