@@ -52,7 +52,8 @@ struct page_ctx {
 
 static int page_task(void *ctx, const struct tl_export_task *t) {
     struct page_ctx *pc = ctx;
-    pc->x->n_tasks++;
+    if (!pc->x->ex.is_second_pass)
+        pc->x->n_tasks++;
     return tl_exporter_task(&pc->x->ex, pc->out, t);
 }
 

@@ -31,7 +31,7 @@
 #define TL_BULK_EXPORT_PAGE_BYTES (4u << 20)
 
 struct tl_bulk_export {
-    int64_t n_tasks; /* tasks written so far, over every pass */
+    int64_t n_tasks; /* tasks exported so far (a second pass counts none) */
     /* private */
     struct tl_exporter ex;
     struct tl_schema schema; /* the project's, parsed once for the export */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,28 @@ struct sink {
     char tmp[PATH_MAX];
 };
 
+/* The temporary file of the export in progress, for on_signal: an
+ * interrupted export (Ctrl-C, kill) must not leave it behind either. */
+static char pending_tmp[PATH_MAX];
+static volatile sig_atomic_t has_pending_tmp;
+
+static void on_signal(int sig) {
+    if (has_pending_tmp)
+        unlink(pending_tmp); /* async-signal-safe, as is the rest */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void watch_signals(const char *tmp) {
+    memcpy(pending_tmp, tmp, strlen(tmp) + 1);
+    has_pending_tmp = 1;
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
 static int sink_open(struct sink *k, const char *out) {
     k->out = out;
     k->fd = 1;
@@ -59,7 +82,10 @@ static int sink_open(struct sink *k, const char *out) {
         return TL_EIO;
     }
     k->fd = mkostemp(k->tmp, O_CLOEXEC);
-    return k->fd < 0 ? TL_EIO : 0;
+    if (k->fd < 0)
+        return TL_EIO;
+    watch_signals(k->tmp);
+    return 0;
 }
 
 /* fsync the directory holding path, so that the rename in it is durable. */
@@ -95,8 +121,11 @@ static int sink_close(struct sink *k, bool ok) {
         rc = TL_EIO;
         saved = errno;
     }
-    if (!ok || rc) {
+    if (!ok || rc)
         unlink(k->tmp);
+    /* only now: a signal after the rename unlinks a name that is gone */
+    has_pending_tmp = 0;
+    if (!ok || rc) {
         errno = saved;
         return rc;
     }

@@ -20,6 +20,8 @@ CLI_CASES = [
     (["user", "create", "--help"], 0, r"--role"),
     (["token", "--help"], 0, r"--email"),
     (["token", "create", "--help"], 0, r"--email"),
+    (["import", "--help"], 0, r"tally import .*--project"),
+    (["export", "--help"], 0, r"tally export .*--format"),
     (["--no-such-flag"], 2, None),
     (["no-such-command"], 2, None),
     (["serve", "--no-such-flag"], 2, None),
@@ -27,6 +29,8 @@ CLI_CASES = [
     (["demo", "--no-such-flag"], 2, None),
     (["tenant", "create", "--no-such-flag", "x"], 2, None),
     (["user", "create", "--no-such-flag"], 2, None),
+    (["import", "--project", "x", "--no-such-flag", "f.jsonl"], 2, None),
+    (["export", "--project", "x", "--format"], 2, None),  # option missing its argument
     (["token", "create", "--email", "a@b.test", "--no-such-flag"], 2, None),
 ]
 
