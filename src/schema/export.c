@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "schema/export_csv.h"
+#include "schema/export_ls.h"
 #include "schema/export_pref.h"
 
 /* Per annotation and per line: ids, pseudonym (escaped), time, punctuation. */
@@ -78,6 +79,47 @@ static int pref_task(struct tl_exporter *e, struct tl_buf *out, const struct tl_
     return tl_pref_export_task(out, e->schema, t);
 }
 
+/* --- labelstudio --- */
+
+/* The conversion is the bound: bound converts the task and keeps the text
+ * (or the error) for task to write. */
+struct ls_state {
+    struct tl_ls_export x;
+    int rc;
+};
+
+static int ls_open(struct tl_exporter *e, struct tl_errbuf *eb) {
+    e->state = calloc(1, sizeof(struct ls_state));
+    return e->state ? 0 : TL_ENOMEM;
+}
+
+static int ls_begin(struct tl_exporter *e, struct tl_buf *out) {
+    return tl_buf_puts(out, "[\n");
+}
+
+static size_t ls_bound(struct tl_exporter *e, const struct tl_export_task *t) {
+    struct ls_state *st = e->state;
+    st->rc = tl_ls_export_prepare(&st->x, e->schema, t, e->name, e->name_ctx);
+    return tl_ls_export_bound(&st->x);
+}
+
+static int ls_task(struct tl_exporter *e, struct tl_buf *out, const struct tl_export_task *t) {
+    struct ls_state *st = e->state;
+    return st->rc ? st->rc : tl_ls_export_task(&st->x, out);
+}
+
+static int ls_end(struct tl_exporter *e, struct tl_buf *out) {
+    return tl_buf_puts(out, "\n]\n");
+}
+
+static void ls_release(struct tl_exporter *e) {
+    struct ls_state *st = e->state;
+    if (st)
+        tl_ls_export_release(&st->x);
+    free(st);
+    e->state = NULL;
+}
+
 /* --- coco --- */
 
 static int coco_open(struct tl_exporter *e, struct tl_errbuf *eb) {
@@ -119,6 +161,9 @@ static const struct tl_export_format formats[] = {
      .begin_bound = csv_header_bound, .begin = csv_header, .bound = csv_bound, .task = csv_task},
     {.name = "preference", .content_type = "application/x-ndjson", .extension = "jsonl",
      .bound = pref_bound, .task = pref_task},
+    {.name = "labelstudio", .content_type = "application/json", .extension = "json",
+     .open = ls_open, .begin = ls_begin, .bound = ls_bound, .task = ls_task, .end = ls_end,
+     .release = ls_release},
     {.name = "coco", .content_type = "application/json", .extension = "json", .open = coco_open,
      .begin_bound = coco_head_bound, .begin = coco_head, .bound = coco_bound, .task = coco_task,
      .seam = coco_seam, .end = coco_end},
