@@ -339,7 +339,10 @@ static json_t *read_pairwise(const json_t *v) {
     const char *sel = json_string_value(json_object_get(v, "selected"));
     if (!sel)
         return NULL;
-    return json_string(!strcmp(sel, "left") ? "a" : !strcmp(sel, "right") ? "b" : "tie");
+    return !strcmp(sel, "left")    ? json_string("a")
+           : !strcmp(sel, "right") ? json_string("b")
+           : !strcmp(sel, "none")  ? json_string("tie")
+                                   : NULL;
 }
 
 static int read_answer(struct reader *r, size_t i, size_t fi, const json_t *v) {
