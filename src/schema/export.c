@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "schema/export_conll.h"
 #include "schema/export_csv.h"
 #include "schema/export_pref.h"
 #include "schema/export_yolo.h"
@@ -159,6 +160,33 @@ static void yolo_release(struct tl_exporter *e) {
     free(e->state);
 }
 
+/* --- conll --- */
+
+static int conll_open(struct tl_exporter *e, struct tl_errbuf *eb) {
+    struct tl_conll *c = malloc(sizeof *c);
+    if (!c)
+        return TL_ENOMEM;
+    int rc = tl_conll_init(c, e->schema);
+    if (rc) {
+        free(c);
+        return tl_errf(eb, rc, "the schema has no spans field");
+    }
+    e->state = c;
+    return 0;
+}
+
+static size_t conll_bound(struct tl_exporter *e, const struct tl_export_task *t) {
+    return tl_conll_task_bound(e->state, t);
+}
+
+static int conll_task(struct tl_exporter *e, struct tl_buf *out, const struct tl_export_task *t) {
+    return tl_conll_export_task(e->state, out, t);
+}
+
+static void conll_release(struct tl_exporter *e) {
+    free(e->state);
+}
+
 /* The formats: one row each. */
 static const struct tl_export_format formats[] = {
     {.name = "jsonl", .content_type = "application/x-ndjson", .extension = "jsonl",
@@ -173,6 +201,8 @@ static const struct tl_export_format formats[] = {
     {.name = "yolo", .content_type = "application/x-tar", .extension = "tar", .open = yolo_open,
      .begin_bound = yolo_head_bound, .begin = yolo_head, .bound = yolo_bound, .task = yolo_task,
      .end_bound = yolo_end_bound, .end = yolo_end, .release = yolo_release},
+    {.name = "conll", .content_type = "text/plain; charset=utf-8", .extension = "conll",
+     .open = conll_open, .bound = conll_bound, .task = conll_task, .release = conll_release},
 };
 #define N_FORMATS (sizeof formats / sizeof formats[0])
 
