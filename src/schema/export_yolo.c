@@ -159,13 +159,17 @@ static int put_names(const struct tl_yolo *y, struct tl_buf *b) {
     return rc;
 }
 
-/* Where data.yaml's paths point, and why there are no images. */
+/* Where data.yaml's paths point, and why there are no images. No "path":
+ * Ultralytics reads a relative one against its own datasets_dir, not the
+ * file's folder, so only the user can say where the archive was unpacked;
+ * without it, the folder of the data.yaml given to the trainer is used. */
 static const char YAML_HEAD[] =
     "# Tally YOLO export. Labels: labels/<task_id>.txt, normalised 0..1.\n"
     "# Images are not included: manifest/<task_id>.json gives each task's\n"
     "# image reference; fetch it to images/<task_id>.<ext>. train and val\n"
-    "# are the same folder: split it yourself.\n"
-    "path: .\ntrain: images\nval: images\nnc: ";
+    "# are the same folder: split it yourself. Add path: DIR (absolute) if\n"
+    "# the trainer is not given this file by its absolute path.\n"
+    "train: images\nval: images\nnc: ";
 
 int tl_yolo_begin(struct tl_yolo *y, struct tl_buf *b) {
     size_t head;

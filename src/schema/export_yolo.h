@@ -2,9 +2,11 @@
  * label format), as a POSIX ustar archive streamed task by task.
  *
  * Members, in this order (core/tar.h: deterministic headers, mtime 0):
- *   data.yaml                  written by tl_yolo_begin: `path: .`,
- *                              `train: images`, `val: images`, `nc: N`,
- *                              `names:` (index: "label", YAML double-quoted)
+ *   data.yaml                  written by tl_yolo_begin: `train: images`,
+ *                              `val: images`, `nc: N`, `names:` (index:
+ *                              "label", YAML double-quoted); no `path:`,
+ *                              which Ultralytics would read against its
+ *                              datasets_dir rather than the file's folder
  *   per task, in task order, when it has an annotation and its data holds a
  *   string at the image source:
  *     labels/<task_id>.txt     from the task's newest human annotation
