@@ -174,7 +174,7 @@ static void test_conll_bound_holds_for_dense_text(void **state) {
     label[TL_SCHEMA_MAX_OPTION_LEN] = '\0';
     json_t *fields = json_array(), *result = json_object();
     for (int i = 0; i < 8; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "f%d", i);
         json_array_append_new(fields, json_pack("{s:s,s:s,s:s,s:[s]}", "name", name, "type",
                                                 "spans", "source", "t", "labels", label));
