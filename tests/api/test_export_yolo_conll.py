@@ -17,7 +17,6 @@ from conftest import ID_RE, assert_error
 ODD_LABEL = 'odd "label"\t\x85\u2028\U0001F600'
 
 IMAGE_SCHEMA = {
-    "views": [{"source": "image", "kind": "image"}],
     "fields": [
         {"name": "objects", "type": "boxes", "source": "image",
          "labels": ["car", "person", ODD_LABEL]},
@@ -37,7 +36,6 @@ NEW = {
 }
 
 NER_SCHEMA = {
-    "views": [{"source": "text", "kind": "text"}],
     "fields": [
         {"name": "entities", "type": "spans", "source": "text", "labels": ["PER", "LOC"]},
         {"name": "mood", "type": "spans", "source": "text", "labels": ["happy"],
@@ -47,20 +45,11 @@ NER_SCHEMA = {
 
 
 def make_project(api, schema, tasks, n_annotators):
-    t = api.tenant()
-    mgr = t.user("manager")
-    r = api.srv.request("POST", "/api/v1/projects", mgr.token,
-                        json_body={"name": "yolo-conll", "schema": schema,
-                                   "overlap": n_annotators})
-    assert r.status_code == 201, r.text
-    pid = r.json()["id"]
-    api.import_tasks(mgr.token, pid, tasks)
-    anns = []
-    for _ in range(n_annotators):
-        a = t.user("annotator")
-        api.add_member(mgr.token, pid, a.email)
-        anns.append(a)
-    return pid, mgr, anns
+    """The project (fields only: exports read no views), its manager and
+    n_annotators annotators, each task to be labeled by all of them."""
+    s = api.setup_project(fields=schema["fields"], overlap=n_annotators,
+                          n_annotators=n_annotators, tasks=tasks)
+    return s.pid, s.manager, s.annotators
 
 
 def annotate(api, ann, pid, n, result):

@@ -14,66 +14,23 @@
 
 #include <jansson.h>
 
-#include "schema/export.h"
+#include "export_run.h"
 
 static const char NER[] =
     "{\"views\":[{\"source\":\"text\",\"kind\":\"text\"}],\"fields\":["
     "{\"name\":\"entities\",\"type\":\"spans\",\"source\":\"text\","
     "\"labels\":[\"PER\",\"LOC\",\"two words\"],\"allow_overlap\":true}]}";
 
-struct conll_task {
-    const char *data;
-    const char *results[3]; /* NULL-terminated */
-};
-
-static void parse_schema(const char *text, struct tl_schema *s) {
-    struct tl_errbuf eb = {{0}};
-    json_t *js = json_loads(text, 0, NULL);
-    assert_non_null(js);
-    if (tl_schema_parse(js, s, &eb))
-        fail_msg("schema: %s", eb.msg);
-    json_decref(js);
-}
-
-/* The export of tasks under schema, as the HTTP export writes it (caller
- * frees). Task i has id T<i>, its annotations A<i><j>. */
-static char *export_conll(const char *schema, const struct conll_task *tasks, size_t n) {
-    struct tl_schema s;
-    parse_schema(schema, &s);
-    struct tl_exporter e;
-    struct tl_errbuf eb = {{0}};
-    if (tl_exporter_open(&e, "conll", &s, NULL, NULL, &eb))
-        fail_msg("open: %s", eb.msg);
-    assert_string_equal(tl_exporter_content_type(&e), "text/plain; charset=utf-8");
-    assert_string_equal(tl_exporter_extension(&e), "conll");
+/* The export of tasks under schema (the caller frees it). */
+static char *export_conll(const char *schema, const struct run_task *tasks, size_t n) {
     struct tl_buf b;
-    tl_buf_init(&b, 0);
-    assert_int_equal(tl_exporter_begin(&e, &b), 0);
-    for (size_t i = 0; i < n; i++) {
-        struct tl_export_annotation an[3] = {{.id = ""}};
-        size_t na = 0;
-        while (na < 3 && tasks[i].results[na]) {
-            snprintf(an[na].id, sizeof an[na].id, "A%zu%zu", i, na);
-            an[na].result = tasks[i].results[na];
-            an[na].result_len = strlen(tasks[i].results[na]);
-            na++;
-        }
-        struct tl_export_task t = {.data = tasks[i].data,
-                                   .data_len = strlen(tasks[i].data),
-                                   .annotations = na ? an : NULL,
-                                   .n_annotations = na};
-        snprintf(t.id, sizeof t.id, "T%zu", i);
-        assert_int_equal(tl_exporter_task(&e, &b, &t), 0);
-    }
-    assert_int_equal(tl_exporter_end(&e, &b), 0);
-    tl_exporter_release(&e);
-    tl_schema_release(&s);
+    run_export("conll", schema, tasks, n, "text/plain; charset=utf-8", "conll", &b);
     char *out = strdup(b.data ? b.data : "");
     tl_buf_release(&b);
     return out;
 }
 
-static void assert_export(const char *schema, const struct conll_task *tasks, size_t n,
+static void assert_export(const char *schema, const struct run_task *tasks, size_t n,
                           const char *want) {
     char *got = export_conll(schema, tasks, n);
     assert_string_equal(got, want);
@@ -81,8 +38,8 @@ static void assert_export(const char *schema, const struct conll_task *tasks, si
 }
 
 static void test_conll_ner_example(void **state) {
-    const struct conll_task t[] = {
-        {"{\"text\":\"Ada Lovelace worked with Charles Babbage in London.\"}",
+    const struct run_task t[] = {
+        {"T0", "{\"text\":\"Ada Lovelace worked with Charles Babbage in London.\"}",
          {"{\"entities\":[{\"start\":0,\"end\":12,\"label\":\"PER\"},"
           "{\"start\":25,\"end\":40,\"label\":\"PER\"},"
           "{\"start\":44,\"end\":50,\"label\":\"LOC\"}]}"}}};
@@ -96,8 +53,8 @@ static void test_conll_ner_example(void **state) {
  * UTF-8 bytes, two UTF-16 units). */
 static void test_conll_code_points_beyond_bmp(void **state) {
     /* 😀 Ada 𝔘x\nnext — 😀 is [0,1), Ada [2,5), 𝔘x [6,8), next [9,13) */
-    const struct conll_task t[] = {
-        {"{\"text\":\"\\ud83d\\ude00 Ada \\ud835\\udd18x\\nnext\"}",
+    const struct run_task t[] = {
+        {"T0", "{\"text\":\"\\ud83d\\ude00 Ada \\ud835\\udd18x\\nnext\"}",
          {"{\"entities\":[{\"start\":2,\"end\":5,\"label\":\"PER\"},"
           "{\"start\":6,\"end\":8,\"label\":\"LOC\"}]}"}}};
     assert_export(NER, t, 1,
@@ -109,8 +66,8 @@ static void test_conll_code_points_beyond_bmp(void **state) {
  * token of its own; only newlines end sentences, and blank lines make no
  * empty sentences. */
 static void test_conll_tokenizer(void **state) {
-    const struct conll_task t[] = {
-        {"{\"text\":\"don't,stop\\u2026 (now)!\\r\\n\\n\\tx\\u00a0y\\u3000z\\u3002\"}",
+    const struct run_task t[] = {
+        {"T0", "{\"text\":\"don't,stop\\u2026 (now)!\\r\\n\\n\\tx\\u00a0y\\u3000z\\u3002\"}",
          {"{\"entities\":[]}"}}};
     assert_export(NER, t, 1,
                   "# task=T0 annotation=A00\n"
@@ -124,8 +81,8 @@ static void test_conll_tokenizer(void **state) {
  * a span that cuts a token tags all of it; whitespace in a label is _. */
 static void test_conll_overlapping_spans(void **state) {
     /* aaa [0,3) bbb [4,7) ccc [8,11) ddd [12,15) \n eee [16,19) */
-    const struct conll_task t[] = {
-        {"{\"text\":\"aaa bbb ccc ddd\\neee fff\"}",
+    const struct run_task t[] = {
+        {"T0", "{\"text\":\"aaa bbb ccc ddd\\neee fff\"}",
          {"{\"entities\":[{\"start\":4,\"end\":18,\"label\":\"LOC\"},"
           "{\"start\":0,\"end\":10,\"label\":\"PER\"},"
           "{\"start\":20,\"end\":23,\"label\":\"two words\"},"
@@ -145,11 +102,12 @@ static void test_conll_columns_per_field(void **state) {
         "{\"name\":\"other\",\"type\":\"spans\",\"source\":\"title\",\"labels\":[\"X\"]},"
         "{\"name\":\"c\",\"type\":\"choice\",\"options\":[\"a\"],\"required\":false},"
         "{\"name\":\"pos\",\"type\":\"spans\",\"source\":\"text\",\"labels\":[\"N\",\"V\"]}]}";
-    const struct conll_task t[] = {
-        {"{\"text\":\"Ada sings\",\"title\":\"t\"}",
+    const struct run_task t[] = {
+        {"T0", "{\"text\":\"Ada sings\",\"title\":\"t\"}",
          {"{\"ner\":[{\"start\":0,\"end\":3,\"label\":\"PER\"}],"
           "\"other\":[{\"start\":0,\"end\":1,\"label\":\"X\"}],"
-          "\"pos\":[{\"start\":0,\"end\":3,\"label\":\"N\"},{\"start\":4,\"end\":9,\"label\":\"V\"}]}",
+          "\"pos\":[{\"start\":0,\"end\":3,\"label\":\"N\"},"
+          "{\"start\":4,\"end\":9,\"label\":\"V\"}]}",
           "{\"pos\":[{\"start\":4,\"end\":9,\"label\":\"V\"}]}"}}};
     assert_export(schema, t, 1,
                   "# task=T0 annotation=A00\nAda\tB-PER\tB-N\nsings\tO\tB-V\n\n"
@@ -159,10 +117,10 @@ static void test_conll_columns_per_field(void **state) {
 /* Tasks without annotations or without a text write nothing; a text
  * without tokens is a comment and a blank line. */
 static void test_conll_which_tasks(void **state) {
-    const struct conll_task t[] = {{"{\"text\":\"a b\"}", {NULL}},
-                                   {"{\"other\":\"a\"}", {"{}"}},
-                                   {"{\"text\":\" \\n \"}", {"{}"}},
-                                   {"{\"text\":\"x\"}", {"{}"}}};
+    const struct run_task t[] = {{"T0", "{\"text\":\"a b\"}", {NULL}},
+                                  {"T1", "{\"other\":\"a\"}", {"{}"}},
+                                  {"T2", "{\"text\":\" \\n \"}", {"{}"}},
+                                  {"T3", "{\"text\":\"x\"}", {"{}"}}};
     assert_export(NER, t, 4, "# task=T2 annotation=A20\n\n# task=T3 annotation=A30\nx\tO\n\n");
 }
 
@@ -189,7 +147,7 @@ static void test_conll_bound_holds_for_dense_text(void **state) {
     text[2000] = '\0';
     char data[sizeof text + 16];
     snprintf(data, sizeof data, "{\"t\":\"%s\"}", text);
-    const struct conll_task t[] = {{data, {res, res}}};
+    const struct run_task t[] = {{"T0", data, {res, res}}};
     char *out = export_conll(schema, t, 1);
     /* per block: the comment, 2000 lines of "!", 8 tags and '\n', a blank line */
     size_t line = 2 + 8 * (3 + TL_SCHEMA_MAX_OPTION_LEN);
@@ -202,13 +160,7 @@ static void test_conll_bound_holds_for_dense_text(void **state) {
 }
 
 static void test_conll_needs_spans(void **state) {
-    struct tl_schema s;
-    parse_schema("{\"fields\":[{\"name\":\"c\",\"type\":\"choice\",\"options\":[\"a\"]}]}", &s);
-    struct tl_exporter e;
-    struct tl_errbuf eb = {{0}};
-    assert_int_equal(tl_exporter_open(&e, "conll", &s, NULL, NULL, &eb), TL_EINVAL);
-    assert_non_null(strstr(eb.msg, "spans"));
-    tl_schema_release(&s);
+    run_assert_unfit("conll", RUN_CHOICE_ONLY, "spans");
 }
 
 int main(void) {

@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "schema/export.h"
+#include "export_run.h"
 #include "tar_read.h"
 
 static const char SCHEMA[] =
@@ -27,61 +27,16 @@ static const char SCHEMA[] =
 #define ID2 "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a52"
 #define ID3 "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a53"
 
-struct yolo_task {
-    const char *id;
-    const char *data;
-    const char *results[3]; /* NULL-terminated, oldest first */
-};
-
 struct archive {
     struct tl_buf b;
     struct tar_member m[TAR_READ_MAX];
     size_t n;
 };
 
-static void parse_schema(const char *text, struct tl_schema *s) {
-    struct tl_errbuf eb = {{0}};
-    json_t *js = json_loads(text, 0, NULL);
-    assert_non_null(js);
-    if (tl_schema_parse(js, s, &eb))
-        fail_msg("schema: %s", eb.msg);
-    json_decref(js);
-}
-
-/* Export tasks under schema as the HTTP export does and read the archive. */
-static void export_yolo(const char *schema, const struct yolo_task *tasks, size_t n,
+/* Export tasks under schema and read the archive back. */
+static void export_yolo(const char *schema, const struct run_task *tasks, size_t n,
                         struct archive *a) {
-    struct tl_schema s;
-    parse_schema(schema, &s);
-    struct tl_exporter e;
-    struct tl_errbuf eb = {{0}};
-    if (tl_exporter_open(&e, "yolo", &s, NULL, NULL, &eb))
-        fail_msg("open: %s", eb.msg);
-    assert_string_equal(tl_exporter_content_type(&e), "application/x-tar");
-    assert_string_equal(tl_exporter_extension(&e), "tar");
-    tl_buf_init(&a->b, 0);
-    assert_int_equal(tl_exporter_begin(&e, &a->b), 0);
-    for (size_t i = 0; i < n; i++) {
-        struct tl_export_annotation an[3] = {{.id = "ann-1"}, {.id = "ann-2"}, {.id = "ann-3"}};
-        size_t na = 0;
-        while (na < 3 && tasks[i].results[na]) {
-            an[na].result = tasks[i].results[na];
-            an[na].result_len = strlen(tasks[i].results[na]);
-            na++;
-        }
-        struct tl_export_task t = {.data = tasks[i].data,
-                                   .data_len = strlen(tasks[i].data),
-                                   .annotations = na ? an : NULL,
-                                   .n_annotations = na};
-        snprintf(t.id, sizeof t.id, "%s", tasks[i].id);
-        assert_int_equal(tl_exporter_task(&e, &a->b, &t), 0);
-    }
-    int rc;
-    assert_false(tl_exporter_next_pass(&e, &a->b, &rc));
-    assert_int_equal(rc, 0);
-    assert_int_equal(tl_exporter_end(&e, &a->b), 0);
-    tl_exporter_release(&e);
-    tl_schema_release(&s);
+    run_export("yolo", schema, tasks, n, "application/x-tar", "tar", &a->b);
     a->n = tar_read(a->b.data, a->b.len, a->m);
 }
 
@@ -115,7 +70,7 @@ static void test_yolo_data_yaml_classes_deduplicated(void **state) {
 }
 
 static void test_yolo_box_and_polygon_lines(void **state) {
-    const struct yolo_task t[] = {
+    const struct run_task t[] = {
         {ID1, "{\"image\":\"https://x.test/1.png\"}",
          {"{\"cars\":[{\"x\":10,\"y\":20,\"width\":30,\"height\":40,\"label\":\"bus\"}],"
           "\"face\":[{\"x\":5,\"y\":5,\"label\":\"eye\"}],"
@@ -135,7 +90,7 @@ static void test_yolo_box_and_polygon_lines(void **state) {
     assert_non_null(j);
     assert_int_equal(manifest[strlen(manifest) - 1], '\n');
     assert_string_equal(json_string_value(json_object_get(j, "task_id")), ID1);
-    assert_string_equal(json_string_value(json_object_get(j, "annotation_id")), "ann-1");
+    assert_string_equal(json_string_value(json_object_get(j, "annotation_id")), "A00");
     assert_string_equal(json_string_value(json_object_get(j, "labels")), "labels/" ID1 ".txt");
     assert_string_equal(json_string_value(json_object_get(j, "image")), "https://x.test/1.png");
     json_decref(j);
@@ -146,7 +101,7 @@ static void test_yolo_box_and_polygon_lines(void **state) {
 /* Label Studio turns a box about its top-left corner; YOLO gets the
  * enclosing axis-aligned box, clipped to the image. */
 static void test_yolo_rotated_box_aabb(void **state) {
-    const struct yolo_task t[] = {
+    const struct run_task t[] = {
         /* percent units: 90 degrees sends the box down-left of its corner */
         {ID1, "{\"image\":\"a\"}",
          {"{\"cars\":[{\"x\":50,\"y\":50,\"width\":20,\"height\":10,\"rotation\":90,"
@@ -172,7 +127,7 @@ static void test_yolo_rotated_box_aabb(void **state) {
  * annotations or without an image reference write nothing; an annotation
  * without regions is an empty label file (a background image). */
 static void test_yolo_which_tasks_and_annotations(void **state) {
-    const struct yolo_task t[] = {
+    const struct run_task t[] = {
         {ID1, "{\"image\":\"a\"}",
          {"{\"cars\":[{\"x\":0,\"y\":0,\"width\":10,\"height\":10,\"label\":\"car\"}]}",
           "{\"cars\":[{\"x\":0,\"y\":0,\"width\":20,\"height\":20,\"label\":\"bus\"}]}"}},
@@ -184,7 +139,7 @@ static void test_yolo_which_tasks_and_annotations(void **state) {
     assert_int_equal(a.n, 5);
     assert_member(&a, "labels/" ID1 ".txt", "1 0.100000 0.100000 0.200000 0.200000\n");
     char *manifest = member(&a, "manifest/" ID1 ".json");
-    assert_non_null(strstr(manifest, "\"annotation_id\":\"ann-2\""));
+    assert_non_null(strstr(manifest, "\"annotation_id\":\"A01\""));
     free(manifest);
     assert_member(&a, "labels/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a54.txt", "");
     tl_buf_release(&a.b);
@@ -234,7 +189,7 @@ static void test_yolo_bound_holds_for_dense_results(void **state) {
         json_array_append_new(items, json_pack("{s:O,s:O}", "points", points, "label", last));
     json_t *res = json_pack("{s:o}", "p", items);
     char *result = json_dumps(res, JSON_COMPACT);
-    const struct yolo_task t[] = {{ID1, "{\"i\":\"\\u0001\\u0001\"}", {result}}};
+    const struct run_task t[] = {{ID1, "{\"i\":\"\\u0001\\u0001\"}", {result}}};
     struct archive a;
     export_yolo(schema, t, 1, &a);
     assert_int_equal(a.n, 3);
@@ -250,20 +205,12 @@ static void test_yolo_bound_holds_for_dense_results(void **state) {
 }
 
 static void test_yolo_needs_boxes_or_polygons(void **state) {
-    static const char *const unfit[] = {
-        "{\"fields\":[{\"name\":\"c\",\"type\":\"choice\",\"options\":[\"a\"]}]}",
-        "{\"views\":[{\"source\":\"i\",\"kind\":\"image\"}],\"fields\":[{\"name\":\"k\","
-        "\"type\":\"keypoints\",\"source\":\"i\",\"labels\":[\"eye\"]}]}",
-    };
-    for (size_t i = 0; i < 2; i++) {
-        struct tl_schema s;
-        parse_schema(unfit[i], &s);
-        struct tl_exporter e;
-        struct tl_errbuf eb = {{0}};
-        assert_int_equal(tl_exporter_open(&e, "yolo", &s, NULL, NULL, &eb), TL_EINVAL);
-        assert_non_null(strstr(eb.msg, "boxes or polygons"));
-        tl_schema_release(&s);
-    }
+    run_assert_unfit("yolo", RUN_CHOICE_ONLY, "boxes or polygons");
+    run_assert_unfit("yolo",
+                     "{\"views\":[{\"source\":\"i\",\"kind\":\"image\"}],\"fields\":["
+                     "{\"name\":\"k\",\"type\":\"keypoints\",\"source\":\"i\","
+                     "\"labels\":[\"eye\"]}]}",
+                     "boxes or polygons");
 }
 
 int main(void) {
