@@ -42,8 +42,9 @@ static int cmp_label_pos(const void *a, const void *b) {
  * sorting finds the repeats in n log n (a schema may hold 64,000 labels,
  * too many to compare pairwise). class_of[order] receives each class. */
 static int number_classes(struct tl_yolo *y, size_t n, size_t *class_of) {
-    struct label_pos *pos = malloc(n * sizeof *pos);
-    size_t *first = malloc(n * sizeof *first); /* by order: the order of its label's first use */
+    struct label_pos *pos = malloc((n ? n : 1) * sizeof *pos);
+    /* by order: the order of its label's first use */
+    size_t *first = malloc((n ? n : 1) * sizeof *first);
     if (!pos || !first) {
         free(pos);
         free(first);
