@@ -5,10 +5,7 @@ import io
 import json
 import tarfile
 
-try:
-    import yaml
-except ImportError:  # PyYAML is optional: the text checks below still run
-    yaml = None
+import yaml  # Debian's python3-yaml (scripts/deps.txt, group test)
 
 from conftest import ID_RE, assert_error
 
@@ -94,10 +91,9 @@ def test_export_yolo_tar(api):
     assert "\ntrain: images\nval: images\nnc: 4\n" in files["data.yaml"]
     assert files["data.yaml"].endswith('names:\n  0: "car"\n  1: "person"\n  2: "odd \\"label\\"'
                                        '\\x09\\x85\\u2028\U0001F600"\n  3: "road"\n')
-    if yaml:
-        doc = yaml.safe_load(files["data.yaml"])
-        assert doc == {"train": "images", "val": "images", "nc": 4,
-                       "names": {0: "car", 1: "person", 2: ODD_LABEL, 3: "road"}}
+    doc = yaml.safe_load(files["data.yaml"])
+    assert doc == {"train": "images", "val": "images", "nc": 4,
+                   "names": {0: "car", 1: "person", 2: ODD_LABEL, 3: "road"}}
 
     assert len(files) == 1 + 2 * len(newest)
     for tid, (data, result) in newest.items():
