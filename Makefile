@@ -97,8 +97,10 @@ fuzz-replay: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do $$f fuzz/corpus/$$(basename $$f)/* || exit 1; done
 
 # Real fuzzing (needs clang: scripts/deps.sh fuzz), e.g. make fuzz TARGET=import
-# (targets: import, schema, labels, split, headers, lsxml, media, csvtasks)
+# (targets: import, schema, labels, split, headers, lsxml, lsjson, media,
+# csvtasks); FUZZ_SECONDS=300 for a longer run.
 TARGET ?= import
+FUZZ_SECONDS ?= 60
 fuzz:
 	@scripts/deps.sh fuzz
 	@mkdir -p build/fuzz-clang
@@ -106,7 +108,7 @@ fuzz:
 	    -o build/fuzz-clang/$(TARGET) fuzz/$(TARGET).c $(wildcard src/core/*.c src/schema/*.c src/quality/*.c) src/http/framing.c \
 	    $(PKG_CFLAGS) $(PKG_LIBS) -lm -pthread
 	@mkdir -p build/fuzz-clang/new-$(TARGET)
-	build/fuzz-clang/$(TARGET) -max_total_time=60 build/fuzz-clang/new-$(TARGET) fuzz/corpus/$(TARGET)
+	build/fuzz-clang/$(TARGET) -max_total_time=$(FUZZ_SECONDS) build/fuzz-clang/new-$(TARGET) fuzz/corpus/$(TARGET)
 
 api: $(BUILD)/tally
 	TALLY_BIN=$(abspath $(BUILD)/tally) scripts/run-api.sh

@@ -27,8 +27,19 @@ struct tl_blob {
 #define TL_TASK_MAX_PREDICTIONS 100
 #define TL_PREDICTION_MAX_MODEL 200
 
+/* At most this many annotations imported with one task (from another
+ * tool's export, or Tally's own JSONL export). */
+#define TL_TASK_MAX_IMPORTED 100
+
 /* One prediction to import: the bytes are borrowed (checked by the
- * importer: result is compact JSON valid for the project's schema). */
+ * importer: result is compact JSON valid for the project's schema).
+ *
+ * An annotation imported with its task (is_annotation) travels the same
+ * way: a result for an item and a name (model holds its source, such as
+ * "labelstudio"), no score. It is a human label made elsewhere: stored
+ * apart from predictions, exported among the task's annotations, with no
+ * Tally annotator (the other tool's users are not Tally identities), and it
+ * never counts toward a task's overlap. */
 struct tl_prediction_in {
     size_t item; /* index of its task in the items it comes with */
     const char *model;
@@ -37,6 +48,7 @@ struct tl_prediction_in {
     size_t result_len;
     double score;
     bool has_score;
+    bool is_annotation;
 };
 
 /* A stored prediction; model and result are owned by whatever holds it
@@ -53,7 +65,8 @@ void tl_prediction_release(struct tl_prediction *pr);
 
 struct tl_export_annotation {
     tl_id id;
-    tl_id annotator_id;
+    tl_id annotator_id; /* empty for an imported annotation */
+    const char *source; /* NULL, or where an imported annotation came from */
     const char *result; /* valid during the callback only */
     size_t result_len;
     int64_t created_at_ms;

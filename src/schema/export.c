@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "schema/export_conll.h"
 #include "schema/export_csv.h"
+#include "schema/export_ls.h"
 #include "schema/export_pref.h"
+#include "schema/export_yolo.h"
 
 /* Per annotation and per line: ids, pseudonym (escaped), time, punctuation. */
 #define LINE_OVERHEAD 512
@@ -78,6 +81,47 @@ static int pref_task(struct tl_exporter *e, struct tl_buf *out, const struct tl_
     return tl_pref_export_task(out, e->schema, t);
 }
 
+/* --- labelstudio --- */
+
+/* The conversion is the bound: bound converts the task and keeps the text
+ * (or the error) for task to write. */
+struct ls_state {
+    struct tl_ls_export x;
+    int rc;
+};
+
+static int ls_open(struct tl_exporter *e, struct tl_errbuf *eb) {
+    e->state = calloc(1, sizeof(struct ls_state));
+    return e->state ? 0 : TL_ENOMEM;
+}
+
+static int ls_begin(struct tl_exporter *e, struct tl_buf *out) {
+    return tl_buf_puts(out, "[\n");
+}
+
+static size_t ls_bound(struct tl_exporter *e, const struct tl_export_task *t) {
+    struct ls_state *st = e->state;
+    st->rc = tl_ls_export_prepare(&st->x, e->schema, t, e->name, e->name_ctx);
+    return tl_ls_export_bound(&st->x);
+}
+
+static int ls_task(struct tl_exporter *e, struct tl_buf *out, const struct tl_export_task *t) {
+    struct ls_state *st = e->state;
+    return st->rc ? st->rc : tl_ls_export_task(&st->x, out);
+}
+
+static int ls_end(struct tl_exporter *e, struct tl_buf *out) {
+    return tl_buf_puts(out, "\n]\n");
+}
+
+static void ls_release(struct tl_exporter *e) {
+    struct ls_state *st = e->state;
+    if (st)
+        tl_ls_export_release(&st->x);
+    free(st);
+    e->state = NULL;
+}
+
 /* --- coco --- */
 
 static int coco_open(struct tl_exporter *e, struct tl_errbuf *eb) {
@@ -111,6 +155,80 @@ static int coco_end(struct tl_exporter *e, struct tl_buf *out) {
     return tl_coco_end(&e->coco, out);
 }
 
+/* --- yolo --- */
+
+static int yolo_open(struct tl_exporter *e, struct tl_errbuf *eb) {
+    struct tl_yolo *y = malloc(sizeof *y);
+    if (!y)
+        return TL_ENOMEM;
+    int rc = tl_yolo_init(y, e->schema);
+    if (rc) {
+        free(y);
+        return rc == TL_EINVAL
+                   ? tl_errf(eb, rc, "the schema has no boxes or polygons field over an image view")
+                   : rc;
+    }
+    e->state = y;
+    return 0;
+}
+
+static size_t yolo_head_bound(struct tl_exporter *e) {
+    return tl_yolo_head_bound(e->state);
+}
+
+static int yolo_head(struct tl_exporter *e, struct tl_buf *out) {
+    return tl_yolo_begin(e->state, out);
+}
+
+static size_t yolo_bound(struct tl_exporter *e, const struct tl_export_task *t) {
+    return tl_yolo_task_bound(e->state, t);
+}
+
+static int yolo_task(struct tl_exporter *e, struct tl_buf *out, const struct tl_export_task *t) {
+    return tl_yolo_export_task(e->state, out, t);
+}
+
+static size_t yolo_end_bound(struct tl_exporter *e) {
+    return tl_yolo_end_bound(e->state);
+}
+
+static int yolo_end(struct tl_exporter *e, struct tl_buf *out) {
+    return tl_yolo_end(e->state, out);
+}
+
+static void yolo_release(struct tl_exporter *e) {
+    if (e->state)
+        tl_yolo_release(e->state);
+    free(e->state);
+}
+
+/* --- conll --- */
+
+static int conll_open(struct tl_exporter *e, struct tl_errbuf *eb) {
+    struct tl_conll *c = malloc(sizeof *c);
+    if (!c)
+        return TL_ENOMEM;
+    int rc = tl_conll_init(c, e->schema);
+    if (rc) {
+        free(c);
+        return tl_errf(eb, rc, "the schema has no spans field");
+    }
+    e->state = c;
+    return 0;
+}
+
+static size_t conll_bound(struct tl_exporter *e, const struct tl_export_task *t) {
+    return tl_conll_task_bound(e->state, t);
+}
+
+static int conll_task(struct tl_exporter *e, struct tl_buf *out, const struct tl_export_task *t) {
+    return tl_conll_export_task(e->state, out, t);
+}
+
+static void conll_release(struct tl_exporter *e) {
+    free(e->state);
+}
+
 /* The formats: one row each. */
 static const struct tl_export_format formats[] = {
     {.name = "jsonl", .content_type = "application/x-ndjson", .extension = "jsonl",
@@ -119,9 +237,17 @@ static const struct tl_export_format formats[] = {
      .begin_bound = csv_header_bound, .begin = csv_header, .bound = csv_bound, .task = csv_task},
     {.name = "preference", .content_type = "application/x-ndjson", .extension = "jsonl",
      .bound = pref_bound, .task = pref_task},
+    {.name = "labelstudio", .content_type = "application/json", .extension = "json",
+     .open = ls_open, .begin = ls_begin, .bound = ls_bound, .task = ls_task, .end = ls_end,
+     .release = ls_release},
     {.name = "coco", .content_type = "application/json", .extension = "json", .open = coco_open,
      .begin_bound = coco_head_bound, .begin = coco_head, .bound = coco_bound, .task = coco_task,
      .seam = coco_seam, .end = coco_end},
+    {.name = "yolo", .content_type = "application/x-tar", .extension = "tar", .open = yolo_open,
+     .begin_bound = yolo_head_bound, .begin = yolo_head, .bound = yolo_bound, .task = yolo_task,
+     .end_bound = yolo_end_bound, .end = yolo_end, .release = yolo_release},
+    {.name = "conll", .content_type = "text/plain; charset=utf-8", .extension = "conll",
+     .open = conll_open, .bound = conll_bound, .task = conll_task, .release = conll_release},
 };
 #define N_FORMATS (sizeof formats / sizeof formats[0])
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "schema/region.h"
+
 /* Bytes one number may print as (%.15g plus a comma). */
 #define NUM_MAX 26
 /* Fixed bytes of one written annotation or image beside its numbers and
@@ -101,23 +103,10 @@ int tl_coco_begin(struct tl_coco *c, struct tl_buf *b) {
     return rc ? rc : tl_buf_puts(b, "],\"images\":[");
 }
 
-/* The image's size in pixels from the task data, if it gives one. */
-static bool image_size(const json_t *data, double *width, double *height) {
-    const json_t *w = json_object_get(data, "width"), *h = json_object_get(data, "height");
-    if (!json_is_number(w) || !json_is_number(h))
-        return false;
-    double wv = json_number_value(w), hv = json_number_value(h);
-    if (!isfinite(wv) || !isfinite(hv) || wv <= 0 || hv <= 0)
-        return false;
-    *width = wv;
-    *height = hv;
-    return true;
-}
-
 static int write_image(struct tl_coco *c, struct tl_buf *b, const struct tl_export_task *t,
                        const json_t *data) {
     double width = 100, height = 100;
-    bool is_pixels = image_size(data, &width, &height);
+    bool is_pixels = tl_region_image_size(data, &width, &height);
     const json_t *file = json_object_get(data, c->source);
     c->n_images++;
     int rc = tl_buf_puts(b, c->n_images > 1 ? ",{\"id\":" : "{\"id\":");
@@ -144,23 +133,6 @@ struct task_ctx {
     const struct tl_export_annotation *a;
     double sx, sy; /* percent to output units */
 };
-
-static bool num_of(const json_t *o, const char *key, double *out) {
-    const json_t *v = json_object_get(o, key);
-    if (!json_is_number(v))
-        return false;
-    *out = json_number_value(v);
-    return isfinite(*out);
-}
-
-/* Index of item's label among f's labels, or -1. */
-static long label_index(const struct tl_field *f, const json_t *item) {
-    const char *label = json_string_value(json_object_get(item, "label"));
-    for (size_t k = 0; label && k < f->n_options; k++)
-        if (!strcmp(f->options[k], label))
-            return (long)k;
-    return -1;
-}
 
 /* {"id":N,"image_id":M,"category_id":K, ...: the head of one annotation. */
 static int ann_head(struct task_ctx *x, int64_t category) {
@@ -201,23 +173,14 @@ static int put_point(struct tl_buf *b, bool is_first, double px, double py) {
 
 static int write_box(struct task_ctx *x, const struct tl_field *f, int64_t first,
                      const json_t *item) {
-    double bx, by, bw, bh, deg = 0;
-    long k = label_index(f, item);
-    if (k < 0 || !num_of(item, "x", &bx) || !num_of(item, "y", &by) ||
-        !num_of(item, "width", &bw) || !num_of(item, "height", &bh))
+    struct tl_region_box box;
+    long k = tl_region_label_index(f, item);
+    if (k < 0 || !tl_region_box_of(item, &box))
         return 0;
-    bool is_rotated = json_object_get(item, "rotation") != NULL;
-    if (is_rotated && !num_of(item, "rotation", &deg))
-        return 0;
-    bx *= x->sx, bw *= x->sx, by *= x->sy, bh *= x->sy;
-    /* corners turned about the top-left one, in output units */
-    double rad = deg * M_PI / 180, co = cos(rad), si = sin(rad);
-    const double dx[4] = {0, bw, bw, 0}, dy[4] = {0, 0, bh, bh};
     double px[4], py[4];
+    tl_region_box_corners(&box, x->sx, x->sy, px, py);
     double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
     for (int i = 0; i < 4; i++) {
-        px[i] = deg == 0 ? bx + dx[i] : bx + dx[i] * co - dy[i] * si;
-        py[i] = deg == 0 ? by + dy[i] : by + dx[i] * si + dy[i] * co;
         x0 = fmin(x0, px[i]), y0 = fmin(y0, py[i]);
         x1 = fmax(x1, px[i]), y1 = fmax(y1, py[i]);
     }
@@ -226,22 +189,20 @@ static int write_box(struct task_ctx *x, const struct tl_field *f, int64_t first
     for (int i = 0; !rc && i < 4; i++)
         rc = put_point(x->b, i == 0, px[i], py[i]);
     rc = rc ? rc : tl_buf_puts(x->b, "]]");
-    if (!rc && is_rotated) {
+    if (!rc && box.is_rotated) {
         rc = tl_buf_puts(x->b, ",\"rotation\":");
-        rc = rc ? rc : put_num(x->b, deg);
+        rc = rc ? rc : put_num(x->b, box.rotation);
     }
-    return rc ? rc : ann_tail(x->b, x0, y0, x1, y1, bw * bh);
+    return rc ? rc : ann_tail(x->b, x0, y0, x1, y1, (box.width * x->sx) * (box.height * x->sy));
 }
 
 /* Point i of a polygon item, scaled: false if it is not two finite numbers. */
 static bool poly_point(const struct task_ctx *x, const json_t *pts, size_t i, double *px,
                        double *py) {
-    const json_t *p = json_array_get(pts, i);
-    const json_t *jx = json_array_get(p, 0), *jy = json_array_get(p, 1);
-    if (json_array_size(p) != 2 || !json_is_number(jx) || !json_is_number(jy))
+    if (!tl_region_point(pts, i, px, py))
         return false;
-    *px = json_number_value(jx) * x->sx;
-    *py = json_number_value(jy) * x->sy;
+    *px *= x->sx;
+    *py *= x->sy;
     return isfinite(*px) && isfinite(*py);
 }
 
@@ -249,7 +210,7 @@ static int write_polygon(struct task_ctx *x, const struct tl_field *f, int64_t f
                          const json_t *item) {
     const json_t *pts = json_object_get(item, "points");
     size_t n = json_array_size(pts);
-    long k = label_index(f, item);
+    long k = tl_region_label_index(f, item);
     if (k < 0 || n < 3 || n > TL_SCHEMA_MAX_POINTS)
         return 0;
     double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY, twice_area = 0;
@@ -278,7 +239,8 @@ static bool keypoint_of(const struct task_ctx *x, const struct tl_field *f, cons
     size_t n = json_array_size(items);
     for (size_t i = 0; i < n && i < TL_SCHEMA_MAX_ITEMS; i++) {
         const json_t *item = json_array_get(items, i);
-        if (label_index(f, item) != (long)k || !num_of(item, "x", px) || !num_of(item, "y", py))
+        if (tl_region_label_index(f, item) != (long)k || !tl_region_num(item, "x", px) ||
+            !tl_region_num(item, "y", py))
             continue;
         *px *= x->sx;
         *py *= x->sy;
@@ -344,7 +306,7 @@ static int write_annotations(struct tl_coco *c, struct tl_buf *b, const struct t
     c->image_no++;
     struct task_ctx x = {.c = c, .b = b, .sx = 1, .sy = 1};
     double width, height;
-    if (image_size(data, &width, &height)) {
+    if (tl_region_image_size(data, &width, &height)) {
         x.sx = width / 100;
         x.sy = height / 100;
     }

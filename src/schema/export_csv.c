@@ -80,8 +80,9 @@ static int row(struct tl_buf *b, const struct tl_schema *s, const struct tl_expo
     int rc = tl_csv_cell(b, t->id, strlen(t->id), false);
     rc = rc ? rc : tl_buf_append(b, ",", 1);
     if (!rc && a) {
-        char who[64], when[32];
-        name(ctx, a->annotator_id, who);
+        char who[64] = "", when[32];
+        if (!a->source) /* an imported annotation has no annotator here */
+            name(ctx, a->annotator_id, who);
         rc = tl_csv_cell(b, a->id, strlen(a->id), false);
         rc = rc ? rc : tl_buf_append(b, ",", 1);
         rc = rc ? rc : tl_csv_cell(b, who, strlen(who), false);

@@ -2,6 +2,7 @@
  *
  * Rows (RFC 4180, CRLF line ends, header first):
  *   task_id,annotation_id,annotator,created_at,FIELD...
+ * (annotator empty for an annotation imported with its task);
  * one column per schema field in schema order. A task with no annotation
  * still gets one row, its annotation columns and field cells empty, so
  * the export lists every task. A field absent from a result (or null, as a

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "core/clock.h"
+#include "schema/lsjson.h"
 
 void tl_import_init(struct tl_import *im, bool is_array, size_t max_item, size_t batch_bytes,
                     size_t batch_items) {
@@ -78,36 +79,11 @@ static int dump(struct tl_import *im, const json_t *v, const char *what, size_t 
                                             : TL_ENOMEM;
 }
 
-/* Check prediction k (from 1) of an item and add its parts to the batch. */
-static int add_prediction(struct tl_import *im, const json_t *pr, const json_t *task, size_t k,
-                          const char *what, size_t no, struct tl_errbuf *eb) {
-    if (!json_is_object(pr))
-        return tl_errf(eb, TL_EINVAL, "%s %zu: prediction %zu: must be an object", what, no, k);
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)pr, key, v) {
-        if (strcmp(key, "model") && strcmp(key, "result") && strcmp(key, "score"))
-            return tl_errf(eb, TL_EINVAL, "%s %zu: prediction %zu: unknown key \"%.64s\"", what,
-                           no, k, key);
-    }
-    const json_t *model = json_object_get(pr, "model"), *score = json_object_get(pr, "score");
-    const json_t *result = json_object_get(pr, "result");
-    size_t model_len = json_string_length(model);
-    if (!json_is_string(model) || model_len == 0 || model_len > TL_PREDICTION_MAX_MODEL)
-        return tl_errf(eb, TL_EINVAL,
-                       "%s %zu: prediction %zu: model must be a string of 1 to %d bytes", what,
-                       no, k, TL_PREDICTION_MAX_MODEL);
-    double value = json_number_value(score);
-    if (score && (!json_is_number(score) || !isfinite(value) || value < 0 || value > 1))
-        return tl_errf(eb, TL_EINVAL, "%s %zu: prediction %zu: score must be a number in [0,1]",
-                       what, no, k);
-    if (!result)
-        return tl_errf(eb, TL_EINVAL, "%s %zu: prediction %zu: result is required", what, no, k);
-    struct tl_errbuf why = {{0}};
-    /* against the task's own data, as a submission is: spans' offsets must
-     * fall inside the text they mark */
-    if (tl_schema_validate_task(im->schema, result, task, &why))
-        return tl_errf(eb, TL_EINVAL, "%s %zu: prediction %zu: %s", what, no, k, why.msg);
+/* Add a checked prediction (or imported annotation) to the batch: its
+ * name (model or source) and its result as compact JSON. */
+static int keep_pred(struct tl_import *im, const char *model, size_t model_len,
+                     const json_t *result, const json_t *score, bool is_annotation,
+                     const char *what, size_t no, struct tl_errbuf *eb) {
     if (im->n_preds == im->pcap) {
         size_t cap = im->pcap ? im->pcap * 2 : 64;
         struct tl_import_pred_off *grown = realloc(im->poffs, cap * sizeof *grown);
@@ -120,7 +96,7 @@ static int add_prediction(struct tl_import *im, const json_t *pr, const json_t *
     o->item = im->n;
     o->model = im->text.len;
     o->model_len = model_len;
-    int rc = tl_buf_append(&im->text, json_string_value(model), model_len);
+    int rc = tl_buf_append(&im->text, model, model_len);
     if (rc)
         return rc == TL_ETOOBIG ? tl_errf(eb, rc, "%s %zu: too large", what, no) : rc;
     o->result = im->text.len;
@@ -128,24 +104,132 @@ static int add_prediction(struct tl_import *im, const json_t *pr, const json_t *
     if (rc)
         return rc;
     o->result_len = im->text.len - o->result;
-    o->has_score = score != NULL;
-    o->score = score ? value : 0;
+    o->has_score = json_is_number(score);
+    o->score = o->has_score ? json_number_value(score) : 0;
+    o->is_annotation = is_annotation;
     im->n_preds++;
     return 0;
 }
 
-static int add_predictions(struct tl_import *im, const json_t *preds, const json_t *task,
-                           const char *what, size_t no, struct tl_errbuf *eb) {
-    if (!json_is_array(preds))
-        return tl_errf(eb, TL_EINVAL, "%s %zu: predictions must be an array", what, no);
-    size_t n = json_array_size(preds);
-    if (n > TL_TASK_MAX_PREDICTIONS)
-        return tl_errf(eb, TL_EINVAL, "%s %zu: more than %d predictions", what, no,
-                       TL_TASK_MAX_PREDICTIONS);
+/* The result of a prediction or imported annotation as a Tally result: as
+ * it is (an object), or converted from Label Studio's list of result items
+ * (*is_ls set); then checked against the task's own data, as a submission
+ * is (spans' offsets must fall inside the text they mark). *out is a new
+ * reference. */
+static int import_result(struct tl_import *im, const json_t *result, const json_t *task,
+                         json_t **out, bool *is_ls, struct tl_errbuf *why) {
+    *is_ls = json_is_array(result);
+    *out = NULL;
+    if (!result)
+        return tl_errf(why, TL_EINVAL, "result is required");
+    int rc = 0;
+    if (*is_ls)
+        rc = tl_lsjson_to_result(im->schema, result, task, out, why);
+    else
+        *out = json_incref((json_t *)result);
+    if (!rc && tl_schema_validate_imported(im->schema, *out, task, why))
+        rc = TL_EINVAL;
+    if (rc) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* Check prediction k (from 1) of an item and add its parts to the batch.
+ * Tally's form {"model","result":{...},"score"} admits no other key; Label
+ * Studio's (result a list) takes model_version as the model ("labelstudio"
+ * without one) and ignores the bookkeeping keys Label Studio adds. */
+static int add_prediction(struct tl_import *im, const json_t *pr, const json_t *task, size_t k,
+                          const char *what, size_t no, struct tl_errbuf *eb) {
+    if (!json_is_object(pr))
+        return tl_errf(eb, TL_EINVAL, "%s %zu: prediction %zu: must be an object", what, no, k);
+    const json_t *result = json_object_get(pr, "result");
+    bool is_ls = json_is_array(result);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)pr, key, v) {
+        if (!is_ls && strcmp(key, "model") && strcmp(key, "result") && strcmp(key, "score"))
+            return tl_errf(eb, TL_EINVAL, "%s %zu: prediction %zu: unknown key \"%.64s\"", what,
+                           no, k, key);
+    }
+    const json_t *model = json_object_get(pr, is_ls ? "model_version" : "model");
+    const json_t *score = json_object_get(pr, "score");
+    if (is_ls && json_string_length(model) == 0)
+        model = NULL;
+    if (is_ls && json_is_null(score))
+        score = NULL;
+    const char *name = model ? json_string_value(model) : is_ls ? "labelstudio" : NULL;
+    size_t model_len = model ? json_string_length(model) : name ? strlen(name) : 0;
+    if (!name || model_len == 0 || model_len > TL_PREDICTION_MAX_MODEL)
+        return tl_errf(eb, TL_EINVAL,
+                       "%s %zu: prediction %zu: %s must be a string of 1 to %d bytes", what, no,
+                       k, is_ls ? "model_version" : "model", TL_PREDICTION_MAX_MODEL);
+    double value = json_number_value(score);
+    if (score && (!json_is_number(score) || !isfinite(value) || value < 0 || value > 1))
+        return tl_errf(eb, TL_EINVAL, "%s %zu: prediction %zu: score must be a number in [0,1]",
+                       what, no, k);
+    struct tl_errbuf why = {{0}};
+    json_t *conv;
+    int rc = import_result(im, result, task, &conv, &is_ls, &why);
+    if (rc)
+        return rc == TL_ENOMEM ? rc
+                               : tl_errf(eb, TL_EINVAL, "%s %zu: prediction %zu: %s", what, no, k,
+                                         why.msg);
+    rc = keep_pred(im, name, model_len, conv, score, false, what, no, eb);
+    json_decref(conv);
+    return rc;
+}
+
+/* Check annotation k (from 1) of a wrapped item and add it to the batch.
+ * Only its result is kept, with where it came from: Tally's JSONL export
+ * (result an object; its "source" if it was imported there, else "jsonl")
+ * or Label Studio's (result a list: "labelstudio"). The rest (ids,
+ * annotators, Label Studio's completed_by with its email) is not an
+ * identity here and is dropped. A cancelled Label Studio annotation is no
+ * label: skipped. */
+static int add_annotation(struct tl_import *im, const json_t *an, const json_t *task, size_t k,
+                          const char *what, size_t no, struct tl_errbuf *eb) {
+    if (!json_is_object(an))
+        return tl_errf(eb, TL_EINVAL, "%s %zu: annotation %zu: must be an object", what, no, k);
+    if (json_is_true(json_object_get(an, "was_cancelled")))
+        return 0;
+    const json_t *src = json_object_get(an, "source");
+    struct tl_errbuf why = {{0}};
+    json_t *conv;
+    bool is_ls;
+    int rc = import_result(im, json_object_get(an, "result"), task, &conv, &is_ls, &why);
+    if (rc)
+        return rc == TL_ENOMEM ? rc
+                               : tl_errf(eb, TL_EINVAL, "%s %zu: annotation %zu: %s", what, no, k,
+                                         why.msg);
+    const char *name = is_ls ? "labelstudio" : "jsonl";
+    size_t len = strlen(name);
+    if (!is_ls && json_string_length(src) > 0 && json_string_length(src) <= TL_PREDICTION_MAX_MODEL) {
+        name = json_string_value(src);
+        len = json_string_length(src);
+    }
+    rc = keep_pred(im, name, len, conv, NULL, true, what, no, eb);
+    json_decref(conv);
+    return rc;
+}
+
+/* A task's predictions (add == add_prediction) or annotations: a list of
+ * at most max, checked against the schema. */
+static int add_list(struct tl_import *im, const json_t *list, const json_t *task, const char *noun,
+                    size_t max,
+                    int (*add)(struct tl_import *, const json_t *, const json_t *, size_t,
+                               const char *, size_t, struct tl_errbuf *),
+                    const char *what, size_t no, struct tl_errbuf *eb) {
+    if (!json_is_array(list))
+        return tl_errf(eb, TL_EINVAL, "%s %zu: %ss must be an array", what, no, noun);
+    size_t n = json_array_size(list);
+    if (n > max)
+        return tl_errf(eb, TL_EINVAL, "%s %zu: more than %zu %ss", what, no, max, noun);
     if (n && !im->schema)
-        return tl_errf(eb, TL_EINVAL, "%s %zu: predictions need the project's schema", what, no);
+        return tl_errf(eb, TL_EINVAL, "%s %zu: %ss need the project's schema", what, no, noun);
     for (size_t k = 0; k < n; k++) {
-        int rc = add_prediction(im, json_array_get(preds, k), task, k + 1, what, no, eb);
+        int rc = add(im, json_array_get(list, k), task, k + 1, what, no, eb);
         if (rc)
             return rc;
     }
@@ -160,32 +244,58 @@ static void keep_item(struct tl_import *im, size_t start, size_t len) {
     im->total++;
 }
 
+/* A task in the wrapped form {"data":{...}, ...}: data alone, or with
+ * keys about the task (Label Studio's id and meta, an export's
+ * annotations and predictions). Its data is the task; the other keys but
+ * predictions and annotations are dropped. */
+static bool is_wrapped(const json_t *obj) {
+    if (!json_is_object(json_object_get(obj, "data")))
+        return false;
+    return json_object_size(obj) == 1 || json_object_get(obj, "id") ||
+           json_object_get(obj, "meta") || json_object_get(obj, "annotations") ||
+           json_object_get(obj, "predictions");
+}
+
+/* Take key out of obj: a new reference, or NULL. */
+static json_t *take(json_t *obj, const char *key) {
+    json_t *v = json_object_get(obj, key);
+    if (v) {
+        json_incref(v);
+        json_object_del(obj, key);
+    }
+    return v;
+}
+
 /* Parse one item and append it to the batch as compact JSON, then its
- * predictions; on failure the batch is as it was. */
+ * predictions and imported annotations; on failure the batch is as it
+ * was. */
 static int add_item(struct tl_import *im, const struct tl_split_item *it, struct tl_errbuf *eb) {
     const char *what = im->split.is_array ? "item" : "line";
     json_error_t jerr;
     json_t *obj = json_loadb(it->data, it->len, JSON_DECODE_ANY, &jerr);
     if (!obj)
         return tl_errf(eb, TL_EINVAL, "%s %zu: invalid JSON: %s", what, it->no, jerr.text);
-    int rc = 0;
-    json_t *task = obj, *preds = NULL;
     if (!json_is_object(obj)) {
-        rc = tl_errf(eb, TL_EINVAL, "%s %zu: a task must be a JSON object", what, it->no);
-    } else if ((preds = json_object_get(obj, "predictions"))) {
-        json_incref(preds);
-        json_object_del(obj, "predictions");
+        json_decref(obj);
+        return tl_errf(eb, TL_EINVAL, "%s %zu: a task must be a JSON object", what, it->no);
     }
-    json_t *data = json_object_get(obj, "data");
-    if (!rc && json_object_size(obj) == 1 && json_is_object(data))
-        task = data;
-    rc = rc ? rc : grow_items(im);
+    bool wrapped = is_wrapped(obj);
+    /* predictions come out of a plain task too (its data beside them) */
+    json_t *preds = take(obj, "predictions");
+    json_t *annots = wrapped ? take(obj, "annotations") : NULL;
+    json_t *task = wrapped ? json_object_get(obj, "data") : obj;
+    int rc = grow_items(im);
     size_t start = im->text.len, n_preds = im->n_preds;
     rc = rc ? rc : dump(im, task, what, it->no, eb);
     size_t len = im->text.len - start;
     if (!rc && preds)
-        rc = add_predictions(im, preds, task, what, it->no, eb);
+        rc = add_list(im, preds, task, "prediction", TL_TASK_MAX_PREDICTIONS, add_prediction,
+                      what, it->no, eb);
+    if (!rc && annots)
+        rc = add_list(im, annots, task, "annotation", TL_TASK_MAX_IMPORTED, add_annotation, what,
+                      it->no, eb);
     json_decref(preds);
+    json_decref(annots);
     json_decref(obj);
     if (rc) {
         im->text.len = start;
@@ -289,10 +399,10 @@ int tl_import_batch(struct tl_import *im) {
     }
     for (size_t i = 0; i < im->n_preds; i++) {
         const struct tl_import_pred_off *o = &im->poffs[i];
-        im->preds[i] = (struct tl_prediction_in){o->item,       im->text.data + o->model,
-                                                 o->model_len,  im->text.data + o->result,
-                                                 o->result_len, o->score,
-                                                 o->has_score};
+        im->preds[i] = (struct tl_prediction_in){o->item,         im->text.data + o->model,
+                                                 o->model_len,    im->text.data + o->result,
+                                                 o->result_len,   o->score,
+                                                 o->has_score,    o->is_annotation};
     }
     return 0;
 }
@@ -405,12 +515,18 @@ int tl_jsonl_export_task(struct tl_buf *b, const struct tl_export_task *t,
     rc = rc ? rc : tl_buf_puts(b, ",\"annotations\":[");
     for (size_t i = 0; !rc && i < t->n_annotations; i++) {
         const struct tl_export_annotation *a = &t->annotations[i];
-        char who[64], when[32];
-        name(ctx, a->annotator_id, who);
+        char when[32];
         rc = tl_buf_puts(b, i ? ",{\"id\":\"" : "{\"id\":\"");
         rc = rc ? rc : tl_buf_puts(b, a->id);
         rc = rc ? rc : tl_buf_puts(b, "\",\"annotator\":");
-        rc = rc ? rc : tl_buf_json_str(b, who, strlen(who));
+        if (a->source) { /* imported: no annotator here, where it came from */
+            rc = rc ? rc : tl_buf_puts(b, "null,\"source\":");
+            rc = rc ? rc : tl_buf_json_str(b, a->source, strlen(a->source));
+        } else {
+            char who[64];
+            name(ctx, a->annotator_id, who);
+            rc = rc ? rc : tl_buf_json_str(b, who, strlen(who));
+        }
         rc = rc ? rc : tl_buf_puts(b, ",\"result\":");
         rc = rc ? rc : tl_buf_append(b, a->result, a->result_len);
         rc = rc ? rc : tl_buf_puts(b, ",\"created_at\":\"");

@@ -65,6 +65,7 @@ struct tl_import_pred_off {
     size_t item, model, model_len, result, result_len;
     double score;
     bool has_score;
+    bool is_annotation;
 };
 
 /* Set up an incremental import of JSON Lines, or of one JSON array if

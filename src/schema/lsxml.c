@@ -490,11 +490,34 @@ static int add_views(const struct reader *rd, json_t *views) {
         for (size_t k = 0; k < json_array_size(views) && !seen; k++)
             seen = !strcmp(json_string_value(json_object_get(json_array_get(views, k), "source")),
                            key);
-        if (!seen && json_array_append_new(
-                         views, json_pack("{s:s,s:s}", "source", key, "kind", view_kind(nd))))
+        if (seen)
+            continue;
+        json_t *v = json_pack("{s:s,s:s}", "source", key, "kind", view_kind(nd));
+        /* the object's own name, when it is not the key: results name it */
+        const char *name = attr(nd, A_NAME);
+        if (v && name && *name && strcmp(name, key) && strlen(name) <= TL_SCHEMA_MAX_NAME &&
+            json_object_set_new(v, "name", json_string(name))) {
+            json_decref(v);
+            return TL_ENOMEM;
+        }
+        if (json_array_append_new(views, v))
             return TL_ENOMEM;
     }
     return 0;
+}
+
+/* The name of a per-region TextArea on audio object obj (the segments'
+ * text), or NULL: kept in the schema so the export can name it again. */
+static const char *region_text_name(const struct reader *rd, const struct node *obj) {
+    const char *obj_name = attr(obj, A_NAME);
+    for (size_t i = 0; i < rd->n && obj_name; i++) {
+        const struct node *nd = &rd->nodes[i];
+        const char *to = attr(nd, A_TONAME), *name = attr(nd, A_NAME);
+        if (nd->tag == T_TEXTAREA && is_true(attr(nd, A_PERREGION)) && to &&
+            !strcmp(to, obj_name) && name && *name && strlen(name) <= TL_SCHEMA_MAX_NAME)
+            return name;
+    }
+    return NULL;
 }
 
 /* The label-set controls: which field type each makes, and on what. */
@@ -524,6 +547,9 @@ static int labels_field(const struct reader *rd, size_t ci, json_t *f, struct tl
          json_object_set_new(f, "labels", labels);
     if (!rc && !strcmp(type, "spans"))
         rc = json_object_set_new(f, "allow_overlap", json_true());
+    const char *text_name = !strcmp(type, "segments") ? region_text_name(rd, obj) : NULL;
+    if (!rc && text_name)
+        rc = json_object_set_new(f, "text_name", json_string(text_name));
     return rc ? TL_ENOMEM : 0;
 }
 

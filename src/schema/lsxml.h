@@ -20,6 +20,10 @@
  *   Rating                   rating {min: 1, max: maxRating (5)}
  *   Pairwise                 pairwise {sources: [A, B]}
  *   Ranker                   ranking {sources: [...]}
+ * An object named otherwise than its key (<Text name="text" value="$ner">)
+ * gives its view that "name", and a per-region TextArea its segments field
+ * a "text_name", so that a Label Studio export (lsjson.h) writes the names
+ * Label Studio's results use (to_name, from_name).
  * View is layout and Header a caption: neither makes a field. AudioPlus is
  * Label Studio's older name for Audio and is read as Audio. Any other tag
  * is refused by name: a silently dropped control would lose labels.

@@ -39,7 +39,7 @@ static const char *const type_keys[][3] = {
     [TL_FIELD_BOXES] = {"source", "labels", "min_size"},
     [TL_FIELD_POLYGONS] = {"source", "labels", "min_size"},
     [TL_FIELD_KEYPOINTS] = {"source", "labels"},
-    [TL_FIELD_SEGMENTS] = {"source", "labels"},
+    [TL_FIELD_SEGMENTS] = {"source", "labels", "text_name"},
     [TL_FIELD_PAIRWISE] = {"sources"},
     [TL_FIELD_RANKING] = {"sources"},
     [TL_FIELD_RUBRIC] = {"criteria"},
@@ -84,6 +84,7 @@ static void field_release(struct tl_field *f) {
     json_decref(f->hotkeys);
     strv_free(f->options, f->n_options);
     free(f->source);
+    free(f->text_name);
     strv_free(f->sources, f->n_sources);
     for (size_t i = 0; i < f->n_criteria; i++)
         free(f->criteria[i].name);
@@ -98,6 +99,7 @@ void tl_schema_release(struct tl_schema *s) {
     for (size_t i = 0; i < s->n_views; i++) {
         free(s->views[i].source);
         free(s->views[i].language);
+        free(s->views[i].name);
     }
     free(s->views);
     memset(s, 0, sizeof *s);
@@ -355,8 +357,17 @@ static int parse_type_options(const struct tl_schema *s, const json_t *jf, struc
         if (rc)
             return rc;
         /* fall through */
-    case TL_FIELD_KEYPOINTS:
     case TL_FIELD_SEGMENTS:
+        if (f->type == TL_FIELD_SEGMENTS && json_object_get(jf, "text_name")) {
+            const json_t *tn = json_object_get(jf, "text_name");
+            if (!is_name(tn, TL_SCHEMA_MAX_NAME))
+                return tl_errf(eb, TL_EINVAL, "field '%s': text_name must be a string of 1..%d bytes",
+                               f->name, TL_SCHEMA_MAX_NAME);
+            if (!(f->text_name = strdup(json_string_value(tn))))
+                return TL_ENOMEM;
+        }
+        /* fall through */
+    case TL_FIELD_KEYPOINTS:
         rc = parse_source(s, jf, f, eb);
         return rc ? rc : parse_labels(jf, f, eb);
     case TL_FIELD_PAIRWISE:
@@ -492,11 +503,11 @@ static int parse_views(const json_t *jv, struct tl_schema *out, struct tl_errbuf
         return tl_errf(eb, TL_EINVAL, "schema has more than %d views", TL_SCHEMA_MAX_VIEWS);
     if (n && !(out->views = calloc(n, sizeof *out->views)))
         return TL_ENOMEM;
-    static const char *const keys[] = {"source", "kind", "language"};
+    static const char *const keys[] = {"source", "kind", "language", "name"};
     for (size_t i = 0; i < n; i++) {
         const json_t *v = json_array_get(jv, i);
         const json_t *js = json_object_get(v, "source"), *jk = json_object_get(v, "kind"),
-                     *jl = json_object_get(v, "language");
+                     *jl = json_object_get(v, "language"), *jn = json_object_get(v, "name");
         const char *bad = json_is_object(v) ? unknown_key(v, keys, N_OF(keys)) : NULL;
         if (bad)
             return tl_errf(eb, TL_EINVAL, "views[%zu]: unknown key '%.64s'", i, bad);
@@ -515,13 +526,17 @@ static int parse_views(const json_t *jv, struct tl_schema *out, struct tl_errbuf
         if (jl && (k != TL_VIEW_CODE || !is_name(jl, 32)))
             return tl_errf(eb, TL_EINVAL, "views[%zu]: language is a string of 1..32 bytes, "
                            "for code views only", i);
+        if (jn && !is_name(jn, TL_SCHEMA_MAX_NAME))
+            return tl_errf(eb, TL_EINVAL, "views[%zu]: name must be a string of 1..%d bytes", i,
+                           TL_SCHEMA_MAX_NAME);
         if (find_view(out, json_string_value(js)))
             return tl_errf(eb, TL_EINVAL, "views[%zu]: duplicate source '%s'", i,
                            json_string_value(js));
         struct tl_view *w = &out->views[out->n_views++];
         w->kind = (enum tl_view_kind)k;
         if (!(w->source = strdup(json_string_value(js))) ||
-            (jl && !(w->language = strdup(json_string_value(jl)))))
+            (jl && !(w->language = strdup(json_string_value(jl)))) ||
+            (jn && !(w->name = strdup(json_string_value(jn)))))
             return TL_ENOMEM;
     }
     return 0;
@@ -582,6 +597,7 @@ int tl_schema_parse_stored(const json_t *j, struct tl_schema *out, struct tl_err
 struct vctx {
     const json_t *result, *data;
     struct tl_errbuf *eb;
+    bool is_imported; /* made in another tool: see tl_schema_validate_imported */
 };
 
 static int bad(const struct vctx *c, const struct tl_field *f, size_t i, const char *why) {
@@ -725,7 +741,7 @@ static int check_boxes(const struct vctx *c, const struct tl_field *f, const jso
                hv = json_number_value(h);
         if (wv <= 0 || hv <= 0)
             return bad(c, f, i, "width and height must be positive");
-        if (xv + wv > 100 || yv + hv > 100)
+        if (!c->is_imported && (xv + wv > 100 || yv + hv > 100))
             return bad(c, f, i, "the box leaves the image (x+width and y+height <= 100)");
         if (wv < f->min_size || hv < f->min_size)
             return bad(c, f, i, "the box is smaller than min_size");
@@ -904,8 +920,8 @@ static bool shown_by(const struct tl_field *f, const json_t *answer) {
     return json_equal(answer, f->show_if_equals);
 }
 
-int tl_schema_validate_task(const struct tl_schema *s, const json_t *result, const json_t *data,
-                            struct tl_errbuf *eb) {
+static int validate(const struct tl_schema *s, const json_t *result, const json_t *data,
+                    bool is_imported, struct tl_errbuf *eb) {
     if (!json_is_object(result))
         return tl_errf(eb, TL_EUNPROC, "result must be an object");
     const char *key;
@@ -917,7 +933,8 @@ int tl_schema_validate_task(const struct tl_schema *s, const json_t *result, con
         if (i == s->n_fields)
             return tl_errf(eb, TL_EUNPROC, "unknown field '%.64s'", key);
     }
-    struct vctx c = {.result = result, .data = s->needs_data ? data : NULL, .eb = eb};
+    struct vctx c = {.result = result, .data = s->needs_data ? data : NULL, .eb = eb,
+                     .is_imported = is_imported};
     bool shown[TL_SCHEMA_MAX_FIELDS];
     for (size_t i = 0; i < s->n_fields; i++) {
         const struct tl_field *f = &s->fields[i];
@@ -943,6 +960,16 @@ int tl_schema_validate_task(const struct tl_schema *s, const json_t *result, con
             return rc;
     }
     return 0;
+}
+
+int tl_schema_validate_task(const struct tl_schema *s, const json_t *result, const json_t *data,
+                            struct tl_errbuf *eb) {
+    return validate(s, result, data, false, eb);
+}
+
+int tl_schema_validate_imported(const struct tl_schema *s, const json_t *result,
+                                const json_t *data, struct tl_errbuf *eb) {
+    return validate(s, result, data, true, eb);
 }
 
 int tl_schema_validate(const struct tl_schema *s, const json_t *result, struct tl_errbuf *eb) {

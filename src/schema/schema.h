@@ -3,7 +3,9 @@
  * A project's schema is JSON: {"views":[VIEW...] (optional), "fields":[FIELD...]}
  * (docs/schema.md is the user's guide; this is the contract).
  *   VIEW  {"source":KEY, "kind":"text"|"markdown"|"image"|"audio"|"video"|"code"|
- *          "chat"|"json", "language":STR (code only)}: how a client shows data[KEY].
+ *          "chat"|"json", "language":STR (code only), "name":STR}: how a client shows
+ *          data[KEY]; name is what another tool calls the view (Label Studio's
+ *          object name, its results' to_name), when it is not KEY.
  *   FIELD {"name":STR, "type":T, "required":BOOL (true), "description":STR,
  *          "hotkeys":{VALUE:KEY...}, "show_if":{"field":EARLIER_FIELD,"equals":SCALAR},
  *          + the type's options:}
@@ -18,7 +20,8 @@
  *                "rotation"?,"label"}] percent of the image, x+width <= 100, y+height <= 100
  *     polygons   "source" (image), "labels", "min_size"   [{"points":[[x,y]...],"label"}]
  *     keypoints  "source" (image), "labels"               [{"x","y","label"}]
- *     segments   "source" (audio|video), "labels"         [{"start","end","label","text"?}]
+ *     segments   "source" (audio|video), "labels", "text_name" (Label Studio's name for
+ *                the per-segment text)                [{"start","end","label","text"?}]
  *     pairwise   "sources":[A,B]                          "a"|"b"|"tie"
  *     ranking    "sources":[K...]                         a permutation of the keys
  *     rubric     "criteria":[{"name","min","max"}]        {"criterion":int...}
@@ -88,6 +91,7 @@ struct tl_view {
     char *source;
     enum tl_view_kind kind;
     char *language; /* NULL unless given (code views) */
+    char *name;     /* NULL unless given: another tool's name for the view */
 };
 
 struct tl_criterion {
@@ -110,6 +114,7 @@ struct tl_field {
     char **sources;     /* pairwise (2), ranking */
     size_t n_sources;
     bool allow_overlap; /* spans */
+    char *text_name;    /* segments: Label Studio's per-segment TextArea, NULL if unnamed */
     double min_size;    /* boxes, polygons: percent, 0 = none */
     size_t spans_field; /* relations: index of its spans field */
     struct tl_criterion *criteria; /* rubric */
@@ -143,6 +148,12 @@ int tl_schema_parse_stored(const json_t *j, struct tl_schema *out, struct tl_err
  * checked for everything but their upper bound. Nothing is retained. */
 int tl_schema_validate_task(const struct tl_schema *s, const json_t *result, const json_t *data,
                             struct tl_errbuf *eb);
+/* tl_schema_validate_task for a label made in another tool (imported with
+ * its task, a prediction included), kept exactly as it came: a box may run
+ * past the right or bottom edge of the image, as Label Studio lets it
+ * (its x, y, width and height are still each in 0..100). */
+int tl_schema_validate_imported(const struct tl_schema *s, const json_t *result,
+                                const json_t *data, struct tl_errbuf *eb);
 /* tl_schema_validate_task without task data (see above). */
 int tl_schema_validate(const struct tl_schema *s, const json_t *result, struct tl_errbuf *eb);
 

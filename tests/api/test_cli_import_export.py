@@ -176,23 +176,32 @@ def export_formats():
     return [n.strip() for n in m.group(1).split(",")]
 
 
-def annotated_project(api, kind):
+NER = [{"name": "entities", "type": "spans", "source": "text", "labels": ["PER", "LOC"]}]
+NER_RESULT = {"entities": [{"start": 0, "end": 3, "label": "PER"}]}
+
+# format -> (schema, a task's data by number, the result every annotator gives)
+FORMAT_PROJECTS = {
+    "jsonl": ({"fields": [CHOICE_AB]}, lambda i: {"text": f"item {i}, \"x\"\nline"},
+              {"label": "b"}),
+    "csv": ({"fields": [CHOICE_AB]}, lambda i: {"text": f"item {i}, \"x\"\nline"},
+            {"label": "b"}),
+    "labelstudio": ({"fields": [CHOICE_AB]}, lambda i: {"text": f"item {i}"}, {"label": "a"}),
+    "preference": ({"fields": PAIRWISE}, lambda i: {"prompt": f"q{i}", "r1": f"one{i}",
+                                                    "r2": f"two{i}"}, {"better": "a"}),
+    "coco": (BOXES, lambda i: {"image": f"https://example.test/{i}.png", "width": 200,
+                               "height": 100}, BOX_RESULT),
+    "yolo": (BOXES, lambda i: {"image": f"https://example.test/{i}.png", "width": 200,
+                               "height": 100}, BOX_RESULT),
+    "conll": ({"fields": NER}, lambda i: {"text": f"Ada visited London {i}."}, NER_RESULT),
+}
+
+
+def annotated_project(api, fmt):
     """A project with annotations by two annotators (so pseudonyms show) in
-    a schema the format kind exports."""
-    if kind == "coco":
-        t, mgr, pid = project(api, schema=BOXES, overlap=2)
-        tasks = [{"image": f"https://example.test/{i}.png", "width": 200, "height": 100}
-                 for i in range(5)]
-        result = BOX_RESULT
-    elif kind == "preference":
-        t, mgr, pid = project(api, fields=PAIRWISE, overlap=2)
-        tasks = [{"prompt": f"q{i}", "r1": f"one{i}", "r2": f"two{i}"} for i in range(5)]
-        result = {"better": "a"}
-    else:
-        t, mgr, pid = project(api, fields=[CHOICE_AB], overlap=2)
-        tasks = [{"text": f"item {i}, \"x\"\nline"} for i in range(5)]
-        result = {"label": "b"}
-    api.import_tasks(mgr.token, pid, tasks)
+    a schema the format exports."""
+    schema, task, result = FORMAT_PROJECTS[fmt]
+    t, mgr, pid = project(api, schema=schema, overlap=2)
+    api.import_tasks(mgr.token, pid, [task(i) for i in range(5)])
     for _ in range(2):
         a = t.user("annotator")
         api.add_member(mgr.token, pid, a.email)
@@ -204,10 +213,10 @@ def annotated_project(api, kind):
 
 
 def test_every_format_is_tested():
-    assert set(export_formats()) == {"jsonl", "csv", "preference", "coco"}
+    assert set(export_formats()) == set(FORMAT_PROJECTS)
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "preference", "coco"])
+@pytest.mark.parametrize("fmt", sorted(FORMAT_PROJECTS))
 def test_export_matches_http_byte_for_byte(api, tmp_path, fmt):
     mgr, pid = annotated_project(api, fmt)
     want = http_export(api, mgr.token, pid, fmt)
@@ -224,7 +233,7 @@ def test_export_unknown_format_lists_the_formats(api):
     _, _, pid = project(api)
     p = api.srv.cli("export", "--project", pid, "--format", "xml", check=False)
     assert p.returncode == 1 and p.stdout == ""
-    for name in ("jsonl", "csv", "preference", "coco"):
+    for name in FORMAT_PROJECTS:
         assert name in p.stderr, p.stderr
 
 

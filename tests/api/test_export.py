@@ -42,7 +42,7 @@ def test_export_format(api):
     assert sum(len(x["annotations"]) for x in lines) == 2
 
 
-FORMATS = ["json", "yolo", "jsonl,csv", "label-studio", "CSV", ""]
+FORMATS = ["json", "voc", "jsonl,csv", "label-studio", "CSV", ""]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -37,7 +37,7 @@ def test_convert_happy_path(manager):
     r = convert(api, m.token, NER)
     assert r.status_code == 200, r.text
     assert r.json() == {"schema": {
-        "views": [{"source": "body", "kind": "text"}],
+        "views": [{"source": "body", "kind": "text", "name": "text"}],
         "fields": [
             {"name": "ner", "type": "spans", "source": "body", "labels": ["PER", "ORG"],
              "allow_overlap": True, "required": False},

@@ -94,6 +94,21 @@ const struct tl_migration tl_migrations[] = {
      "  project_pk INTEGER NOT NULL REFERENCES projects(pk),"
      "  content_type TEXT NOT NULL, size BIGINT NOT NULL, created_at BIGINT NOT NULL);"
      "CREATE INDEX files_project ON files(project_pk, id);"},
+    {6, "imported_annotations",
+     /* Human labels made in another tool (a Label Studio export) or in
+      * another Tally project (its JSONL export), imported with their
+      * tasks. They have no annotator here (the other tool's users are not
+      * Tally identities) and take no part in leases or overlap, so they
+      * live apart from annotations; exports list them among the task's
+      * annotations with their source. They are staged with the import in
+      * prediction_staging (kind 1) and take their id when staged. */
+     "CREATE TABLE imported_annotations(pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  task_pk INTEGER NOT NULL REFERENCES tasks(pk), project_pk INTEGER NOT NULL,"
+     "  tenant_pk INTEGER NOT NULL, source TEXT NOT NULL, result BLOB NOT NULL,"
+     "  created_at BIGINT NOT NULL);"
+     "CREATE INDEX imported_annotations_task ON imported_annotations(task_pk, pk);"
+     "ALTER TABLE prediction_staging ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE prediction_staging ADD COLUMN annotation_id TEXT;"},
 };
 
 const int tl_migrations_count = sizeof tl_migrations / sizeof tl_migrations[0];

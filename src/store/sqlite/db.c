@@ -118,11 +118,18 @@ static const char *const sql[Q_COUNT] = {
                        " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_EXPORT_TASKS] = "SELECT pk, id, data FROM tasks WHERE project_pk = ?1 AND pk > ?2"
                        " AND tenant_pk = ?4 ORDER BY pk LIMIT ?3",
-    [Q_EXPORT_ANNOTS] = "SELECT a.task_pk, a.id, u.id, a.result, a.created_at"
+    /* Annotations imported with the tasks come first in each task (they
+     * predate the labels made here); both arms are in task order, so the
+     * compound ORDER BY merges them without a sort of the page. */
+    [Q_EXPORT_ANNOTS] = "SELECT a.task_pk, 1, a.pk, a.id, u.id, a.result, a.created_at, NULL"
                         " FROM annotations a JOIN users u ON u.pk = a.annotator_pk"
                         " JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?3"
                         " WHERE a.task_pk >= ?1 AND a.task_pk <= ?2"
-                        " ORDER BY a.task_pk, a.pk",
+                        " UNION ALL"
+                        " SELECT i.task_pk, 0, i.pk, i.id, '', i.result, i.created_at, i.source"
+                        " FROM imported_annotations i"
+                        " WHERE i.task_pk >= ?1 AND i.task_pk <= ?2 AND i.project_pk = ?3"
+                        " ORDER BY 1, 2, 3",
     /* A staged import: batches wait in import_staging, invisible to every
      * reader, until one write moves them into tasks (or deletes them). */
     [Q_STAGE_PROJECT] = "SELECT 1 FROM projects WHERE pk = ?1 AND tenant_pk = ?2",
@@ -141,9 +148,11 @@ static const char *const sql[Q_COUNT] = {
      * moved by the same write; read by task and project. */
     [Q_PRED_INSERT] = "INSERT INTO predictions(task_pk, project_pk, tenant_pk, model, score,"
                       " result, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_IMPORTED_INSERT] = "INSERT INTO imported_annotations(task_pk, project_pk, tenant_pk,"
+                          " source, result, created_at, id) VALUES(?1, ?2, ?3, ?4, ?6, ?7, ?8)",
     [Q_PRED_STAGE_INSERT] = "INSERT INTO prediction_staging(import_id, task_id, project_pk,"
-                            " tenant_pk, model, score, result, created_at)"
-                            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                            " tenant_pk, model, score, result, created_at, kind, annotation_id)"
+                            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     /* After Q_STAGE_MOVE: the task ids given at staging find their rows. */
     [Q_PRED_STAGE_MOVE] = "INSERT INTO predictions(task_pk, project_pk, tenant_pk, model, score,"
                           " result, created_at)"
@@ -151,7 +160,14 @@ static const char *const sql[Q_COUNT] = {
                           " s.created_at FROM prediction_staging s JOIN tasks k ON k.id = s.task_id"
                           " AND k.project_pk = s.project_pk"
                           " WHERE s.import_id = ?1 AND s.project_pk = ?2 AND s.tenant_pk = ?3"
-                          " ORDER BY s.pk",
+                          " AND s.kind = 0 ORDER BY s.pk",
+    [Q_IMPORTED_STAGE_MOVE] = "INSERT INTO imported_annotations(id, task_pk, project_pk, tenant_pk,"
+                              " source, result, created_at)"
+                              " SELECT s.annotation_id, k.pk, s.project_pk, s.tenant_pk, s.model,"
+                              " s.result, s.created_at FROM prediction_staging s JOIN tasks k"
+                              " ON k.id = s.task_id AND k.project_pk = s.project_pk"
+                              " WHERE s.import_id = ?1 AND s.project_pk = ?2 AND s.tenant_pk = ?3"
+                              " AND s.kind = 1 ORDER BY s.pk",
     [Q_PRED_STAGE_DELETE] = "DELETE FROM prediction_staging WHERE pk IN (SELECT pk FROM"
                             " prediction_staging WHERE import_id = ?1 AND project_pk = ?2"
                             " AND tenant_pk = ?3 LIMIT ?4)",

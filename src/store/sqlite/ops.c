@@ -445,16 +445,23 @@ static void bind_prediction(sqlite3_stmt *st, int first, const struct tl_predict
 }
 
 /* The predictions of item i, from *next_pred on (they come in item order):
- * into predictions for the task just inserted as task_pk, or into
- * prediction_staging under the task's id. */
+ * into predictions (or imported_annotations, for an imported annotation)
+ * for the task just inserted as task_pk, or into prediction_staging under
+ * the task's id. An imported annotation takes its id here, so a staged one
+ * keeps it through the commit. */
 static int insert_predictions(struct sq_conn *w, const struct import_arg *a, size_t i,
                               size_t *next_pred, bool is_staged, const char *task_id,
                               int64_t task_pk, int64_t now) {
     for (; *next_pred < a->n_preds && a->preds[*next_pred].item == i; (*next_pred)++) {
         const struct tl_prediction_in *pr = &a->preds[*next_pred];
-        sqlite3_stmt *st = sq_stmt(w, is_staged ? Q_PRED_STAGE_INSERT : Q_PRED_INSERT);
+        enum sq_q q = is_staged            ? Q_PRED_STAGE_INSERT
+                      : pr->is_annotation ? Q_IMPORTED_INSERT
+                                          : Q_PRED_INSERT;
+        sqlite3_stmt *st = sq_stmt(w, q);
         if (!st)
             return TL_EINTERNAL;
+        tl_id annotation_id;
+        tl_id_new(annotation_id);
         if (is_staged) {
             sqlite3_bind_int64(st, 1, a->import_id);
             sqlite3_bind_text(st, 2, task_id, TL_ID_LEN, SQLITE_STATIC);
@@ -462,12 +469,19 @@ static int insert_predictions(struct sq_conn *w, const struct import_arg *a, siz
             sqlite3_bind_int64(st, 4, a->tenant_pk);
             bind_prediction(st, 5, pr);
             sqlite3_bind_int64(st, 8, now);
+            sqlite3_bind_int(st, 9, pr->is_annotation);
+            if (pr->is_annotation)
+                sqlite3_bind_text(st, 10, annotation_id, TL_ID_LEN, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(st, 10);
         } else {
             sqlite3_bind_int64(st, 1, task_pk);
             sqlite3_bind_int64(st, 2, a->project_pk);
             sqlite3_bind_int64(st, 3, a->tenant_pk);
-            bind_prediction(st, 4, pr);
+            bind_prediction(st, 4, pr); /* Q_IMPORTED_INSERT skips the score (?5) */
             sqlite3_bind_int64(st, 7, now);
+            if (pr->is_annotation)
+                sqlite3_bind_text(st, 8, annotation_id, TL_ID_LEN, SQLITE_STATIC);
         }
         int rc = sq_exec(st);
         if (rc)
@@ -565,9 +579,11 @@ static int w_import_commit(struct sq_store *s, struct sq_conn *w, void *arg) {
     if (!rc && moved != a->n_staged)
         rc = TL_ECONFLICT; /* staged rows went missing: store none of it */
     /* the staged tasks are in: their staged predictions can find them */
-    st = rc ? NULL : sq_stmt(w, Q_PRED_STAGE_MOVE);
-    rc = rc ? rc : bind_staged(st, a);
-    rc = rc ? rc : sq_exec(st);
+    for (int k = 0; k < 2 && !rc; k++) {
+        st = sq_stmt(w, k ? Q_IMPORTED_STAGE_MOVE : Q_PRED_STAGE_MOVE);
+        rc = bind_staged(st, a);
+        rc = rc ? rc : sq_exec(st);
+    }
     rc = rc ? rc : insert_items(w, Q_TASK_INSERT, a);
     return rc ? rc : add_to_project(w, a, moved + (int64_t)a->n);
 }
@@ -1001,8 +1017,10 @@ static void page_free(struct page_task *t, size_t nt, struct tl_export_annotatio
                       struct page_preds *pp) {
     for (size_t i = 0; i < nt; i++)
         free(t[i].data);
-    for (size_t i = 0; i < na; i++)
+    for (size_t i = 0; i < na; i++) {
         free((char *)an[i].result);
+        free((char *)an[i].source);
+    }
     for (size_t i = 0; i < pp->n; i++)
         tl_prediction_release(&pp->v[i]);
     free(pp->v);
@@ -1115,18 +1133,22 @@ static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
                 an = grown;
             }
             struct tl_export_annotation *x = &an[na];
-            copy_col(st, 1, x->id, sizeof x->id);
-            copy_col(st, 2, x->annotator_id, sizeof x->annotator_id);
-            x->result = dup_col(st, 3);
-            x->result_len = (size_t)sqlite3_column_bytes(st, 3);
-            x->created_at_ms = sqlite3_column_int64(st, 4);
-            if (!x->result) {
+            /* columns: task_pk, kind, pk, id, annotator id, result, time, source */
+            memset(x, 0, sizeof *x);
+            copy_col(st, 3, x->id, sizeof x->id);
+            copy_col(st, 4, x->annotator_id, sizeof x->annotator_id);
+            x->result = dup_col(st, 5);
+            x->result_len = (size_t)sqlite3_column_bytes(st, 5);
+            x->created_at_ms = sqlite3_column_int64(st, 6);
+            bool has_source = sqlite3_column_type(st, 7) != SQLITE_NULL;
+            x->source = has_source ? dup_col(st, 7) : NULL;
+            na++; /* page_free frees what x holds, even on failure */
+            if (!x->result || (has_source && !x->source)) {
                 rc = TL_ENOMEM;
                 break;
             }
             if (tasks[ti].n_annot++ == 0)
-                tasks[ti].first_annot = na;
-            na++;
+                tasks[ti].first_annot = na - 1;
         }
         sqlite3_reset(st);
     }

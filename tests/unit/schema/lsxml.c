@@ -55,7 +55,7 @@ static void test_choices_single_and_multiple(void **state) {
                   "<Choice value=\"Pos\"/><Choice value=\"Neg\"/></Choices></View>"
                   "<Choices name=\"tags\" toName=\"t\" choice=\"multiple\">"
                   "<View><Choice value=\"a\"/></View><Choice value=\"b\"/></Choices></View>",
-                  "{\"views\":[{\"source\":\"text\",\"kind\":\"text\"}],\"fields\":["
+                  "{\"views\":[{\"source\":\"text\",\"kind\":\"text\",\"name\":\"t\"}],\"fields\":["
                   "{\"name\":\"sentiment\",\"type\":\"choice\",\"options\":[\"Pos\",\"Neg\"],"
                   "\"required\":true},"
                   "{\"name\":\"tags\",\"type\":\"multichoice\",\"options\":[\"a\",\"b\"],"
@@ -67,7 +67,7 @@ static void test_labels_on_text_are_spans_with_relations(void **state) {
     expect_schema("<View><Relations name=\"rel\"><Relation value=\"works_for\"/></Relations>"
                   "<Labels name=\"ner\" toName=\"doc\"><Label value=\"PER\"/>"
                   "<Label value=\"ORG\"/></Labels><Text name=\"doc\" value=\"$body\"/></View>",
-                  "{\"views\":[{\"source\":\"body\",\"kind\":\"text\"}],\"fields\":["
+                  "{\"views\":[{\"source\":\"body\",\"kind\":\"text\",\"name\":\"doc\"}],\"fields\":["
                   "{\"name\":\"rel\",\"type\":\"relations\",\"field\":\"ner\","
                   "\"labels\":[\"works_for\"],\"required\":false},"
                   "{\"name\":\"ner\",\"type\":\"spans\",\"source\":\"body\","
@@ -83,9 +83,9 @@ static void test_hypertext_and_paragraphs_views(void **state) {
                   "<Paragraphs name=\"chat\" value=\"$dialogue\" layout=\"dialogue\"/>"
                   "<Paragraphs name=\"p\" value=\"$paras\"/>"
                   "<Labels name=\"l\" toName=\"chat\"><Label value=\"Q\"/></Labels></View>",
-                  "{\"views\":[{\"source\":\"html\",\"kind\":\"markdown\"},"
-                  "{\"source\":\"dialogue\",\"kind\":\"chat\"},"
-                  "{\"source\":\"paras\",\"kind\":\"text\"}],\"fields\":["
+                  "{\"views\":[{\"source\":\"html\",\"kind\":\"markdown\",\"name\":\"h\"},"
+                  "{\"source\":\"dialogue\",\"kind\":\"chat\",\"name\":\"chat\"},"
+                  "{\"source\":\"paras\",\"kind\":\"text\",\"name\":\"p\"}],\"fields\":["
                   "{\"name\":\"l\",\"type\":\"spans\",\"source\":\"dialogue\","
                   "\"labels\":[\"Q\"],\"allow_overlap\":true,\"required\":false}]}");
 }
@@ -97,7 +97,7 @@ static void test_image_boxes_polygons_keypoints(void **state) {
                   "<Label value=\"Road\"/></PolygonLabels>"
                   "<KeyPointLabels name=\"kp\" toName=\"img\"><Label value=\"Nose\"/>"
                   "</KeyPointLabels></View>",
-                  "{\"views\":[{\"source\":\"image\",\"kind\":\"image\"}],\"fields\":["
+                  "{\"views\":[{\"source\":\"image\",\"kind\":\"image\",\"name\":\"img\"}],\"fields\":["
                   "{\"name\":\"box\",\"type\":\"boxes\",\"source\":\"image\","
                   "\"labels\":[\"Car\"],\"required\":false},"
                   "{\"name\":\"poly\",\"type\":\"polygons\",\"source\":\"image\","
@@ -114,9 +114,9 @@ static void test_labels_on_audio_are_segments(void **state) {
     expect_schema("<View><Labels name=\"seg\" toName=\"a\"><Label value=\"Speech\"/></Labels>"
                   "<Audio name=\"a\" value=\"$audio\"/>"
                   "<TextArea name=\"tr\" toName=\"a\" perRegion=\"true\"/></View>",
-                  "{\"views\":[{\"source\":\"audio\",\"kind\":\"audio\"}],\"fields\":["
+                  "{\"views\":[{\"source\":\"audio\",\"kind\":\"audio\",\"name\":\"a\"}],\"fields\":["
                   "{\"name\":\"seg\",\"type\":\"segments\",\"source\":\"audio\","
-                  "\"labels\":[\"Speech\"],\"required\":false}]}");
+                  "\"labels\":[\"Speech\"],\"text_name\":\"tr\",\"required\":false}]}");
     REFUSED("<View><Text name=\"t\" value=\"$t\"/>"
             "<TextArea name=\"tr\" toName=\"t\" perRegion=\"true\"/></View>",
             TL_EINVAL, "per-region");
@@ -151,8 +151,8 @@ static void test_pairwise_and_ranker_sources(void **state) {
         "<Text name=\"c\" value=\"$third\"/>"
         "<Pairwise name=\"pref\" toName=\"a, b\"/>"
         "<Ranker name=\"rank\" toName=\"a,b,c\"/></View>",
-        "{\"views\":[{\"source\":\"left\",\"kind\":\"text\"},"
-        "{\"source\":\"right\",\"kind\":\"text\"},{\"source\":\"third\",\"kind\":\"text\"}],"
+        "{\"views\":[{\"source\":\"left\",\"kind\":\"text\",\"name\":\"a\"},"
+        "{\"source\":\"right\",\"kind\":\"text\",\"name\":\"b\"},{\"source\":\"third\",\"kind\":\"text\",\"name\":\"c\"}],"
         "\"fields\":[{\"name\":\"pref\",\"type\":\"pairwise\","
         "\"sources\":[\"left\",\"right\"],\"required\":false},"
         "{\"name\":\"rank\",\"type\":\"ranking\",\"sources\":[\"left\",\"right\",\"third\"],"
