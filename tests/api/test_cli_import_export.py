@@ -300,3 +300,21 @@ def test_import_while_the_server_writes(api, tmp_path):
     assert [d["i"] for d in data] == list(range(n))
     counts = api.counts(s.manager.token, s.pid)
     assert counts["tasks"] == 40 + 20 * 50
+
+
+def test_label_studio_export_imports_and_exports_through_the_cli(api):
+    """docs/labelstudio.md: a Label Studio export file imports as it is
+    (tasks, annotations, predictions), and `--format labelstudio` gives it
+    back as the HTTP export does."""
+    from test_labelstudio import LS, convert, ls_fixture
+    path = ls_fixture("polygons-min.json")
+    schema = convert(api, (LS / "exports" / "polygons-min.config.xml").read_text())
+    _, mgr, pid = project(api, schema=schema)
+    original = json.loads(path.read_text())
+    p = cli_import(api, pid, str(path))
+    assert p.stdout == f"imported {len(original)} tasks\n"
+    got = json.loads(http_export(api, mgr.token, pid, "labelstudio"))
+    assert [t["data"] for t in got] == [t["data"] for t in original]
+    assert sum(len(t["annotations"]) for t in got) > 0
+    assert cli_bytes(api, "export", "--project", pid, "--format", "labelstudio") == \
+        http_export(api, mgr.token, pid, "labelstudio")
