@@ -123,8 +123,7 @@ void tb_add_annotators(struct tb_env *env, size_t n) {
     for (size_t i = 0; i < n; i++) {
         char email[64];
         snprintf(email, sizeof email, "a%zu@bench.test", i);
-        add_user(env, env->manager.tenant_id, email, TL_ROLE_ANNOTATOR, &env->annotators[i],
-                 NULL);
+        add_user(env, env->manager.tenant_id, email, TL_ROLE_ANNOTATOR, &env->annotators[i], NULL);
     }
     env->n_annotators = n;
 }
@@ -306,8 +305,8 @@ static void submit(struct slot *sl) {
         len = strlen(sl->text);
     }
     sl->is_submitting = true;
-    if (tl_queue_submit_async(r->env->store, sl->sc, r->p, sl->lease.task_id, sl->lease.id,
-                              result, len, sl->out_id, on_written, sl)) {
+    if (tl_queue_submit_async(r->env->store, sl->sc, r->p, sl->lease.task_id, sl->lease.id, result,
+                              len, sl->out_id, on_written, sl)) {
         w->st.n_failed++;
         w->n_active--;
     }

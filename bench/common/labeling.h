@@ -29,7 +29,7 @@
 struct tb_env {
     char dir[256]; /* the data dir, removed by tb_close unless KEEP_DATA=1 */
     struct tl_store *store;
-    struct tl_scope manager; /* scope of the tenant's manager */
+    struct tl_scope manager;                        /* scope of the tenant's manager */
     char manager_token_hash[TL_TOKEN_HASH_LEN + 1]; /* to resolve it again (tb_reopen) */
     struct tl_scope *annotators;
     size_t n_annotators;
@@ -53,10 +53,10 @@ const char *tb_pool_result(void *pool, uint64_t seq, size_t *len);
 void tb_pool_release(struct tb_pool *pool);
 
 struct tb_label_stats {
-    uint64_t n_stored;   /* annotations acknowledged (durable) */
-    uint64_t n_refused;  /* the check refused the result */
-    uint64_t n_failed;   /* a claim or submit failed */
-    uint64_t n_empty;    /* claims that found no task */
+    uint64_t n_stored;  /* annotations acknowledged (durable) */
+    uint64_t n_refused; /* the check refused the result */
+    uint64_t n_failed;  /* a claim or submit failed */
+    uint64_t n_empty;   /* claims that found no task */
     double seconds;
 };
 

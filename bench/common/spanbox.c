@@ -5,7 +5,8 @@
 #include <string.h>
 
 const char tb_spanbox_schema[] =
-    "{\"views\":[{\"source\":\"text\",\"kind\":\"text\"},{\"source\":\"image\",\"kind\":\"image\"}],"
+    "{\"views\":[{\"source\":\"text\",\"kind\":\"text\"},"
+    "{\"source\":\"image\",\"kind\":\"image\"}],"
     "\"fields\":[{\"name\":\"ents\",\"type\":\"spans\",\"source\":\"text\","
     "\"labels\":[\"PER\",\"ORG\",\"LOC\"],\"required\":false},"
     "{\"name\":\"boxes\",\"type\":\"boxes\",\"source\":\"image\",\"labels\":[\"car\",\"person\"],"

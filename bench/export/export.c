@@ -21,17 +21,18 @@
  * the format's name, from tl_exporter_names (so formats added to the table
  * are measured without a change here); a format whose open refuses the
  * schema is skipped with its reason. The output goes to /dev/null through
- * write(2), its bytes counted. The parent reads each child's peak RSS from
- * wait4 (ru_maxrss). Ratios are against jsonl of `plain`.
+ * write(2), its bytes counted; the child reports its own peak RSS (VmHWM).
+ * Ratios are against jsonl of `plain`.
  *
  * Environment (defaults): TASKS (1000000), SMALL (100000), OVERLAP (3),
- * ANNOTATORS (256), THREADS (2), FORMATS (all: or a comma list). */
+ * ANNOTATORS (256), THREADS (2), FORMATS (all: or a comma list), KEEP_DATA
+ * (0; 1 keeps the data dir), REUSE (a dir kept so: measure it again without
+ * populating; TASKS and the rest are then the kept ones). */
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,9 +41,9 @@
 #include "schema/export.h"
 #include "schema/schema.h"
 
-#define PAGE_TASKS 256       /* as api/export.c */
+#define PAGE_TASKS 256        /* as api/export.c */
 #define PAGE_BYTES (4u << 20) /* as api/export.c */
-#define KEEP_OUT (8u << 20)  /* as api/export.c */
+#define KEEP_OUT   (8u << 20) /* as api/export.c */
 
 static const char schema_text[] =
     "{\"views\":[{\"source\":\"text\",\"kind\":\"text\"},{\"source\":\"image\",\"kind\":\"image\"},"
@@ -50,7 +51,8 @@ static const char schema_text[] =
     "{\"source\":\"response_b\",\"kind\":\"markdown\"}],"
     "\"fields\":[{\"name\":\"ents\",\"type\":\"spans\",\"source\":\"text\","
     "\"labels\":[\"PER\",\"ORG\",\"LOC\"]},"
-    "{\"name\":\"objects\",\"type\":\"boxes\",\"source\":\"image\",\"labels\":[\"car\",\"person\"]},"
+    "{\"name\":\"objects\",\"type\":\"boxes\",\"source\":\"image\",\"labels\":[\"car\",\"person\"]}"
+    ","
     "{\"name\":\"areas\",\"type\":\"polygons\",\"source\":\"image\",\"labels\":[\"road\"]},"
     "{\"name\":\"preference\",\"type\":\"pairwise\",\"sources\":[\"response_a\",\"response_b\"]},"
     "{\"name\":\"sentiment\",\"type\":\"choice\",\"options\":[\"positive\",\"negative\"]}]}";
@@ -60,8 +62,7 @@ static const char task_text[] = "Zo\xc3\xab Martin joined Acme Robotics in Lyon 
                                 "her team builds delivery robots for the city.";
 
 #define POOL 64 /* distinct results, cycled */
-static char *pool[POOL];
-static size_t pool_len[POOL];
+static struct tb_pool pool;
 
 /* 3 spans, 2 boxes, 1 polygon, a pairwise answer (a, b or tie) and a choice. */
 static char *make_result(size_t k) {
@@ -78,12 +79,6 @@ static char *make_result(size_t k) {
              10 + k % 3, 10 + k % 7, 30 + k % 11, 50 + k % 5, answers[k % 3],
              k % 2 ? "positive" : "negative");
     return strdup(buf);
-}
-
-static const char *pool_result(void *ctx, uint64_t seq, size_t *len) {
-    (void)ctx;
-    *len = pool_len[seq % POOL];
-    return pool[seq % POOL];
 }
 
 static size_t make_task(void *ctx, uint64_t i, char *buf, size_t cap) {
@@ -164,8 +159,10 @@ static int export_all(struct export_run *r) {
     return rc;
 }
 
-/* --export DIR HASH PROJECT FORMAT: print "ok TASKS ANNOTATIONS BYTES SECONDS"
- * or "skip REASON" on stdout. */
+/* --export DIR HASH PROJECT FORMAT: print "ok TASKS ANNOTATIONS BYTES SECONDS
+ * PEAK_RSS_KB" or "skip REASON" on stdout. The peak is this process's own
+ * VmHWM: a parent's wait4 ru_maxrss would also count the RSS the child had
+ * before exec, i.e. the parent's. */
 static int export_child(char **argv) {
     struct tb_env env;
     tb_reopen(&env, argv[2], argv[3]);
@@ -196,8 +193,9 @@ static int export_child(char **argv) {
     if (rc)
         printf("fail %s\n", tl_strerror(rc));
     else
-        printf("ok %llu %llu %llu %.6f\n", (unsigned long long)r.n_tasks,
-               (unsigned long long)r.n_annotations, (unsigned long long)r.n_bytes, dt);
+        printf("ok %llu %llu %llu %.6f %ld\n", (unsigned long long)r.n_tasks,
+               (unsigned long long)r.n_annotations, (unsigned long long)r.n_bytes, dt,
+               tb_peak_rss_kb());
     tl_buf_release(&r.out);
     tl_exporter_release(&r.ex);
     tl_schema_release(&schema);
@@ -231,8 +229,8 @@ static void run_child(const struct tb_env *env, const char *project_id, const ch
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);
-        execl("/proc/self/exe", "export", "--export", env->dir, env->manager_token_hash,
-              project_id, format, (char *)NULL);
+        execl("/proc/self/exe", "export", "--export", env->dir, env->manager_token_hash, project_id,
+              format, (char *)NULL);
         _exit(127);
     }
     close(fds[1]);
@@ -243,16 +241,15 @@ static void run_child(const struct tb_env *env, const char *project_id, const ch
         fclose(in);
     m->line[strcspn(m->line, "\n")] = '\0';
     int status;
-    struct rusage ru;
-    if (wait4(pid, &status, 0, &ru) < 0)
+    if (waitpid(pid, &status, 0) < 0)
         exit(1);
-    m->maxrss_kb = ru.ru_maxrss;
     char *end;
     if (!strncmp(m->line, "ok ", 3)) {
         m->tasks = strtoull(m->line + 3, &end, 10);
         m->annotations = strtoull(end, &end, 10);
         m->bytes = strtoull(end, &end, 10);
         m->seconds = strtod(end, &end);
+        m->maxrss_kb = strtol(end, &end, 10);
         m->is_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && m->seconds > 0;
     }
 }
@@ -295,7 +292,7 @@ static void check_pool(void) {
     make_task(NULL, 0, data, sizeof data);
     json_t *dj = json_loads(data, 0, NULL);
     for (size_t k = 0; k < POOL; k++) {
-        json_t *r = json_loads(pool[k], 0, NULL);
+        json_t *r = json_loads(pool.texts[k], 0, NULL);
         if (!r || tl_schema_validate_task(&s, r, dj, &eb)) {
             fprintf(stderr, "bench: result %zu refused: %s\n", k, eb.msg);
             exit(1);
@@ -308,25 +305,66 @@ static void check_pool(void) {
 
 static void label(struct tb_env *env, const struct tl_project *p, uint64_t n, int threads) {
     struct tb_label_stats st;
-    tb_label(env, p, n, threads, false, pool_result, NULL, &st);
-    printf("  %s: %llu annotations in %.1f s = %.0f/s\n", p->name,
-           (unsigned long long)st.n_stored, st.seconds, (double)st.n_stored / st.seconds);
+    tb_label(env, p, n, threads, false, tb_pool_result, &pool, &st);
+    printf("  %s: %llu annotations in %.1f s = %.0f/s\n", p->name, (unsigned long long)st.n_stored,
+           st.seconds, (double)st.n_stored / st.seconds);
     if (st.n_stored != n) {
-        fprintf(stderr, "bench: stored %llu of %llu annotations\n",
-                (unsigned long long)st.n_stored, (unsigned long long)n);
+        fprintf(stderr, "bench: stored %llu of %llu annotations\n", (unsigned long long)st.n_stored,
+                (unsigned long long)n);
         exit(1);
     }
 }
 
-int main(int argc, char **argv) {
-    if (argc == 6 && !strcmp(argv[1], "--export"))
-        return export_child(argv);
-    if (argc != 1) {
-        fprintf(stderr, "usage: %s (settings in the environment: see bench/README.md)\n",
-                argv[0]);
-        return 2;
+/* What a measurement needs of a populated data dir; kept in it as
+ * bench-export.txt so that REUSE=DIR can measure again without populating. */
+struct fixture {
+    char hash[TL_TOKEN_HASH_LEN + 1];
+    tl_id big, small, plain;
+    long n_tasks, n_small;
+};
+
+static void fixture_path(const char *dir, char *path, size_t size) {
+    snprintf(path, size, "%s/bench-export.txt", dir);
+}
+
+static void fixture_save(const char *dir, const struct fixture *fx) {
+    char path[512];
+    fixture_path(dir, path, sizeof path);
+    FILE *f = fopen(path, "w");
+    if (!f ||
+        fprintf(f, "%s %s %s %s %ld %ld\n", fx->hash, fx->big, fx->small, fx->plain, fx->n_tasks,
+                fx->n_small) < 0 ||
+        fclose(f)) {
+        fprintf(stderr, "bench: cannot write %s\n", path);
+        exit(1);
     }
-    setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows when piped */
+}
+
+static void fixture_load(const char *dir, struct fixture *fx) {
+    char path[512], line[512];
+    fixture_path(dir, path, sizeof path);
+    FILE *f = fopen(path, "r");
+    char *fields[6], *save;
+    size_t n = 0;
+    if (f && fgets(line, sizeof line, f))
+        for (char *w = strtok_r(line, " \n", &save); w && n < 6; w = strtok_r(NULL, " \n", &save))
+            fields[n++] = w;
+    if (f)
+        fclose(f);
+    if (n != 6 || strlen(fields[0]) != TL_TOKEN_HASH_LEN) {
+        fprintf(stderr, "bench: REUSE: %s is not a data dir kept by this bench\n", dir);
+        exit(2);
+    }
+    memcpy(fx->hash, fields[0], sizeof fx->hash);
+    snprintf(fx->big, sizeof fx->big, "%s", fields[1]);
+    snprintf(fx->small, sizeof fx->small, "%s", fields[2]);
+    snprintf(fx->plain, sizeof fx->plain, "%s", fields[3]);
+    fx->n_tasks = strtol(fields[4], NULL, 10);
+    fx->n_small = strtol(fields[5], NULL, 10);
+}
+
+/* Make the three projects (header comment) in a new data dir. */
+static void populate(struct tb_env *env, struct fixture *fx) {
     long n_tasks = tb_env_long("TASKS", 1000000, 1, 50000000);
     long n_small = tb_env_long("SMALL", 100000, 0, 50000000);
     int overlap = (int)tb_env_long("OVERLAP", 3, 0, 100);
@@ -334,40 +372,66 @@ int main(int argc, char **argv) {
     int threads = (int)tb_env_long("THREADS", 2, 1, 64);
     if (annotators < overlap) {
         fprintf(stderr, "bench: ANNOTATORS must be at least OVERLAP\n");
-        return 2;
+        exit(2);
     }
-    for (size_t k = 0; k < POOL; k++) {
-        pool[k] = make_result(k);
-        pool_len[k] = strlen(pool[k]);
-    }
-    check_pool();
-
     double t0 = tb_now();
-    struct tb_env env;
-    tb_open(&env, "export");
-    tb_add_annotators(&env, (size_t)annotators);
+    tb_open(env, "export");
+    tb_add_annotators(env, (size_t)annotators);
     struct tl_project big, small, plain;
-    tb_project(&env, "big", schema_text, overlap > 0 ? overlap : 1, &big);
-    tb_project(&env, "small", schema_text, overlap > 0 ? overlap : 1, &small);
-    tb_project(&env, "plain", schema_text, 1, &plain);
-    double dt = tb_import(&env, &big, (uint64_t)n_tasks, 10000, make_task, NULL);
-    dt += tb_import(&env, &plain, (uint64_t)n_tasks, 10000, make_task, NULL);
+    tb_project(env, "big", schema_text, overlap > 0 ? overlap : 1, &big);
+    tb_project(env, "small", schema_text, overlap > 0 ? overlap : 1, &small);
+    tb_project(env, "plain", schema_text, 1, &plain);
+    double dt = tb_import(env, &big, (uint64_t)n_tasks, 10000, make_task, NULL);
+    dt += tb_import(env, &plain, (uint64_t)n_tasks, 10000, make_task, NULL);
     if (n_small)
-        dt += tb_import(&env, &small, (uint64_t)n_small, 10000, make_task, NULL);
+        dt += tb_import(env, &small, (uint64_t)n_small, 10000, make_task, NULL);
     printf("populate: imported %ld + %ld + %ld tasks in %.1f s\n", n_tasks, n_tasks, n_small, dt);
     if (overlap > 0) {
-        label(&env, &big, (uint64_t)n_tasks * (uint64_t)overlap, threads);
+        label(env, &big, (uint64_t)n_tasks * (uint64_t)overlap, threads);
         if (n_small)
-            label(&env, &small, (uint64_t)n_small * (uint64_t)overlap, threads);
+            label(env, &small, (uint64_t)n_small * (uint64_t)overlap, threads);
     }
-    tb_close(&env); /* folds the WAL into the database file */
+    *fx = (struct fixture){.n_tasks = n_tasks, .n_small = n_small};
+    memcpy(fx->hash, env->manager_token_hash, sizeof fx->hash);
+    memcpy(fx->big, big.id, sizeof fx->big);
+    memcpy(fx->small, small.id, sizeof fx->small);
+    memcpy(fx->plain, plain.id, sizeof fx->plain);
+    tl_project_release(&big);
+    tl_project_release(&small);
+    tl_project_release(&plain);
+    tb_close(env); /* folds the WAL into the database file */
+    fixture_save(env->dir, fx);
     printf("populate: %.1f s in all (%ld annotators, %d threads)\n", tb_now() - t0, annotators,
            threads);
+}
+
+int main(int argc, char **argv) {
+    if (argc == 6 && !strcmp(argv[1], "--export"))
+        return export_child(argv);
+    if (argc != 1) {
+        fprintf(stderr, "usage: %s (settings in the environment: see bench/README.md)\n", argv[0]);
+        return 2;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows when piped */
+    tb_pool_init(&pool, POOL, make_result);
+    check_pool();
+    struct tb_env env;
+    memset(&env, 0, sizeof env);
+    struct fixture fx;
+    const char *reuse = getenv("REUSE");
+    if (reuse && *reuse) {
+        snprintf(env.dir, sizeof env.dir, "%s", reuse);
+        fixture_load(reuse, &fx);
+        memcpy(env.manager_token_hash, fx.hash, sizeof fx.hash);
+        printf("populate: reusing %s (%ld + %ld tasks)\n", reuse, fx.n_tasks, fx.n_small);
+    } else {
+        populate(&env, &fx);
+    }
 
     printf("\n%-12s %-7s %9s %10s %8s %7s %9s %7s %6s %9s\n", "format", "project", "tasks",
            "annots", "MB", "s", "tasks/s", "MB/s", "ratio", "RSS kB");
     struct measure base;
-    run_child(&env, plain.id, "jsonl", &base);
+    run_child(&env, fx.plain, "jsonl", &base);
     double base_rate = base.is_ok ? (double)base.tasks / base.seconds : 0;
     print_measure("jsonl", "plain", &base, base_rate);
     char names[4096];
@@ -378,22 +442,20 @@ int main(int argc, char **argv) {
         if (!is_wanted(name))
             continue;
         struct measure m;
-        if (n_small) {
-            run_child(&env, small.id, name, &m);
+        if (fx.n_small) {
+            run_child(&env, fx.small, name, &m);
             print_measure(name, "small", &m, base_rate);
+            failures += !m.is_ok && strncmp(m.line, "skip", 4);
         }
-        run_child(&env, big.id, name, &m);
+        run_child(&env, fx.big, name, &m);
         print_measure(name, "big", &m, base_rate);
         failures += !m.is_ok && strncmp(m.line, "skip", 4);
     }
     printf("(ratio: tasks/s against jsonl of 'plain', the same %ld tasks without annotations;"
-           " peak RSS: the export's own process, store open included)\n",
-           n_tasks);
-    tl_project_release(&big);
-    tl_project_release(&small);
-    tl_project_release(&plain);
-    tb_remove(&env);
-    for (size_t k = 0; k < POOL; k++)
-        free(pool[k]);
+           " RSS: the export process's peak (VmHWM), store open included)\n",
+           fx.n_tasks);
+    if (!reuse || !*reuse)
+        tb_remove(&env);
+    tb_pool_release(&pool);
     return failures ? 1 : 0;
 }

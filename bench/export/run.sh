@@ -12,14 +12,19 @@
 #
 # Environment (defaults): EXPORT_BIN (build/bench/export), TASKS (1000000),
 # SMALL (100000), OVERLAP (3), ANNOTATORS (256), THREADS (2), FORMATS (all;
-# or a comma list such as jsonl,coco), KEEP_DATA (0).
+# or a comma list such as jsonl,coco), KEEP_DATA (0; 1 keeps the populated
+# data dir), REUSE (such a kept dir: export from it without populating).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 EXPORT_BIN=${EXPORT_BIN:-build/bench/export}
 export TASKS=${TASKS:-1000000} SMALL=${SMALL:-100000}
 
 [ -x "$EXPORT_BIN" ] || { echo "run.sh: $EXPORT_BIN is missing: run 'make all' first" >&2; exit 1; }
-echo "tally export bench: $(nproc) cores, $TASKS tasks (and $SMALL), overlap ${OVERLAP:-3}"
+if [ -n "${REUSE:-}" ]; then
+    echo "tally export bench: $(nproc) cores, the data kept in $REUSE"
+else
+    echo "tally export bench: $(nproc) cores, $TASKS tasks (and $SMALL), overlap ${OVERLAP:-3}"
+fi
 t0=$(date +%s)
 "$EXPORT_BIN"
 echo "whole run: $(( $(date +%s) - t0 )) s"

@@ -77,8 +77,8 @@ static int check_one(struct tb_env *env, const struct tl_project *p, const char 
     const json_t *result = json_object_get(js, "result");
     char *text = NULL;
     struct tl_errbuf eb;
-    int rc = result ? tl_queue_check_submission(env->store, p, task_id, result, &text, &eb)
-                    : TL_EINVAL;
+    int rc =
+        result ? tl_queue_check_submission(env->store, p, task_id, result, &text, &eb) : TL_EINVAL;
     free(text);
     json_decref(js);
     return rc;
@@ -92,8 +92,8 @@ static void *validate_main(void *arg) {
     return NULL;
 }
 
-static double validate_alone(struct tb_env *env, const struct tl_project *p,
-                             const struct ids *ids, long n, int threads, long *refused) {
+static double validate_alone(struct tb_env *env, const struct tl_project *p, const struct ids *ids,
+                             long n, int threads, long *refused) {
     pthread_t t[64];
     struct vjob jobs[64];
     double t0 = tb_now();
@@ -163,9 +163,9 @@ static void breakdown(struct tb_env *env, const struct tl_project *p, const stru
     for (long i = 0; i < n; i++)
         free(json_dumps(parsed[i % POOL], JSON_COMPACT));
     t[5] = tb_now();
-    static const char *const steps[] = {
-        "parse the body (json_loads)", "parse the stored schema", "read + parse the task data",
-        "tl_schema_validate_task", "re-serialize the result (json_dumps)"};
+    static const char *const steps[] = {"parse the body (json_loads)", "parse the stored schema",
+                                        "read + parse the task data", "tl_schema_validate_task",
+                                        "re-serialize the result (json_dumps)"};
     double total = t[5] - t[0];
     printf("breakdown of one check (1 thread, %ld each, %ld refused):\n", n, refused);
     for (int s = 0; s < 5; s++)
@@ -182,9 +182,9 @@ static void breakdown(struct tb_env *env, const struct tl_project *p, const stru
 static void print_label(const char *what, const struct tb_label_stats *st, long rss_kb) {
     printf("%-9s %llu annotations stored in %.2f s = %.0f annotations/s"
            " (refused %llu, failed %llu, empty %llu); peak RSS %ld kB\n",
-           what, (unsigned long long)st->n_stored, st->seconds,
-           (double)st->n_stored / st->seconds, (unsigned long long)st->n_refused,
-           (unsigned long long)st->n_failed, (unsigned long long)st->n_empty, rss_kb);
+           what, (unsigned long long)st->n_stored, st->seconds, (double)st->n_stored / st->seconds,
+           (unsigned long long)st->n_refused, (unsigned long long)st->n_failed,
+           (unsigned long long)st->n_empty, rss_kb);
 }
 
 static bool wants(const char *phase) {
@@ -223,8 +223,8 @@ int main(void) {
     struct ids ids = {.n = 0};
     bool is_done;
     int64_t cursor = 0;
-    if (tl_store_export_page(env.store, &env.manager, &p_both, &cursor, POOL, 64u << 20,
-                             collect_id, &ids, &is_done) ||
+    if (tl_store_export_page(env.store, &env.manager, &p_both, &cursor, POOL, 64u << 20, collect_id,
+                             &ids, &is_done) ||
         ids.n == 0) {
         fprintf(stderr, "bench: no task ids\n");
         return 1;
