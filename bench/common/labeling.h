@@ -27,7 +27,7 @@
 #include "store/store.h"
 
 struct tb_env {
-    char dir[256]; /* the data dir, removed by tb_close unless KEEP_DATA=1 */
+    char dir[256]; /* the data dir (tb_remove deletes it unless KEEP_DATA=1) */
     struct tl_store *store;
     struct tl_scope manager;                        /* scope of the tenant's manager */
     char manager_token_hash[TL_TOKEN_HASH_LEN + 1]; /* to resolve it again (tb_reopen) */

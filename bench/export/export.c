@@ -102,7 +102,6 @@ struct export_run {
     struct tl_buf out;
     int fd;
     uint64_t n_tasks, n_annotations, n_bytes;
-    bool is_failed;
 };
 
 static void pseudonym(void *ctx, const char *user_id, char out[64]) {
@@ -184,8 +183,10 @@ static int export_child(char **argv) {
     }
     json_decref(js);
     if ((rc = tl_exporter_open(&r.ex, argv[5], &schema, pseudonym, &r, &eb))) {
-        printf("skip %s\n", rc == TL_EINVAL ? eb.msg : tl_strerror(rc));
-        return 0;
+        /* TL_EINVAL: the schema has nothing this format exports */
+        printf("%s %s\n", rc == TL_EINVAL ? "skip" : "fail",
+               rc == TL_EINVAL ? eb.msg : tl_strerror(rc));
+        return rc == TL_EINVAL ? 0 : 1;
     }
     tl_buf_init(&r.out, 0); /* the exporter sets the ceiling task by task */
     rc = export_all(&r);
