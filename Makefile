@@ -34,8 +34,10 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 FUZZ_SRCS := $(filter-out fuzz/replay.c,$(wildcard fuzz/*.c))
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
 
-# Each folder bench/NAME/ with C files builds to one program $(BUILD)/bench/NAME.
-BENCH_DIRS := $(sort $(dir $(wildcard bench/*/*.c)))
+# Each folder bench/NAME/ with C files builds to one program $(BUILD)/bench/NAME,
+# linked with what the in-process benchmarks share (bench/common/).
+BENCH_COMMON := $(wildcard bench/common/*.c)
+BENCH_DIRS := $(filter-out bench/common/,$(sort $(dir $(wildcard bench/*/*.c))))
 BENCH_BINS := $(patsubst bench/%/,$(BUILD)/bench/%,$(BENCH_DIRS))
 
 TALLY_TESTDATA ?= $(abspath ../shared/data)
@@ -64,9 +66,10 @@ $(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(BUILD)/libtally.a
 	$(CC) $(CFLAGS) -o $@ $< fuzz/replay.c $(BUILD)/libtally.a $(LDFLAGS) $(LDLIBS)
 
 .SECONDEXPANSION:
-$(BUILD)/bench/%: $$(wildcard bench/%/*.c) $(BUILD)/libtally.a
+$(BUILD)/bench/%: $$(wildcard bench/%/*.c) $(BENCH_COMMON) $(wildcard bench/common/*.h) \
+                  $(BUILD)/libtally.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libtally.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Ibench/common -o $@ $(filter %.c,$^) $(BUILD)/libtally.a $(LDFLAGS) $(LDLIBS)
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
 

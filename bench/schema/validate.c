@@ -10,15 +10,9 @@
 #include <time.h>
 
 #include "schema/schema.h"
+#include "spanbox.h"
 
 #define POOL 1024 /* distinct results, cycled */
-
-static const char schema_text[] =
-    "{\"views\":[{\"source\":\"text\",\"kind\":\"text\"},{\"source\":\"image\",\"kind\":\"image\"}],"
-    "\"fields\":[{\"name\":\"ents\",\"type\":\"spans\",\"source\":\"text\","
-    "\"labels\":[\"PER\",\"ORG\",\"LOC\"],\"required\":false},"
-    "{\"name\":\"boxes\",\"type\":\"boxes\",\"source\":\"image\",\"labels\":[\"car\",\"person\"],"
-    "\"min_size\":0.5,\"required\":false}]}";
 
 struct job {
     const struct tl_schema *s;
@@ -49,29 +43,6 @@ static void *run(void *arg) {
     return NULL;
 }
 
-/* Half the pool: 5 spans over the text; half: 5 boxes. */
-static char *make_result(size_t k) {
-    char buf[1024];
-    size_t o = 0;
-    if (k % 2 == 0) {
-        o += (size_t)snprintf(buf + o, sizeof buf - o, "{\"ents\":[");
-        for (int i = 0; i < 5; i++)
-            o += (size_t)snprintf(buf + o, sizeof buf - o,
-                                  "%s{\"start\":%zu,\"end\":%zu,\"label\":\"%s\"}", i ? "," : "",
-                                  (size_t)i * 20 + k % 7, (size_t)i * 20 + 10 + k % 5,
-                                  i % 2 ? "ORG" : "PER");
-    } else {
-        o += (size_t)snprintf(buf + o, sizeof buf - o, "{\"boxes\":[");
-        for (int i = 0; i < 5; i++)
-            o += (size_t)snprintf(buf + o, sizeof buf - o,
-                                  "%s{\"x\":%.2f,\"y\":%.2f,\"width\":12.5,\"height\":8.25,"
-                                  "\"label\":\"car\"}",
-                                  i ? "," : "", i * 15.0 + (double)(k % 10), i * 10.5);
-    }
-    snprintf(buf + o, sizeof buf - o, "]}");
-    return strdup(buf);
-}
-
 static double measure(struct job *jobs, int threads, long n, bool parse, long *failures) {
     pthread_t t[64];
     double t0 = now();
@@ -98,21 +69,19 @@ int main(int argc, char **argv) {
     }
     struct tl_schema s;
     struct tl_errbuf eb;
-    json_t *js = json_loads(schema_text, 0, NULL);
+    json_t *js = json_loads(tb_spanbox_schema, 0, NULL);
     if (!js || tl_schema_parse(js, &s, &eb)) {
         fprintf(stderr, "schema: %s\n", eb.msg);
         return 1;
     }
     json_decref(js);
     /* A 120-character text with a non-ASCII letter, as a span's task. */
-    json_t *data = json_pack("{s:s,s:s}", "text",
-                             "Zo\xc3\xab Martin joined Acme Robotics in Lyon in March; "
-                             "her team at Acme builds delivery robots for the city of Lyon.",
-                             "image", "https://example.test/frame.png");
+    json_t *data = json_pack("{s:s,s:s}", "text", tb_spanbox_text, "image",
+                             "https://example.test/frame.png");
     char *texts[POOL];
     json_t *parsed[POOL];
     for (size_t k = 0; k < POOL; k++) {
-        texts[k] = make_result(k);
+        texts[k] = tb_spanbox_result(k);
         parsed[k] = json_loads(texts[k], 0, NULL);
     }
     struct job jobs[64];
