@@ -38,11 +38,10 @@
 
 #include "core/buf.h"
 #include "labeling.h"
+#include "bulk/export.h"
 #include "schema/export.h"
 #include "schema/schema.h"
 
-#define PAGE_TASKS 256        /* as api/export.c */
-#define PAGE_BYTES (4u << 20) /* as api/export.c */
 #define KEEP_OUT   (8u << 20) /* as api/export.c */
 
 static const char schema_text[] =
@@ -95,113 +94,59 @@ static size_t make_task(void *ctx, uint64_t i, char *buf, size_t cap) {
 
 /* ---- one export, in a child process ---- */
 
-struct export_run {
-    struct tb_env *env;
-    struct tl_project p;
-    struct tl_exporter ex;
-    struct tl_buf out;
-    int fd;
-    uint64_t n_tasks, n_annotations, n_bytes;
-};
-
-static void pseudonym(void *ctx, const char *user_id, char out[64]) {
-    struct export_run *r = ctx;
-    char name[TL_PSEUDONYM_LEN + 1];
-    tl_pseudonym(tl_store_secret(r->env->store), r->p.tenant_id, user_id, name);
-    memcpy(out, name, sizeof name);
-}
-
-static int add_task(void *ctx, const struct tl_export_task *t) {
-    struct export_run *r = ctx;
-    if (!r->ex.is_second_pass) { /* a two-pass format (coco) reads each task twice */
-        r->n_tasks++;
-        r->n_annotations += t->n_annotations;
-    }
-    return tl_exporter_task(&r->ex, &r->out, t);
-}
-
-/* Hand what the exporter wrote to the output and empty the buffer as
- * export_read does between pages. */
-static int flush(struct export_run *r) {
-    size_t off = 0;
-    while (off < r->out.len) {
-        ssize_t n = write(r->fd, r->out.data + off, r->out.len - off);
-        if (n <= 0)
-            return TL_EIO;
-        off += (size_t)n;
-    }
-    r->n_bytes += r->out.len;
-    if (r->out.cap > KEEP_OUT)
-        tl_buf_release(&r->out);
-    else
-        tl_buf_reset(&r->out);
-    return 0;
-}
-
-/* Every pass over the tasks, page by page: 0 or an error. */
-static int export_all(struct export_run *r) {
-    int rc = tl_exporter_begin(&r->ex, &r->out);
-    for (bool is_last_pass = false; !rc && !is_last_pass;) {
-        int64_t cursor = 0;
-        bool is_pass_done = false;
-        while (!rc && !is_pass_done) {
-            rc = tl_store_export_page(r->env->store, &r->env->manager, &r->p, &cursor, PAGE_TASKS,
-                                      PAGE_BYTES, add_task, r, &is_pass_done);
-            rc = rc ? rc : flush(r);
-        }
-        if (!rc && !tl_exporter_next_pass(&r->ex, &r->out, &rc)) {
-            is_last_pass = true;
-            rc = rc ? rc : tl_exporter_end(&r->ex, &r->out);
-        }
-        rc = rc ? rc : flush(r);
-    }
-    return rc;
-}
-
 /* --export DIR HASH PROJECT FORMAT: print "ok TASKS ANNOTATIONS BYTES SECONDS
- * PEAK_RSS_KB" or "skip REASON" on stdout. The peak is this process's own
- * VmHWM: a parent's wait4 ru_maxrss would also count the RSS the child had
- * before exec, i.e. the parent's. */
+ * PEAK_RSS_KB" or "skip REASON" on stdout. The export is the server's own
+ * (bulk/export.h: the pages, the format table, the pseudonyms), written to
+ * /dev/null piece by piece as api/export.c streams it. The peak is this
+ * process's own VmHWM: a parent's wait4 ru_maxrss would also count the RSS
+ * the child had before exec, i.e. the parent's. */
 static int export_child(char **argv) {
     struct tb_env env;
     tb_reopen(&env, argv[2], argv[3]);
-    struct export_run r = {.env = &env, .fd = open("/dev/null", O_WRONLY)};
+    int fd = open("/dev/null", O_WRONLY);
     struct tl_filter f = {.tenant_pk = env.manager.tenant_pk};
-    int rc = tl_store_project_get(env.store, &f, argv[4], &r.p);
-    if (rc || r.fd < 0) {
+    struct tl_project p;
+    int rc = tl_store_project_get(env.store, &f, argv[4], &p);
+    if (rc || fd < 0) {
         printf("fail project %s\n", tl_strerror(rc));
         return 1;
     }
+    unsigned long long n_annotations = (unsigned long long)p.n_annotations, n_bytes = 0;
     double t0 = tb_now();
-    /* As api/export.c: the stored schema parsed once for the stream. */
-    json_t *js = json_loads(r.p.schema_json, 0, NULL);
-    struct tl_schema schema;
+    struct tl_bulk_export x;
     struct tl_errbuf eb = {{0}};
-    if (!js || tl_schema_parse_stored(js, &schema, &eb)) {
-        printf("fail schema\n");
-        return 1;
-    }
-    json_decref(js);
-    if ((rc = tl_exporter_open(&r.ex, argv[5], &schema, pseudonym, &r, &eb))) {
+    if ((rc = tl_bulk_export_open(&x, env.store, &env.manager, &p, argv[5], &eb))) {
         /* TL_EINVAL: the schema has nothing this format exports */
         printf("%s %s\n", rc == TL_EINVAL ? "skip" : "fail",
                rc == TL_EINVAL ? eb.msg : tl_strerror(rc));
+        tl_project_release(&p);
         return rc == TL_EINVAL ? 0 : 1;
     }
-    tl_buf_init(&r.out, 0); /* the exporter sets the ceiling task by task */
-    rc = export_all(&r);
+    struct tl_buf out;
+    tl_buf_init(&out, 0); /* the exporter sets the ceiling task by task */
+    for (bool is_done = false; !rc && !is_done;) {
+        rc = tl_bulk_export_next(&x, &out, &is_done);
+        for (size_t off = 0; !rc && off < out.len;) {
+            ssize_t n = write(fd, out.data + off, out.len - off);
+            rc = n > 0 ? 0 : TL_EIO;
+            off += n > 0 ? (size_t)n : 0;
+        }
+        n_bytes += out.len;
+        if (out.cap > KEEP_OUT) /* as export_read does between pieces */
+            tl_buf_release(&out);
+        else
+            tl_buf_reset(&out);
+    }
     double dt = tb_now() - t0;
     if (rc)
         printf("fail %s\n", tl_strerror(rc));
     else
-        printf("ok %llu %llu %llu %.6f %ld\n", (unsigned long long)r.n_tasks,
-               (unsigned long long)r.n_annotations, (unsigned long long)r.n_bytes, dt,
-               tb_peak_rss_kb());
-    tl_buf_release(&r.out);
-    tl_exporter_release(&r.ex);
-    tl_schema_release(&schema);
-    tl_project_release(&r.p);
-    close(r.fd);
+        printf("ok %llu %llu %llu %.6f %ld\n", (unsigned long long)x.n_tasks, n_annotations,
+               n_bytes, dt, tb_peak_rss_kb());
+    tl_buf_release(&out);
+    tl_bulk_export_release(&x);
+    tl_project_release(&p);
+    close(fd);
     tb_close(&env);
     return rc ? 1 : 0;
 }

@@ -2,13 +2,22 @@
 #include "bulk/export.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
+/* An annotator's pseudonym, from the cache when it holds that user (the
+ * hash cost 9% of a JSONL export's time before: bench/export). */
 static void pseudonym(void *ctx, const char *user_id, char out[64]) {
     struct tl_bulk_export *x = ctx;
-    char name[TL_PSEUDONYM_LEN + 1];
-    tl_pseudonym(tl_store_secret(x->store), x->p.tenant_id, user_id, name);
-    memcpy(out, name, sizeof name);
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *c = user_id; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    struct tl_bulk_export_name *slot = &x->names[h % TL_BULK_EXPORT_NAMES];
+    if (strcmp(slot->user_id, user_id) || !*user_id) {
+        tl_pseudonym(tl_store_secret(x->store), x->p.tenant_id, user_id, slot->name);
+        snprintf(slot->user_id, sizeof slot->user_id, "%s", user_id);
+    }
+    memcpy(out, slot->name, sizeof slot->name);
 }
 
 static int load_schema(const struct tl_project *p, struct tl_schema *out) {

@@ -21,6 +21,8 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/id.h"
+#include "crypto/crypto.h"
 #include "schema/export.h"
 #include "schema/schema.h"
 #include "store/store.h"
@@ -30,9 +32,19 @@
  * least one task), so a piece is about this plus one task's output. */
 #define TL_BULK_EXPORT_PAGE_BYTES (4u << 20)
 
+/* Pseudonyms remembered during one export: a project has far fewer
+ * annotators than annotations, and each name is a keyed hash. */
+#define TL_BULK_EXPORT_NAMES 256
+
+struct tl_bulk_export_name {
+    tl_id user_id; /* "" while the slot is empty */
+    char name[TL_PSEUDONYM_LEN + 1];
+};
+
 struct tl_bulk_export {
     int64_t n_tasks; /* tasks exported so far (a second pass counts none) */
     /* private */
+    struct tl_bulk_export_name names[TL_BULK_EXPORT_NAMES]; /* direct-mapped by user id */
     struct tl_exporter ex;
     struct tl_schema schema; /* the project's, parsed once for the export */
     struct tl_store *store;  /* borrowed */
