@@ -15,18 +15,23 @@
  *              (tl_queue_submit_async) with its request in flight, the
  *              writer thread group-commits, on the first project;
  *   both       the same loop with the check before each submit, on the
- *              second project: what the server does minus HTTP and authz.
+ *              second project: what the server does minus HTTP and authz;
+ *   import     the same results imported with their tasks (OVERLAP a task,
+ *              JSON Lines through bulk/import.h, each checked with
+ *              tl_schema_validate_imported against its task), the path of
+ *              a project brought from another tool.
  * Then one thread times each step of the check apart (the breakdown).
  *
  * Environment (defaults): ANNOTATIONS (1000000), THREADS (2), ANNOTATORS
  * (256), OVERLAP (3), BREAKDOWN (100000: checks timed per step, 0: none),
- * PHASES (validate,store,both: the ones to run, e.g. "store" under perf). */
+ * PHASES (validate,store,both,import: the ones to run, e.g. "store" under perf). */
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bulk/import.h"
 #include "labeling.h"
 #include "queue/queue.h"
 #include "schema/schema.h"
@@ -109,6 +114,67 @@ static double validate_alone(struct tb_env *env, const struct tl_project *p, con
         *refused += jobs[i].refused;
     }
     return tb_now() - t0;
+}
+
+/* ---- import: annotations that come with their tasks ---- */
+
+/* Import ceil(n / overlap) tasks, each with `overlap` annotations from the
+ * pool, as JSON Lines through the server's import pipeline (bulk/import.h:
+ * parse, convert nothing, tl_schema_validate_imported each result against
+ * its task's text, stage in batches, one commit): the path of a project
+ * moved from another tool. Returns the seconds from the first byte to the
+ * durable commit. */
+static double import_annotated(struct tb_env *env, const struct tl_project *p, long n,
+                               int overlap) {
+    struct tl_bulk_import *g;
+    struct tl_errbuf eb = {{0}};
+    if (tl_bulk_import_new(env->store, &env->manager, p, TL_IMPORT_LINES, 1u << 20, &g, &eb)) {
+        fprintf(stderr, "bench: import: %s\n", eb.msg);
+        exit(1);
+    }
+    size_t cap = 64u << 10, len = 0;
+    char *chunk = malloc(cap + 16384);
+    long n_tasks = (n + overlap - 1) / overlap;
+    double t0 = tb_now();
+    for (long i = 0; i <= n_tasks; i++) {
+        if (i < n_tasks) { /* one line: the task, then its annotations */
+            char task[2048];
+            make_task(NULL, (uint64_t)i, task, sizeof task);
+            len += (size_t)snprintf(chunk + len, 1024 + sizeof task, "{\"data\":%s,\"annotations\":[",
+                                    task);
+            for (int k = 0; k < overlap; k++) {
+                size_t rlen;
+                const char *r = tb_pool_result(&pool, (uint64_t)(i * overlap + k), &rlen);
+                len += (size_t)snprintf(chunk + len, rlen + 32, "%s{\"result\":%s}", k ? "," : "", r);
+            }
+            len += (size_t)snprintf(chunk + len, 8, "]}\n");
+        }
+        if (len >= cap || (i == n_tasks && len)) {
+            for (size_t off = 0; off < len;) {
+                size_t used;
+                if (tl_bulk_import_feed(g, chunk + off, len - off, &used)) {
+                    fprintf(stderr, "bench: import: %s\n", g->eb.msg);
+                    exit(1);
+                }
+                off += used;
+                if (off < len)
+                    tl_bulk_import_wait(g);
+            }
+            len = 0;
+        }
+    }
+    for (bool is_waiting = true; is_waiting;) {
+        if (tl_bulk_import_end(g, &is_waiting)) {
+            fprintf(stderr, "bench: import: %s\n", g->eb.msg);
+            exit(1);
+        }
+        if (is_waiting)
+            tl_bulk_import_wait(g);
+    }
+    double dt = tb_now() - t0;
+    tl_bulk_import_free(g);
+    free(chunk);
+    return dt;
 }
 
 /* ---- the check's steps, one at a time on one thread ---- */
@@ -248,6 +314,17 @@ int main(void) {
         tb_reset_peak_rss();
         tb_label(&env, &p_both, (uint64_t)n, threads, true, tb_pool_result, &pool, &st_both);
         print_label("both", &st_both, tb_peak_rss_kb());
+    }
+    if (wants("import")) {
+        struct tl_project p_import;
+        tb_project(&env, "imported", tb_spanbox_schema, overlap, &p_import);
+        tb_reset_peak_rss();
+        dt = import_annotated(&env, &p_import, n, overlap);
+        long n_done = (n + overlap - 1) / overlap * overlap;
+        printf("import    %ld annotations (%d a task) imported with their tasks, validated and"
+               " stored: %.2f s = %.0f annotations/s; peak RSS %ld kB\n",
+               n_done, overlap, dt, (double)n_done / dt, tb_peak_rss_kb());
+        tl_project_release(&p_import);
     }
     printf("(%ld annotators in flight, %d worker threads, overlap %d%s)\n", annotators, threads,
            overlap, is_reset ? "" : "; peak RSS could not be reset per phase");
