@@ -15,31 +15,9 @@
 #include "schema/export.h"
 #include "schema/lsjson.h"
 #include "schema/schema.h"
+#include "every_field.h"
 
-static const char SCHEMA[] =
-    "{\"views\":[{\"source\":\"text\",\"kind\":\"text\",\"name\":\"doc\"},"
-    "{\"source\":\"image\",\"kind\":\"image\"},{\"source\":\"audio\",\"kind\":\"audio\"},"
-    "{\"source\":\"a\",\"kind\":\"text\"},{\"source\":\"b\",\"kind\":\"text\"}],\"fields\":["
-    "{\"name\":\"c\",\"type\":\"choice\",\"options\":[\"x\",\"y\"],\"required\":false},"
-    "{\"name\":\"m\",\"type\":\"multichoice\",\"options\":[\"x\",\"y\"],\"required\":false},"
-    "{\"name\":\"t\",\"type\":\"text\",\"required\":false},"
-    "{\"name\":\"n\",\"type\":\"number\",\"required\":false},"
-    "{\"name\":\"r\",\"type\":\"rating\",\"min\":1,\"max\":5,\"required\":false},"
-    "{\"name\":\"s\",\"type\":\"spans\",\"source\":\"text\",\"labels\":[\"P\",\"O\"],"
-    "\"allow_overlap\":true,\"required\":false},"
-    "{\"name\":\"rel\",\"type\":\"relations\",\"field\":\"s\",\"labels\":[\"w\"],"
-    "\"required\":false},"
-    "{\"name\":\"bx\",\"type\":\"boxes\",\"source\":\"image\",\"labels\":[\"P\"],\"required\":false},"
-    "{\"name\":\"pg\",\"type\":\"polygons\",\"source\":\"image\",\"labels\":[\"P\"],"
-    "\"required\":false},"
-    "{\"name\":\"kp\",\"type\":\"keypoints\",\"source\":\"image\",\"labels\":[\"P\"],"
-    "\"required\":false},"
-    "{\"name\":\"sg\",\"type\":\"segments\",\"source\":\"audio\",\"labels\":[\"P\"],"
-    "\"text_name\":\"tr\",\"required\":false},"
-    "{\"name\":\"pw\",\"type\":\"pairwise\",\"sources\":[\"a\",\"b\"],\"required\":false},"
-    "{\"name\":\"rk\",\"type\":\"ranking\",\"sources\":[\"a\",\"b\"],\"required\":false},"
-    "{\"name\":\"rb\",\"type\":\"rubric\",\"criteria\":[{\"name\":\"q\",\"min\":1,\"max\":3}],"
-    "\"required\":false}]}";
+#define SCHEMA EVERY_FIELD_SCHEMA
 
 /* "😀" (U+1F600) is one code point, two UTF-16 units, four UTF-8 bytes. */
 static const char DATA[] = "{\"text\":\"\xF0\x9F\x98\x80 Ada works for IBM\",\"image\":\"i.png\","
