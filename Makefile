@@ -50,6 +50,9 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The OpenAPI document is built into the binary (.incbin in openapi.c).
+$(BUILD)/obj/src/api/openapi.o: src/api/openapi.json
+
 $(BUILD)/libtally.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^

@@ -110,6 +110,7 @@ void tl_api_fail(struct tl_http_req *r, int rc, const char *msg);
 json_t *tl_api_project_json(const struct tl_project *p);
 
 void tl_api_healthz(void *app, struct tl_http_req *r);
+void tl_api_openapi(void *app, struct tl_http_req *r);
 void tl_api_login(void *app, struct tl_http_req *r);
 void tl_api_projects_create(void *app, struct tl_http_req *r);
 void tl_api_projects_list(void *app, struct tl_http_req *r);

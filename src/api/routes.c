@@ -8,6 +8,8 @@
 const struct tl_route tl_api_routes[] = {
     {.method = "GET", .pattern = "/healthz", .handler = tl_api_healthz, .body = TL_BODY_NONE,
      .policy = PUBLIC},
+    {.method = "GET", .pattern = "/api/v1/openapi.json", .handler = tl_api_openapi,
+     .body = TL_BODY_NONE, .policy = PUBLIC},
     {.method = "POST", .pattern = "/api/v1/auth/login", .handler = tl_api_login,
      .body = TL_BODY_SMALL, .policy = PUBLIC},
     {.method = "POST", .pattern = "/api/v1/projects", .handler = tl_api_projects_create,

@@ -140,6 +140,10 @@ void tl_http_set_retry_after(struct tl_http_req *r, unsigned seconds);
 /* Send a JSON response; takes ownership of body. A NULL body (a failed
  * json_pack) becomes a 500, so callers need not check their builders. */
 void tl_http_respond_json(struct tl_http_req *r, unsigned status, json_t *body);
+/* Send len bytes at data, which outlive every response (built into the
+ * binary), as they are. */
+void tl_http_respond_static(struct tl_http_req *r, unsigned status, const char *content_type,
+                            const void *data, size_t len);
 /* Send a response without a body (204). */
 void tl_http_respond_empty(struct tl_http_req *r, unsigned status);
 /* Send {"error":{"code","message"}}. */

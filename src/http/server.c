@@ -233,6 +233,17 @@ void tl_http_respond_json(struct tl_http_req *r, unsigned status, json_t *body) 
     queue(r, status, resp);
 }
 
+void tl_http_respond_static(struct tl_http_req *r, unsigned status, const char *content_type,
+                            const void *data, size_t len) {
+    if (r->is_answered)
+        return;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
+    if (resp)
+        MHD_add_response_header(resp, "Content-Type", content_type);
+    queue(r, status, resp);
+}
+
 void tl_http_respond_error(struct tl_http_req *r, unsigned status, const char *code,
                            const char *fmt, ...) {
     char msg[512];

@@ -26,6 +26,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from openapi_check import Checker
+
+OPENAPI = Checker()  # every response Server.request sees is checked against the document
+
 REPO = Path(__file__).resolve().parents[2]
 TALLY_BIN = os.environ.get("TALLY_BIN") or str(REPO / "build" / "tally")
 # Sanitizer builds are several times slower: stretch every wait for them.
@@ -204,8 +208,10 @@ class Server:
             data = json.dumps(json_body)
             h.setdefault("Content-Type", "application/json")
         s = session or requests
-        return s.request(method, self.url + path, data=data, headers=h,
-                         timeout=HTTP_TIMEOUT, **kw)
+        r = s.request(method, self.url + path, data=data, headers=h, timeout=HTTP_TIMEOUT, **kw)
+        if not kw.get("stream"):
+            OPENAPI.check(method, path, r)
+        return r
 
 
 class User:
@@ -401,10 +407,13 @@ def api(server):
 
 def pytest_sessionfinish(session, exitstatus):
     """A sanitizer report anywhere (a server log, a CLI run) fails the run,
-    even if the assertion that would have caught it never ran."""
-    if _SANITIZER_HITS:
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        msg = "sanitizer reports:\n  " + "\n  ".join(_SANITIZER_HITS)
-        if reporter:
-            reporter.write_line(msg, red=True)
-        session.exitstatus = 1
+    even if the assertion that would have caught it never ran; so does a
+    response that does not fit the OpenAPI document (openapi_check.py)."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for what, hits in (("sanitizer reports", _SANITIZER_HITS),
+                       ("responses that do not fit src/api/openapi.json",
+                        sorted(set(OPENAPI.violations)))):
+        if hits:
+            if reporter:
+                reporter.write_line(f"{what}:\n  " + "\n  ".join(hits[:50]), red=True)
+            session.exitstatus = 1
