@@ -103,6 +103,9 @@ void tl_api_authorize(void *app, struct tl_http_req *r);
 struct tl_api_call *tl_api_call(struct tl_http_req *r);
 /* Parse the body as a JSON object; on failure answer 400 and return NULL. */
 json_t *tl_api_body_object(struct tl_http_req *r);
+/* 400 naming the first key of body not in allowed (NULL-terminated) and
+ * return -1; 0 when every key is allowed. */
+int tl_api_check_keys(struct tl_http_req *r, const json_t *body, const char *const *allowed);
 /* Answer with the status for rc (400/401/403/404/409/413/422/5xx); msg may
  * be NULL or empty for the generic message of that code. */
 void tl_api_fail(struct tl_http_req *r, int rc, const char *msg);
@@ -125,5 +128,13 @@ void tl_api_schemas_convert(void *app, struct tl_http_req *r);
 void tl_api_files_upload(void *app, struct tl_http_req *r);
 size_t tl_api_files_upload_chunk(void *app, struct tl_http_req *r, const char *data, size_t len);
 void tl_api_files_get(void *app, struct tl_http_req *r);
+/* the caller's account and tokens (account.c); a tenant's users (users.c) */
+void tl_api_me(void *app, struct tl_http_req *r);
+void tl_api_tokens_create(void *app, struct tl_http_req *r);
+void tl_api_tokens_list(void *app, struct tl_http_req *r);
+void tl_api_tokens_delete(void *app, struct tl_http_req *r);
+void tl_api_users_list(void *app, struct tl_http_req *r);
+void tl_api_users_create(void *app, struct tl_http_req *r);
+void tl_api_users_update(void *app, struct tl_http_req *r);
 
 #endif

@@ -75,6 +75,21 @@ json_t *tl_api_body_object(struct tl_http_req *r) {
     return j;
 }
 
+int tl_api_check_keys(struct tl_http_req *r, const json_t *body, const char *const *allowed) {
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)body, key, value) {
+        size_t i = 0;
+        while (allowed[i] && strcmp(allowed[i], key))
+            i++;
+        if (!allowed[i]) {
+            tl_http_respond_error(r, 400, "invalid", "unknown key '%.64s'", key);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int tl_api_init(struct tl_api *a, struct tl_store *store) {
     memset(a, 0, sizeof *a);
     if (tl_api_routes_check(tl_api_routes, tl_api_n_routes, NULL))
