@@ -99,7 +99,6 @@ static void creation_answer(struct tl_http_req *r, struct creation *cr) {
         tl_api_fail(r, cr->rc, cr->rc == TL_EEXIST ? "that email is taken" : NULL);
         return;
     }
-    cr->u.created_at_ms = tl_clock_ms();
     tl_log("user created: tenant=%s by=%s user=%s role=%s", cr->u.tenant_id,
            tl_api_call(r)->sc.user_id, cr->u.id, tl_role_name(cr->u.role));
     tl_http_respond_json(r, 201, user_json(&cr->u));

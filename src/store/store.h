@@ -128,7 +128,8 @@ const unsigned char *tl_store_secret(const struct tl_store *s);
 /* --- tenants, users, tokens (admin) --- */
 int tl_store_tenant_create(struct tl_store *s, const char *name, tl_id out_id);
 int tl_store_tenant_find(struct tl_store *s, const char *name, tl_id out_id);
-/* u->tenant_id "" for the workforce; u->pk and u->id are set on success.
+/* u->tenant_id "" for the workforce; u->pk, u->id and u->created_at_ms are
+ * set on success.
  * TL_EEXIST if the email is taken, TL_ENOTFOUND if the tenant is unknown. */
 int tl_store_user_create(struct tl_store *s, struct tl_user *u);
 int tl_store_user_find(struct tl_store *s, const char *email, struct tl_user *out);

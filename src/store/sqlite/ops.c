@@ -114,7 +114,8 @@ static int w_user_create(struct sq_store *s, struct sq_conn *w, void *arg) {
     sqlite3_bind_int(st, 4, (int)u->role);
     if (u->password_hash[0])
         sqlite3_bind_text(st, 5, u->password_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, tl_clock_ms());
+    u->created_at_ms = tl_clock_ms();
+    sqlite3_bind_int64(st, 6, u->created_at_ms);
     int rc = sq_exec(st);
     if (!rc)
         u->pk = sqlite3_last_insert_rowid(w->db);
