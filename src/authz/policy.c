@@ -61,8 +61,10 @@ bool tl_policy_may_assign(enum tl_role by, enum tl_role from, enum tl_role to) {
     return by == TL_ROLE_ADMIN && from != TL_ROLE_OWNER && to != TL_ROLE_OWNER;
 }
 
-bool tl_policy_shows_email(const char *viewer_tenant_id, const char *user_tenant_id) {
-    return viewer_tenant_id[0] && !strcmp(viewer_tenant_id, user_tenant_id);
+bool tl_policy_shows_email(const char *viewer_tenant_id, const char *user_tenant_id,
+                           enum tl_role user_role) {
+    return viewer_tenant_id[0] && !strcmp(viewer_tenant_id, user_tenant_id) &&
+           has(STAFF, user_role);
 }
 
 bool tl_policy_is_staff(const struct tl_scope *sc) {

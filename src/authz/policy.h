@@ -68,11 +68,14 @@ bool tl_policy_member_can(enum tl_action act);
  * (from TL_ROLE_NONE) or change a user of role `from` (to `to`; to ==
  * from for a change that keeps the role, such as disabling). */
 bool tl_policy_may_assign(enum tl_role by, enum tl_role from, enum tl_role to);
-/* True if a tenant sees user as themselves (their email) rather than a
- * pseudonym: the user is of that same tenant (its staff and its own
- * annotators). Workforce annotators, and everyone for another tenant, stay
- * pseudonyms (crypto.h: tl_pseudonym). Ids "" are the workforce. */
-bool tl_policy_shows_email(const char *viewer_tenant_id, const char *user_tenant_id);
+/* True if a tenant sees a user who labeled its data under their email
+ * rather than a pseudonym (crypto.h: tl_pseudonym): the user is that
+ * tenant's own staff (user_role owner..viewer in user_tenant_id, the same
+ * tenant). Annotators, the workforce's and the tenant's own, stay
+ * pseudonyms, and so does everyone to another tenant. Ids "" are the
+ * workforce. */
+bool tl_policy_shows_email(const char *viewer_tenant_id, const char *user_tenant_id,
+                           enum tl_role user_role);
 
 /* True if sc is a tenant's staff (owner..viewer), who see the whole tenant. */
 bool tl_policy_is_staff(const struct tl_scope *sc);

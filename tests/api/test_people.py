@@ -347,3 +347,33 @@ def test_revoking_a_login_session(api, acme):
     r = api.srv.request("DELETE", f"/api/v1/tokens/{listed[0]['id']}", session)
     assert r.status_code == 204
     assert_error(get(api.srv, "/api/v1/me", session), 401)
+
+
+# ---------------------------------------------------------------- names
+
+def test_export_names_own_staff_by_email_and_annotators_by_pseudonym(api):
+    """A tenant's own staff who label (here a manager and a viewer added as
+    annotator members) appear to it under their email; annotators, the
+    workforce's and the tenant's own, stay pseudonyms."""
+    s = api.setup_project(n_tasks=4, overlap=4)
+    viewer, own_ann = s.tenant.user("viewer"), s.tenant.user("annotator")
+    worker = api.workforce_annotator()
+    people = [s.manager, viewer, own_ann, worker]
+    for u in people:
+        api.add_member(s.manager.token, s.pid, u.email)
+        n = api.next(u.token, s.pid)
+        assert api.submit(u.token, n["task"]["id"], n["lease"]["id"],
+                          {"label": "a"}).status_code == 201
+    lines, r = api.export(s.manager.token, s.pid)
+    names = {a["annotator"] for line in lines for a in line["annotations"]}
+    assert {s.manager.email, viewer.email} <= names
+    others = names - {s.manager.email, viewer.email}
+    assert len(others) == 2 and all(n.startswith("anon-") for n in others), names
+    for u in (own_ann, worker):
+        assert u.email not in r.text and u.id not in r.text
+    csv = api.srv.request("GET", f"/api/v1/projects/{s.pid}/export?format=csv",
+                          s.manager.token).text
+    assert s.manager.email in csv and worker.email not in csv
+    # the CLI export names them the same way
+    p = api.srv.cli("export", "--project", s.pid, "--format", "jsonl")
+    assert p.stdout == r.text

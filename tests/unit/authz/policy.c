@@ -62,12 +62,16 @@ static void test_may_assign(void **state) {
     assert_false(tl_policy_may_assign(TL_ROLE_OWNER, TL_ROLE_NONE, (enum tl_role)99));
 }
 
-/* Names: a tenant sees its own people by email, nobody else's. */
+/* Names: a tenant sees its own staff by email; annotators (its own too)
+ * and everyone else's people stay pseudonyms. */
 static void test_shows_email(void **state) {
-    assert_true(tl_policy_shows_email("t1", "t1"));
-    assert_false(tl_policy_shows_email("t1", ""));
-    assert_false(tl_policy_shows_email("t1", "t2"));
-    assert_false(tl_policy_shows_email("", ""));
+    for (int r = TL_ROLE_OWNER; r <= TL_ROLE_VIEWER; r++)
+        assert_true(tl_policy_shows_email("t1", "t1", (enum tl_role)r));
+    assert_false(tl_policy_shows_email("t1", "t1", TL_ROLE_ANNOTATOR));
+    assert_false(tl_policy_shows_email("t1", "t1", TL_ROLE_NONE));
+    assert_false(tl_policy_shows_email("t1", "", TL_ROLE_ANNOTATOR));
+    assert_false(tl_policy_shows_email("t1", "t2", TL_ROLE_MANAGER));
+    assert_false(tl_policy_shows_email("", "", TL_ROLE_MANAGER));
 }
 
 /* "staff" is decided here once: a tenant role of owner..viewer inside a
