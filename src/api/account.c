@@ -25,16 +25,10 @@ static json_t *time_or_null(int64_t ms) {
     return ms ? json_string(tl_clock_rfc3339(ms, text)) : json_null();
 }
 
-static json_t *memberships_json(const struct tl_membership *m, size_t n) {
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < n; i++)
-        if (json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "id", m[i].project_id, "name",
-                                                 m[i].project_name, "role",
-                                                 tl_role_name(m[i].role)))) {
-            json_decref(arr);
-            return NULL;
-        }
-    return arr;
+static json_t *membership_json(const void *item) {
+    const struct tl_membership *m = item;
+    return json_pack("{s:s,s:s,s:s}", "id", m->project_id, "name", m->project_name, "role",
+                     tl_role_name(m->role));
 }
 
 void tl_api_me(void *app, struct tl_http_req *r) {
@@ -58,7 +52,7 @@ void tl_api_me(void *app, struct tl_http_req *r) {
     tl_http_respond_json(r, 200,
                          json_pack("{s:s,s:s,s:o*,s:s,s:o*}", "id", u.id, "email", u.email,
                                    "tenant", tenant, "role", tl_role_name(u.role), "projects",
-                                   memberships_json(m, n)));
+                                   tl_api_json_array(m, n, sizeof *m, membership_json)));
     tl_memberships_free(m, n);
 }
 
@@ -74,11 +68,9 @@ void tl_api_tokens_create(void *app, struct tl_http_req *r) {
     static const char *const keys[] = {"name", "expires_in_days", NULL};
     struct tl_api *a = app;
     const struct tl_scope *sc = &tl_api_call(r)->sc;
-    json_t *body = tl_api_body_object(r);
-    if (!body || tl_api_check_keys(r, body, keys)) {
-        json_decref(body);
+    json_t *body = tl_api_body_strict(r, keys);
+    if (!body)
         return;
-    }
     const json_t *jname = json_object_get(body, "name");
     const json_t *jdays = json_object_get(body, "expires_in_days");
     const char *name = jname && !json_is_null(jname) ? json_string_value(jname) : NULL;
@@ -115,7 +107,8 @@ void tl_api_tokens_create(void *app, struct tl_http_req *r) {
     json_decref(body);
 }
 
-static json_t *token_json(const struct tl_token_info *k) {
+static json_t *token_json(const void *item) {
+    const struct tl_token_info *k = item;
     char created[32];
     return json_pack("{s:s,s:s,s:s?,s:s,s:o*}", "id", k->id, "user_id", k->user_id, "name",
                      k->name[0] ? k->name : NULL, "created_at",
@@ -141,12 +134,7 @@ void tl_api_tokens_list(void *app, struct tl_http_req *r) {
         tl_api_fail(r, rc, NULL);
         return;
     }
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < n; i++)
-        if (json_array_append_new(arr, token_json(&k[i]))) {
-            json_decref(arr);
-            arr = NULL;
-        }
+    json_t *arr = tl_api_json_array(k, n, sizeof *k, token_json);
     free(k);
     tl_http_respond_json(r, 200, json_pack("{s:o*}", "tokens", arr));
 }

@@ -27,7 +27,8 @@
 #define PASSWORD_MIN 8
 #define PASSWORD_MAX 256
 
-static json_t *user_json(const struct tl_user *u) {
+static json_t *user_json(const void *item) {
+    const struct tl_user *u = item;
     char created[32];
     return json_pack("{s:s,s:s,s:s,s:b,s:s}", "id", u->id, "email", u->email, "role",
                      tl_role_name(u->role), "disabled", u->is_disabled, "created_at",
@@ -44,12 +45,7 @@ void tl_api_users_list(void *app, struct tl_http_req *r) {
         tl_api_fail(r, rc, NULL);
         return;
     }
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < n; i++)
-        if (json_array_append_new(arr, user_json(&u[i]))) {
-            json_decref(arr);
-            arr = NULL;
-        }
+    json_t *arr = tl_api_json_array(u, n, sizeof *u, user_json);
     free(u);
     tl_http_respond_json(r, 200, json_pack("{s:o*}", "users", arr));
 }
@@ -139,11 +135,9 @@ void tl_api_users_create(void *app, struct tl_http_req *r) {
         creation_answer(r, c->state);
         return;
     }
-    json_t *body = tl_api_body_object(r);
-    if (!body || tl_api_check_keys(r, body, keys)) {
-        json_decref(body);
+    json_t *body = tl_api_body_strict(r, keys);
+    if (!body)
         return;
-    }
     struct creation *cr = calloc(1, sizeof *cr);
     if (!cr) {
         json_decref(body);
@@ -174,11 +168,9 @@ void tl_api_users_update(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     const struct tl_scope *sc = &tl_api_call(r)->sc;
     const char *id = tl_http_param(r, 0);
-    json_t *body = tl_api_body_object(r);
-    if (!body || tl_api_check_keys(r, body, keys)) {
-        json_decref(body);
+    json_t *body = tl_api_body_strict(r, keys);
+    if (!body)
         return;
-    }
     const json_t *jdis = json_object_get(body, "disabled");
     const json_t *jrole = json_object_get(body, "role");
     enum tl_role role = jrole ? tl_role_parse(json_string_value(jrole)) : TL_ROLE_NONE;

@@ -79,10 +79,6 @@ static int no_verb(const char *usage) {
     return 2;
 }
 
-static const char *when(int64_t ms, char out[32]) {
-    return tl_clock_rfc3339(ms, out);
-}
-
 int tl_cmd_init(int argc, char **argv) {
     static const char usage[] = "usage: tally init [--data DIR] [--secret-file PATH]\n"
                                 "Make an empty store in DIR (nothing changes if one is there)\n"
@@ -117,7 +113,7 @@ static int tenant_list(const struct admin_args *a) {
     for (size_t i = 0; i < n; i++) {
         char created[32];
         printf("%s\t%s\t%lld\t%s\n", t[i].id, t[i].name, (long long)t[i].n_users,
-               when(t[i].created_at_ms, created));
+               tl_clock_rfc3339(t[i].created_at_ms, created));
     }
     free(t);
     return 0;
@@ -197,7 +193,7 @@ static int user_list(const struct admin_args *a) {
         char created[32];
         printf("%s\t%s\t%s\t%s\t%s\t%s\n", u[i].id, u[i].email, tl_role_name(u[i].role),
                tenant_name(t, n_tenants, u[i].tenant_id), u[i].is_disabled ? "yes" : "no",
-               when(u[i].created_at_ms, created));
+               tl_clock_rfc3339(u[i].created_at_ms, created));
     }
     free(t);
     free(u);
