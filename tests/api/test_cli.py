@@ -1,11 +1,13 @@
 """The CLI contract: --version, --help everywhere, exit 2 on unknown flags,
 options and operands in any order, and what the admin commands print."""
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import ID_RE, make_user, run_cli, unique
+from conftest import ID_RE, TALLY_BIN, make_user, run_cli, unique
 
 # argv, expected exit code, regex stdout must match (None: anything).
 # Tests as data (STYLE.md habit 12).
@@ -215,3 +217,13 @@ def test_token_revoke_is_refused_by_the_server(server):
     assert server.request("GET", "/api/v1/me", u.token).status_code == 200
     p = server.cli("token", "revoke", made["id"], check=False)
     assert p.returncode == 1 and "no live token" in p.stderr
+
+
+def test_demo_prints_the_url_make_run_serves(tmp_path):
+    """`make run LISTEN=...` passes its address to the demo as TALLY_LISTEN."""
+    env = dict(os.environ, TALLY_LISTEN="[::1]:9000")
+    p = subprocess.run([TALLY_BIN, "demo", "--data", str(tmp_path / "d")], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "URL:        http://[::1]:9000 " in p.stdout
+    assert "http://[::1]:9000/api/v1/projects" in p.stdout
