@@ -81,12 +81,14 @@ deps:
 deps-test:
 	@scripts/deps.sh build test
 
-# make run: install, build, seed a demo tenant once, serve on 127.0.0.1:8080.
+# make run: install, build, seed a demo tenant once, serve on 127.0.0.1:8080
+# (make run LISTEN=[::1]:9000 DATA=dir for another address or store).
 DATA ?= tally-data
+LISTEN ?= 127.0.0.1:8080
 run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/tally
-	@$(BUILD)/tally demo --data $(DATA)
-	exec $(BUILD)/tally serve --data $(DATA) --listen 127.0.0.1:8080
+	@TALLY_LISTEN='$(LISTEN)' $(BUILD)/tally demo --data '$(DATA)'
+	exec $(BUILD)/tally serve --data '$(DATA)' --listen '$(LISTEN)'
 
 # make test: every suite, normal build then sanitizer build.
 test: deps-test

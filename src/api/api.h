@@ -103,6 +103,13 @@ void tl_api_authorize(void *app, struct tl_http_req *r);
 struct tl_api_call *tl_api_call(struct tl_http_req *r);
 /* Parse the body as a JSON object; on failure answer 400 and return NULL. */
 json_t *tl_api_body_object(struct tl_http_req *r);
+/* tl_api_body_object, also answering 400 naming the first key that is not
+ * in allowed (NULL-terminated) and returning NULL then. */
+json_t *tl_api_body_strict(struct tl_http_req *r, const char *const *allowed);
+/* A JSON array of to_json(item) for the n items of `size` bytes at items;
+ * NULL when out of memory (json_pack's "o*" then fails the answer). */
+json_t *tl_api_json_array(const void *items, size_t n, size_t size,
+                          json_t *(*to_json)(const void *item));
 /* Answer with the status for rc (400/401/403/404/409/413/422/5xx); msg may
  * be NULL or empty for the generic message of that code. */
 void tl_api_fail(struct tl_http_req *r, int rc, const char *msg);
@@ -126,5 +133,13 @@ void tl_api_schemas_convert(void *app, struct tl_http_req *r);
 void tl_api_files_upload(void *app, struct tl_http_req *r);
 size_t tl_api_files_upload_chunk(void *app, struct tl_http_req *r, const char *data, size_t len);
 void tl_api_files_get(void *app, struct tl_http_req *r);
+/* the caller's account and tokens (account.c); a tenant's users (users.c) */
+void tl_api_me(void *app, struct tl_http_req *r);
+void tl_api_tokens_create(void *app, struct tl_http_req *r);
+void tl_api_tokens_list(void *app, struct tl_http_req *r);
+void tl_api_tokens_delete(void *app, struct tl_http_req *r);
+void tl_api_users_list(void *app, struct tl_http_req *r);
+void tl_api_users_create(void *app, struct tl_http_req *r);
+void tl_api_users_update(void *app, struct tl_http_req *r);
 
 #endif

@@ -102,6 +102,8 @@ static void login_job(void *arg) {
         rc = tl_password_verify(l->u.password_hash, l->password);
     else if (rc == 0 || rc == TL_ENOTFOUND)
         rc = tl_password_verify_none(l->password);
+    if (!rc && l->u.is_disabled)
+        rc = TL_EAUTH; /* verified all the same: no faster answer to tell it apart */
     if (rc != TL_EAUTH) {
         /* Right, or no guess was verified (the store failed): not a failure. */
         if (rc)

@@ -75,6 +75,34 @@ json_t *tl_api_body_object(struct tl_http_req *r) {
     return j;
 }
 
+json_t *tl_api_body_strict(struct tl_http_req *r, const char *const *allowed) {
+    json_t *body = tl_api_body_object(r);
+    const char *key;
+    json_t *value;
+    json_object_foreach(body, key, value) {
+        size_t i = 0;
+        while (allowed[i] && strcmp(allowed[i], key))
+            i++;
+        if (!allowed[i]) {
+            tl_http_respond_error(r, 400, "invalid", "unknown key '%.64s'", key);
+            json_decref(body);
+            return NULL;
+        }
+    }
+    return body;
+}
+
+json_t *tl_api_json_array(const void *items, size_t n, size_t size,
+                          json_t *(*to_json)(const void *item)) {
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++)
+        if (json_array_append_new(arr, to_json((const char *)items + i * size))) {
+            json_decref(arr);
+            return NULL;
+        }
+    return arr;
+}
+
 int tl_api_init(struct tl_api *a, struct tl_store *store) {
     memset(a, 0, sizeof *a);
     if (tl_api_routes_check(tl_api_routes, tl_api_n_routes, NULL))

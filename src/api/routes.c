@@ -39,6 +39,22 @@ const struct tl_route tl_api_routes[] = {
      .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
     {.method = "GET", .pattern = "/api/v1/projects/{}/files/{}", .handler = tl_api_files_get,
      .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_READ, .obj = TL_OBJ_PROJECT)},
+    /* people (account.c, users.c): the {} is a token or user id, looked up
+     * through the caller's tenant by the handler */
+    {.method = "GET", .pattern = "/api/v1/me", .handler = tl_api_me, .body = TL_BODY_NONE,
+     .policy = POLICY(.act = TL_ACT_ACCOUNT)},
+    {.method = "POST", .pattern = "/api/v1/tokens", .handler = tl_api_tokens_create,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_ACCOUNT)},
+    {.method = "GET", .pattern = "/api/v1/tokens", .handler = tl_api_tokens_list,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_ACCOUNT)},
+    {.method = "DELETE", .pattern = "/api/v1/tokens/{}", .handler = tl_api_tokens_delete,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_ACCOUNT)},
+    {.method = "GET", .pattern = "/api/v1/users", .handler = tl_api_users_list,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_USERS)},
+    {.method = "POST", .pattern = "/api/v1/users", .handler = tl_api_users_create,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_USERS)},
+    {.method = "PATCH", .pattern = "/api/v1/users/{}", .handler = tl_api_users_update,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_USERS)},
 };
 
 const size_t tl_api_n_routes = sizeof tl_api_routes / sizeof tl_api_routes[0];

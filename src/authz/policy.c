@@ -1,6 +1,8 @@
 /* policy.c: the role table (see policy.h). */
 #include "authz/policy.h"
 
+#include <string.h>
+
 #define BIT(r) (1u << (r))
 #define STAFF                                                                                      \
     (BIT(TL_ROLE_OWNER) | BIT(TL_ROLE_ADMIN) | BIT(TL_ROLE_MANAGER) | BIT(TL_ROLE_REVIEWER) |      \
@@ -19,6 +21,8 @@ static const struct {
     [TL_ACT_ANNOTATE] = {"annotate", true, 0, BIT(TL_ROLE_ANNOTATOR)},
     [TL_ACT_CREATE_PROJECT] = {"create_project", false, MANAGERS, 0},
     [TL_ACT_LIST] = {"list", false, EVERYONE, 0},
+    [TL_ACT_ACCOUNT] = {"account", false, EVERYONE, 0},
+    [TL_ACT_USERS] = {"users", false, BIT(TL_ROLE_OWNER) | BIT(TL_ROLE_ADMIN), 0},
 };
 
 bool tl_policy_known(enum tl_action act) {
@@ -47,6 +51,20 @@ bool tl_policy_member_allows(enum tl_action act, enum tl_role member_role) {
 
 bool tl_policy_member_can(enum tl_action act) {
     return tl_policy_known(act) && table[act].member_roles != 0;
+}
+
+bool tl_policy_may_assign(enum tl_role by, enum tl_role from, enum tl_role to) {
+    if (!has(EVERYONE, to) || (from != TL_ROLE_NONE && !has(EVERYONE, from)))
+        return false;
+    if (by == TL_ROLE_OWNER)
+        return true;
+    return by == TL_ROLE_ADMIN && from != TL_ROLE_OWNER && to != TL_ROLE_OWNER;
+}
+
+bool tl_policy_shows_email(const char *viewer_tenant_id, const char *user_tenant_id,
+                           enum tl_role user_role) {
+    return viewer_tenant_id[0] && !strcmp(viewer_tenant_id, user_tenant_id) &&
+           has(STAFF, user_role);
 }
 
 bool tl_policy_is_staff(const struct tl_scope *sc) {

@@ -16,6 +16,14 @@
  *   annotate        -                              annotator
  *   create_project  owner admin manager            (no object)
  *   list            every role                     (no object)
+ *   account         every role                     (no object: the caller's
+ *                                                   own account and tokens)
+ *   users           owner admin                    (no object: the tenant's
+ *                                                   users and their tokens)
+ *
+ * Inside "users", tl_policy_may_assign says which roles a caller may give
+ * or take away: an owner any; an admin any but owner (an admin can neither
+ * make an owner nor change, disable or demote one).
  *
  * Visibility comes before the table: staff (owner..viewer) see every project
  * of their tenant; anybody else sees only the projects they are a member of
@@ -37,6 +45,8 @@ enum tl_action {
     TL_ACT_ANNOTATE,
     TL_ACT_CREATE_PROJECT,
     TL_ACT_LIST,
+    TL_ACT_ACCOUNT,
+    TL_ACT_USERS,
     TL_ACT_COUNT /* not an action: the size of the table */
 };
 
@@ -53,6 +63,19 @@ bool tl_policy_member_allows(enum tl_action act, enum tl_role member_role);
 /* True if act may be allowed through a membership (so the caller's member
  * role is worth looking up when the tenant role alone does not allow it). */
 bool tl_policy_member_can(enum tl_action act);
+
+/* True if a caller of tenant role `by` may create a user with role `to`
+ * (from TL_ROLE_NONE) or change a user of role `from` (to `to`; to ==
+ * from for a change that keeps the role, such as disabling). */
+bool tl_policy_may_assign(enum tl_role by, enum tl_role from, enum tl_role to);
+/* True if a tenant sees a user who labeled its data under their email
+ * rather than a pseudonym (crypto.h: tl_pseudonym): the user is that
+ * tenant's own staff (user_role owner..viewer in user_tenant_id, the same
+ * tenant). Annotators, the workforce's and the tenant's own, stay
+ * pseudonyms, and so does everyone to another tenant. Ids "" are the
+ * workforce. */
+bool tl_policy_shows_email(const char *viewer_tenant_id, const char *user_tenant_id,
+                           enum tl_role user_role);
 
 /* True if sc is a tenant's staff (owner..viewer), who see the whole tenant. */
 bool tl_policy_is_staff(const struct tl_scope *sc);

@@ -9,7 +9,10 @@
  * long read transaction holds back WAL checkpoints. Formats come from the
  * table in schema/export.h; annotators are named by their pseudonym for the
  * project's tenant (crypto.h: tl_pseudonym), as everywhere customers see
- * them. No HTTP, no SQL.
+ * them, except the tenant's own staff, who appear under their email
+ * (authz/policy.h: tl_policy_shows_email). Those are read once when the
+ * export opens (a lookup per annotation would need a second read
+ * connection while a page holds one). No HTTP, no SQL.
  *
  * Ownership: the export borrows the store (keep it open) and owns its copy
  * of the project and the parsed schema; release with tl_bulk_export_release. */
@@ -52,6 +55,8 @@ struct tl_bulk_export {
     struct tl_project p; /* owned */
     int64_t cursor;
     bool is_begun, is_done;
+    struct tl_user *staff; /* owned: the tenant's staff, by id, named by email */
+    size_t n_staff;
 };
 
 /* Set up the export of project p (fetched through the caller's scope sc,

@@ -8,6 +8,7 @@
 #define TL_VERSION "0.1.0"
 
 int tl_cmd_serve(int argc, char **argv);
+int tl_cmd_init(int argc, char **argv);
 int tl_cmd_tenant(int argc, char **argv);
 int tl_cmd_user(int argc, char **argv);
 int tl_cmd_token(int argc, char **argv);

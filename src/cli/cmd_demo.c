@@ -343,7 +343,7 @@ int tl_cmd_demo(int argc, char **argv) {
         return 2;
     }
     struct tl_store *s;
-    if (tl_cli_open(data, secret_file, &s))
+    if (tl_cli_create(data, secret_file, &s))
         return 1;
     tl_id tenant_id;
     int rc = 0;
@@ -367,15 +367,19 @@ int tl_cmd_demo(int argc, char **argv) {
                 eb.msg[0] ? ": " : "", eb.msg);
         return 1;
     }
+    /* `make run` passes the address it will serve on (TALLY_LISTEN). */
+    const char *listen = getenv("TALLY_LISTEN");
+    char url[300];
+    snprintf(url, sizeof url, "http://%s", listen && *listen ? listen : "127.0.0.1:8080");
     printf("Tally demo (%s store in %s)\n"
-           "  URL:        http://127.0.0.1:8080   (API under /api/v1, health at /healthz)\n"
+           "  URL:        %s   (API under /api/v1, health at /healthz)\n"
            "  manager:    %s  password %s\n"
            "              token %s\n"
            "  annotator:  %s  password %s\n"
            "              token %s\n"
-           "Try: curl -H 'Authorization: Bearer %s' http://127.0.0.1:8080/api/v1/projects\n",
-           is_new ? "new" : "existing", data, DEMO_MANAGER, DEMO_MANAGER_PW, manager_token,
-           DEMO_ANNOTATOR, DEMO_ANNOTATOR_PW, annotator_token, manager_token);
+           "Try: curl -H 'Authorization: Bearer %s' %s/api/v1/projects\n",
+           is_new ? "new" : "existing", data, url, DEMO_MANAGER, DEMO_MANAGER_PW, manager_token,
+           DEMO_ANNOTATOR, DEMO_ANNOTATOR_PW, annotator_token, manager_token, url);
     if (n_examples)
         printf("Loaded %zu example projects from %s (see docs/schema.md)\n", n_examples, examples);
     return 0;

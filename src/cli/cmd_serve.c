@@ -1,5 +1,6 @@
 /* cmd_serve.c: `tally serve`: open the store, start HTTP, wait for
  * SIGINT/SIGTERM, drain in-flight requests, flush the store, exit 0. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -24,9 +25,10 @@ static const char usage[] =
     "                   [--max-connections N] [--max-connections-per-address N]\n"
     "                   [--threads N] [--header-timeout S] [--idle-timeout S]\n"
     "Serve the API in the foreground; SIGINT/SIGTERM drain and exit.\n"
-    "  --data DIR              data directory (default ./tally-data)\n"
-    "  --listen HOST:PORT      address and port: 127.0.0.1:8080 (default), [::1]:8080,\n"
-    "                          localhost:8080 (first address that binds); port 0: any\n"
+    "  --data DIR              data directory (default $TALLY_DATA, else ./tally-data)\n"
+    "  --listen HOST:PORT      address and port: 127.0.0.1:8080 (default, or\n"
+    "                          $TALLY_LISTEN), [::1]:8080, localhost:8080 (first address\n"
+    "                          that binds; the URL logged names it); port 0: any\n"
     "  --max-body BYTES        request body ceiling (default 1 MiB)\n"
     "  --max-import-body BYTES task import body ceiling (default 64 MiB)\n"
     "  --max-file-body BYTES   media upload ceiling (default 256 MiB)\n"
@@ -105,7 +107,12 @@ int tl_cmd_serve(int argc, char **argv) {
         {"secret-file", required_argument, NULL, OPT_SECRET_FILE},
         {NULL, 0, NULL, 0},
     };
-    const char *data = TL_DEFAULT_DATA, *listen = "127.0.0.1:8080";
+    /* The environment sets defaults (containers, `make run`); flags win. */
+    const char *data = getenv("TALLY_DATA"), *listen = getenv("TALLY_LISTEN");
+    if (!data || !*data)
+        data = TL_DEFAULT_DATA;
+    if (!listen || !*listen)
+        listen = "127.0.0.1:8080";
     const char *secret_file = NULL;
     unsigned long long max_body = 1u << 20, max_import = 64u << 20, readers = 8;
     unsigned long long max_file = TL_HTTP_MAX_FILE_BODY;
@@ -209,9 +216,9 @@ int tl_cmd_serve(int argc, char **argv) {
         tl_store_close(store);
         return 1;
     }
-    bool is_v6 = strchr(host, ':') != NULL;
-    tl_log("tally %s serving http://%s%s%s:%u data=%s max-connections=%u", TL_VERSION,
-           is_v6 ? "[" : "", host, is_v6 ? "]" : "", (unsigned)tl_http_port(http), data,
+    char url[INET6_ADDRSTRLEN + 32] = "http://?";
+    tl_http_url(http, url, sizeof url);
+    tl_log("tally %s serving %s data=%s max-connections=%u", TL_VERSION, url, data,
            tl_http_max_connections(http));
 
     int sig = 0;

@@ -8,20 +8,35 @@
 #include "core/clock.h"
 #include "core/csv.h"
 
-int tl_cli_open(const char *dir, const char *secret_file, struct tl_store **out) {
+static int open_store(const char *dir, const char *secret_file, bool is_created,
+                      struct tl_store **out) {
     struct tl_errbuf eb = {{0}};
     if (tl_crypto_init()) {
         fprintf(stderr, "tally: libsodium failed to initialise\n");
         return 1;
     }
-    struct tl_store_opts opts = {.readers = 2, .is_admin_client = true, .secret_path = secret_file};
+    struct tl_store_opts opts = {.readers = 2, .is_admin_client = true, .secret_path = secret_file,
+                                 .is_existing_only = !is_created};
     int rc = tl_store_open_sqlite(dir, &opts, out, &eb);
+    if (rc == TL_ENOTFOUND && !is_created) {
+        fprintf(stderr, "tally: %s holds no Tally store (a mistyped --data?); `tally init`, "
+                        "`serve`, `demo` or `tenant create` make one\n", dir);
+        return 1;
+    }
     if (rc) {
         fprintf(stderr, "tally: cannot open store in %s: %s\n", dir,
                 eb.msg[0] ? eb.msg : tl_strerror(rc));
         return 1;
     }
     return 0;
+}
+
+int tl_cli_open(const char *dir, const char *secret_file, struct tl_store **out) {
+    return open_store(dir, secret_file, false, out);
+}
+
+int tl_cli_create(const char *dir, const char *secret_file, struct tl_store **out) {
+    return open_store(dir, secret_file, true, out);
 }
 
 int tl_cli_token_for(struct tl_store *s, const char *email, int64_t expires_at_ms,

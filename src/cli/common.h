@@ -11,8 +11,12 @@
 
 /* Open the store in dir for a short admin command, with the installation
  * secret at secret_file (NULL: DIR/secret); prints the error and returns
- * non-zero on failure. */
+ * non-zero on failure, also when dir holds no store: a mistyped --data must
+ * not quietly start an empty one. */
 int tl_cli_open(const char *dir, const char *secret_file, struct tl_store **out);
+/* The same, making the store if dir holds none: for the commands that begin
+ * a set-up (init, demo, tenant create). */
+int tl_cli_create(const char *dir, const char *secret_file, struct tl_store **out);
 /* Create an API token for email and print nothing; 0 or an error code.
  * token receives the plain token (shown once); scope, if not NULL, what it
  * resolves to. */

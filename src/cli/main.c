@@ -18,10 +18,11 @@ struct cmd {
 
 static const struct cmd cmds[] = {
     {"serve", tl_cmd_serve, "run the HTTP server", false},
+    {"init", tl_cmd_init, "make an empty store in a data directory", false},
     {"demo", tl_cmd_demo, "create a demo tenant, users and project if absent", false},
-    {"tenant", tl_cmd_tenant, "manage tenants (create)", false},
-    {"user", tl_cmd_user, "manage users (create)", false},
-    {"token", tl_cmd_token, "manage API tokens (create)", false},
+    {"tenant", tl_cmd_tenant, "manage tenants (create, list)", false},
+    {"user", tl_cmd_user, "manage users (create, list)", false},
+    {"token", tl_cmd_token, "manage API tokens (create, revoke)", false},
     {"import", tl_cmd_import, "import tasks into a project from a file (JSONL, JSON, CSV)", false},
     {"export", tl_cmd_export, "export a project's tasks and labels in a format", false},
     {"routes", tl_cmd_routes, "list API routes and who may call them (JSON)", false},

@@ -101,6 +101,10 @@ struct tl_http_server;
 int tl_http_start(const struct tl_http_opts *o, struct tl_http_server **out);
 /* The port actually bound. */
 uint16_t tl_http_port(const struct tl_http_server *s);
+/* The URL the server is reached at, from the bound socket itself
+ * ("http://127.0.0.1:8080", "http://[::1]:8080"): a name such as localhost
+ * shows the address it bound, which clients must then use. 0, or TL_EIO. */
+int tl_http_url(const struct tl_http_server *s, char *out, size_t cap);
 /* The global connection cap in force (after the file-descriptor clamp). */
 unsigned tl_http_max_connections(const struct tl_http_server *s);
 /* Stop: refuse new connections and close each connection after its current

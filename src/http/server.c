@@ -787,6 +787,22 @@ uint16_t tl_http_port(const struct tl_http_server *s) {
     return s->port;
 }
 
+int tl_http_url(const struct tl_http_server *s, char *out, size_t cap) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    char host[INET6_ADDRSTRLEN];
+    if (getsockname(s->listen_fd, (struct sockaddr *)&ss, &len) != 0)
+        return TL_EIO;
+    bool is_v6 = ss.ss_family == AF_INET6;
+    const void *addr = is_v6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                             : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+    if (!inet_ntop(ss.ss_family, addr, host, sizeof host))
+        return TL_EIO;
+    int n = snprintf(out, cap, "http://%s%s%s:%u", is_v6 ? "[" : "", host, is_v6 ? "]" : "",
+                     (unsigned)s->port);
+    return n < 0 || (size_t)n >= cap ? TL_EIO : 0;
+}
+
 unsigned tl_http_max_connections(const struct tl_http_server *s) {
     return s->max_connections;
 }

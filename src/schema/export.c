@@ -42,7 +42,7 @@ static size_t jsonl_bound(struct tl_exporter *e, const struct tl_export_task *t)
     (void)e;
     size_t line_max = t->data_len + LINE_OVERHEAD;
     for (size_t i = 0; i < t->n_annotations; i++)
-        line_max += t->annotations[i].result_len + LINE_OVERHEAD;
+        line_max += t->annotations[i].result_len + LINE_OVERHEAD + 6 * TL_ANNOTATOR_NAME_MAX;
     /* a model name escapes to at most 6 bytes a byte */
     for (size_t i = 0; i < t->n_predictions; i++)
         line_max += t->predictions[i].result_len + 6 * TL_PREDICTION_MAX_MODEL + LINE_OVERHEAD;

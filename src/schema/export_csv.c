@@ -7,9 +7,9 @@
 
 #include "core/clock.h"
 
-/* Fixed columns of one row: two ids, a pseudonym (63 bytes, doubled if it
+/* Fixed columns of one row: two ids, an annotator's name (doubled if it
  * needed quoting), a time, separators and the line end. */
-#define ROW_OVERHEAD 512
+#define ROW_OVERHEAD (512 + 2 * TL_ANNOTATOR_NAME_MAX)
 /* One empty cell and its separator, with room for quotes. */
 #define CELL_OVERHEAD 4
 
@@ -80,7 +80,7 @@ static int row(struct tl_buf *b, const struct tl_schema *s, const struct tl_expo
     int rc = tl_csv_cell(b, t->id, strlen(t->id), false);
     rc = rc ? rc : tl_buf_append(b, ",", 1);
     if (!rc && a) {
-        char who[64] = "", when[32];
+        char who[TL_ANNOTATOR_NAME_MAX] = "", when[32];
         if (!a->source) /* an imported annotation has no annotator here */
             name(ctx, a->annotator_id, who);
         rc = tl_csv_cell(b, a->id, strlen(a->id), false);

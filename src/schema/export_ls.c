@@ -28,7 +28,7 @@ static int add_annotations(json_t *list, const struct tl_schema *s, const json_t
         json_t *items = ls_result(s, a->result, a->result_len, data, &rc);
         if (!items)
             return rc;
-        char when[32], who[64] = "";
+        char when[32], who[TL_ANNOTATOR_NAME_MAX] = "";
         if (!a->source)
             name(ctx, a->annotator_id, who);
         json_t *an = json_pack("{s:s,s:s,s:s?,s:o}", "id", a->id, "created_at",

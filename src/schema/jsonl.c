@@ -523,7 +523,7 @@ int tl_jsonl_export_task(struct tl_buf *b, const struct tl_export_task *t,
             rc = rc ? rc : tl_buf_puts(b, "null,\"source\":");
             rc = rc ? rc : tl_buf_json_str(b, a->source, strlen(a->source));
         } else {
-            char who[64];
+            char who[TL_ANNOTATOR_NAME_MAX];
             name(ctx, a->annotator_id, who);
             rc = rc ? rc : tl_buf_json_str(b, who, strlen(who));
         }

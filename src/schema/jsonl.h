@@ -125,8 +125,12 @@ enum tl_import_format { TL_IMPORT_LINES, TL_IMPORT_ARRAY, TL_IMPORT_CSV };
 /* tl_import_media_type with text/csv too: 0 with *format, or TL_EINVAL. */
 int tl_import_format_of(const char *content_type, enum tl_import_format *format);
 
-/* Names an annotator for export (a pseudonym): writes at most 63 bytes. */
-typedef void (*tl_annotator_name_fn)(void *ctx, const char *user_id, char out[64]);
+/* Names an annotator for export (a pseudonym, or the email of the tenant's
+ * own staff: authz/policy.h): writes at most TL_ANNOTATOR_NAME_MAX - 1
+ * bytes and a NUL. */
+#define TL_ANNOTATOR_NAME_MAX 256
+typedef void (*tl_annotator_name_fn)(void *ctx, const char *user_id,
+                                     char out[TL_ANNOTATOR_NAME_MAX]);
 
 /* Append one export line for t (with its '\n') to b:
  * {"id","data","annotations":[{"id","annotator","result","created_at"}],

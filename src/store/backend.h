@@ -67,6 +67,21 @@ struct tl_store_vtab {
                        struct tl_file *f);
     int (*file_get)(struct tl_store *s, const struct tl_filter *f, const struct tl_project *p,
                     const char *id, struct tl_file *out);
+    /* people (store.h) */
+    int (*tenant_list)(struct tl_store *s, struct tl_tenant **out, size_t *n);
+    int (*tenant_get)(struct tl_store *s, const char *tenant_id, struct tl_tenant *out);
+    int (*user_list)(struct tl_store *s, const char *tenant_id, struct tl_user **out, size_t *n);
+    int (*user_get)(struct tl_store *s, const char *tenant_id, const char *user_id,
+                    struct tl_user *out);
+    int (*user_update)(struct tl_store *s, const char *tenant_id, const char *user_id,
+                       int is_disabled, enum tl_role role, struct tl_user *out);
+    int (*member_projects)(struct tl_store *s, int64_t user_pk, struct tl_membership **out,
+                           size_t *n);
+    int (*token_add)(struct tl_store *s, int64_t user_pk, const char *hash, int64_t exp_ms,
+                     const char *name, tl_id out_id);
+    int (*token_list)(struct tl_store *s, const struct tl_token_filter *f, const char *user_id,
+                      int64_t now_ms, struct tl_token_info **out, size_t *n);
+    int (*token_revoke)(struct tl_store *s, const struct tl_token_filter *f, const char *id);
 };
 
 struct tl_store {

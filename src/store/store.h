@@ -67,6 +67,8 @@ struct tl_user {
     enum tl_role role;
     char email[256];
     char password_hash[TL_PWHASH_LEN]; /* "" when the user has no password */
+    bool is_disabled;                  /* its tokens are refused; it cannot log in */
+    int64_t created_at_ms;
 };
 
 struct tl_project {
@@ -100,6 +102,7 @@ struct tl_store_opts {
     int readers;             /* concurrent read connections (default 8) */
     bool is_admin_client;    /* a short-lived CLI: no background work */
     const char *secret_path; /* the installation secret's file; NULL: DIR/secret */
+    bool is_existing_only;   /* refuse (TL_ENOTFOUND) a directory that holds no store */
 };
 
 struct tl_store;
@@ -125,7 +128,8 @@ const unsigned char *tl_store_secret(const struct tl_store *s);
 /* --- tenants, users, tokens (admin) --- */
 int tl_store_tenant_create(struct tl_store *s, const char *name, tl_id out_id);
 int tl_store_tenant_find(struct tl_store *s, const char *name, tl_id out_id);
-/* u->tenant_id "" for the workforce; u->pk and u->id are set on success.
+/* u->tenant_id "" for the workforce; u->pk, u->id and u->created_at_ms are
+ * set on success.
  * TL_EEXIST if the email is taken, TL_ENOTFOUND if the tenant is unknown. */
 int tl_store_user_create(struct tl_store *s, struct tl_user *u);
 int tl_store_user_find(struct tl_store *s, const char *email, struct tl_user *out);
@@ -134,6 +138,71 @@ int tl_store_token_create(struct tl_store *s, int64_t user_pk, const char *token
 /* Resolve a token hash to a scope: TL_EAUTH if unknown, revoked or expired. */
 int tl_store_token_scope(struct tl_store *s, const char *token_hash, int64_t now_ms,
                          struct tl_scope *out);
+
+/* --- people: tenants, users and tokens as the API and admin CLI list them ---
+ * A tenant id "" names the platform workforce (users of no tenant). */
+struct tl_tenant {
+    tl_id id;
+    char name[256];
+    int64_t created_at_ms;
+    int64_t n_users;
+};
+/* Every tenant, oldest first, in *out (malloc'd: free it); the admin CLI. */
+int tl_store_tenant_list(struct tl_store *s, struct tl_tenant **out, size_t *n);
+/* Tenant tenant_id: 0 and *out (n_users 0), or TL_ENOTFOUND. */
+int tl_store_tenant_get(struct tl_store *s, const char *tenant_id, struct tl_tenant *out);
+/* The users of tenant_id ("" the workforce; NULL every user, for the admin
+ * CLI alone: whoever holds the data directory holds them all), oldest
+ * first, in *out (malloc'd: free it); password hashes are left empty. */
+int tl_store_user_list(struct tl_store *s, const char *tenant_id, struct tl_user **out, size_t *n);
+/* User user_id if it belongs to tenant_id ("" the workforce): 0 and *out,
+ * else TL_ENOTFOUND. */
+int tl_store_user_get(struct tl_store *s, const char *tenant_id, const char *user_id,
+                      struct tl_user *out);
+/* Change user user_id of tenant_id: is_disabled 0/1 (-1 keeps it), role
+ * (TL_ROLE_NONE keeps it). 0 with *out as it now is, or TL_ENOTFOUND. */
+int tl_store_user_update(struct tl_store *s, const char *tenant_id, const char *user_id,
+                         int is_disabled, enum tl_role role, struct tl_user *out);
+
+/* A project the user is a member of, with their member role. */
+struct tl_membership {
+    tl_id project_id;
+    char *project_name; /* owned */
+    enum tl_role role;
+};
+/* Free the array and each name. */
+void tl_memberships_free(struct tl_membership *m, size_t n);
+/* The memberships of user_pk (the caller's own), newest project first. */
+int tl_store_member_projects(struct tl_store *s, int64_t user_pk, struct tl_membership **out,
+                             size_t *n);
+
+#define TL_TOKEN_NAME_MAX 100
+/* A token as listed: never its secret, nor its hash. */
+struct tl_token_info {
+    tl_id id;
+    tl_id user_id;
+    char name[TL_TOKEN_NAME_MAX + 1]; /* "" when unnamed (login sessions) */
+    int64_t created_at_ms, expires_at_ms; /* 0: never expires */
+};
+/* Whose tokens a call reaches: user_pk's own, and every token of a user of
+ * tenant_pk when that is not 0; is_any: every token (the admin CLI only).
+ * All zero reaches nothing. */
+struct tl_token_filter {
+    int64_t user_pk, tenant_pk;
+    bool is_any;
+};
+/* tl_store_token_create with a name (NULL or "": none) and the new token's
+ * public id in out_id (may be NULL). */
+int tl_store_token_add(struct tl_store *s, int64_t user_pk, const char *token_hash,
+                       int64_t expires_at_ms, const char *name, tl_id out_id);
+/* The live (unrevoked, unexpired at now_ms) tokens f reaches, of user_id
+ * only unless it is NULL, oldest first, in *out (malloc'd: free it). */
+int tl_store_token_list(struct tl_store *s, const struct tl_token_filter *f, const char *user_id,
+                        int64_t now_ms, struct tl_token_info **out, size_t *n);
+/* Revoke token token_id if f reaches it and it is not revoked yet: 0 or
+ * TL_ENOTFOUND. A server caching scopes (authz/cache.h) must invalidate. */
+int tl_store_token_revoke(struct tl_store *s, const struct tl_token_filter *f,
+                          const char *token_id);
 
 /* --- projects --- */
 /* p: name, schema_json, overlap, lease_seconds, max_leases_per_annotator in;

@@ -81,8 +81,12 @@ def world(server):
     api.add_member(s.manager.token, s.pid, wm.email)
     tokens["workforce_member"] = wm.token
     tokens["workforce_outsider"] = api.workforce_annotator().token
-    tokens["other_tenant_owner"] = api.tenant().user("owner").token
+    other = api.tenant()
+    tokens["other_tenant_owner"] = other.user("owner").token
     tokens["no_token"] = None
+    # PATCH /users/{}: a user of the caller's own tenant that owners and
+    # admins may change (a viewer), so an allowed caller gets no 404
+    s.user_targets = {"own": s.tenant.user("viewer").id, "other": other.user("viewer").id}
     # a real task id of the project: the member annotator leases one
     task_id = api.next(tann.token, s.pid)["task"]["id"]
     target = api.workforce_annotator().email  # who members routes add (idempotent)
@@ -93,8 +97,16 @@ def world(server):
     return api, s, tokens, task_id, target, r.json()["id"]
 
 
-def request_for(rt, pid, task_id, target, file_id):
-    path = rt["pattern"].replace("{}", task_id if rt["object"] == "task" else pid, 1)
+def request_for(rt, pid, task_id, target, file_id, people=None):
+    """people: ids for the routes whose {} is a token or a user (see
+    test_route_by_caller)."""
+    people = people or {}
+    first = task_id if rt["object"] == "task" else pid
+    if rt["pattern"].startswith("/api/v1/tokens/"):
+        first = people.get("token", FAKE_LEASE)
+    elif rt["pattern"].startswith("/api/v1/users/"):
+        first = people.get("user", FAKE_LEASE)
+    path = rt["pattern"].replace("{}", first, 1)
     path = path.replace("{}", file_id, 1)
     headers, data = {}, None
     if rt["method"] in ("POST", "PUT", "PATCH"):
@@ -110,6 +122,10 @@ def request_for(rt, pid, task_id, target, file_id):
             data = json.dumps({"name": unique("m"), "schema": {"fields": [CHOICE_AB]}})
         elif path.endswith("/next"):
             data = None
+        elif path == "/api/v1/users":
+            data = json.dumps({"email": f"{unique('u')}@example.test", "role": "viewer"})
+        elif path.startswith("/api/v1/users/"):
+            data = json.dumps({"disabled": False})
     if rt["pattern"].endswith("/export"):
         path += "?format=jsonl"
     return rt["method"], path, data, headers
@@ -119,7 +135,13 @@ def request_for(rt, pid, task_id, target, file_id):
 @pytest.mark.parametrize("rt", ROUTES, ids=[f"{r['method']} {r['pattern']}" for r in ROUTES])
 def test_route_by_caller(world, rt, caller):
     api, s, tokens, task_id, target, file_id = world
-    method, path, data, headers = request_for(rt, s.pid, task_id, target, file_id)
+    people = {"user": s.user_targets["other" if caller == "other_tenant_owner" else "own"]}
+    if rt["pattern"] == "/api/v1/tokens/{}" and tokens[caller]:
+        # a token of the caller's own to revoke
+        r = api.srv.request("POST", "/api/v1/tokens", tokens[caller], json_body={})
+        assert r.status_code == 201, r.text
+        people["token"] = r.json()["id"]
+    method, path, data, headers = request_for(rt, s.pid, task_id, target, file_id, people)
     r = api.srv.request(method, path, tokens[caller], data=data, headers=headers)
     want = expected(rt, caller)
     what = f"{caller} {method} {path}: table says {want}, got {r.status_code} {r.text[:200]}"

@@ -109,6 +109,19 @@ const struct tl_migration tl_migrations[] = {
      "CREATE INDEX imported_annotations_task ON imported_annotations(task_pk, pk);"
      "ALTER TABLE prediction_staging ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE prediction_staging ADD COLUMN annotation_id TEXT;"},
+    {8, "people",
+     /* Users can be disabled (their tokens are refused, their rows stay for
+      * the annotations they made); tokens get a public id (to list and
+      * revoke them without ever showing the secret) and an optional name.
+      * Tokens made before have no id: they get one built from their pk,
+      * unique and in the UUID layout (ids are not secrets). */
+     "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE tokens ADD COLUMN id TEXT;"
+     "ALTER TABLE tokens ADD COLUMN name TEXT;"
+     "UPDATE tokens SET id = '00000000-0000-7000-8000-' || printf('%012x', pk);"
+     "CREATE UNIQUE INDEX tokens_id ON tokens(id);"
+     "CREATE INDEX tokens_user ON tokens(user_pk);"
+     "CREATE INDEX users_tenant ON users(tenant_pk);"},
 };
 
 const int tl_migrations_count = sizeof tl_migrations / sizeof tl_migrations[0];

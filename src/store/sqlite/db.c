@@ -23,6 +23,10 @@
     "FROM projects p JOIN tenants t ON t.pk = "                                            \
     "p.tenant_pk "
 
+#define USER_COLS                                                                            \
+    "u.pk, u.id, COALESCE(t.id, ''), u.role, u.email, u.disabled, u.created_at "            \
+    "FROM users u LEFT JOIN tenants t ON t.pk = u.tenant_pk "
+
 static const char *const sql[Q_COUNT] = {
     /* media files: a row only for a project of the caller's tenant; a
      * read only inside the project (already fetched through the caller's
@@ -32,6 +36,30 @@ static const char *const sql[Q_COUNT] = {
                       " WHERE p.pk = ?3 AND p.tenant_pk = ?2",
     [Q_FILE_GET] = "SELECT id, content_type, size, created_at FROM files"
                    " WHERE id = ?1 AND project_pk = ?2 AND (?3 = 0 OR tenant_pk = ?3)",
+    /* people (people.c): a user's tenant is named by its id, "" for the
+     * workforce; token calls reach the caller's own tokens (?2), their
+     * tenant's users' (?3, NULL for none) or, for the admin CLI, any (?4). */
+    [Q_TENANT_LIST] = "SELECT t.id, t.name, t.created_at,"
+                      " (SELECT COUNT(*) FROM users u WHERE u.tenant_pk = t.pk)"
+                      " FROM tenants t ORDER BY t.pk",
+    [Q_TENANT_GET] = "SELECT id, name, created_at, 0 FROM tenants WHERE id = ?1",
+    [Q_USER_LIST] = "SELECT " USER_COLS "WHERE ?1 IS NULL OR COALESCE(t.id, '') = ?1"
+                    " ORDER BY u.pk",
+    [Q_USER_GET] = "SELECT " USER_COLS "WHERE u.id = ?1 AND COALESCE(t.id, '') = ?2",
+    [Q_USER_UPDATE] = "UPDATE users SET disabled = COALESCE(?3, disabled),"
+                      " role = COALESCE(?4, role) WHERE id = ?1"
+                      " AND COALESCE((SELECT id FROM tenants WHERE pk = users.tenant_pk), '') = ?2",
+    [Q_MEMBER_PROJECTS] = "SELECT p.id, p.name, m.role FROM project_members m"
+                          " JOIN projects p ON p.pk = m.project_pk WHERE m.user_pk = ?1"
+                          " ORDER BY p.pk DESC",
+    [Q_TOKEN_LIST] = "SELECT k.id, u.id, COALESCE(k.name, ''), k.created_at,"
+                     " COALESCE(k.expires_at, 0) FROM tokens k JOIN users u ON u.pk = k.user_pk"
+                     " WHERE k.revoked = 0 AND (k.expires_at IS NULL OR k.expires_at > ?1)"
+                     " AND (u.pk = ?2 OR u.tenant_pk = ?3 OR ?4) AND (?5 IS NULL OR u.id = ?5)"
+                     " ORDER BY k.pk",
+    [Q_TOKEN_REVOKE] = "UPDATE tokens SET revoked = 1 WHERE id = ?1 AND revoked = 0"
+                       " AND user_pk IN (SELECT pk FROM users WHERE pk = ?2 OR tenant_pk = ?3"
+                       " OR ?4)",
     [Q_SAVEPOINT] = "SAVEPOINT op",
     [Q_RELEASE] = "RELEASE op",
     [Q_ROLLBACK_TO] = "ROLLBACK TO op",
@@ -44,15 +72,15 @@ static const char *const sql[Q_COUNT] = {
     [Q_USER_INSERT] = "INSERT INTO users(id, tenant_pk, email, role, password_hash, created_at)"
                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_USER_FIND] = "SELECT u.pk, u.id, COALESCE(t.id, ''), u.role, u.email,"
-                    " COALESCE(u.password_hash, ''), COALESCE(u.tenant_pk, 0)"
-                    " FROM users u LEFT JOIN tenants t ON t.pk = u.tenant_pk WHERE u.email = ?1",
-    [Q_TOKEN_INSERT] = "INSERT INTO tokens(hash, user_pk, created_at, expires_at)"
-                       " VALUES(?1, ?2, ?3, ?4)",
+                    " COALESCE(u.password_hash, ''), COALESCE(u.tenant_pk, 0), u.disabled,"
+                    " u.created_at FROM users u LEFT JOIN tenants t ON t.pk = u.tenant_pk WHERE u.email = ?1",
+    [Q_TOKEN_INSERT] = "INSERT INTO tokens(hash, user_pk, created_at, expires_at, id, name)"
+                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_TOKEN_SCOPE] = "SELECT u.pk, COALESCE(u.tenant_pk, 0), u.role, u.id, COALESCE(t.id, ''),"
                       " COALESCE(k.expires_at, 0)"
                       " FROM tokens k JOIN users u ON u.pk = k.user_pk"
                       " LEFT JOIN tenants t ON t.pk = u.tenant_pk"
-                      " WHERE k.hash = ?1 AND k.revoked = 0"
+                      " WHERE k.hash = ?1 AND k.revoked = 0 AND u.disabled = 0"
                       " AND (k.expires_at IS NULL OR k.expires_at > ?2)",
     [Q_PROJECT_INSERT] = "INSERT INTO projects(id, tenant_pk, name, schema, overlap,"
                          " lease_seconds, created_at, max_leases_per_annotator)"
@@ -632,6 +660,10 @@ int tl_store_open_sqlite(const char *dir, const struct tl_store_opts *opts, stru
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, configure_sqlite);
     *out = NULL;
+    char db_path[PATH_MAX];
+    snprintf(db_path, sizeof db_path, "%s/tally.db", dir);
+    if (opts && opts->is_existing_only && access(db_path, F_OK) != 0)
+        return tl_errf(eb, TL_ENOTFOUND, "%s holds no Tally store", dir);
     int rc = prepare_dir(dir, eb);
     if (!rc)
         rc = private_file(dir, "tally.db", true, eb);

@@ -36,6 +36,8 @@ enum sq_q {
     Q_FILE_INSERT, Q_FILE_GET,
     Q_PRED_INSERT, Q_IMPORTED_INSERT, Q_PRED_STAGE_INSERT, Q_PRED_STAGE_MOVE, Q_IMPORTED_STAGE_MOVE, Q_PRED_STAGE_DELETE, Q_PRED_OF_TASK,
     Q_EXPORT_PREDS,
+    Q_TENANT_LIST, Q_TENANT_GET, Q_USER_LIST, Q_USER_GET, Q_USER_UPDATE, Q_MEMBER_PROJECTS,
+    Q_TOKEN_LIST, Q_TOKEN_REVOKE,
     Q_COUNT
 };
 
@@ -114,6 +116,20 @@ int sq_exec(sqlite3_stmt *st);
 
 /* Drain the writer, close every connection, free s (the vtab's close). */
 void sq_store_close(struct tl_store *base);
+
+/* The people calls of store.h (people.c), for the vtab. */
+int sq_tenant_list(struct tl_store *s, struct tl_tenant **out, size_t *n);
+int sq_tenant_get(struct tl_store *s, const char *tenant_id, struct tl_tenant *out);
+int sq_user_list(struct tl_store *s, const char *tenant_id, struct tl_user **out, size_t *n);
+int sq_user_get(struct tl_store *s, const char *tenant_id, const char *user_id,
+                struct tl_user *out);
+int sq_user_update(struct tl_store *s, const char *tenant_id, const char *user_id,
+                   int is_disabled, enum tl_role role, struct tl_user *out);
+int sq_member_projects(struct tl_store *s, int64_t user_pk, struct tl_membership **out,
+                       size_t *n);
+int sq_token_list(struct tl_store *s, const struct tl_token_filter *f, const char *user_id,
+                  int64_t now_ms, struct tl_token_info **out, size_t *n);
+int sq_token_revoke(struct tl_store *s, const struct tl_token_filter *f, const char *id);
 
 /* The vtab of this backend (ops.c). */
 extern const struct tl_store_vtab sq_vtab;

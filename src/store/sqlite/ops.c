@@ -114,7 +114,8 @@ static int w_user_create(struct sq_store *s, struct sq_conn *w, void *arg) {
     sqlite3_bind_int(st, 4, (int)u->role);
     if (u->password_hash[0])
         sqlite3_bind_text(st, 5, u->password_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, tl_clock_ms());
+    u->created_at_ms = tl_clock_ms();
+    sqlite3_bind_int64(st, 6, u->created_at_ms);
     int rc = sq_exec(st);
     if (!rc)
         u->pk = sqlite3_last_insert_rowid(w->db);
@@ -140,6 +141,8 @@ static int find_user(struct sq_conn *c, const char *email, struct tl_user *out,
         copy_col(st, 5, out->password_hash, sizeof out->password_hash);
         if (tenant_pk)
             *tenant_pk = sqlite3_column_int64(st, 6);
+        out->is_disabled = sqlite3_column_int(st, 7) != 0;
+        out->created_at_ms = sqlite3_column_int64(st, 8);
         rc = 0;
     }
     sqlite3_reset(st);
@@ -160,6 +163,8 @@ struct token_arg {
     int64_t user_pk;
     const char *hash;
     int64_t expires_at_ms;
+    const char *name; /* NULL or "": none */
+    char *out_id;
 };
 
 static int w_token_create(struct sq_store *s, struct sq_conn *w, void *arg) {
@@ -170,13 +175,23 @@ static int w_token_create(struct sq_store *s, struct sq_conn *w, void *arg) {
     sqlite3_bind_int64(st, 3, tl_clock_ms());
     if (a->expires_at_ms)
         sqlite3_bind_int64(st, 4, a->expires_at_ms);
+    tl_id_new(a->out_id);
+    sqlite3_bind_text(st, 5, a->out_id, -1, SQLITE_STATIC);
+    if (a->name && *a->name)
+        sqlite3_bind_text(st, 6, a->name, -1, SQLITE_STATIC);
     return sq_exec(st);
+}
+
+static int sq_token_add(struct tl_store *s, int64_t user_pk, const char *hash, int64_t exp_ms,
+                        const char *name, tl_id out_id) {
+    tl_id id;
+    struct token_arg a = {user_pk, hash, exp_ms, name, out_id ? out_id : id};
+    return sq_write(SQ(s), w_token_create, &a);
 }
 
 static int sq_token_create(struct tl_store *s, int64_t user_pk, const char *hash,
                            int64_t exp_ms) {
-    struct token_arg a = {user_pk, hash, exp_ms};
-    return sq_write(SQ(s), w_token_create, &a);
+    return sq_token_add(s, user_pk, hash, exp_ms, NULL, NULL);
 }
 
 static int sq_token_scope(struct tl_store *s, const char *hash, int64_t now_ms,
@@ -1273,4 +1288,13 @@ const struct tl_store_vtab sq_vtab = {
     .export_page = sq_export_page,
     .file_create = sq_file_create,
     .file_get = sq_file_get,
+    .tenant_list = sq_tenant_list,
+    .tenant_get = sq_tenant_get,
+    .user_list = sq_user_list,
+    .user_get = sq_user_get,
+    .user_update = sq_user_update,
+    .member_projects = sq_member_projects,
+    .token_add = sq_token_add,
+    .token_list = sq_token_list,
+    .token_revoke = sq_token_revoke,
 };

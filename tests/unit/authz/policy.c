@@ -35,6 +35,43 @@ static void test_table(void **state) {
     assert_string_equal(tl_action_name(TL_ACT_ANNOTATE), "annotate");
     assert_true(tl_policy_on_object(TL_ACT_READ));
     assert_false(tl_policy_on_object(TL_ACT_LIST));
+    /* everyone has an account; only owners and admins manage users */
+    for (int r = TL_ROLE_OWNER; r <= TL_ROLE_ANNOTATOR; r++) {
+        assert_true(tl_policy_tenant_allows(TL_ACT_ACCOUNT, (enum tl_role)r));
+        assert_int_equal(tl_policy_tenant_allows(TL_ACT_USERS, (enum tl_role)r),
+                         r <= TL_ROLE_ADMIN);
+    }
+    assert_false(tl_policy_on_object(TL_ACT_ACCOUNT));
+    assert_false(tl_policy_on_object(TL_ACT_USERS));
+    assert_string_equal(tl_action_name(TL_ACT_USERS), "users");
+}
+
+/* An owner gives any role; an admin any but owner, and never touches an
+ * owner; nobody else assigns roles. */
+static void test_may_assign(void **state) {
+    assert_true(tl_policy_may_assign(TL_ROLE_OWNER, TL_ROLE_NONE, TL_ROLE_ADMIN));
+    assert_true(tl_policy_may_assign(TL_ROLE_OWNER, TL_ROLE_NONE, TL_ROLE_OWNER));
+    assert_true(tl_policy_may_assign(TL_ROLE_OWNER, TL_ROLE_OWNER, TL_ROLE_VIEWER));
+    assert_true(tl_policy_may_assign(TL_ROLE_ADMIN, TL_ROLE_NONE, TL_ROLE_ADMIN));
+    assert_true(tl_policy_may_assign(TL_ROLE_ADMIN, TL_ROLE_MANAGER, TL_ROLE_ANNOTATOR));
+    assert_false(tl_policy_may_assign(TL_ROLE_ADMIN, TL_ROLE_NONE, TL_ROLE_OWNER));
+    assert_false(tl_policy_may_assign(TL_ROLE_ADMIN, TL_ROLE_OWNER, TL_ROLE_OWNER));
+    assert_false(tl_policy_may_assign(TL_ROLE_ADMIN, TL_ROLE_OWNER, TL_ROLE_ADMIN));
+    assert_false(tl_policy_may_assign(TL_ROLE_MANAGER, TL_ROLE_NONE, TL_ROLE_VIEWER));
+    assert_false(tl_policy_may_assign(TL_ROLE_OWNER, TL_ROLE_NONE, TL_ROLE_NONE));
+    assert_false(tl_policy_may_assign(TL_ROLE_OWNER, TL_ROLE_NONE, (enum tl_role)99));
+}
+
+/* Names: a tenant sees its own staff by email; annotators (its own too)
+ * and everyone else's people stay pseudonyms. */
+static void test_shows_email(void **state) {
+    for (int r = TL_ROLE_OWNER; r <= TL_ROLE_VIEWER; r++)
+        assert_true(tl_policy_shows_email("t1", "t1", (enum tl_role)r));
+    assert_false(tl_policy_shows_email("t1", "t1", TL_ROLE_ANNOTATOR));
+    assert_false(tl_policy_shows_email("t1", "t1", TL_ROLE_NONE));
+    assert_false(tl_policy_shows_email("t1", "", TL_ROLE_ANNOTATOR));
+    assert_false(tl_policy_shows_email("t1", "t2", TL_ROLE_MANAGER));
+    assert_false(tl_policy_shows_email("", "", TL_ROLE_MANAGER));
 }
 
 /* "staff" is decided here once: a tenant role of owner..viewer inside a
@@ -63,6 +100,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_filter),
+        cmocka_unit_test(test_may_assign),
+        cmocka_unit_test(test_shows_email),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
