@@ -103,6 +103,11 @@ void tl_api_authorize(void *app, struct tl_http_req *r);
 struct tl_api_call *tl_api_call(struct tl_http_req *r);
 /* Parse the body as a JSON object; on failure answer 400 and return NULL. */
 json_t *tl_api_body_object(struct tl_http_req *r);
+/* 0 if every key of body is in known (NULL-terminated); else answer 400
+ * naming the first other key and return TL_EINVAL. */
+int tl_api_known_keys(struct tl_http_req *r, const json_t *body, const char *const *known);
+/* The same for the query parameters. */
+int tl_api_known_query(struct tl_http_req *r, const char *const *known);
 /* Answer with the status for rc (400/401/403/404/409/413/422/5xx); msg may
  * be NULL or empty for the generic message of that code. */
 void tl_api_fail(struct tl_http_req *r, int rc, const char *msg);
@@ -125,5 +130,15 @@ void tl_api_schemas_convert(void *app, struct tl_http_req *r);
 void tl_api_files_upload(void *app, struct tl_http_req *r);
 size_t tl_api_files_upload_chunk(void *app, struct tl_http_req *r, const char *data, size_t len);
 void tl_api_files_get(void *app, struct tl_http_req *r);
+/* lifecycle: settings and deletion (projects.c), task pages (task_items.c),
+ * members (members.c) */
+void tl_api_projects_patch(void *app, struct tl_http_req *r);
+void tl_api_projects_delete(void *app, struct tl_http_req *r);
+void tl_api_tasks_list(void *app, struct tl_http_req *r);
+void tl_api_tasks_get(void *app, struct tl_http_req *r);
+void tl_api_tasks_delete(void *app, struct tl_http_req *r);
+void tl_api_members_list(void *app, struct tl_http_req *r);
+void tl_api_members_patch(void *app, struct tl_http_req *r);
+void tl_api_members_remove(void *app, struct tl_http_req *r);
 
 #endif

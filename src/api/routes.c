@@ -37,6 +37,25 @@ const struct tl_route tl_api_routes[] = {
      .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
     {.method = "GET", .pattern = "/api/v1/projects/{}/files/{}", .handler = tl_api_files_get,
      .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_READ, .obj = TL_OBJ_PROJECT)},
+    /* lifecycle: settings, deletion, task pages, members (the user id is the second {}) */
+    {.method = "PATCH", .pattern = "/api/v1/projects/{}", .handler = tl_api_projects_patch,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
+    {.method = "DELETE", .pattern = "/api/v1/projects/{}", .handler = tl_api_projects_delete,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_ADMINISTER, .obj = TL_OBJ_PROJECT)},
+    {.method = "GET", .pattern = "/api/v1/projects/{}/tasks", .handler = tl_api_tasks_list,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_EXPORT, .obj = TL_OBJ_PROJECT)},
+    {.method = "DELETE", .pattern = "/api/v1/projects/{}/tasks", .handler = tl_api_tasks_delete,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
+    {.method = "GET", .pattern = "/api/v1/tasks/{}", .handler = tl_api_tasks_get,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_EXPORT, .obj = TL_OBJ_TASK)},
+    {.method = "GET", .pattern = "/api/v1/projects/{}/members", .handler = tl_api_members_list,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
+    {.method = "PATCH", .pattern = "/api/v1/projects/{}/members/{}",
+     .handler = tl_api_members_patch, .body = TL_BODY_SMALL,
+     .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
+    {.method = "DELETE", .pattern = "/api/v1/projects/{}/members/{}",
+     .handler = tl_api_members_remove, .body = TL_BODY_NONE,
+     .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
 };
 
 const size_t tl_api_n_routes = sizeof tl_api_routes / sizeof tl_api_routes[0];

@@ -19,6 +19,7 @@ static const struct {
     [TL_ACT_ANNOTATE] = {"annotate", true, 0, BIT(TL_ROLE_ANNOTATOR)},
     [TL_ACT_CREATE_PROJECT] = {"create_project", false, MANAGERS, 0},
     [TL_ACT_LIST] = {"list", false, EVERYONE, 0},
+    [TL_ACT_ADMINISTER] = {"administer", true, BIT(TL_ROLE_OWNER) | BIT(TL_ROLE_ADMIN), 0},
 };
 
 bool tl_policy_known(enum tl_action act) {

@@ -36,6 +36,12 @@ enum sq_q {
     Q_FILE_INSERT, Q_FILE_GET,
     Q_PRED_INSERT, Q_IMPORTED_INSERT, Q_PRED_STAGE_INSERT, Q_PRED_STAGE_MOVE, Q_IMPORTED_STAGE_MOVE, Q_PRED_STAGE_DELETE, Q_PRED_OF_TASK,
     Q_EXPORT_PREDS,
+    /* lifecycle.c */
+    Q_LC_PROJECT_UPDATE, Q_LC_REOPEN, Q_LC_RECOUNT, Q_LC_PROJECT_DELETE, Q_LC_DELETED, Q_LC_FILE_IDS,
+    Q_LC_TASKS_ALL, Q_LC_TASKS_STATE, Q_LC_TASK_GET, Q_LC_TASK_FIND, Q_LC_PROJECT_SUB,
+    Q_LC_SLICE_ANNOTS, Q_LC_SLICE_LEASES, Q_LC_SLICE_PREDS, Q_LC_SLICE_IMPORTED, Q_LC_SLICE_SKIPS,
+    Q_LC_SLICE_HISTORY, Q_LC_SLICE_TASKS, Q_LC_END_MEMBERS, Q_LC_END_FILES, Q_LC_END_PROJECT,
+    Q_LC_MEMBERS, Q_LC_MEDIAN, Q_LC_MEMBER_ROLE, Q_LC_MEMBER_REMOVE, Q_LC_LEASES_DROP,
     Q_COUNT
 };
 
@@ -114,6 +120,38 @@ int sq_exec(sqlite3_stmt *st);
 
 /* Drain the writer, close every connection, free s (the vtab's close). */
 void sq_store_close(struct tl_store *base);
+
+/* ops.c's row readers, for the backend's other files: a text column into
+ * dst (truncated to cap), a blob column as an owned NUL-terminated copy,
+ * and a project row of PROJECT_COLS (db.c). */
+void sq_copy_col(sqlite3_stmt *st, int i, char *dst, size_t cap);
+char *sq_dup_col(sqlite3_stmt *st, int i);
+int sq_read_project(sqlite3_stmt *st, struct tl_project *p);
+/* lifecycle.c's entries of the vtab. */
+int sq_project_update(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p);
+int sq_project_delete(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p);
+int sq_file_ids(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                void (*fn)(void *ctx, const char *id), void *ctx);
+int sq_task_list(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                 enum tl_task_state state, size_t limit, int64_t *cursor,
+                 struct tl_task_item **out, size_t *n);
+int sq_task_get(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                const char *task_id, struct tl_task_item *out, tl_export_fn fn, void *ctx);
+int sq_tasks_delete(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                    const char *const *ids, size_t n, int64_t *deleted);
+int sq_member_list(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                   int64_t now_ms, struct tl_member **out, size_t *n);
+int sq_member_set_role(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                       const char *user_id, enum tl_role role);
+int sq_member_remove(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                     const char *user_id);
+#define SQ_LIFECYCLE_OPS                                                                     \
+    .project_update = sq_project_update, .project_delete = sq_project_delete,                 \
+    .file_ids = sq_file_ids, .task_list = sq_task_list, .task_get = sq_task_get,              \
+    .tasks_delete = sq_tasks_delete, .member_list = sq_member_list,                           \
+    .member_set_role = sq_member_set_role, .member_remove = sq_member_remove
+/* Queue the purge of every project marked deleted (a server's start). */
+void sq_purge_resume(struct sq_store *s);
 
 /* The vtab of this backend (ops.c). */
 extern const struct tl_store_vtab sq_vtab;
