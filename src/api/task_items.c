@@ -17,6 +17,8 @@
 #define PAGE_MAX         1000
 #define DELETE_MAX_IDS   1000
 #define CURSOR_MAX_DIGITS 16
+/* One task with its annotations as JSON: import caps a task far below. */
+#define TASK_JSON_MAX ((size_t)1 << 30)
 
 /* A positive decimal in [1, PAGE_MAX]: 0 or TL_EINVAL. */
 static int parse_limit(const char *s, size_t *out) {
@@ -136,7 +138,7 @@ static void pseudonym(void *ctx, const char *user_id, char out[64]) {
 static int export_one(void *ctx, const struct tl_export_task *et) {
     struct one_task *t = ctx;
     struct tl_buf b;
-    tl_buf_init(&b, SIZE_MAX);
+    tl_buf_init(&b, TASK_JSON_MAX);
     int rc = tl_jsonl_export_task(&b, et, pseudonym, t);
     if (!rc) {
         t->out = json_loadb(b.data, b.len, 0, NULL);

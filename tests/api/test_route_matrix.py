@@ -85,16 +85,37 @@ def world(server):
     tokens["no_token"] = None
     # a real task id of the project: the member annotator leases one
     task_id = api.next(tann.token, s.pid)["task"]["id"]
-    target = api.workforce_annotator().email  # who members routes add (idempotent)
+    target_user = api.workforce_annotator()  # who members routes add, change, remove
+    target = target_user.email
+    api.add_member(s.manager.token, s.pid, target)
     # a real file of the project, for the routes that name one in their second {}
     r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/files", s.manager.token,
                         data=b"GIF89a" + bytes(64), headers={"Content-Type": "image/gif"})
     assert r.status_code == 201, r.text
+    world_state.update(api=api, s=s, members=(tann.email, wm.email), target=target_user)
     return api, s, tokens, task_id, target, r.json()["id"]
 
 
+world_state = {}
+
+
+def disposable_project():
+    """A project staffed like the world's, for routes that destroy it."""
+    api, s = world_state["api"], world_state["s"]
+    pid = s.tenant.project(s.manager.token)
+    for email in world_state["members"]:
+        api.add_member(s.manager.token, pid, email)
+    return pid
+
+
 def request_for(rt, pid, task_id, target, file_id):
+    if rt["method"] == "DELETE" and rt["pattern"] == "/api/v1/projects/{}":
+        pid = disposable_project()
     path = rt["pattern"].replace("{}", task_id if rt["object"] == "task" else pid, 1)
+    if "/members/{}" in rt["pattern"]:  # the member exists before each call
+        api, s, user = world_state["api"], world_state["s"], world_state["target"]
+        api.add_member(s.manager.token, s.pid, user.email)
+        path = path.replace("{}", user.id, 1)
     path = path.replace("{}", file_id, 1)
     headers, data = {}, None
     if rt["method"] in ("POST", "PUT", "PATCH"):
@@ -110,8 +131,14 @@ def request_for(rt, pid, task_id, target, file_id):
             data = json.dumps({"name": unique("m"), "schema": {"fields": [CHOICE_AB]}})
         elif path.endswith("/next"):
             data = None
+        elif "/members/" in path:
+            data = json.dumps({"role": "annotator"})
+        elif rt["method"] == "PATCH":
+            data = json.dumps({"name": unique("renamed")})
     if rt["pattern"].endswith("/export"):
         path += "?format=jsonl"
+    if rt["method"] == "DELETE" and rt["pattern"].endswith("/tasks"):
+        headers["Content-Type"], data = "application/json", json.dumps({"ids": []})
     return rt["method"], path, data, headers
 
 
