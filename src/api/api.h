@@ -106,6 +106,8 @@ json_t *tl_api_body_object(struct tl_http_req *r);
 /* 0 if every key of body is in known (NULL-terminated); else answer 400
  * naming the first other key and return TL_EINVAL. */
 int tl_api_known_keys(struct tl_http_req *r, const json_t *body, const char *const *known);
+/* tl_api_body_object with only the known keys: NULL when answered (400). */
+json_t *tl_api_body_strict(struct tl_http_req *r, const char *const *known);
 /* The same for the query parameters. */
 int tl_api_known_query(struct tl_http_req *r, const char *const *known);
 /* Answer with the status for rc (400/401/403/404/409/413/422/5xx); msg may

@@ -90,6 +90,15 @@ int tl_api_known_keys(struct tl_http_req *r, const json_t *body, const char *con
     return 0;
 }
 
+json_t *tl_api_body_strict(struct tl_http_req *r, const char *const *known) {
+    json_t *body = tl_api_body_object(r);
+    if (body && tl_api_known_keys(r, body, known)) {
+        json_decref(body);
+        return NULL;
+    }
+    return body;
+}
+
 int tl_api_known_query(struct tl_http_req *r, const char *const *known) {
     const char *bad = tl_http_query_unknown(r, known);
     if (!bad)

@@ -99,11 +99,9 @@ void tl_api_members_patch(void *app, struct tl_http_req *r) {
     static const char *const known[] = {"role", NULL};
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
-    json_t *body = tl_api_body_object(r);
-    if (!body || tl_api_known_keys(r, body, known)) {
-        json_decref(body);
+    json_t *body = tl_api_body_strict(r, known);
+    if (!body)
         return;
-    }
     enum tl_role role = tl_role_parse(json_string_value(json_object_get(body, "role")));
     json_decref(body);
     const char *user_id = tl_http_param(r, 1);

@@ -145,11 +145,9 @@ void tl_api_projects_patch(void *app, struct tl_http_req *r) {
                                         NULL};
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
-    json_t *body = tl_api_body_object(r);
-    if (!body || tl_api_known_keys(r, body, known)) {
-        json_decref(body);
+    json_t *body = tl_api_body_strict(r, known);
+    if (!body)
         return;
-    }
     struct tl_errbuf eb = {{0}};
     int rc = patch_settings(body, &c->p, &eb);
     json_decref(body);

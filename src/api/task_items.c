@@ -178,11 +178,9 @@ void tl_api_tasks_delete(void *app, struct tl_http_req *r) {
     static const char *const known[] = {"ids", NULL};
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
-    json_t *body = tl_api_body_object(r);
-    if (!body || tl_api_known_keys(r, body, known)) {
-        json_decref(body);
+    json_t *body = tl_api_body_strict(r, known);
+    if (!body)
         return;
-    }
     const json_t *ids = json_object_get(body, "ids");
     size_t n = json_array_size(ids);
     const char **v = NULL;
