@@ -71,6 +71,8 @@ enum tl_api_object {
     TL_OBJ_NONE,    /* no object in the path */
     TL_OBJ_PROJECT, /* the first {} is a project id */
     TL_OBJ_TASK,    /* the first {} is a task id; the check is on its project */
+    TL_OBJ_LEASE,      /* the first {} is a lease id; likewise */
+    TL_OBJ_ANNOTATION, /* the first {} is an annotation id; likewise */
 };
 struct tl_api_policy {
     bool is_public;         /* no token needed (healthz, login) */
@@ -142,5 +144,9 @@ void tl_api_tasks_delete(void *app, struct tl_http_req *r);
 void tl_api_members_list(void *app, struct tl_http_req *r);
 void tl_api_members_patch(void *app, struct tl_http_req *r);
 void tl_api_members_remove(void *app, struct tl_http_req *r);
+/* lease release and annotation edits (edits.c) */
+void tl_api_leases_release(void *app, struct tl_http_req *r);
+void tl_api_annotations_update(void *app, struct tl_http_req *r);
+void tl_api_annotations_delete(void *app, struct tl_http_req *r);
 
 #endif

@@ -52,6 +52,13 @@ void tl_api_authorize(void *app, struct tl_http_req *r) {
         rc = tl_authz_task(a->store, a->authz_cache, &c->sc, tl_http_param(r, 0), pol->act, &c->p);
         c->has_project = rc == 0;
         break;
+    case TL_OBJ_LEASE:
+    case TL_OBJ_ANNOTATION:
+        rc = tl_authz_object(a->store, &c->sc,
+                             pol->obj == TL_OBJ_LEASE ? TL_STORE_LEASE : TL_STORE_ANNOTATION,
+                             tl_http_param(r, 0), pol->act, &c->p);
+        c->has_project = rc == 0;
+        break;
     }
     if (rc)
         tl_api_fail(r, rc, NULL);

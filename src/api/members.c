@@ -64,10 +64,21 @@ static json_t *member_json(struct tl_api *a, const struct tl_project *p,
                           (json_int_t)m->n_in_progress, "skipped", (json_int_t)m->n_skipped,
                           "median_seconds",
                           m->median_seconds < 0 ? json_null() : json_real(m->median_seconds));
-    if (j && !m->is_workforce && json_object_set_new(j, "email", json_string(m->email))) {
+    json_t *skips = json_array();
+    for (size_t i = 0; i < m->n_skips_shown && skips; i++)
+        if (json_array_append_new(skips, json_pack("{s:s,s:s}", "task_id", m->skips[i].task_id,
+                                                   "reason", m->skips[i].reason))) {
+            json_decref(skips);
+            skips = NULL;
+        }
+    json_t *progress = json_object_get(j, "progress");
+    if (j && (!skips || json_object_set_new(progress, "recent_skips", skips) ||
+              (!m->is_workforce && json_object_set_new(j, "email", json_string(m->email))))) {
         json_decref(j);
         return NULL;
     }
+    if (!j)
+        json_decref(skips);
     return j;
 }
 

@@ -56,6 +56,14 @@ const struct tl_route tl_api_routes[] = {
     {.method = "DELETE", .pattern = "/api/v1/projects/{}/members/{}",
      .handler = tl_api_members_remove, .body = TL_BODY_NONE,
      .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
+    /* the holder's own lease, the author's own annotation (checked by the handlers) */
+    {.method = "POST", .pattern = "/api/v1/leases/{}/release", .handler = tl_api_leases_release,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_ANNOTATE, .obj = TL_OBJ_LEASE)},
+    {.method = "PUT", .pattern = "/api/v1/annotations/{}", .handler = tl_api_annotations_update,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_ANNOTATE, .obj = TL_OBJ_ANNOTATION)},
+    {.method = "DELETE", .pattern = "/api/v1/annotations/{}",
+     .handler = tl_api_annotations_delete, .body = TL_BODY_NONE,
+     .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_ANNOTATION)},
 };
 
 const size_t tl_api_n_routes = sizeof tl_api_routes / sizeof tl_api_routes[0];

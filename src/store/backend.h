@@ -87,6 +87,17 @@ struct tl_store_vtab {
                            const struct tl_project *p, const char *user_id, enum tl_role role);
     int (*member_remove)(struct tl_store *s, const struct tl_scope *sc,
                          const struct tl_project *p, const char *user_id);
+    int (*object_project)(struct tl_store *s, const struct tl_filter *f, enum tl_store_obj kind,
+                          const char *id, struct tl_project *out);
+    int (*lease_release)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                         const char *lease_id, const char *reason, int64_t now_ms);
+    int (*annotation_get)(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p, const char *id, struct tl_annotation *out);
+    int (*annotation_update)(struct tl_store *s, const struct tl_scope *sc,
+                             const struct tl_project *p, const char *id, const char *result,
+                             size_t result_len, int64_t now_ms);
+    int (*annotation_delete)(struct tl_store *s, const struct tl_scope *sc,
+                             const struct tl_project *p, const char *id, int64_t now_ms);
 };
 
 struct tl_store {

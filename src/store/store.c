@@ -32,6 +32,11 @@ void tl_project_release(struct tl_project *p) {
     p->name = p->schema_json = p->instructions = NULL;
 }
 
+void tl_annotation_release(struct tl_annotation *a) {
+    free(a->result);
+    a->result = NULL;
+}
+
 void tl_task_item_release(struct tl_task_item *t) {
     free(t->data);
     t->data = NULL;
@@ -245,4 +250,31 @@ int tl_store_member_set_role(struct tl_store *s, const struct tl_scope *sc,
 int tl_store_member_remove(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_project *p, const char *user_id) {
     return s->vt->member_remove(s, sc, p, user_id);
+}
+
+int tl_store_object_project(struct tl_store *s, const struct tl_filter *f, enum tl_store_obj kind,
+                            const char *id, struct tl_project *out) {
+    return s->vt->object_project(s, f, kind, id, out);
+}
+
+int tl_store_lease_release(struct tl_store *s, const struct tl_scope *sc,
+                           const struct tl_project *p, const char *lease_id, const char *reason,
+                           int64_t now_ms) {
+    return s->vt->lease_release(s, sc, p, lease_id, reason, now_ms);
+}
+
+int tl_store_annotation_get(struct tl_store *s, const struct tl_scope *sc,
+                            const struct tl_project *p, const char *id, struct tl_annotation *out) {
+    return s->vt->annotation_get(s, sc, p, id, out);
+}
+
+int tl_store_annotation_update(struct tl_store *s, const struct tl_scope *sc,
+                               const struct tl_project *p, const char *id, const char *result,
+                               size_t result_len, int64_t now_ms) {
+    return s->vt->annotation_update(s, sc, p, id, result, result_len, now_ms);
+}
+
+int tl_store_annotation_delete(struct tl_store *s, const struct tl_scope *sc,
+                               const struct tl_project *p, const char *id, int64_t now_ms) {
+    return s->vt->annotation_delete(s, sc, p, id, now_ms);
 }

@@ -335,6 +335,8 @@ int tl_store_tasks_delete(struct tl_store *s, const struct tl_scope *sc,
                           const struct tl_project *p, const char *const *ids, size_t n,
                           int64_t *deleted);
 
+#define TL_SKIP_REASON_MAX    500 /* bytes of a lease release's reason */
+#define TL_MEMBER_SKIPS_SHOWN 5   /* a member's latest skips, with reasons */
 struct tl_member {
     tl_id user_id;
     char email[256];
@@ -342,6 +344,11 @@ struct tl_member {
     enum tl_role role;
     int64_t n_done, n_in_progress, n_skipped;
     double median_seconds; /* lease claim to submission; -1 with no data */
+    struct {
+        tl_id task_id;
+        char reason[TL_SKIP_REASON_MAX + 1];
+    } skips[TL_MEMBER_SKIPS_SHOWN]; /* newest first */
+    size_t n_skips_shown;
 };
 /* p's members, oldest membership first (caller frees *out). */
 int tl_store_member_list(struct tl_store *s, const struct tl_scope *sc,
@@ -353,5 +360,35 @@ int tl_store_member_set_role(struct tl_store *s, const struct tl_scope *sc,
 /* Remove member user_id and release their leases on p: 0 or TL_ENOTFOUND. */
 int tl_store_member_remove(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_project *p, const char *user_id);
+
+/* What else a path may name, each reached through its project. */
+enum tl_store_obj { TL_STORE_LEASE, TL_STORE_ANNOTATION };
+/* The project of lease or annotation id, if f reaches that project: 0 or
+ * TL_ENOTFOUND. */
+int tl_store_object_project(struct tl_store *s, const struct tl_filter *f, enum tl_store_obj kind,
+                            const char *id, struct tl_project *out);
+/* Give back the caller's live lease lease_id on p: the slot reopens, and
+ * the task is recorded as skipped by the caller with reason (never served
+ * to them again). TL_ECONFLICT if the lease is not live or not theirs. */
+int tl_store_lease_release(struct tl_store *s, const struct tl_scope *sc,
+                           const struct tl_project *p, const char *lease_id, const char *reason,
+                           int64_t now_ms);
+struct tl_annotation {
+    tl_id id, task_id, annotator_id;
+    char *result; /* owned, compact JSON */
+};
+void tl_annotation_release(struct tl_annotation *a);
+/* Annotation id of p: 0 or TL_ENOTFOUND. */
+int tl_store_annotation_get(struct tl_store *s, const struct tl_scope *sc,
+                            const struct tl_project *p, const char *id, struct tl_annotation *out);
+/* Replace the result of the caller's own annotation id of p, keeping the
+ * old one in annotation_history: 0 or TL_ENOTFOUND. */
+int tl_store_annotation_update(struct tl_store *s, const struct tl_scope *sc,
+                               const struct tl_project *p, const char *id, const char *result,
+                               size_t result_len, int64_t now_ms);
+/* Delete annotation id of p (kept in annotation_history, by sc): its task's
+ * slot reopens and the counts follow. 0 or TL_ENOTFOUND. */
+int tl_store_annotation_delete(struct tl_store *s, const struct tl_scope *sc,
+                               const struct tl_project *p, const char *id, int64_t now_ms);
 
 #endif

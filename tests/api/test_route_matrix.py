@@ -46,7 +46,7 @@ def test_routes_output_is_complete():
         assert isinstance(rt["public"], bool), rt
         if not rt["public"]:
             assert rt["action"], rt
-            assert rt["object"] in ("none", "project", "task"), rt
+            assert rt["object"] in ("none", "project", "task", "lease", "annotation"), rt
 
 
 def expected(rt, caller):
@@ -84,7 +84,10 @@ def world(server):
     tokens["other_tenant_owner"] = api.tenant().user("owner").token
     tokens["no_token"] = None
     # a real task id of the project: the member annotator leases one
-    task_id = api.next(tann.token, s.pid)["task"]["id"]
+    held = api.next(tann.token, s.pid)
+    task_id = held["task"]["id"]
+    world_state.update(lease_id=held["lease"]["id"], wm=wm,
+                       annotation_id=annotation_by(api, wm, s.pid))
     target_user = api.workforce_annotator()  # who members routes add, change, remove
     target = target_user.email
     api.add_member(s.manager.token, s.pid, target)
@@ -99,6 +102,14 @@ def world(server):
 world_state = {}
 
 
+def annotation_by(api, user, pid):
+    """A fresh annotation of user's on pid (the routes that delete one)."""
+    got = api.next(user.token, pid)
+    r = api.submit(user.token, got["task"]["id"], got["lease"]["id"], {"label": "a"})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
 def disposable_project():
     """A project staffed like the world's, for routes that destroy it."""
     api, s = world_state["api"], world_state["s"]
@@ -111,7 +122,11 @@ def disposable_project():
 def request_for(rt, pid, task_id, target, file_id):
     if rt["method"] == "DELETE" and rt["pattern"] == "/api/v1/projects/{}":
         pid = disposable_project()
-    path = rt["pattern"].replace("{}", task_id if rt["object"] == "task" else pid, 1)
+    first = {"task": task_id, "lease": world_state["lease_id"], "annotation":
+             world_state["annotation_id"]}.get(rt["object"], pid)
+    if rt["method"] == "DELETE" and rt["object"] == "annotation":
+        first = annotation_by(world_state["api"], world_state["wm"], world_state["s"].pid)
+    path = rt["pattern"].replace("{}", first, 1)
     if "/members/{}" in rt["pattern"]:  # the member exists before each call
         api, s, user = world_state["api"], world_state["s"], world_state["target"]
         api.add_member(s.manager.token, s.pid, user.email)

@@ -111,6 +111,8 @@ static const char *const sql[Q_COUNT] = {
                      "   WHERE a.task_pk = t.pk AND a.annotator_pk = ?4)"
                      " AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.task_pk = t.pk"
                      "   AND l.annotator_pk = ?4 AND l.expires_at > ?2)"
+                     " AND NOT EXISTS (SELECT 1 FROM skips s"
+                     "   WHERE s.task_pk = t.pk AND s.annotator_pk = ?4)"
                      " ORDER BY t.priority DESC, t.pk LIMIT 1",
     [Q_LEASE_INSERT] = "INSERT INTO leases(id, task_pk, annotator_pk, expires_at, created_at,"
                        " project_pk) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
@@ -243,6 +245,39 @@ static const char *const sql[Q_COUNT] = {
                            " AND EXISTS (SELECT 1 FROM projects WHERE pk = ?1 AND tenant_pk = ?2)"
                            " RETURNING user_pk",
     [Q_LC_LEASES_DROP] = "DELETE FROM leases WHERE project_pk = ?1 AND annotator_pk = ?2",
+    /* the project of a lease or annotation, then fetched through the filter */
+    [Q_LC_LEASE_PROJECT] = "SELECT p.id FROM leases l JOIN projects p ON p.pk = l.project_pk"
+                           " WHERE l.id = ?1",
+    [Q_LC_ANNOT_PROJECT] = "SELECT p.id FROM annotations a JOIN tasks k ON k.pk = a.task_pk"
+                           " JOIN projects p ON p.pk = k.project_pk WHERE a.id = ?1",
+    [Q_LC_SKIP_INSERT] = "INSERT INTO skips(task_pk, annotator_pk, project_pk, reason, created_at)"
+                         " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(task_pk, annotator_pk)"
+                         " DO UPDATE SET reason = excluded.reason, created_at = excluded.created_at",
+    [Q_LC_SKIPS_RECENT] = "SELECT k.id, s.reason FROM skips s JOIN tasks k ON k.pk = s.task_pk"
+                          " WHERE s.project_pk = ?1 AND s.annotator_pk = ?2"
+                          " ORDER BY s.created_at DESC, s.task_pk DESC LIMIT ?3",
+    /* ?1 annotation id, ?2 project, ?3 tenant (0: a workforce author, whose
+     * project was fetched through their membership) */
+    [Q_LC_ANNOT_GET] = "SELECT a.id, k.id, u.id, a.result FROM annotations a"
+                       " JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?2 AND (?3 = 0 OR k.tenant_pk = ?3)"
+                       " JOIN users u ON u.pk = a.annotator_pk WHERE a.id = ?1",
+    [Q_LC_ANNOT_HISTORY] = "INSERT INTO annotation_history(annotation_id, task_pk, project_pk,"
+                           " actor_pk, action, result, created_at)"
+                           " SELECT a.id, a.task_pk, k.project_pk, ?4, ?5, a.result, ?6"
+                           " FROM annotations a JOIN tasks k ON k.pk = a.task_pk"
+                           " AND k.project_pk = ?2 AND (?3 = 0 OR k.tenant_pk = ?3) WHERE a.id = ?1",
+    [Q_LC_ANNOT_UPDATE] = "UPDATE annotations SET result = ?4 WHERE id = ?1 AND annotator_pk = ?5"
+                          " AND task_pk IN (SELECT pk FROM tasks WHERE project_pk = ?2"
+                          " AND (?3 = 0 OR tenant_pk = ?3))",
+    [Q_LC_ANNOT_FIND] = "SELECT a.pk, a.task_pk, k.n_annotations FROM annotations a"
+                        " JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?2"
+                        " AND (?3 = 0 OR k.tenant_pk = ?3) WHERE a.id = ?1",
+    [Q_LC_ANNOT_DELETE] = "DELETE FROM annotations WHERE pk = ?1",
+    /* the right side reads the old n_annotations */
+    [Q_LC_TASK_UNBUMP] = "UPDATE tasks SET n_annotations = n_annotations - 1,"
+                         " is_open = (n_annotations - 1 < ?2) WHERE pk = ?1",
+    [Q_LC_PROJECT_UNBUMP] = "UPDATE projects SET n_annotations = n_annotations - 1,"
+                            " n_completed = n_completed - ?2 WHERE pk = ?1",
 };
 
 struct sq_wop {

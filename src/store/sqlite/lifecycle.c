@@ -1,6 +1,7 @@
 /* lifecycle.c: the SQLite side of a project's life after creation (store.h,
  * "lifecycle"): settings, deletion with a background purge, task pages,
- * task deletion and members' progress. Every statement names the project
+ * task deletion, members' progress, lease release (skips) and edits of
+ * annotations with their history. Every statement names the project
  * and the caller's tenant (db.c, Q_LC_*). */
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,23 @@ static double median_seconds(struct sq_conn *c, int64_t user_pk, int64_t project
     return rows ? sum / rows / 1000.0 : -1;
 }
 
+/* The member's latest skips with their reasons, newest first. */
+static void recent_skips(struct sq_conn *c, int64_t user_pk, int64_t project_pk,
+                         struct tl_member *m) {
+    sqlite3_stmt *st = m->n_skipped > 0 ? sq_stmt(c, Q_LC_SKIPS_RECENT) : NULL;
+    if (!st)
+        return;
+    sqlite3_bind_int64(st, 1, project_pk);
+    sqlite3_bind_int64(st, 2, user_pk);
+    sqlite3_bind_int(st, 3, TL_MEMBER_SKIPS_SHOWN);
+    while (m->n_skips_shown < TL_MEMBER_SKIPS_SHOWN && sqlite3_step(st) == SQLITE_ROW) {
+        sq_copy_col(st, 0, m->skips[m->n_skips_shown].task_id, sizeof m->skips[0].task_id);
+        sq_copy_col(st, 1, m->skips[m->n_skips_shown].reason, sizeof m->skips[0].reason);
+        m->n_skips_shown++;
+    }
+    sqlite3_reset(st);
+}
+
 /* One member row of Q_LC_MEMBERS into m; its user's pk to *user_pk. */
 static void read_member(sqlite3_stmt *st, struct tl_member *m, int64_t *user_pk) {
     memset(m, 0, sizeof *m);
@@ -386,8 +404,10 @@ int sq_member_list(struct tl_store *s, const struct tl_scope *sc, const struct t
     }
     if (st)
         sqlite3_reset(st);
-    for (size_t i = 0; i < *n && !rc; i++)
+    for (size_t i = 0; i < *n && !rc; i++) {
         (*out)[i].median_seconds = median_seconds(c, user_pks[i], p->pk, (*out)[i].n_done);
+        recent_skips(c, user_pks[i], p->pk, &(*out)[i]);
+    }
     sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
     sq_reader_put(SQ(s), c);
     free(user_pks);
@@ -456,4 +476,190 @@ int sq_member_remove(struct tl_store *s, const struct tl_scope *sc, const struct
                      const char *user_id) {
     struct member_arg a = {sc, p, user_id, TL_ROLE_NONE};
     return sq_write(SQ(s), w_member_remove, &a);
+}
+
+/* ---- leases and annotations by their own ids ---- */
+
+int sq_object_project(struct tl_store *s, const struct tl_filter *f, enum tl_store_obj kind,
+                      const char *id, struct tl_project *out) {
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = sq_stmt(c, kind == TL_STORE_LEASE ? Q_LC_LEASE_PROJECT : Q_LC_ANNOT_PROJECT);
+    tl_id project_id;
+    rc = st ? TL_ENOTFOUND : TL_EINTERNAL;
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            sq_copy_col(st, 0, project_id, sizeof project_id);
+            rc = 0;
+        }
+        sqlite3_reset(st);
+    }
+    /* Then through the caller's filter: another tenant's ends here. */
+    if (!rc)
+        rc = sq_project_get_on(c, f, project_id, out);
+    sq_reader_put(SQ(s), c);
+    return rc;
+}
+
+struct release_arg {
+    const struct tl_scope *sc;
+    const struct tl_project *p;
+    const char *lease_id, *reason;
+    int64_t now_ms;
+};
+
+static int w_lease_release(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct release_arg *a = arg;
+    sqlite3_stmt *st = sq_stmt(w, Q_LEASE_FIND);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_text(st, 1, a->lease_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return TL_ECONFLICT; /* used, purged after expiry, or never issued */
+    }
+    int64_t lease_pk = sqlite3_column_int64(st, 0);
+    int64_t task_pk = sqlite3_column_int64(st, 1);
+    int64_t annotator_pk = sqlite3_column_int64(st, 2);
+    int64_t expires_at = sqlite3_column_int64(st, 3);
+    int64_t project_pk = sqlite3_column_int64(st, 5);
+    sqlite3_reset(st);
+    if (annotator_pk != a->sc->user_pk || project_pk != a->p->pk || expires_at <= a->now_ms)
+        return TL_ECONFLICT;
+    st = sq_stmt(w, Q_LEASE_DELETE);
+    sqlite3_bind_int64(st, 1, lease_pk);
+    int rc = sq_exec(st);
+    st = rc ? NULL : sq_stmt(w, Q_LC_SKIP_INSERT);
+    if (st) {
+        sqlite3_bind_int64(st, 1, task_pk);
+        sqlite3_bind_int64(st, 2, annotator_pk);
+        sqlite3_bind_int64(st, 3, project_pk);
+        sqlite3_bind_text(st, 4, a->reason, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, a->now_ms);
+        rc = sq_exec(st);
+    }
+    return rc;
+}
+
+int sq_lease_release(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                     const char *lease_id, const char *reason, int64_t now_ms) {
+    struct release_arg a = {sc, p, lease_id, reason, now_ms};
+    return sq_write(SQ(s), w_lease_release, &a);
+}
+
+int sq_annotation_get(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                      const char *id, struct tl_annotation *out) {
+    memset(out, 0, sizeof *out);
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = sq_stmt(c, Q_LC_ANNOT_GET);
+    rc = st ? TL_ENOTFOUND : TL_EINTERNAL;
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, p->pk);
+        sqlite3_bind_int64(st, 3, sc->tenant_pk);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            sq_copy_col(st, 0, out->id, sizeof out->id);
+            sq_copy_col(st, 1, out->task_id, sizeof out->task_id);
+            sq_copy_col(st, 2, out->annotator_id, sizeof out->annotator_id);
+            out->result = sq_dup_col(st, 3);
+            rc = out->result ? 0 : TL_ENOMEM;
+        }
+        sqlite3_reset(st);
+    }
+    sq_reader_put(SQ(s), c);
+    return rc;
+}
+
+struct annot_arg {
+    const struct tl_scope *sc;
+    const struct tl_project *p;
+    const char *id, *result;
+    size_t result_len;
+    int64_t now_ms;
+};
+
+/* The annotation as it is now into annotation_history, as action by sc. */
+static int keep_history(struct sq_conn *w, const struct annot_arg *a, const char *action) {
+    sqlite3_stmt *st = sq_stmt(w, Q_LC_ANNOT_HISTORY);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, a->p->pk);
+    sqlite3_bind_int64(st, 3, a->sc->tenant_pk);
+    sqlite3_bind_int64(st, 4, a->sc->user_pk);
+    sqlite3_bind_text(st, 5, action, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, a->now_ms);
+    int rc = sq_exec(st);
+    return !rc && sqlite3_changes(w->db) == 0 ? TL_ENOTFOUND : rc;
+}
+
+static int w_annotation_update(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct annot_arg *a = arg;
+    int rc = keep_history(w, a, "update");
+    sqlite3_stmt *st = rc ? NULL : sq_stmt(w, Q_LC_ANNOT_UPDATE);
+    if (!st)
+        return rc ? rc : TL_EINTERNAL;
+    sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, a->p->pk);
+    sqlite3_bind_int64(st, 3, a->sc->tenant_pk);
+    sqlite3_bind_blob(st, 4, a->result, (int)a->result_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, a->sc->user_pk);
+    rc = sq_exec(st);
+    /* not the caller's: the history row goes with this op's rollback */
+    return !rc && sqlite3_changes(w->db) == 0 ? TL_ENOTFOUND : rc;
+}
+
+int sq_annotation_update(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                         const char *id, const char *result, size_t result_len, int64_t now_ms) {
+    struct annot_arg a = {sc, p, id, result, result_len, now_ms};
+    return sq_write(SQ(s), w_annotation_update, &a);
+}
+
+/* Completion is n_annotations >= overlap (ops.c, Q_TASK_BUMP): one fewer
+ * may reopen the task, and the project's counters follow in the same
+ * transaction. */
+static int w_annotation_delete(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct annot_arg *a = arg;
+    sqlite3_stmt *st = sq_stmt(w, Q_LC_ANNOT_FIND);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, a->p->pk);
+    sqlite3_bind_int64(st, 3, a->sc->tenant_pk);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return TL_ENOTFOUND;
+    }
+    int64_t pk = sqlite3_column_int64(st, 0);
+    int64_t task_pk = sqlite3_column_int64(st, 1);
+    int64_t n = sqlite3_column_int64(st, 2);
+    sqlite3_reset(st);
+    int rc = keep_history(w, a, "delete");
+    if (!rc && (st = sq_stmt(w, Q_LC_ANNOT_DELETE))) {
+        sqlite3_bind_int64(st, 1, pk);
+        rc = sq_exec(st);
+    }
+    if (!rc && (st = sq_stmt(w, Q_LC_TASK_UNBUMP))) {
+        sqlite3_bind_int64(st, 1, task_pk);
+        sqlite3_bind_int(st, 2, a->p->overlap);
+        rc = sq_exec(st);
+    }
+    if (!rc && (st = sq_stmt(w, Q_LC_PROJECT_UNBUMP))) {
+        sqlite3_bind_int64(st, 1, a->p->pk);
+        sqlite3_bind_int(st, 2, n >= a->p->overlap && n - 1 < a->p->overlap);
+        rc = sq_exec(st);
+    }
+    return rc;
+}
+
+int sq_annotation_delete(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                         const char *id, int64_t now_ms) {
+    struct annot_arg a = {sc, p, id, NULL, 0, now_ms};
+    return sq_write(SQ(s), w_annotation_delete, &a);
 }

@@ -1258,6 +1258,11 @@ int sq_read_project(sqlite3_stmt *st, struct tl_project *p) {
     return read_project(st, p);
 }
 
+int sq_project_get_on(struct sq_conn *c, const struct tl_filter *f, const char *id,
+                      struct tl_project *out) {
+    return project_get(c, f, id, out);
+}
+
 static const unsigned char *sq_secret(const struct tl_store *s) {
     return ((const struct sq_store *)s)->secret;
 }
