@@ -236,7 +236,7 @@ def test_members_progress_names_and_roles(api):
     assert ms[wf.id]["progress"]["median_seconds"] >= 0.04
     assert ms[own.id]["name"] == own.email == ms[own.id]["email"]
     assert ms[own.id]["progress"] == {"done": 0, "in_progress": 0, "skipped": 0,
-                                      "median_seconds": None}
+                                      "median_seconds": None, "recent_skips": []}
     r = req(api, "PATCH", f"/api/v1/projects/{s.pid}/members/{own.id}", s.manager.token,
             {"role": "reviewer"})
     assert r.status_code == 200 and r.json()["role"] == "reviewer"
@@ -266,3 +266,94 @@ def test_member_remove_releases_leases(api):
                      foreign.token), 404)
     assert_error(req(api, "DELETE", f"/api/v1/projects/{s.pid}/members/{b.id}",
                      s.tenant.user("reviewer").token), 403)
+
+
+# ---------------------------------------------------------------- leases
+
+def test_release_skips_the_task_for_its_holder(api):
+    s = api.setup_project(n_tasks=2, overlap=1, n_annotators=2)
+    a, b = s.annotators
+    got = api.next(a.token, s.pid)
+    lease = got["lease"]["id"]
+    for who, want in [(b, 409), (s.manager, 403), (api.tenant().user("owner"), 404),
+                      (api.workforce_annotator(), 404)]:
+        assert_error(req(api, "POST", f"/api/v1/leases/{lease}/release", who.token,
+                         {"reason": "x"}), want)
+    assert_error(req(api, "POST", f"/api/v1/leases/{lease}/release", a.token, {}), 400)
+    assert_error(req(api, "POST", f"/api/v1/leases/{lease}/release", a.token,
+                     {"reason": "x", "why": 1}), 400)
+    assert_error(req(api, "POST", f"/api/v1/leases/{lease}/release", a.token,
+                     {"reason": "x" * 501}), 400)
+    r = req(api, "POST", f"/api/v1/leases/{lease}/release", a.token, {"reason": "unreadable"})
+    assert r.status_code == 200, r.text
+    # a released lease is gone, like one that was used
+    assert_error(req(api, "POST", f"/api/v1/leases/{lease}/release", a.token,
+                     {"reason": "again"}), 404)
+    # the slot reopened for others; the holder is never served that task again
+    nxt = api.next(a.token, s.pid)
+    assert nxt["task"]["id"] != got["task"]["id"]
+    assert api.next(b.token, s.pid)["task"]["id"] == got["task"]["id"]
+    ms = {m["user_id"]: m for m in req(api, "GET", f"/api/v1/projects/{s.pid}/members",
+                                       s.manager.token).json()["members"]}
+    assert ms[a.id]["progress"]["skipped"] == 1
+    assert ms[a.id]["progress"]["recent_skips"] == [{"task_id": got["task"]["id"],
+                                                     "reason": "unreadable"}]
+
+
+# ---------------------------------------------------------------- annotations
+
+def _annotate(api, s, who, label="a"):
+    got = api.next(who.token, s.pid)
+    r = api.submit(who.token, got["task"]["id"], got["lease"]["id"], {"label": label})
+    assert r.status_code == 201, r.text
+    return r.json()["id"], got["task"]["id"]
+
+
+def test_author_edits_own_annotation(api):
+    s = api.setup_project(n_tasks=2, overlap=1, n_annotators=2)
+    a, b = s.annotators
+    ann, task = _annotate(api, s, a)
+    r = req(api, "PUT", f"/api/v1/annotations/{ann}", a.token, {"result": {"label": "b"}})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"id": ann, "task_id": task, "result": {"label": "b"}}
+    t = req(api, "GET", f"/api/v1/tasks/{task}", s.manager.token).json()
+    assert t["annotations"][0]["result"] == {"label": "b"}
+    r = req(api, "PUT", f"/api/v1/annotations/{ann}", a.token, {"result": {"label": "z"}})
+    assert_error(r, 422)
+    assert "label" in r.json()["error"]["message"]
+    assert_error(req(api, "PUT", f"/api/v1/annotations/{ann}", a.token,
+                     {"result": {"label": "a"}, "x": 1}), 400)
+    assert_error(req(api, "PUT", f"/api/v1/annotations/{ann}", b.token,
+                     {"result": {"label": "a"}}), 403)
+    assert_error(req(api, "PUT", f"/api/v1/annotations/{ann}", s.manager.token,
+                     {"result": {"label": "a"}}), 403)
+    assert_error(req(api, "PUT", f"/api/v1/annotations/{ann}", api.tenant().user("owner").token,
+                     {"result": {"label": "a"}}), 404)
+    req(api, "PATCH", f"/api/v1/projects/{s.pid}", s.manager.token, {"allow_edits": False})
+    assert_error(req(api, "PUT", f"/api/v1/annotations/{ann}", a.token,
+                     {"result": {"label": "a"}}), 409)
+
+
+def test_manager_deletes_annotation_and_slot_reopens(own_server):
+    import sqlite3
+    from conftest import Api
+    srv = own_server()
+    api = Api(srv)
+    s = api.setup_project(n_tasks=1, overlap=1, n_annotators=2)
+    a, b = s.annotators
+    ann, task = _annotate(api, s, a)
+    assert api.next(b.token, s.pid) is None
+    assert api.counts(s.manager.token, s.pid) == {"tasks": 1, "annotations": 1,
+                                                  "completed_tasks": 1}
+    for who, want in [(a, 403), (s.tenant.user("reviewer"), 403),
+                      (api.tenant().user("owner"), 404)]:
+        assert_error(req(api, "DELETE", f"/api/v1/annotations/{ann}", who.token), want)
+    assert req(api, "DELETE", f"/api/v1/annotations/{ann}", s.manager.token).status_code == 204
+    assert api.counts(s.manager.token, s.pid) == {"tasks": 1, "annotations": 0,
+                                                  "completed_tasks": 0}
+    assert api.next(b.token, s.pid)["task"]["id"] == task
+    assert_error(req(api, "DELETE", f"/api/v1/annotations/{ann}", s.manager.token), 404)
+    db = sqlite3.connect(str(pathlib.Path(srv.data) / "tally.db"))
+    rows = db.execute("SELECT action, result FROM annotation_history WHERE annotation_id = ?",
+                      (ann,)).fetchall()
+    assert rows == [("delete", b'{"label":"a"}')] or rows == [("delete", '{"label":"a"}')]
