@@ -357,3 +357,29 @@ def test_manager_deletes_annotation_and_slot_reopens(own_server):
     rows = db.execute("SELECT action, result FROM annotation_history WHERE annotation_id = ?",
                       (ann,)).fetchall()
     assert rows == [("delete", b'{"label":"a"}')] or rows == [("delete", '{"label":"a"}')]
+
+
+def test_unfinished_purge_resumes_at_start(own_server, tmp_path):
+    """A server that stopped with a deleted project's rows still there (here
+    marked by hand while it was down) purges them when it starts."""
+    import sqlite3
+    from conftest import Api
+    data = tmp_path / "resume"
+    srv = own_server(data_dir=data)
+    api = Api(srv)
+    s = api.setup_project(n_tasks=2500, n_annotators=1)
+    got = api.next(s.annotators[0].token, s.pid)
+    api.submit(s.annotators[0].token, got["task"]["id"], got["lease"]["id"], {"label": "a"})
+    assert srv.stop() == 0
+    db = sqlite3.connect(str(data / "tally.db"))
+    db.execute("UPDATE projects SET deleted = 1")
+    db.commit()
+    srv.start()
+    assert_error(req(api, "GET", f"/api/v1/projects/{s.pid}", s.manager.token), 404)
+    for _ in range(100):
+        left = db.execute("SELECT (SELECT count(*) FROM tasks) + (SELECT count(*) FROM"
+                          " annotations) + (SELECT count(*) FROM projects)").fetchone()[0]
+        if left == 0:
+            break
+        time.sleep(0.05)
+    assert left == 0
