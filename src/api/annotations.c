@@ -90,6 +90,10 @@ void tl_api_next(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
     struct pending *pd = c->state;
+    if (!pd && c->p.is_archived) {
+        tl_http_respond_empty(r, 204); /* an archived project serves no work */
+        return;
+    }
     if (!pd) {
         if (!(pd = pending_new(r, c))) {
             tl_api_fail(r, TL_ENOMEM, NULL);

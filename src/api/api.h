@@ -71,6 +71,8 @@ enum tl_api_object {
     TL_OBJ_NONE,    /* no object in the path */
     TL_OBJ_PROJECT, /* the first {} is a project id */
     TL_OBJ_TASK,    /* the first {} is a task id; the check is on its project */
+    TL_OBJ_LEASE,      /* the first {} is a lease id; likewise */
+    TL_OBJ_ANNOTATION, /* the first {} is an annotation id; likewise */
 };
 struct tl_api_policy {
     bool is_public;         /* no token needed (healthz, login) */
@@ -103,9 +105,13 @@ void tl_api_authorize(void *app, struct tl_http_req *r);
 struct tl_api_call *tl_api_call(struct tl_http_req *r);
 /* Parse the body as a JSON object; on failure answer 400 and return NULL. */
 json_t *tl_api_body_object(struct tl_http_req *r);
-/* tl_api_body_object, also answering 400 naming the first key that is not
- * in allowed (NULL-terminated) and returning NULL then. */
-json_t *tl_api_body_strict(struct tl_http_req *r, const char *const *allowed);
+/* 0 if every key of body is in known (NULL-terminated); else answer 400
+ * naming the first other key and return TL_EINVAL. */
+int tl_api_known_keys(struct tl_http_req *r, const json_t *body, const char *const *known);
+/* tl_api_body_object with only the known keys: NULL when answered (400). */
+json_t *tl_api_body_strict(struct tl_http_req *r, const char *const *known);
+/* The same for the query parameters. */
+int tl_api_known_query(struct tl_http_req *r, const char *const *known);
 /* A JSON array of to_json(item) for the n items of `size` bytes at items;
  * NULL when out of memory (json_pack's "o*" then fails the answer). */
 json_t *tl_api_json_array(const void *items, size_t n, size_t size,
@@ -141,5 +147,19 @@ void tl_api_tokens_delete(void *app, struct tl_http_req *r);
 void tl_api_users_list(void *app, struct tl_http_req *r);
 void tl_api_users_create(void *app, struct tl_http_req *r);
 void tl_api_users_update(void *app, struct tl_http_req *r);
+/* lifecycle: settings and deletion (projects.c), task pages (task_items.c),
+ * members (members.c) */
+void tl_api_projects_patch(void *app, struct tl_http_req *r);
+void tl_api_projects_delete(void *app, struct tl_http_req *r);
+void tl_api_tasks_list(void *app, struct tl_http_req *r);
+void tl_api_tasks_get(void *app, struct tl_http_req *r);
+void tl_api_tasks_delete(void *app, struct tl_http_req *r);
+void tl_api_members_list(void *app, struct tl_http_req *r);
+void tl_api_members_patch(void *app, struct tl_http_req *r);
+void tl_api_members_remove(void *app, struct tl_http_req *r);
+/* lease release and annotation edits (edits.c) */
+void tl_api_leases_release(void *app, struct tl_http_req *r);
+void tl_api_annotations_update(void *app, struct tl_http_req *r);
+void tl_api_annotations_delete(void *app, struct tl_http_req *r);
 
 #endif

@@ -52,6 +52,13 @@ void tl_api_authorize(void *app, struct tl_http_req *r) {
         rc = tl_authz_task(a->store, a->authz_cache, &c->sc, tl_http_param(r, 0), pol->act, &c->p);
         c->has_project = rc == 0;
         break;
+    case TL_OBJ_LEASE:
+    case TL_OBJ_ANNOTATION:
+        rc = tl_authz_object(a->store, &c->sc,
+                             pol->obj == TL_OBJ_LEASE ? TL_STORE_LEASE : TL_STORE_ANNOTATION,
+                             tl_http_param(r, 0), pol->act, &c->p);
+        c->has_project = rc == 0;
+        break;
     }
     if (rc)
         tl_api_fail(r, rc, NULL);
@@ -75,21 +82,36 @@ json_t *tl_api_body_object(struct tl_http_req *r) {
     return j;
 }
 
-json_t *tl_api_body_strict(struct tl_http_req *r, const char *const *allowed) {
-    json_t *body = tl_api_body_object(r);
+int tl_api_known_keys(struct tl_http_req *r, const json_t *body, const char *const *known) {
     const char *key;
-    json_t *value;
-    json_object_foreach(body, key, value) {
-        size_t i = 0;
-        while (allowed[i] && strcmp(allowed[i], key))
-            i++;
-        if (!allowed[i]) {
+    const json_t *v;
+    json_object_foreach((json_t *)body, key, v) {
+        const char *const *k = known;
+        while (*k && strcmp(*k, key))
+            k++;
+        if (!*k) {
             tl_http_respond_error(r, 400, "invalid", "unknown key '%.64s'", key);
-            json_decref(body);
-            return NULL;
+            return TL_EINVAL;
         }
     }
+    return 0;
+}
+
+json_t *tl_api_body_strict(struct tl_http_req *r, const char *const *known) {
+    json_t *body = tl_api_body_object(r);
+    if (body && tl_api_known_keys(r, body, known)) {
+        json_decref(body);
+        return NULL;
+    }
     return body;
+}
+
+int tl_api_known_query(struct tl_http_req *r, const char *const *known) {
+    const char *bad = tl_http_query_unknown(r, known);
+    if (!bad)
+        return 0;
+    tl_http_respond_error(r, 400, "invalid", "unknown query parameter '%.64s'", bad);
+    return TL_EINVAL;
 }
 
 json_t *tl_api_json_array(const void *items, size_t n, size_t size,
@@ -167,13 +189,21 @@ void tl_api_fail(struct tl_http_req *r, int rc, const char *msg) {
 json_t *tl_api_project_json(const struct tl_project *p) {
     char created[32];
     json_t *schema = json_loads(p->schema_json, 0, NULL);
-    return json_pack("{s:s,s:s,s:o,s:i,s:i,s:i,s:s,s:{s:I,s:I,s:I}}", "id", p->id, "name",
+    json_t *j = json_pack("{s:s,s:s,s:o,s:i,s:i,s:i,s:s,s:{s:I,s:I,s:I}}", "id", p->id, "name",
                      p->name, "schema", schema ? schema : json_null(), "overlap", p->overlap,
                      "lease_seconds", p->lease_seconds, "max_leases_per_annotator",
                      p->max_leases_per_annotator, "created_at",
                      tl_clock_rfc3339(p->created_at_ms, created), "counts", "tasks",
                      (json_int_t)p->n_tasks, "annotations", (json_int_t)p->n_annotations,
                      "completed_tasks", (json_int_t)p->n_completed);
+    if (j && json_object_update_new(j, json_pack("{s:s,s:b,s:b}", "instructions",
+                                                 p->instructions ? p->instructions : "",
+                                                 "allow_edits", p->allows_edits, "archived",
+                                                 p->is_archived))) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
 }
 
 void tl_api_healthz(void *app, struct tl_http_req *r) {

@@ -1,15 +1,17 @@
-/* projects.c: POST/GET /api/v1/projects, GET /api/v1/projects/{id}. */
+/* projects.c: POST/GET /api/v1/projects, GET/PATCH/DELETE /api/v1/projects/{id}. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "authz/authz.h"
+#include "core/log.h"
 #include "schema/schema.h"
 
 #define MAX_NAME          200
 #define MAX_OVERLAP       100
 #define MAX_LEASE_SECONDS (7 * 24 * 3600)
 #define MAX_HELD_LEASES   100 /* max_leases_per_annotator: prefetch, not hoarding */
+#define MAX_INSTRUCTIONS  (64 * 1024)
 
 /* An integer member in [lo, hi], or def when absent: 0 or TL_EINVAL. */
 static int int_member(const json_t *o, const char *key, int def, int lo, int hi, int *out) {
@@ -94,4 +96,92 @@ void tl_api_projects_list(void *app, struct tl_http_req *r) {
 
 void tl_api_projects_get(void *app, struct tl_http_req *r) {
     tl_http_respond_json(r, 200, tl_api_project_json(&tl_api_call(r)->p));
+}
+
+/* PATCH /api/v1/projects/{id}: change settings. Every key is optional;
+ * "archived": true stops `next` (204) and imports (409) until it is
+ * false again. */
+static int patch_settings(const json_t *body, struct tl_project *p, struct tl_errbuf *eb) {
+    const json_t *v;
+    if ((v = json_object_get(body, "name"))) {
+        if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > MAX_NAME)
+            return tl_errf(eb, TL_EINVAL, "name must be a string of 1..%d bytes", MAX_NAME);
+        free(p->name);
+        p->name = strdup(json_string_value(v));
+    }
+    if ((v = json_object_get(body, "instructions"))) {
+        if (!json_is_string(v) || json_string_length(v) > MAX_INSTRUCTIONS)
+            return tl_errf(eb, TL_EINVAL, "instructions must be a string of 0..%d bytes",
+                           MAX_INSTRUCTIONS);
+        free(p->instructions);
+        p->instructions = strdup(json_string_value(v));
+    }
+    if (int_member(body, "overlap", p->overlap, 1, MAX_OVERLAP, &p->overlap))
+        return tl_errf(eb, TL_EINVAL, "overlap must be an integer in 1..%d", MAX_OVERLAP);
+    if (int_member(body, "lease_seconds", p->lease_seconds, 1, MAX_LEASE_SECONDS,
+                   &p->lease_seconds))
+        return tl_errf(eb, TL_EINVAL, "lease_seconds must be an integer in 1..%d",
+                       MAX_LEASE_SECONDS);
+    if (int_member(body, "max_leases_per_annotator", p->max_leases_per_annotator, 1,
+                   MAX_HELD_LEASES, &p->max_leases_per_annotator))
+        return tl_errf(eb, TL_EINVAL, "max_leases_per_annotator must be an integer in 1..%d",
+                       MAX_HELD_LEASES);
+    if ((v = json_object_get(body, "allow_edits"))) {
+        if (!json_is_boolean(v))
+            return tl_errf(eb, TL_EINVAL, "allow_edits must be true or false");
+        p->allows_edits = json_is_true(v);
+    }
+    if ((v = json_object_get(body, "archived"))) {
+        if (!json_is_boolean(v))
+            return tl_errf(eb, TL_EINVAL, "archived must be true or false");
+        p->is_archived = json_is_true(v);
+    }
+    return p->name && p->instructions ? 0 : TL_ENOMEM;
+}
+
+void tl_api_projects_patch(void *app, struct tl_http_req *r) {
+    static const char *const known[] = {"name", "instructions", "overlap", "lease_seconds",
+                                        "max_leases_per_annotator", "allow_edits", "archived",
+                                        NULL};
+    struct tl_api *a = app;
+    struct tl_api_call *c = tl_api_call(r);
+    json_t *body = tl_api_body_strict(r, known);
+    if (!body)
+        return;
+    struct tl_errbuf eb = {{0}};
+    int rc = patch_settings(body, &c->p, &eb);
+    json_decref(body);
+    rc = rc ? rc : tl_store_project_update(a->store, &c->sc, &c->p);
+    struct tl_project fresh;
+    struct tl_filter f = tl_policy_filter(&c->sc);
+    rc = rc ? rc : tl_store_project_get(a->store, &f, c->p.id, &fresh); /* new counts */
+    if (rc) {
+        tl_api_fail(r, rc, eb.msg);
+        return;
+    }
+    tl_authz_cache_invalidate(a->authz_cache); /* `next` reads archived and the lease settings */
+    tl_http_respond_json(r, 200, tl_api_project_json(&fresh));
+    tl_project_release(&fresh);
+}
+
+static void remove_file(void *files, const char *id) {
+    tl_files_remove(files, id);
+}
+
+/* DELETE /api/v1/projects/{id}: gone at once for every reader; the rows
+ * follow in the background (store.h: tl_store_project_delete). The media
+ * bytes go first: a failure after that leaves rows pointing at nothing,
+ * never bytes that no row names. */
+void tl_api_projects_delete(void *app, struct tl_http_req *r) {
+    struct tl_api *a = app;
+    struct tl_api_call *c = tl_api_call(r);
+    int rc = a->files ? tl_store_file_ids(a->store, &c->sc, &c->p, remove_file, a->files) : 0;
+    rc = rc ? rc : tl_store_project_delete(a->store, &c->sc, &c->p);
+    if (rc) {
+        tl_api_fail(r, rc, NULL);
+        return;
+    }
+    tl_authz_cache_invalidate(a->authz_cache);
+    tl_log("project deleted: tenant=%s project=%s by=%s", c->p.tenant_id, c->p.id, c->sc.user_id);
+    tl_http_respond_empty(r, 204);
 }

@@ -55,6 +55,33 @@ const struct tl_route tl_api_routes[] = {
      .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_USERS)},
     {.method = "PATCH", .pattern = "/api/v1/users/{}", .handler = tl_api_users_update,
      .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_USERS)},
+    /* lifecycle: settings, deletion, task pages, members (the user id is the second {}) */
+    {.method = "PATCH", .pattern = "/api/v1/projects/{}", .handler = tl_api_projects_patch,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
+    {.method = "DELETE", .pattern = "/api/v1/projects/{}", .handler = tl_api_projects_delete,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_ADMINISTER, .obj = TL_OBJ_PROJECT)},
+    {.method = "GET", .pattern = "/api/v1/projects/{}/tasks", .handler = tl_api_tasks_list,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_EXPORT, .obj = TL_OBJ_PROJECT)},
+    {.method = "DELETE", .pattern = "/api/v1/projects/{}/tasks", .handler = tl_api_tasks_delete,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
+    {.method = "GET", .pattern = "/api/v1/tasks/{}", .handler = tl_api_tasks_get,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_EXPORT, .obj = TL_OBJ_TASK)},
+    {.method = "GET", .pattern = "/api/v1/projects/{}/members", .handler = tl_api_members_list,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
+    {.method = "PATCH", .pattern = "/api/v1/projects/{}/members/{}",
+     .handler = tl_api_members_patch, .body = TL_BODY_SMALL,
+     .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
+    {.method = "DELETE", .pattern = "/api/v1/projects/{}/members/{}",
+     .handler = tl_api_members_remove, .body = TL_BODY_NONE,
+     .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
+    /* the holder's own lease, the author's own annotation (checked by the handlers) */
+    {.method = "POST", .pattern = "/api/v1/leases/{}/release", .handler = tl_api_leases_release,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_ANNOTATE, .obj = TL_OBJ_LEASE)},
+    {.method = "PUT", .pattern = "/api/v1/annotations/{}", .handler = tl_api_annotations_update,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_ANNOTATE, .obj = TL_OBJ_ANNOTATION)},
+    {.method = "DELETE", .pattern = "/api/v1/annotations/{}",
+     .handler = tl_api_annotations_delete, .body = TL_BODY_NONE,
+     .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_ANNOTATION)},
 };
 
 const size_t tl_api_n_routes = sizeof tl_api_routes / sizeof tl_api_routes[0];

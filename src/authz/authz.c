@@ -100,3 +100,17 @@ int tl_authz_task(struct tl_store *s, struct tl_authz_cache *cache, const struct
     }
     return rc;
 }
+
+int tl_authz_object(struct tl_store *s, const struct tl_scope *sc, enum tl_store_obj kind,
+                    const char *id, enum tl_action act, struct tl_project *out) {
+    if (!tl_id_valid(id, strlen(id)))
+        return TL_ENOTFOUND;
+    struct tl_filter f = tl_policy_filter(sc);
+    int rc = tl_store_object_project(s, &f, kind, id, out);
+    if (rc)
+        return rc;
+    rc = check(s, sc, act, out);
+    if (rc)
+        tl_project_release(out);
+    return rc;
+}

@@ -28,6 +28,9 @@ int tl_authz_allows(const struct tl_scope *sc, enum tl_action act);
  * hold the project's configuration but zero counts. */
 int tl_authz_project(struct tl_store *s, struct tl_authz_cache *cache, const struct tl_scope *sc,
                      const char *project_id, enum tl_action act, struct tl_project *out);
+/* The same for the project that holds lease or annotation id (uncached). */
+int tl_authz_object(struct tl_store *s, const struct tl_scope *sc, enum tl_store_obj kind,
+                    const char *id, enum tl_action act, struct tl_project *out);
 /* The same for the project that holds task_id. */
 int tl_authz_task(struct tl_store *s, struct tl_authz_cache *cache, const struct tl_scope *sc,
                   const char *task_id, enum tl_action act, struct tl_project *out);

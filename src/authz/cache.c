@@ -178,6 +178,8 @@ static int copy_project(struct tl_project *dst, const struct tl_project *src) {
     dst->lease_seconds = src->lease_seconds;
     dst->max_leases_per_annotator = src->max_leases_per_annotator;
     dst->created_at_ms = src->created_at_ms;
+    dst->allows_edits = src->allows_edits;
+    dst->is_archived = src->is_archived;
     dst->name = strdup(src->name ? src->name : "");
     dst->schema_json = strdup(src->schema_json ? src->schema_json : "");
     if (!dst->name || !dst->schema_json) {

@@ -23,6 +23,7 @@ static const struct {
     [TL_ACT_LIST] = {"list", false, EVERYONE, 0},
     [TL_ACT_ACCOUNT] = {"account", false, EVERYONE, 0},
     [TL_ACT_USERS] = {"users", false, BIT(TL_ROLE_OWNER) | BIT(TL_ROLE_ADMIN), 0},
+    [TL_ACT_ADMINISTER] = {"administer", true, BIT(TL_ROLE_OWNER) | BIT(TL_ROLE_ADMIN), 0},
 };
 
 bool tl_policy_known(enum tl_action act) {

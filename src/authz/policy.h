@@ -14,6 +14,7 @@
  *   export          owner admin manager reviewer   -
  *                   viewer
  *   annotate        -                              annotator
+ *   administer      owner admin                    -
  *   create_project  owner admin manager            (no object)
  *   list            every role                     (no object)
  *   account         every role                     (no object: the caller's
@@ -47,6 +48,7 @@ enum tl_action {
     TL_ACT_LIST,
     TL_ACT_ACCOUNT,
     TL_ACT_USERS,
+    TL_ACT_ADMINISTER, /* irreversible changes to a project (delete) */
     TL_ACT_COUNT /* not an action: the size of the table */
 };
 

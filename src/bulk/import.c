@@ -151,6 +151,8 @@ int tl_bulk_import_new(struct tl_store *s, const struct tl_scope *sc, const stru
                        enum tl_import_format format, size_t max_item, struct tl_bulk_import **out,
                        struct tl_errbuf *eb) {
     *out = NULL;
+    if (p->is_archived)
+        return tl_errf(eb, TL_ECONFLICT, "the project is archived: unarchive it to import");
     struct tl_bulk_import *g = calloc(1, sizeof *g);
     if (!g)
         return TL_ENOMEM;

@@ -35,7 +35,7 @@ static json_t *roles_json(enum tl_action act, bool is_member) {
 }
 
 static json_t *route_json(const struct tl_route *rt) {
-    static const char *const objects[] = {"none", "project", "task"};
+    static const char *const objects[] = {"none", "project", "task", "lease", "annotation"};
     const struct tl_api_policy *pol = rt->policy;
     if (!pol)
         return json_pack("{s:s,s:s,s:n}", "method", rt->method, "pattern", rt->pattern, "policy");
@@ -43,7 +43,8 @@ static json_t *route_json(const struct tl_route *rt) {
         return json_pack("{s:s,s:s,s:b,s:n,s:s,s:[],s:[]}", "method", rt->method, "pattern",
                          rt->pattern, "public", 1, "action", "object", "none", "tenant_roles",
                          "member_roles");
-    const char *obj = (unsigned)pol->obj < 3 ? objects[pol->obj] : "?";
+    const char *obj =
+        (unsigned)pol->obj < sizeof objects / sizeof *objects ? objects[pol->obj] : "?";
     return json_pack("{s:s,s:s,s:b,s:s,s:s,s:o*,s:o*}", "method", rt->method, "pattern",
                      rt->pattern, "public", 0, "action", tl_action_name(pol->act), "object", obj,
                      "tenant_roles", roles_json(pol->act, false), "member_roles",

@@ -136,6 +136,9 @@ const char *tl_http_param(const struct tl_http_req *r, int i); /* the i-th {} */
 const char *tl_http_header(const struct tl_http_req *r, const char *name);
 const char *tl_http_query(const struct tl_http_req *r, const char *name);
 const char *tl_http_body(const struct tl_http_req *r, size_t *len);
+/* The first query parameter whose name is not in known (NULL-terminated),
+ * or NULL when every one is known. */
+const char *tl_http_query_unknown(const struct tl_http_req *r, const char *const *known);
 /* The peer's address as text ("127.0.0.1", "::1"), or "" if unknown. */
 const char *tl_http_client_ip(struct tl_http_req *r);
 /* Add Retry-After: seconds to the response this request will send. */

@@ -147,6 +147,27 @@ const char *tl_http_header(const struct tl_http_req *r, const char *name) {
 const char *tl_http_query(const struct tl_http_req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
+struct query_check {
+    const char *const *known;
+    const char *unknown;
+};
+
+static enum MHD_Result check_query_key(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value) {
+    struct query_check *q = cls;
+    for (const char *const *k = q->known; *k; k++)
+        if (!strcmp(*k, key))
+            return MHD_YES;
+    q->unknown = key;
+    return MHD_NO;
+}
+
+const char *tl_http_query_unknown(const struct tl_http_req *r, const char *const *known) {
+    struct query_check q = {known, NULL};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_query_key, &q);
+    return q.unknown;
+}
+
 const char *tl_http_body(const struct tl_http_req *r, size_t *len) {
     *len = r->body.len;
     return r->body.data ? r->body.data : "";

@@ -82,6 +82,37 @@ struct tl_store_vtab {
     int (*token_list)(struct tl_store *s, const struct tl_token_filter *f, const char *user_id,
                       int64_t now_ms, struct tl_token_info **out, size_t *n);
     int (*token_revoke)(struct tl_store *s, const struct tl_token_filter *f, const char *id);
+    /* lifecycle (store.h) */
+    int (*project_update)(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p);
+    int (*project_delete)(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p);
+    int (*file_ids)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                    void (*fn)(void *ctx, const char *id), void *ctx);
+    int (*task_list)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                     enum tl_task_state state, size_t limit, int64_t *cursor,
+                     struct tl_task_item **out, size_t *n);
+    int (*task_get)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                    const char *task_id, struct tl_task_item *out, tl_export_fn fn, void *ctx);
+    int (*tasks_delete)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                        const char *const *ids, size_t n, int64_t *deleted);
+    int (*member_list)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                       int64_t now_ms, struct tl_member **out, size_t *n);
+    int (*member_set_role)(struct tl_store *s, const struct tl_scope *sc,
+                           const struct tl_project *p, const char *user_id, enum tl_role role);
+    int (*member_remove)(struct tl_store *s, const struct tl_scope *sc,
+                         const struct tl_project *p, const char *user_id);
+    int (*object_project)(struct tl_store *s, const struct tl_filter *f, enum tl_store_obj kind,
+                          const char *id, struct tl_project *out);
+    int (*lease_release)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                         const char *lease_id, const char *reason, int64_t now_ms);
+    int (*annotation_get)(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p, const char *id, struct tl_annotation *out);
+    int (*annotation_update)(struct tl_store *s, const struct tl_scope *sc,
+                             const struct tl_project *p, const char *id, const char *result,
+                             size_t result_len, int64_t now_ms);
+    int (*annotation_delete)(struct tl_store *s, const struct tl_scope *sc,
+                             const struct tl_project *p, const char *id, int64_t now_ms);
 };
 
 struct tl_store {

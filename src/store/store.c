@@ -28,7 +28,18 @@ const char *tl_role_name(enum tl_role r) {
 void tl_project_release(struct tl_project *p) {
     free(p->name);
     free(p->schema_json);
-    p->name = p->schema_json = NULL;
+    free(p->instructions);
+    p->name = p->schema_json = p->instructions = NULL;
+}
+
+void tl_annotation_release(struct tl_annotation *a) {
+    free(a->result);
+    a->result = NULL;
+}
+
+void tl_task_item_release(struct tl_task_item *t) {
+    free(t->data);
+    t->data = NULL;
 }
 
 void tl_lease_release(struct tl_lease *l) {
@@ -190,4 +201,80 @@ int tl_store_file_create(struct tl_store *s, const struct tl_scope *sc,
 int tl_store_file_get(struct tl_store *s, const struct tl_filter *f, const struct tl_project *p,
                       const char *id, struct tl_file *out) {
     return s->vt->file_get(s, f, p, id, out);
+}
+
+int tl_store_project_update(struct tl_store *s, const struct tl_scope *sc,
+                            const struct tl_project *p) {
+    return s->vt->project_update(s, sc, p);
+}
+
+int tl_store_project_delete(struct tl_store *s, const struct tl_scope *sc,
+                            const struct tl_project *p) {
+    return s->vt->project_delete(s, sc, p);
+}
+
+int tl_store_file_ids(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                      void (*fn)(void *ctx, const char *id), void *ctx) {
+    return s->vt->file_ids(s, sc, p, fn, ctx);
+}
+
+int tl_store_task_list(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                       enum tl_task_state state, size_t limit, int64_t *cursor,
+                       struct tl_task_item **out, size_t *n) {
+    return s->vt->task_list(s, sc, p, state, limit, cursor, out, n);
+}
+
+int tl_store_task_get(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                      const char *task_id, struct tl_task_item *out, tl_export_fn fn,
+                      void *ctx) {
+    return s->vt->task_get(s, sc, p, task_id, out, fn, ctx);
+}
+
+int tl_store_tasks_delete(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p, const char *const *ids, size_t n,
+                          int64_t *deleted) {
+    return s->vt->tasks_delete(s, sc, p, ids, n, deleted);
+}
+
+int tl_store_member_list(struct tl_store *s, const struct tl_scope *sc,
+                         const struct tl_project *p, int64_t now_ms, struct tl_member **out,
+                         size_t *n) {
+    return s->vt->member_list(s, sc, p, now_ms, out, n);
+}
+
+int tl_store_member_set_role(struct tl_store *s, const struct tl_scope *sc,
+                             const struct tl_project *p, const char *user_id, enum tl_role role) {
+    return s->vt->member_set_role(s, sc, p, user_id, role);
+}
+
+int tl_store_member_remove(struct tl_store *s, const struct tl_scope *sc,
+                           const struct tl_project *p, const char *user_id) {
+    return s->vt->member_remove(s, sc, p, user_id);
+}
+
+int tl_store_object_project(struct tl_store *s, const struct tl_filter *f, enum tl_store_obj kind,
+                            const char *id, struct tl_project *out) {
+    return s->vt->object_project(s, f, kind, id, out);
+}
+
+int tl_store_lease_release(struct tl_store *s, const struct tl_scope *sc,
+                           const struct tl_project *p, const char *lease_id, const char *reason,
+                           int64_t now_ms) {
+    return s->vt->lease_release(s, sc, p, lease_id, reason, now_ms);
+}
+
+int tl_store_annotation_get(struct tl_store *s, const struct tl_scope *sc,
+                            const struct tl_project *p, const char *id, struct tl_annotation *out) {
+    return s->vt->annotation_get(s, sc, p, id, out);
+}
+
+int tl_store_annotation_update(struct tl_store *s, const struct tl_scope *sc,
+                               const struct tl_project *p, const char *id, const char *result,
+                               size_t result_len, int64_t now_ms) {
+    return s->vt->annotation_update(s, sc, p, id, result, result_len, now_ms);
+}
+
+int tl_store_annotation_delete(struct tl_store *s, const struct tl_scope *sc,
+                               const struct tl_project *p, const char *id, int64_t now_ms) {
+    return s->vt->annotation_delete(s, sc, p, id, now_ms);
 }

@@ -84,6 +84,9 @@ struct tl_project {
     int max_leases_per_annotator;
     int64_t created_at_ms;
     int64_t n_tasks, n_annotations, n_completed;
+    char *instructions; /* owned; NULL or "" for none */
+    bool allows_edits;  /* authors may change their annotations (default true) */
+    bool is_archived;   /* serves no next work, refuses imports */
 };
 void tl_project_release(struct tl_project *p);
 
@@ -353,5 +356,108 @@ int tl_store_file_create(struct tl_store *s, const struct tl_scope *sc,
  * fetched through f): 0 and *out, else TL_ENOTFOUND. */
 int tl_store_file_get(struct tl_store *s, const struct tl_filter *f, const struct tl_project *p,
                       const char *id, struct tl_file *out);
+
+/* --- lifecycle: settings, deletion, task pages, members' progress ---
+ * Every call takes p as fetched through the caller's filter (authz), and
+ * filters by p and sc's tenant again in its SQL. */
+/* Write p's settings (name, instructions, overlap, lease_seconds,
+ * max_leases_per_annotator, allows_edits, is_archived). A changed overlap
+ * recomputes which tasks are complete (one write over the project's tasks)
+ * and n_completed. 0 or TL_ENOTFOUND. */
+int tl_store_project_update(struct tl_store *s, const struct tl_scope *sc,
+                            const struct tl_project *p);
+/* Mark p deleted (from then on no query reaches it: TL_ENOTFOUND) and queue
+ * the purge of its rows in bounded slices in the background; a server that
+ * starts resumes unfinished purges. Files' bytes are the caller's to remove
+ * (tl_store_file_ids before this call). 0 or TL_ENOTFOUND. */
+int tl_store_project_delete(struct tl_store *s, const struct tl_scope *sc,
+                            const struct tl_project *p);
+/* Call fn(ctx, file id) for each media file of p. */
+int tl_store_file_ids(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                      void (*fn)(void *ctx, const char *id), void *ctx);
+
+enum tl_task_state { TL_TASKS_ALL, TL_TASKS_OPEN, TL_TASKS_COMPLETE };
+struct tl_task_item {
+    tl_id id;
+    char *data; /* owned, compact JSON */
+    size_t data_len;
+    bool is_complete; /* reached the project's overlap */
+    int n_annotations;
+    int64_t created_at_ms;
+};
+void tl_task_item_release(struct tl_task_item *t);
+/* Up to limit tasks of p in state, in pk order after *cursor (0: from the
+ * start), into *out (caller releases each and frees the array). *cursor
+ * becomes the last task's position, or 0 when no task follows. */
+int tl_store_task_list(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                       enum tl_task_state state, size_t limit, int64_t *cursor,
+                       struct tl_task_item **out, size_t *n);
+/* Task task_id of p into *out, then fn once with it, its annotations and
+ * its predictions (as an export page gives them). 0 or TL_ENOTFOUND. */
+int tl_store_task_get(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                      const char *task_id, struct tl_task_item *out, tl_export_fn fn,
+                      void *ctx);
+/* Delete those of ids[0..n) that are tasks of p, with their annotations,
+ * leases, predictions and skips, and fix p's counts: *deleted says how
+ * many were. */
+int tl_store_tasks_delete(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p, const char *const *ids, size_t n,
+                          int64_t *deleted);
+
+#define TL_SKIP_REASON_MAX    500 /* bytes of a lease release's reason */
+#define TL_MEMBER_SKIPS_SHOWN 5   /* a member's latest skips, with reasons */
+struct tl_member {
+    tl_id user_id;
+    char email[256];
+    bool is_workforce; /* of no tenant: shown by pseudonym to customers */
+    enum tl_role role;
+    int64_t n_done, n_in_progress, n_skipped;
+    double median_seconds; /* lease claim to submission; -1 with no data */
+    struct {
+        tl_id task_id;
+        char reason[TL_SKIP_REASON_MAX + 1];
+    } skips[TL_MEMBER_SKIPS_SHOWN]; /* newest first */
+    size_t n_skips_shown;
+};
+/* p's members, oldest membership first (caller frees *out). */
+int tl_store_member_list(struct tl_store *s, const struct tl_scope *sc,
+                         const struct tl_project *p, int64_t now_ms, struct tl_member **out,
+                         size_t *n);
+/* Change member user_id's role: 0 or TL_ENOTFOUND. */
+int tl_store_member_set_role(struct tl_store *s, const struct tl_scope *sc,
+                             const struct tl_project *p, const char *user_id, enum tl_role role);
+/* Remove member user_id and release their leases on p: 0 or TL_ENOTFOUND. */
+int tl_store_member_remove(struct tl_store *s, const struct tl_scope *sc,
+                           const struct tl_project *p, const char *user_id);
+
+/* What else a path may name, each reached through its project. */
+enum tl_store_obj { TL_STORE_LEASE, TL_STORE_ANNOTATION };
+/* The project of lease or annotation id, if f reaches that project: 0 or
+ * TL_ENOTFOUND. */
+int tl_store_object_project(struct tl_store *s, const struct tl_filter *f, enum tl_store_obj kind,
+                            const char *id, struct tl_project *out);
+/* Give back the caller's live lease lease_id on p: the slot reopens, and
+ * the task is recorded as skipped by the caller with reason (never served
+ * to them again). TL_ECONFLICT if the lease is not live or not theirs. */
+int tl_store_lease_release(struct tl_store *s, const struct tl_scope *sc,
+                           const struct tl_project *p, const char *lease_id, const char *reason,
+                           int64_t now_ms);
+struct tl_annotation {
+    tl_id id, task_id, annotator_id;
+    char *result; /* owned, compact JSON */
+};
+void tl_annotation_release(struct tl_annotation *a);
+/* Annotation id of p: 0 or TL_ENOTFOUND. */
+int tl_store_annotation_get(struct tl_store *s, const struct tl_scope *sc,
+                            const struct tl_project *p, const char *id, struct tl_annotation *out);
+/* Replace the result of the caller's own annotation id of p, keeping the
+ * old one in annotation_history: 0 or TL_ENOTFOUND. */
+int tl_store_annotation_update(struct tl_store *s, const struct tl_scope *sc,
+                               const struct tl_project *p, const char *id, const char *result,
+                               size_t result_len, int64_t now_ms);
+/* Delete annotation id of p (kept in annotation_history, by sc): its task's
+ * slot reopens and the counts follow. 0 or TL_ENOTFOUND. */
+int tl_store_annotation_delete(struct tl_store *s, const struct tl_scope *sc,
+                               const struct tl_project *p, const char *id, int64_t now_ms);
 
 #endif

@@ -38,7 +38,8 @@ def test_project_create_get_list(api):
 
     p = api.project(mgr.token, pid)
     assert set(p) == {"id", "name", "schema", "overlap", "lease_seconds",
-                      "max_leases_per_annotator", "created_at", "counts"}, p
+                      "max_leases_per_annotator", "created_at", "counts", "instructions",
+                      "allow_edits", "archived"}, p
     assert p["id"] == pid and p["name"] == name
     assert p["schema"] == FULL_SCHEMA
     assert p["overlap"] == 2 and p["lease_seconds"] == 600

@@ -46,7 +46,7 @@ def test_routes_output_is_complete():
         assert isinstance(rt["public"], bool), rt
         if not rt["public"]:
             assert rt["action"], rt
-            assert rt["object"] in ("none", "project", "task"), rt
+            assert rt["object"] in ("none", "project", "task", "lease", "annotation"), rt
 
 
 def expected(rt, caller):
@@ -88,25 +88,60 @@ def world(server):
     # admins may change (a viewer), so an allowed caller gets no 404
     s.user_targets = {"own": s.tenant.user("viewer").id, "other": other.user("viewer").id}
     # a real task id of the project: the member annotator leases one
-    task_id = api.next(tann.token, s.pid)["task"]["id"]
-    target = api.workforce_annotator().email  # who members routes add (idempotent)
+    held = api.next(tann.token, s.pid)
+    task_id = held["task"]["id"]
+    world_state.update(lease_id=held["lease"]["id"], wm=wm,
+                       annotation_id=annotation_by(api, wm, s.pid))
+    target_user = api.workforce_annotator()  # who members routes add, change, remove
+    target = target_user.email
+    api.add_member(s.manager.token, s.pid, target)
     # a real file of the project, for the routes that name one in their second {}
     r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/files", s.manager.token,
                         data=b"GIF89a" + bytes(64), headers={"Content-Type": "image/gif"})
     assert r.status_code == 201, r.text
+    world_state.update(api=api, s=s, members=(tann.email, wm.email), target=target_user)
     return api, s, tokens, task_id, target, r.json()["id"]
+
+
+world_state = {}
+
+
+def annotation_by(api, user, pid):
+    """A fresh annotation of user's on pid (the routes that delete one)."""
+    got = api.next(user.token, pid)
+    r = api.submit(user.token, got["task"]["id"], got["lease"]["id"], {"label": "a"})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def disposable_project():
+    """A project staffed like the world's, for routes that destroy it."""
+    api, s = world_state["api"], world_state["s"]
+    pid = s.tenant.project(s.manager.token)
+    for email in world_state["members"]:
+        api.add_member(s.manager.token, pid, email)
+    return pid
 
 
 def request_for(rt, pid, task_id, target, file_id, people=None):
     """people: ids for the routes whose {} is a token or a user (see
     test_route_by_caller)."""
     people = people or {}
-    first = task_id if rt["object"] == "task" else pid
+    if rt["method"] == "DELETE" and rt["pattern"] == "/api/v1/projects/{}":
+        pid = disposable_project()
+    first = {"task": task_id, "lease": world_state["lease_id"], "annotation":
+             world_state["annotation_id"]}.get(rt["object"], pid)
+    if rt["method"] == "DELETE" and rt["object"] == "annotation":
+        first = annotation_by(world_state["api"], world_state["wm"], world_state["s"].pid)
     if rt["pattern"].startswith("/api/v1/tokens/"):
         first = people.get("token", FAKE_LEASE)
     elif rt["pattern"].startswith("/api/v1/users/"):
         first = people.get("user", FAKE_LEASE)
     path = rt["pattern"].replace("{}", first, 1)
+    if "/members/{}" in rt["pattern"]:  # the member exists before each call
+        api, s, user = world_state["api"], world_state["s"], world_state["target"]
+        api.add_member(s.manager.token, s.pid, user.email)
+        path = path.replace("{}", user.id, 1)
     path = path.replace("{}", file_id, 1)
     headers, data = {}, None
     if rt["method"] in ("POST", "PUT", "PATCH"):
@@ -126,8 +161,14 @@ def request_for(rt, pid, task_id, target, file_id, people=None):
             data = json.dumps({"email": f"{unique('u')}@example.test", "role": "viewer"})
         elif path.startswith("/api/v1/users/"):
             data = json.dumps({"disabled": False})
+        elif "/members/" in path:
+            data = json.dumps({"role": "annotator"})
+        elif rt["method"] == "PATCH":
+            data = json.dumps({"name": unique("renamed")})
     if rt["pattern"].endswith("/export"):
         path += "?format=jsonl"
+    if rt["method"] == "DELETE" and rt["pattern"].endswith("/tasks"):
+        headers["Content-Type"], data = "application/json", json.dumps({"ids": []})
     return rt["method"], path, data, headers
 
 

@@ -109,6 +109,29 @@ const struct tl_migration tl_migrations[] = {
      "CREATE INDEX imported_annotations_task ON imported_annotations(task_pk, pk);"
      "ALTER TABLE prediction_staging ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE prediction_staging ADD COLUMN annotation_id TEXT;"},
+    {7, "lifecycle",
+     /* Settings a project gains after creation, and its end: a deleted
+      * project is hidden at once (every project query filters deleted = 0)
+      * and its rows are purged later in bounded slices (store.h). */
+     "ALTER TABLE projects ADD COLUMN instructions TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE projects ADD COLUMN allow_edits INTEGER NOT NULL DEFAULT 1;"
+     "ALTER TABLE projects ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE projects ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;"
+     /* The task list pages by pk within one completion state. */
+     "CREATE INDEX tasks_state ON tasks(project_pk, is_open, pk);"
+     /* A released lease: the task is not served to that annotator again. */
+     "CREATE TABLE skips(task_pk INTEGER NOT NULL REFERENCES tasks(pk),"
+     "  annotator_pk INTEGER NOT NULL REFERENCES users(pk), project_pk INTEGER NOT NULL,"
+     "  reason TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY(task_pk, annotator_pk));"
+     "CREATE INDEX skips_project ON skips(project_pk, annotator_pk);"
+     /* When the lease behind an annotation was claimed: seconds per task. */
+     "ALTER TABLE annotations ADD COLUMN claimed_at BIGINT;"
+     "CREATE INDEX annotations_annotator ON annotations(annotator_pk, task_pk);"
+     /* Every edit and deletion of an annotation, with the result before it. */
+     "CREATE TABLE annotation_history(pk INTEGER PRIMARY KEY, annotation_id TEXT NOT NULL,"
+     "  task_pk INTEGER NOT NULL, project_pk INTEGER NOT NULL, actor_pk INTEGER NOT NULL,"
+     "  action TEXT NOT NULL, result BLOB NOT NULL, created_at BIGINT NOT NULL);"
+     "CREATE INDEX annotation_history_task ON annotation_history(task_pk, pk);"},
     {8, "people",
      /* Users can be disabled (their tokens are refused, their rows stay for
       * the annotations they made); tokens get a public id (to list and

@@ -19,9 +19,14 @@
 
 #define PROJECT_COLS                                                                         \
     "p.pk, p.id, t.id, p.name, p.schema, p.overlap, p.lease_seconds, p.created_at, "        \
-    "p.n_tasks, p.n_annotations, p.n_completed, p.max_leases_per_annotator "                \
+    "p.n_tasks, p.n_annotations, p.n_completed, p.max_leases_per_annotator, "               \
+    "p.instructions, p.allow_edits, p.archived "                                            \
     "FROM projects p JOIN tenants t ON t.pk = "                                            \
-    "p.tenant_pk "
+    "p.tenant_pk AND p.deleted = 0 "
+
+#define LC_SLICE_TASKS                                                                       \
+    "SELECT pk FROM tasks WHERE project_pk = ?1 AND pk >= ?3 ORDER BY pk LIMIT ?2"
+#define LC_SLICE(table) "DELETE FROM " table " WHERE task_pk IN (" LC_SLICE_TASKS ")"
 
 #define USER_COLS                                                                            \
     "u.pk, u.id, COALESCE(t.id, ''), u.role, u.email, u.disabled, u.created_at "            \
@@ -134,16 +139,18 @@ static const char *const sql[Q_COUNT] = {
                      "   WHERE a.task_pk = t.pk AND a.annotator_pk = ?4)"
                      " AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.task_pk = t.pk"
                      "   AND l.annotator_pk = ?4 AND l.expires_at > ?2)"
+                     " AND NOT EXISTS (SELECT 1 FROM skips s"
+                     "   WHERE s.task_pk = t.pk AND s.annotator_pk = ?4)"
                      " ORDER BY t.priority DESC, t.pk LIMIT 1",
     [Q_LEASE_INSERT] = "INSERT INTO leases(id, task_pk, annotator_pk, expires_at, created_at,"
                        " project_pk) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_LEASE_FIND] = "SELECT l.pk, l.task_pk, l.annotator_pk, l.expires_at, k.id, k.project_pk,"
-                     " k.n_annotations FROM leases l JOIN tasks k ON k.pk = l.task_pk"
+                     " k.n_annotations, l.created_at FROM leases l JOIN tasks k ON k.pk = l.task_pk"
                      " WHERE l.id = ?1",
     [Q_LEASE_DELETE] = "DELETE FROM leases WHERE pk = ?1",
     [Q_LEASE_PURGE] = "DELETE FROM leases WHERE expires_at <= ?1",
     [Q_ANNOT_INSERT] = "INSERT INTO annotations(id, task_pk, annotator_pk, lease_id, result,"
-                       " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                       " created_at, claimed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [Q_EXPORT_TASKS] = "SELECT pk, id, data FROM tasks WHERE project_pk = ?1 AND pk > ?2"
                        " AND tenant_pk = ?4 ORDER BY pk LIMIT ?3",
     /* Annotations imported with the tasks come first in each task (they
@@ -204,6 +211,101 @@ static const char *const sql[Q_COUNT] = {
     [Q_EXPORT_PREDS] = "SELECT task_pk, model, score, result FROM predictions"
                        " WHERE task_pk >= ?1 AND task_pk <= ?2 AND project_pk = ?3"
                        " ORDER BY task_pk, pk",
+    /* ---- lifecycle.c: every statement names the project and its tenant ---- */
+    [Q_LC_PROJECT_UPDATE] = "UPDATE projects SET name = ?3, instructions = ?4, overlap = ?5,"
+                            " lease_seconds = ?6, max_leases_per_annotator = ?7,"
+                            " allow_edits = ?8, archived = ?9"
+                            " WHERE pk = ?1 AND tenant_pk = ?2 AND deleted = 0",
+    /* A new overlap: only the tasks whose state flips are written. */
+    [Q_LC_REOPEN] = "UPDATE tasks SET is_open = (n_annotations < ?2)"
+                    " WHERE project_pk = ?1 AND is_open != (n_annotations < ?2)",
+    [Q_LC_RECOUNT] = "UPDATE projects SET n_completed = (SELECT count(*) FROM tasks"
+                     " WHERE project_pk = ?1 AND is_open = 0) WHERE pk = ?1",
+    [Q_LC_PROJECT_DELETE] = "UPDATE projects SET deleted = 1"
+                            " WHERE pk = ?1 AND tenant_pk = ?2 AND deleted = 0",
+    [Q_LC_DELETED] = "SELECT pk FROM projects WHERE deleted = 1",
+    [Q_LC_FILE_IDS] = "SELECT id FROM files WHERE project_pk = ?1 AND tenant_pk = ?2",
+    [Q_LC_TASKS_ALL] = "SELECT pk, id, data, is_open, n_annotations, created_at FROM tasks"
+                       " WHERE project_pk = ?1 AND tenant_pk = ?2 AND pk > ?3"
+                       " ORDER BY pk LIMIT ?4",
+    [Q_LC_TASKS_STATE] = "SELECT pk, id, data, is_open, n_annotations, created_at FROM tasks"
+                         " WHERE project_pk = ?1 AND tenant_pk = ?2 AND pk > ?3 AND is_open = ?5"
+                         " ORDER BY pk LIMIT ?4",
+    [Q_LC_TASK_GET] = "SELECT pk, id, data, is_open, n_annotations, created_at FROM tasks"
+                      " WHERE project_pk = ?1 AND tenant_pk = ?2 AND id = ?3",
+    [Q_LC_TASK_FIND] = "SELECT pk, is_open, n_annotations FROM tasks"
+                       " WHERE project_pk = ?1 AND tenant_pk = ?2 AND id = ?3",
+    [Q_LC_PROJECT_SUB] = "UPDATE projects SET n_tasks = n_tasks - ?2,"
+                         " n_annotations = n_annotations - ?3, n_completed = n_completed - ?4"
+                         " WHERE pk = ?1",
+    /* A slice of ?2 tasks of project ?1 from pk ?3 on, and what hangs on
+     * them, in the order foreign keys need: one task (LIMIT 1) or a slice
+     * of a deleted project's purge (bounded: see Q_STAGE_DELETE). */
+    [Q_LC_SLICE_ANNOTS] = LC_SLICE("annotations"),
+    [Q_LC_SLICE_LEASES] = LC_SLICE("leases"),
+    [Q_LC_SLICE_PREDS] = LC_SLICE("predictions"),
+    [Q_LC_SLICE_IMPORTED] = LC_SLICE("imported_annotations"),
+    [Q_LC_SLICE_SKIPS] = LC_SLICE("skips"),
+    [Q_LC_SLICE_HISTORY] = LC_SLICE("annotation_history"),
+    [Q_LC_SLICE_TASKS] = "DELETE FROM tasks WHERE pk IN (" LC_SLICE_TASKS ")",
+    [Q_LC_END_MEMBERS] = "DELETE FROM project_members WHERE project_pk = ?1",
+    [Q_LC_END_FILES] = "DELETE FROM files WHERE project_pk = ?1",
+    [Q_LC_END_PROJECT] = "DELETE FROM projects WHERE pk = ?1 AND deleted = 1",
+    [Q_LC_MEMBERS] = "SELECT u.id, u.email, u.tenant_pk IS NULL, m.role,"
+                     " (SELECT count(*) FROM annotations a JOIN tasks k ON k.pk = a.task_pk"
+                     "   WHERE a.annotator_pk = u.pk AND k.project_pk = m.project_pk),"
+                     " (SELECT count(*) FROM leases l WHERE l.annotator_pk = u.pk"
+                     "   AND l.project_pk = m.project_pk AND l.expires_at > ?3),"
+                     " (SELECT count(*) FROM skips s WHERE s.project_pk = m.project_pk"
+                     "   AND s.annotator_pk = u.pk), u.pk"
+                     " FROM project_members m JOIN users u ON u.pk = m.user_pk"
+                     " JOIN projects p ON p.pk = m.project_pk AND p.tenant_pk = ?2"
+                     " WHERE m.project_pk = ?1 ORDER BY m.created_at, u.pk",
+    [Q_LC_MEDIAN] = "SELECT a.created_at - a.claimed_at FROM annotations a"
+                    " JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?2"
+                    " WHERE a.annotator_pk = ?1 AND a.claimed_at IS NOT NULL"
+                    " ORDER BY 1 LIMIT 2 OFFSET ?3",
+    [Q_LC_MEMBER_ROLE] = "UPDATE project_members SET role = ?4 WHERE project_pk = ?1"
+                         " AND user_pk = (SELECT pk FROM users WHERE id = ?3)"
+                         " AND EXISTS (SELECT 1 FROM projects WHERE pk = ?1 AND tenant_pk = ?2)",
+    [Q_LC_MEMBER_REMOVE] = "DELETE FROM project_members WHERE project_pk = ?1"
+                           " AND user_pk = (SELECT pk FROM users WHERE id = ?3)"
+                           " AND EXISTS (SELECT 1 FROM projects WHERE pk = ?1 AND tenant_pk = ?2)"
+                           " RETURNING user_pk",
+    [Q_LC_LEASES_DROP] = "DELETE FROM leases WHERE project_pk = ?1 AND annotator_pk = ?2",
+    /* the project of a lease or annotation, then fetched through the filter */
+    [Q_LC_LEASE_PROJECT] = "SELECT p.id FROM leases l JOIN projects p ON p.pk = l.project_pk"
+                           " WHERE l.id = ?1",
+    [Q_LC_ANNOT_PROJECT] = "SELECT p.id FROM annotations a JOIN tasks k ON k.pk = a.task_pk"
+                           " JOIN projects p ON p.pk = k.project_pk WHERE a.id = ?1",
+    [Q_LC_SKIP_INSERT] = "INSERT INTO skips(task_pk, annotator_pk, project_pk, reason, created_at)"
+                         " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(task_pk, annotator_pk)"
+                         " DO UPDATE SET reason = excluded.reason, created_at = excluded.created_at",
+    [Q_LC_SKIPS_RECENT] = "SELECT k.id, s.reason FROM skips s JOIN tasks k ON k.pk = s.task_pk"
+                          " WHERE s.project_pk = ?1 AND s.annotator_pk = ?2"
+                          " ORDER BY s.created_at DESC, s.task_pk DESC LIMIT ?3",
+    /* ?1 annotation id, ?2 project, ?3 tenant (0: a workforce author, whose
+     * project was fetched through their membership) */
+    [Q_LC_ANNOT_GET] = "SELECT a.id, k.id, u.id, a.result FROM annotations a"
+                       " JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?2 AND (?3 = 0 OR k.tenant_pk = ?3)"
+                       " JOIN users u ON u.pk = a.annotator_pk WHERE a.id = ?1",
+    [Q_LC_ANNOT_HISTORY] = "INSERT INTO annotation_history(annotation_id, task_pk, project_pk,"
+                           " actor_pk, action, result, created_at)"
+                           " SELECT a.id, a.task_pk, k.project_pk, ?4, ?5, a.result, ?6"
+                           " FROM annotations a JOIN tasks k ON k.pk = a.task_pk"
+                           " AND k.project_pk = ?2 AND (?3 = 0 OR k.tenant_pk = ?3) WHERE a.id = ?1",
+    [Q_LC_ANNOT_UPDATE] = "UPDATE annotations SET result = ?4 WHERE id = ?1 AND annotator_pk = ?5"
+                          " AND task_pk IN (SELECT pk FROM tasks WHERE project_pk = ?2"
+                          " AND (?3 = 0 OR tenant_pk = ?3))",
+    [Q_LC_ANNOT_FIND] = "SELECT a.pk, a.task_pk, k.n_annotations FROM annotations a"
+                        " JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?2"
+                        " AND (?3 = 0 OR k.tenant_pk = ?3) WHERE a.id = ?1",
+    [Q_LC_ANNOT_DELETE] = "DELETE FROM annotations WHERE pk = ?1",
+    /* the right side reads the old n_annotations */
+    [Q_LC_TASK_UNBUMP] = "UPDATE tasks SET n_annotations = n_annotations - 1,"
+                         " is_open = (n_annotations - 1 < ?2) WHERE pk = ?1",
+    [Q_LC_PROJECT_UNBUMP] = "UPDATE projects SET n_annotations = n_annotations - 1,"
+                            " n_completed = n_completed - ?2 WHERE pk = ?1",
 };
 
 struct sq_wop {
@@ -713,6 +815,8 @@ int tl_store_open_sqlite(const char *dir, const struct tl_store_opts *opts, stru
         rc = tl_errf(eb, TL_ENOMEM, "cannot start the writer thread");
     if (!rc)
         s->writer_started = true;
+    if (!rc && !s->is_admin_client)
+        sq_purge_resume(s); /* deleted projects whose rows a stopped server left */
     if (!rc && !(opts && opts->is_admin_client)) {
         sqlite3_wal_hook(s->writer.db, on_wal_commit, s);
         if (pthread_create(&s->ckpt_thread, NULL, ckpt_main, s) != 0)

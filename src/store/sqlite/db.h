@@ -38,6 +38,15 @@ enum sq_q {
     Q_EXPORT_PREDS,
     Q_TENANT_LIST, Q_TENANT_GET, Q_USER_LIST, Q_USER_GET, Q_USER_UPDATE, Q_MEMBER_PROJECTS,
     Q_TOKEN_LIST, Q_TOKEN_REVOKE,
+    /* lifecycle.c */
+    Q_LC_PROJECT_UPDATE, Q_LC_REOPEN, Q_LC_RECOUNT, Q_LC_PROJECT_DELETE, Q_LC_DELETED, Q_LC_FILE_IDS,
+    Q_LC_TASKS_ALL, Q_LC_TASKS_STATE, Q_LC_TASK_GET, Q_LC_TASK_FIND, Q_LC_PROJECT_SUB,
+    Q_LC_SLICE_ANNOTS, Q_LC_SLICE_LEASES, Q_LC_SLICE_PREDS, Q_LC_SLICE_IMPORTED, Q_LC_SLICE_SKIPS,
+    Q_LC_SLICE_HISTORY, Q_LC_SLICE_TASKS, Q_LC_END_MEMBERS, Q_LC_END_FILES, Q_LC_END_PROJECT,
+    Q_LC_MEMBERS, Q_LC_MEDIAN, Q_LC_MEMBER_ROLE, Q_LC_MEMBER_REMOVE, Q_LC_LEASES_DROP,
+    Q_LC_LEASE_PROJECT, Q_LC_ANNOT_PROJECT, Q_LC_SKIP_INSERT, Q_LC_SKIPS_RECENT, Q_LC_ANNOT_GET,
+    Q_LC_ANNOT_HISTORY, Q_LC_ANNOT_UPDATE, Q_LC_ANNOT_FIND, Q_LC_ANNOT_DELETE, Q_LC_TASK_UNBUMP,
+    Q_LC_PROJECT_UNBUMP,
     Q_COUNT
 };
 
@@ -130,6 +139,53 @@ int sq_member_projects(struct tl_store *s, int64_t user_pk, struct tl_membership
 int sq_token_list(struct tl_store *s, const struct tl_token_filter *f, const char *user_id,
                   int64_t now_ms, struct tl_token_info **out, size_t *n);
 int sq_token_revoke(struct tl_store *s, const struct tl_token_filter *f, const char *id);
+/* ops.c's row readers, for the backend's other files: a text column into
+ * dst (truncated to cap), a blob column as an owned NUL-terminated copy,
+ * and a project row of PROJECT_COLS (db.c). */
+void sq_copy_col(sqlite3_stmt *st, int i, char *dst, size_t cap);
+char *sq_dup_col(sqlite3_stmt *st, int i);
+int sq_read_project(sqlite3_stmt *st, struct tl_project *p);
+/* project_get of ops.c: the project id if f reaches it, on connection c. */
+int sq_project_get_on(struct sq_conn *c, const struct tl_filter *f, const char *id,
+                      struct tl_project *out);
+/* lifecycle.c's entries of the vtab. */
+int sq_project_update(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p);
+int sq_project_delete(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p);
+int sq_file_ids(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                void (*fn)(void *ctx, const char *id), void *ctx);
+int sq_task_list(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                 enum tl_task_state state, size_t limit, int64_t *cursor,
+                 struct tl_task_item **out, size_t *n);
+int sq_task_get(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                const char *task_id, struct tl_task_item *out, tl_export_fn fn, void *ctx);
+int sq_tasks_delete(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                    const char *const *ids, size_t n, int64_t *deleted);
+int sq_member_list(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                   int64_t now_ms, struct tl_member **out, size_t *n);
+int sq_member_set_role(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                       const char *user_id, enum tl_role role);
+int sq_member_remove(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                     const char *user_id);
+int sq_object_project(struct tl_store *s, const struct tl_filter *f, enum tl_store_obj kind,
+                      const char *id, struct tl_project *out);
+int sq_lease_release(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                     const char *lease_id, const char *reason, int64_t now_ms);
+int sq_annotation_get(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                      const char *id, struct tl_annotation *out);
+int sq_annotation_update(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                         const char *id, const char *result, size_t result_len, int64_t now_ms);
+int sq_annotation_delete(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                         const char *id, int64_t now_ms);
+#define SQ_LIFECYCLE_OPS                                                                     \
+    .project_update = sq_project_update, .project_delete = sq_project_delete,                 \
+    .file_ids = sq_file_ids, .task_list = sq_task_list, .task_get = sq_task_get,              \
+    .tasks_delete = sq_tasks_delete, .member_list = sq_member_list,                           \
+    .member_set_role = sq_member_set_role, .member_remove = sq_member_remove,                  \
+    .object_project = sq_object_project, .lease_release = sq_lease_release,                   \
+    .annotation_get = sq_annotation_get, .annotation_update = sq_annotation_update,           \
+    .annotation_delete = sq_annotation_delete
+/* Queue the purge of every project marked deleted (a server's start). */
+void sq_purge_resume(struct sq_store *s);
 
 /* The vtab of this backend (ops.c). */
 extern const struct tl_store_vtab sq_vtab;

@@ -45,7 +45,10 @@ static int read_project(sqlite3_stmt *st, struct tl_project *p) {
     p->n_annotations = sqlite3_column_int64(st, 9);
     p->n_completed = sqlite3_column_int64(st, 10);
     p->max_leases_per_annotator = sqlite3_column_int(st, 11);
-    if (!p->name || !p->schema_json) {
+    p->instructions = dup_col(st, 12);
+    p->allows_edits = sqlite3_column_int(st, 13) != 0;
+    p->is_archived = sqlite3_column_int(st, 14) != 0;
+    if (!p->name || !p->schema_json || !p->instructions) {
         tl_project_release(p);
         return TL_ENOMEM;
     }
@@ -943,6 +946,7 @@ static int w_annotation_submit(struct sq_store *s, struct sq_conn *w, void *arg)
     bool is_same_task = lease_task && !strcmp(lease_task, a->task_id);
     int64_t project_pk = sqlite3_column_int64(st, 5);
     int n_annotations = sqlite3_column_int(st, 6);
+    int64_t claimed_at = sqlite3_column_int64(st, 7);
     sqlite3_reset(st);
     if (annotator_pk != a->sc->user_pk || !is_same_task || project_pk != a->p->pk ||
         expires_at <= a->now_ms || n_annotations >= a->p->overlap)
@@ -956,6 +960,7 @@ static int w_annotation_submit(struct sq_store *s, struct sq_conn *w, void *arg)
     sqlite3_bind_text(st, 4, a->lease_id, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 5, a->result, (int)a->result_len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, a->now_ms);
+    sqlite3_bind_int64(st, 7, claimed_at);
     int rc = sq_exec(st);
     if (rc)
         return rc == TL_EEXIST ? TL_ECONFLICT : rc;
@@ -1256,6 +1261,23 @@ static int sq_file_get(struct tl_store *s, const struct tl_filter *f, const stru
     return rc;
 }
 
+void sq_copy_col(sqlite3_stmt *st, int i, char *dst, size_t cap) {
+    copy_col(st, i, dst, cap);
+}
+
+char *sq_dup_col(sqlite3_stmt *st, int i) {
+    return dup_col(st, i);
+}
+
+int sq_read_project(sqlite3_stmt *st, struct tl_project *p) {
+    return read_project(st, p);
+}
+
+int sq_project_get_on(struct sq_conn *c, const struct tl_filter *f, const char *id,
+                      struct tl_project *out) {
+    return project_get(c, f, id, out);
+}
+
 static const unsigned char *sq_secret(const struct tl_store *s) {
     return ((const struct sq_store *)s)->secret;
 }
@@ -1297,4 +1319,5 @@ const struct tl_store_vtab sq_vtab = {
     .token_add = sq_token_add,
     .token_list = sq_token_list,
     .token_revoke = sq_token_revoke,
+    SQ_LIFECYCLE_OPS,
 };

@@ -25,6 +25,12 @@ static void test_table(void **state) {
     assert_true(tl_policy_member_allows(TL_ACT_ANNOTATE, TL_ROLE_ANNOTATOR));
     assert_false(tl_policy_member_allows(TL_ACT_ANNOTATE, TL_ROLE_REVIEWER));
     assert_true(tl_policy_member_allows(TL_ACT_READ, TL_ROLE_REVIEWER));
+    /* deleting a project: owners and admins only */
+    assert_true(tl_policy_tenant_allows(TL_ACT_ADMINISTER, TL_ROLE_OWNER));
+    assert_true(tl_policy_tenant_allows(TL_ACT_ADMINISTER, TL_ROLE_ADMIN));
+    for (int r = TL_ROLE_MANAGER; r <= TL_ROLE_ANNOTATOR; r++)
+        assert_false(tl_policy_tenant_allows(TL_ACT_ADMINISTER, (enum tl_role)r));
+    assert_false(tl_policy_member_can(TL_ACT_ADMINISTER));
     /* nobody is allowed anything outside the table */
     assert_false(tl_policy_known(TL_ACT_COUNT));
     assert_false(tl_policy_known((enum tl_action) - 1));

@@ -707,6 +707,127 @@ static void test_async_claim_and_submit(void **state) {
     tl_project_release(&p);
 }
 
+/* Lifecycle (store.h): pages, task deletion, overlap changes, member
+ * removal and project deletion keep counts and scope right. */
+static void test_lifecycle(void **state) {
+    struct fx *f = *state;
+    tl_id ta, tb;
+    assert_int_equal(tl_store_tenant_create(f->s, "la", ta), 0);
+    assert_int_equal(tl_store_tenant_create(f->s, "lb", tb), 0);
+    struct tl_scope m = user(f->s, ta, "lm@x", TL_ROLE_MANAGER);
+    struct tl_scope other = user(f->s, tb, "lo@x", TL_ROLE_MANAGER);
+    struct tl_scope w = user(f->s, ta, "lw@x", TL_ROLE_ANNOTATOR);
+    struct tl_project p;
+    project(f->s, &m, 1, 60, 5, &p);
+    assert_int_equal(tl_store_member_add(f->s, &m, &p, "lw@x", TL_ROLE_ANNOTATOR, NULL), 0);
+    struct tl_lease l;
+    assert_int_equal(tl_store_lease_claim(f->s, &w, &p, tl_clock_ms(), &l), 0);
+    tl_id ann;
+    assert_int_equal(tl_store_annotation_submit(f->s, &w, &p, l.task_id, l.id, "{}", 2,
+                                                tl_clock_ms(), ann), 0);
+    tl_lease_release(&l);
+    /* pages of 2, then the complete state alone */
+    struct tl_task_item *items;
+    size_t n, total = 0;
+    int64_t cursor = 0;
+    do {
+        assert_int_equal(tl_store_task_list(f->s, &m, &p, TL_TASKS_ALL, 2, &cursor, &items, &n), 0);
+        total += n;
+        for (size_t i = 0; i < n; i++)
+            tl_task_item_release(&items[i]);
+        free(items);
+    } while (cursor);
+    assert_int_equal(total, 5);
+    assert_int_equal(tl_store_task_list(f->s, &other, &p, TL_TASKS_ALL, 10, &cursor, &items, &n), 0);
+    assert_int_equal(n, 0); /* another tenant's scope reaches no task */
+    free(items);
+    assert_int_equal(tl_store_task_list(f->s, &m, &p, TL_TASKS_COMPLETE, 10, &cursor, &items, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(items[0].id, l.task_id);
+    tl_task_item_release(&items[0]);
+    free(items);
+    /* a higher overlap reopens the task */
+    p.overlap = 2;
+    assert_int_equal(tl_store_project_update(f->s, &m, &p), 0);
+    struct tl_project got;
+    const struct tl_filter *fm = by_tenant(&m);
+    assert_int_equal(tl_store_project_get(f->s, fm, p.id, &got), 0);
+    assert_int_equal(got.n_completed, 0);
+    tl_project_release(&got);
+    /* deleting the annotated task fixes the counts */
+    const char *ids[] = {l.task_id, "nope"};
+    int64_t deleted;
+    assert_int_equal(tl_store_tasks_delete(f->s, &other, &p, ids, 2, &deleted), 0);
+    assert_int_equal(deleted, 0);
+    assert_int_equal(tl_store_tasks_delete(f->s, &m, &p, ids, 2, &deleted), 0);
+    assert_int_equal(deleted, 1);
+    assert_int_equal(tl_store_project_get(f->s, fm, p.id, &got), 0);
+    assert_true(got.n_tasks == 4 && got.n_annotations == 0);
+    tl_project_release(&got);
+    /* a removed member's lease goes with them */
+    assert_int_equal(tl_store_lease_claim(f->s, &w, &p, tl_clock_ms(), &l), 0);
+    tl_lease_release(&l);
+    assert_int_equal(tl_store_member_remove(f->s, &other, &p, w.user_id), TL_ENOTFOUND);
+    assert_int_equal(tl_store_member_remove(f->s, &m, &p, w.user_id), 0);
+    assert_int_equal(tl_store_member_remove(f->s, &m, &p, w.user_id), TL_ENOTFOUND);
+    /* a deleted project is gone at once */
+    assert_int_equal(tl_store_project_delete(f->s, &other, &p), TL_ENOTFOUND);
+    assert_int_equal(tl_store_project_delete(f->s, &m, &p), 0);
+    assert_int_equal(tl_store_project_get(f->s, fm, p.id, &got), TL_ENOTFOUND);
+    tl_project_release(&p);
+}
+
+/* A released lease is a skip: the task is not served to its holder again;
+ * an annotation's edit and deletion keep history and the counts right. */
+static void test_release_and_annotation_edits(void **state) {
+    struct fx *f = *state;
+    tl_id ta;
+    assert_int_equal(tl_store_tenant_create(f->s, "ra", ta), 0);
+    struct tl_scope m = user(f->s, ta, "rm@x", TL_ROLE_MANAGER);
+    struct tl_scope w = user(f->s, ta, "rw@x", TL_ROLE_ANNOTATOR);
+    struct tl_scope v = user(f->s, ta, "rv@x", TL_ROLE_ANNOTATOR);
+    struct tl_project p;
+    project(f->s, &m, 1, 60, 1, &p);
+    assert_int_equal(tl_store_member_add(f->s, &m, &p, "rw@x", TL_ROLE_ANNOTATOR, NULL), 0);
+    assert_int_equal(tl_store_member_add(f->s, &m, &p, "rv@x", TL_ROLE_ANNOTATOR, NULL), 0);
+    struct tl_lease l;
+    int64_t now = tl_clock_ms();
+    assert_int_equal(tl_store_lease_claim(f->s, &w, &p, now, &l), 0);
+    assert_int_equal(tl_store_lease_release(f->s, &v, &p, l.id, "no", now), TL_ECONFLICT);
+    assert_int_equal(tl_store_lease_release(f->s, &w, &p, l.id, "blurry", now), 0);
+    tl_lease_release(&l);
+    assert_int_equal(tl_store_lease_claim(f->s, &w, &p, now, &l), TL_EEMPTY); /* skipped */
+    tl_lease_release(&l);
+    assert_int_equal(tl_store_lease_claim(f->s, &v, &p, now, &l), 0); /* the slot reopened */
+    tl_id ann;
+    assert_int_equal(tl_store_annotation_submit(f->s, &v, &p, l.task_id, l.id, "{\"a\":1}", 7,
+                                                now, ann), 0);
+    tl_lease_release(&l);
+    struct tl_member *ms;
+    size_t n;
+    assert_int_equal(tl_store_member_list(f->s, &m, &p, now, &ms, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(ms[0].n_skipped, 1);
+    assert_string_equal(ms[0].skips[0].reason, "blurry");
+    assert_int_equal(ms[1].n_done, 1);
+    assert_true(ms[1].median_seconds >= 0);
+    free(ms);
+    /* edits: only the author's row changes */
+    assert_int_equal(tl_store_annotation_update(f->s, &w, &p, ann, "{}", 2, now), TL_ENOTFOUND);
+    assert_int_equal(tl_store_annotation_update(f->s, &v, &p, ann, "{\"a\":2}", 7, now), 0);
+    struct tl_annotation got;
+    assert_int_equal(tl_store_annotation_get(f->s, &m, &p, ann, &got), 0);
+    assert_string_equal(got.result, "{\"a\":2}");
+    tl_annotation_release(&got);
+    assert_int_equal(tl_store_annotation_delete(f->s, &m, &p, ann, now), 0);
+    assert_int_equal(tl_store_annotation_get(f->s, &m, &p, ann, &got), TL_ENOTFOUND);
+    struct tl_project after;
+    assert_int_equal(tl_store_project_get(f->s, by_tenant(&m), p.id, &after), 0);
+    assert_true(after.n_annotations == 0 && after.n_completed == 0);
+    tl_project_release(&after);
+    tl_project_release(&p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tenants_users_tokens, setup, teardown),
@@ -728,6 +849,8 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data_and_secret, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_claim_and_submit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_and_annotation_edits, setup, teardown),
     };
     return cmocka_run_group_tests_name("store_sqlite", tests, NULL, NULL);
 }
