@@ -517,6 +517,13 @@ int sq_reader_get(struct sq_store *s, struct sq_conn **out) {
 }
 
 void sq_reader_put(struct sq_store *s, struct sq_conn *c) {
+    /* A reader given back inside a transaction would keep its snapshot and
+     * serve stale rows to every later caller: end it here, whatever path
+     * the caller took. */
+    if (!sqlite3_get_autocommit(c->db)) {
+        tl_log("store: a reader came back inside a transaction: rolled back");
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    }
     pthread_mutex_lock(&s->pool_mu);
     s->readers[s->n_idle++] = c;
     pthread_cond_signal(&s->pool_cv);
