@@ -50,6 +50,9 @@ struct tl_api {
     /* Uploaded media on disk (borrowed, set by the caller after
      * tl_api_init; NULL: the file routes answer 503). */
     struct tl_files *files;
+    /* Webhook URLs may name loopback/private IP literals (webhook/ssrf.h;
+     * set by the caller after tl_api_init from --webhook-allow-private). */
+    bool webhook_allow_private;
 };
 
 /* Set a up over store with its cache and limiters: 0, TL_ENOMEM, or
@@ -125,5 +128,10 @@ void tl_api_schemas_convert(void *app, struct tl_http_req *r);
 void tl_api_files_upload(void *app, struct tl_http_req *r);
 size_t tl_api_files_upload_chunk(void *app, struct tl_http_req *r, const char *data, size_t len);
 void tl_api_files_get(void *app, struct tl_http_req *r);
+/* webhooks (webhooks.c): the hook id is the second {} */
+void tl_api_webhooks_create(void *app, struct tl_http_req *r);
+void tl_api_webhooks_list(void *app, struct tl_http_req *r);
+void tl_api_webhooks_delete(void *app, struct tl_http_req *r);
+void tl_api_webhooks_deliveries(void *app, struct tl_http_req *r);
 
 #endif

@@ -67,6 +67,17 @@ struct tl_store_vtab {
                        struct tl_file *f);
     int (*file_get)(struct tl_store *s, const struct tl_filter *f, const struct tl_project *p,
                     const char *id, struct tl_file *out);
+    /* webhooks */
+    int (*webhook_create)(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p, struct tl_webhook *h);
+    int (*webhook_list)(struct tl_store *s, const struct tl_project *p, struct tl_webhook **out,
+                        size_t *n);
+    int (*webhook_delete)(struct tl_store *s, const struct tl_project *p, const char *id);
+    int (*webhook_deliveries)(struct tl_store *s, const struct tl_project *p, const char *id,
+                              size_t limit, struct tl_webhook_delivery **out, size_t *n);
+    int (*webhook_due)(struct tl_store *s, int64_t now_ms, bool is_all, size_t max,
+                       struct tl_webhook_job **out, size_t *n);
+    int (*webhook_record)(struct tl_store *s, int64_t pk, const struct tl_webhook_attempt *a);
 };
 
 struct tl_store {

@@ -36,6 +36,9 @@ enum sq_q {
     Q_FILE_INSERT, Q_FILE_GET,
     Q_PRED_INSERT, Q_IMPORTED_INSERT, Q_PRED_STAGE_INSERT, Q_PRED_STAGE_MOVE, Q_IMPORTED_STAGE_MOVE, Q_PRED_STAGE_DELETE, Q_PRED_OF_TASK,
     Q_EXPORT_PREDS,
+    Q_HOOK_COUNT, Q_HOOK_INSERT, Q_HOOK_LIST, Q_HOOK_PK, Q_HOOK_DELETE_LOG, Q_HOOK_DELETE,
+    Q_HOOK_OF_PROJECT, Q_HOOK_OUTBOX, Q_HOOK_PROJECT_LEFT, Q_HOOK_LOG, Q_HOOK_DUE, Q_HOOK_RECORD,
+    Q_HOOK_PRUNE,
     Q_COUNT
 };
 
@@ -65,6 +68,10 @@ struct sq_store {
     struct sq_wop *queue_head, *queue_tail;
     int64_t last_purge_ms;
     int64_t n_batches, n_ops, commit_us, batch_us; /* writer statistics */
+    /* Set at open if any webhook exists and when one is made; never
+     * cleared (a stale true costs one indexed query per submit, a stale
+     * false would lose events). Writer thread only (webhooks.c). */
+    bool has_webhooks;
 
     /* Checkpoints copy the WAL back into the database file. They run on
      * their own thread and connection, so no commit (and no client waiting
@@ -114,6 +121,25 @@ int sq_exec(sqlite3_stmt *st);
 
 /* Drain the writer, close every connection, free s (the vtab's close). */
 void sq_store_close(struct tl_store *base);
+
+/* Inside the writer's transaction of an annotation submit (ops.c): write
+ * the outbox rows of the events it causes for p's webhooks (webhooks.c).
+ * Free when the store has no webhook. */
+int sq_webhook_on_submit(struct sq_store *s, struct sq_conn *w, int64_t project_pk,
+                         const char *project_id, const char *task_id, const char *annotation_id,
+                         bool is_task_completed, int64_t now_ms);
+/* webhooks.c: the vtab's webhook calls, and the flag's start value. */
+int sq_webhook_open(struct sq_store *s);
+int sq_webhook_create(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                      struct tl_webhook *h);
+int sq_webhook_list(struct tl_store *s, const struct tl_project *p, struct tl_webhook **out,
+                    size_t *n);
+int sq_webhook_delete(struct tl_store *s, const struct tl_project *p, const char *id);
+int sq_webhook_deliveries(struct tl_store *s, const struct tl_project *p, const char *id,
+                          size_t limit, struct tl_webhook_delivery **out, size_t *n);
+int sq_webhook_due(struct tl_store *s, int64_t now_ms, bool is_all, size_t max,
+                   struct tl_webhook_job **out, size_t *n);
+int sq_webhook_record(struct tl_store *s, int64_t pk, const struct tl_webhook_attempt *a);
 
 /* The vtab of this backend (ops.c). */
 extern const struct tl_store_vtab sq_vtab;
