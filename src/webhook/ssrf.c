@@ -61,7 +61,7 @@ enum tl_addr_class tl_webhook_addr_class6(const unsigned char a[16], const char 
     static const unsigned char nat64[12] = {0x00, 0x64, 0xFF, 0x9B};
     static const unsigned char sixtofour[2] = {0x20, 0x02};
     static const unsigned char teredo[4] = {0x20, 0x01, 0x00, 0x00};
-    static const unsigned char aws[16] = {0xFD, 0x00, 0x0E, 0xC2, [15] = 0x54};
+    static const unsigned char aws[16] = {0xFD, 0x00, 0x0E, 0xC2, [14] = 0x02, [15] = 0x54};
     static const struct {
         unsigned char net[2];
         int bits;

@@ -93,9 +93,17 @@ def world(server):
     return api, s, tokens, task_id, target, r.json()["id"]
 
 
-def request_for(rt, pid, task_id, target, file_id):
+def new_hook(api, s):
+    """A webhook of the project, for the routes that name one in their second {}."""
+    r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/webhooks", s.manager.token,
+                        json_body={"url": "https://example.com/h", "events": ["task.completed"]})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def request_for(rt, pid, task_id, target, file_id, hook_id=None):
     path = rt["pattern"].replace("{}", task_id if rt["object"] == "task" else pid, 1)
-    path = path.replace("{}", file_id, 1)
+    path = path.replace("{}", hook_id if "/webhooks/" in path else file_id, 1)
     headers, data = {}, None
     if rt["method"] in ("POST", "PUT", "PATCH"):
         headers["Content-Type"] = "application/json"
@@ -110,6 +118,8 @@ def request_for(rt, pid, task_id, target, file_id):
             data = json.dumps({"name": unique("m"), "schema": {"fields": [CHOICE_AB]}})
         elif path.endswith("/next"):
             data = None
+        elif path.endswith("/webhooks"):
+            data = json.dumps({"url": "https://example.com/h", "events": ["task.completed"]})
     if rt["pattern"].endswith("/export"):
         path += "?format=jsonl"
     return rt["method"], path, data, headers
@@ -119,7 +129,9 @@ def request_for(rt, pid, task_id, target, file_id):
 @pytest.mark.parametrize("rt", ROUTES, ids=[f"{r['method']} {r['pattern']}" for r in ROUTES])
 def test_route_by_caller(world, rt, caller):
     api, s, tokens, task_id, target, file_id = world
-    method, path, data, headers = request_for(rt, s.pid, task_id, target, file_id)
+    # a fresh webhook per request: an allowed DELETE would leave the next caller a 404
+    hook_id = new_hook(api, s) if "/webhooks/{}" in rt["pattern"] else None
+    method, path, data, headers = request_for(rt, s.pid, task_id, target, file_id, hook_id)
     r = api.srv.request(method, path, tokens[caller], data=data, headers=headers)
     want = expected(rt, caller)
     what = f"{caller} {method} {path}: table says {want}, got {r.status_code} {r.text[:200]}"
