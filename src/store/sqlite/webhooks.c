@@ -21,6 +21,18 @@ static void copy_text(sqlite3_stmt *st, int i, char *dst, size_t cap) {
     dst[n] = '\0';
 }
 
+/* The end of a list read: give c back; v (n rows) for the caller, or
+ * freed (NULL, n 0) after an error rc. */
+static void *list_done(struct sq_store *s, struct sq_conn *c, int rc, void *v, size_t *n) {
+    sq_reader_put(s, c);
+    if (rc) {
+        free(v);
+        *n = 0;
+        return NULL;
+    }
+    return v;
+}
+
 int sq_webhook_open(struct sq_store *s) {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->writer.db, "SELECT 1 FROM webhooks LIMIT 1", -1, &st, NULL))
@@ -186,14 +198,8 @@ int sq_webhook_list(struct tl_store *s, const struct tl_project *p, struct tl_we
         }
         sqlite3_reset(st);
     }
-    sq_reader_put(SQ(s), c);
-    if (rc) {
-        free(v);
-        *n = 0;
-        return rc;
-    }
-    *out = v;
-    return 0;
+    *out = list_done(SQ(s), c, rc, v, n);
+    return rc;
 }
 
 /* The pk of webhook id of project p: 0 or TL_ENOTFOUND. */
@@ -274,14 +280,8 @@ int sq_webhook_deliveries(struct tl_store *s, const struct tl_project *p, const 
         }
         sqlite3_reset(st);
     }
-    sq_reader_put(SQ(s), c);
-    if (rc) {
-        free(v);
-        *n = 0;
-        return rc;
-    }
-    *out = v;
-    return 0;
+    *out = list_done(SQ(s), c, rc, v, n);
+    return rc;
 }
 
 /* ---- the delivery thread's calls ---- */
@@ -322,16 +322,10 @@ int sq_webhook_due(struct tl_store *s, int64_t now_ms, bool is_all, size_t max,
         }
         sqlite3_reset(st);
     }
-    sq_reader_put(SQ(s), c);
-    if (rc) {
-        for (size_t i = 0; v && i < *n; i++)
-            tl_webhook_job_release(&v[i]);
-        free(v);
-        *n = 0;
-        return rc;
-    }
-    *out = v;
-    return 0;
+    for (size_t i = 0; rc && v && i < *n; i++)
+        tl_webhook_job_release(&v[i]);
+    *out = list_done(SQ(s), c, rc, v, n);
+    return rc;
 }
 
 struct record_arg {
