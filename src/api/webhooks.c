@@ -90,8 +90,8 @@ void tl_api_webhooks_create(void *app, struct tl_http_req *r) {
     if (rc) {
         tl_api_fail(r, rc, eb.msg);
     } else {
-        tl_log("webhook created: tenant=%s project=%s by=%s webhook=%s", c->p.tenant_id,
-               c->p.id, c->sc.user_id, h->id);
+        tl_log("webhook created: tenant=%s project=%s by=%s webhook=%s", c->p.tenant_id, c->p.id,
+               c->sc.user_id, h->id);
         tl_http_respond_json(r, 201, json_pack("{s:s,s:s}", "id", h->id, "secret", h->secret));
     }
     if (h)
@@ -112,11 +112,10 @@ void tl_api_webhooks_list(void *app, struct tl_http_req *r) {
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < n; i++) {
         char created[32];
-        if (json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:s}", "id", hooks[i].id, "url",
-                                                 hooks[i].url, "events",
-                                                 events_json(hooks[i].events), "created_at",
-                                                 tl_clock_rfc3339(hooks[i].created_at_ms,
-                                                                  created)))) {
+        if (json_array_append_new(
+                arr, json_pack("{s:s,s:s,s:o,s:s}", "id", hooks[i].id, "url", hooks[i].url,
+                               "events", events_json(hooks[i].events), "created_at",
+                               tl_clock_rfc3339(hooks[i].created_at_ms, created)))) {
             json_decref(arr);
             arr = NULL;
         }
@@ -147,13 +146,12 @@ static json_t *time_or_null(int64_t ms) {
 static json_t *delivery_json(const struct tl_webhook_delivery *d) {
     return json_pack("{s:s,s:s,s:s,s:i,s:o,s:o,s:o,s:o,s:o}", "id", d->id, "event", d->event,
                      "status", tl_delivery_status_name(d->status), "attempts", d->attempts,
-                     "last_status", d->last_http_status ? json_integer(d->last_http_status)
-                                                        : json_null(),
+                     "last_status",
+                     d->last_http_status ? json_integer(d->last_http_status) : json_null(),
                      "last_error", d->last_error[0] ? json_string(d->last_error) : json_null(),
                      "created_at", time_or_null(d->created_at_ms), "delivered_at",
                      time_or_null(d->delivered_at_ms), "next_attempt_at",
-                     time_or_null(d->status == TL_DELIVERY_PENDING ? d->next_attempt_at_ms
-                                                                    : 0));
+                     time_or_null(d->status == TL_DELIVERY_PENDING ? d->next_attempt_at_ms : 0));
 }
 
 void tl_api_webhooks_deliveries(void *app, struct tl_http_req *r) {

@@ -17,10 +17,10 @@
 #include "webhook/ssrf.h"
 #include "webhook/url.h"
 
-#define MAX_ADDRS       8          /* resolved addresses pinned per attempt */
-#define MAX_RESPONSE    (64 << 10) /* response bytes read, then the transfer ends */
-#define BATCH           16         /* due rows read per poll */
-#define BATCH_AT_START  256        /* every pending row, at start */
+#define MAX_ADDRS      8          /* resolved addresses pinned per attempt */
+#define MAX_RESPONSE   (64 << 10) /* response bytes read, then the transfer ends */
+#define BATCH          16         /* due rows read per poll */
+#define BATCH_AT_START 256        /* every pending row, at start */
 
 void tl_webhook_opts_default(struct tl_webhook_opts *o) {
     *o = (struct tl_webhook_opts){
@@ -82,8 +82,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata) {
     return at->received > MAX_RESPONSE ? 0 : size * n; /* 0 ends the transfer */
 }
 
-static int on_progress(void *clientp, curl_off_t dt, curl_off_t dn, curl_off_t ut,
-                       curl_off_t un) {
+static int on_progress(void *clientp, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un) {
     struct attempt *at = clientp;
     return at->stop && atomic_load(at->stop) ? 1 : 0;
 }
@@ -199,7 +198,7 @@ void tl_webhook_send(const struct tl_webhook_opts *o, const struct tl_webhook_jo
     else if (res == CURLE_OK)
         snprintf(out->error, sizeof out->error, "HTTP %ld", code);
     else
-        snprintf(out->error, sizeof out->error, "%s", cerr[0] ? cerr : curl_easy_strerror(res));
+        snprintf(out->error, sizeof out->error, "%.190s", cerr[0] ? cerr : curl_easy_strerror(res));
     curl_easy_cleanup(c);
     curl_slist_free_all(headers);
     curl_slist_free_all(resolve);
@@ -219,8 +218,10 @@ struct tl_webhook_sender {
 static void record(struct tl_webhook_sender *d, const struct tl_webhook_job *j,
                    const struct tl_webhook_outcome *oc) {
     int64_t now = tl_clock_ms();
-    struct tl_webhook_attempt a = {.attempts = j->attempts + 1, .http_status = oc->http_status,
-                                   .error = oc->error, .next_at_ms = now};
+    struct tl_webhook_attempt a = {.attempts = j->attempts + 1,
+                                   .http_status = oc->http_status,
+                                   .error = oc->error,
+                                   .next_at_ms = now};
     if (oc->is_delivered) {
         a.status = TL_DELIVERY_DELIVERED;
         a.delivered_at_ms = now;

@@ -27,13 +27,13 @@
 #include "store/store.h"
 
 struct tl_webhook_opts {
-    bool allow_private;        /* --webhook-allow-private (ssrf.h) */
-    int max_attempts;          /* then failed (default 10) */
-    int64_t backoff_ms;        /* after the first failure (default 1000) */
-    int64_t backoff_cap_ms;    /* the longest wait (default 10 min) */
-    int poll_ms;               /* how often the outbox is read (default 250) */
-    long connect_timeout_ms;   /* default 5000 */
-    long timeout_ms;           /* a whole attempt (default 10000) */
+    bool allow_private;      /* --webhook-allow-private (ssrf.h) */
+    int max_attempts;        /* then failed (default 10) */
+    int64_t backoff_ms;      /* after the first failure (default 1000) */
+    int64_t backoff_cap_ms;  /* the longest wait (default 10 min) */
+    int poll_ms;             /* how often the outbox is read (default 250) */
+    long connect_timeout_ms; /* default 5000 */
+    long timeout_ms;         /* a whole attempt (default 10000) */
 };
 void tl_webhook_opts_default(struct tl_webhook_opts *o);
 

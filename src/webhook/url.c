@@ -28,8 +28,8 @@ static int check_literal(const char *host, bool allow_private, bool *is_literal,
     *is_literal = sa != NULL;
     const char *why;
     if (sa && !tl_webhook_addr_allowed(sa, allow_private, &why))
-        return tl_errf(eb, TL_EINVAL, "url: %s is a %s address, which webhooks may not reach",
-                       host, why);
+        return tl_errf(eb, TL_EINVAL, "url: %s is a %s address, which webhooks may not reach", host,
+                       why);
     return 0;
 }
 
@@ -40,8 +40,7 @@ int tl_webhook_url_check(const char *url, bool allow_private, struct tl_webhook_
     CURLU *h = curl_url();
     if (!h)
         return TL_ENOMEM;
-    char *scheme = NULL, *user = NULL, *password = NULL, *host = NULL, *port = NULL,
-         *zone = NULL;
+    char *scheme = NULL, *user = NULL, *password = NULL, *host = NULL, *port = NULL, *zone = NULL;
     int rc = 0;
     if (curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK) {
         rc = tl_errf(eb, TL_EINVAL, "url is not a valid absolute URL");

@@ -15,8 +15,8 @@
 #include "core/err.h"
 
 struct tl_webhook_url {
-    char host[256]; /* without IPv6 brackets */
-    char port[8];   /* decimal, the scheme's default when absent */
+    char host[256];  /* without IPv6 brackets */
+    char port[8];    /* decimal, the scheme's default when absent */
     bool is_literal; /* host is an IP address */
 };
 

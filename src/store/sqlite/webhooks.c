@@ -46,9 +46,8 @@ int sq_webhook_open(struct sq_store *s) {
 
 /* One outbox row for webhook hook_pk. The payload names only ids and a
  * time, whose characters need no JSON escaping. */
-static int outbox_insert(struct sq_conn *w, int64_t hook_pk, unsigned event,
-                         const char *project_id, const char *task_id, const char *annotation_id,
-                         int64_t now_ms) {
+static int outbox_insert(struct sq_conn *w, int64_t hook_pk, unsigned event, const char *project_id,
+                         const char *task_id, const char *annotation_id, int64_t now_ms) {
     tl_id id;
     char created[32], payload[512];
     tl_id_new(id);
@@ -63,8 +62,7 @@ static int outbox_insert(struct sq_conn *w, int64_t hook_pk, unsigned event,
         len = snprintf(payload, sizeof payload,
                        "{\"event\":\"%s\",\"delivery_id\":\"%s\",\"project_id\":\"%s\","
                        "\"task_id\":\"%s\",\"annotation_id\":\"%s\",\"created_at\":\"%s\"}",
-                       tl_hook_event_name(event), id, project_id, task_id, annotation_id,
-                       created);
+                       tl_hook_event_name(event), id, project_id, task_id, annotation_id, created);
     if (len < 0 || (size_t)len >= sizeof payload)
         return TL_EINTERNAL;
     sqlite3_stmt *st = sq_stmt(w, Q_HOOK_OUTBOX);
@@ -121,8 +119,7 @@ int sq_webhook_on_submit(struct sq_store *s, struct sq_conn *w, int64_t project_
         for (size_t i = 0; i < n; i++) {
             if (!(hooks[i].events & ev))
                 continue;
-            int rc = outbox_insert(w, hooks[i].pk, ev, project_id, task_id, annotation_id,
-                                   now_ms);
+            int rc = outbox_insert(w, hooks[i].pk, ev, project_id, task_id, annotation_id, now_ms);
             if (rc)
                 return rc;
         }

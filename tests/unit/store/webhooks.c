@@ -90,9 +90,8 @@ static void label_one(struct fx *f, const struct tl_project *p) {
     tl_id out;
     int64_t now = tl_clock_ms();
     assert_int_equal(tl_store_lease_claim(f->s, &f->ann, p, now, &l), 0);
-    assert_int_equal(tl_store_annotation_submit(f->s, &f->ann, p, l.task_id, l.id, "{}", 2, now,
-                                                out),
-                     0);
+    assert_int_equal(
+        tl_store_annotation_submit(f->s, &f->ann, p, l.task_id, l.id, "{}", 2, now, out), 0);
     tl_lease_release(&l);
 }
 
@@ -127,8 +126,10 @@ static void test_submit_writes_the_outbox(void **state) {
     assert_non_null(strstr(jobs[0].payload, p.id));
     assert_non_null(strstr(jobs[0].payload, jobs[0].id)); /* delivery_id */
     for (size_t i = 0; i < n; i++) {
-        struct tl_webhook_attempt a = {.status = TL_DELIVERY_DELIVERED, .attempts = 1,
-                                       .http_status = 200, .delivered_at_ms = tl_clock_ms()};
+        struct tl_webhook_attempt a = {.status = TL_DELIVERY_DELIVERED,
+                                       .attempts = 1,
+                                       .http_status = 200,
+                                       .delivered_at_ms = tl_clock_ms()};
         assert_int_equal(tl_store_webhook_record(f->s, jobs[i].pk, &a), 0);
     }
     free_jobs(jobs, n);
@@ -140,8 +141,10 @@ static void test_submit_writes_the_outbox(void **state) {
         completed += !strcmp(jobs[i].event, "project.completed");
     assert_int_equal(completed, 2);
     /* a retry later: pending, not due now */
-    struct tl_webhook_attempt later = {.status = TL_DELIVERY_PENDING, .attempts = 1,
-                                       .http_status = 500, .error = "HTTP 500",
+    struct tl_webhook_attempt later = {.status = TL_DELIVERY_PENDING,
+                                       .attempts = 1,
+                                       .http_status = 500,
+                                       .error = "HTTP 500",
                                        .next_at_ms = tl_clock_ms() + 60000};
     for (size_t i = 0; i < n; i++)
         assert_int_equal(tl_store_webhook_record(f->s, jobs[i].pk, &later), 0);
@@ -166,8 +169,7 @@ static void test_submit_writes_the_outbox(void **state) {
     assert_int_equal(n, 1);
     free(log);
     /* a hook is reached through its own project only */
-    assert_int_equal(tl_store_webhook_deliveries(f->s, &other, all.id, 10, &log, &n),
-                     TL_ENOTFOUND);
+    assert_int_equal(tl_store_webhook_deliveries(f->s, &other, all.id, 10, &log, &n), TL_ENOTFOUND);
     assert_int_equal(tl_store_webhook_delete(f->s, &other, all.id), TL_ENOTFOUND);
     assert_int_equal(tl_store_webhook_delete(f->s, &p, all.id), 0);
     struct tl_webhook *hooks;
@@ -190,8 +192,8 @@ static void test_refused_submit_writes_nothing(void **state) {
     tl_id out;
     int64_t now = tl_clock_ms();
     assert_int_equal(tl_store_lease_claim(f->s, &f->ann, &p, now, &l), 0);
-    assert_int_equal(tl_store_annotation_submit(f->s, &f->ann, &p, l.task_id, "no-such-lease",
-                                                "{}", 2, now, out),
+    assert_int_equal(tl_store_annotation_submit(f->s, &f->ann, &p, l.task_id, "no-such-lease", "{}",
+                                                2, now, out),
                      TL_ECONFLICT);
     struct tl_webhook_job *jobs;
     assert_int_equal(due(f, &jobs), 0);
@@ -237,9 +239,8 @@ static double submit_cost_us(struct fx *f, unsigned events) {
         assert_int_equal(w[i].rc, 0);
     int64_t t0 = tl_clock_mono_us();
     for (int i = 0; i < N; i++)
-        assert_int_equal(tl_store_annotation_submit_async(f->s, &f->ann, &p, l[i].task_id,
-                                                          l[i].id, "{}", 2, now, ids[i], on_done,
-                                                          &w[i]),
+        assert_int_equal(tl_store_annotation_submit_async(f->s, &f->ann, &p, l[i].task_id, l[i].id,
+                                                          "{}", 2, now, ids[i], on_done, &w[i]),
                          0);
     for (int i = 0; i < N; i++)
         sem_wait(&sem);

@@ -14,7 +14,8 @@ static void test_rfc4231_case2(void **state) {
     char sig[TL_WEBHOOK_SIG_LEN + 1];
     const char *body = "what do ya want for nothing?";
     tl_webhook_sign("Jefe", 4, body, strlen(body), sig);
-    assert_string_equal(sig, "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    assert_string_equal(sig,
+                        "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
 /* RFC 4231 test case 6: a key longer than the block (131 bytes of 0xaa). */
@@ -23,7 +24,8 @@ static void test_rfc4231_case6_long_key(void **state) {
     memset(key, 0xaa, sizeof key);
     const char *body = "Test Using Larger Than Block-Size Key - Hash Key First";
     tl_webhook_sign(key, sizeof key, body, strlen(body), sig);
-    assert_string_equal(sig, "sha256=60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    assert_string_equal(sig,
+                        "sha256=60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
 static void test_secret_shape(void **state) {

@@ -95,8 +95,7 @@ static void test_allow_private(void **state) {
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         struct sockaddr_storage ss;
         const struct sockaddr *sa = sockaddr_of(table[i].addr, &ss);
-        assert_int_equal(tl_webhook_addr_allowed(sa, false, NULL),
-                         table[i].cls == TL_ADDR_PUBLIC);
+        assert_int_equal(tl_webhook_addr_allowed(sa, false, NULL), table[i].cls == TL_ADDR_PUBLIC);
         assert_int_equal(tl_webhook_addr_allowed(sa, true, NULL),
                          table[i].cls != TL_ADDR_FORBIDDEN);
     }

@@ -28,11 +28,22 @@ static void test_accepted(void **state) {
 
 static void test_refused(void **state) {
     static const char *const bad[] = {
-        "ftp://example.com/", "file:///etc/passwd", "gopher://example.com/",
-        "http://user:pw@example.com/", "http://user@example.com/", "example.com/path",
-        "http://", "http://exa mple.com/", "http://127.0.0.1/", "http://127.1/",
-        "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://169.254.169.254/",
-        "http://[fe80::1%25eth0]/", "http://0x7f000001/", "http://2130706433/",
+        "ftp://example.com/",
+        "file:///etc/passwd",
+        "gopher://example.com/",
+        "http://user:pw@example.com/",
+        "http://user@example.com/",
+        "example.com/path",
+        "http://",
+        "http://exa mple.com/",
+        "http://127.0.0.1/",
+        "http://127.1/",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://169.254.169.254/",
+        "http://[fe80::1%25eth0]/",
+        "http://0x7f000001/",
+        "http://2130706433/",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct tl_errbuf eb = {{0}};
@@ -45,8 +56,7 @@ static void test_refused(void **state) {
     longer[sizeof longer - 1] = '\0';
     assert_int_equal(tl_webhook_url_check(longer, false, NULL, NULL), TL_EINVAL);
     /* the metadata address stays refused with the flag */
-    assert_int_equal(tl_webhook_url_check("http://169.254.169.254/", true, NULL, NULL),
-                     TL_EINVAL);
+    assert_int_equal(tl_webhook_url_check("http://169.254.169.254/", true, NULL, NULL), TL_EINVAL);
 }
 
 static void test_backoff(void **state) {
