@@ -161,7 +161,7 @@ void tl_api_webhooks_deliveries(void *app, struct tl_http_req *r) {
     if (q) {
         char *end;
         limit = strtol(q, &end, 10);
-        if (!*q || *end || limit < 1 || limit > LOG_LIMIT_MAX) {
+        if (*q < '0' || *q > '9' || *end || limit < 1 || limit > LOG_LIMIT_MAX) {
             tl_http_respond_error(r, 400, "invalid", "limit must be an integer in 1..%d",
                                   LOG_LIMIT_MAX);
             return;

@@ -233,6 +233,8 @@ int tl_cmd_serve(int argc, char **argv) {
            is_v6 ? "[" : "", host, is_v6 ? "]" : "", (unsigned)tl_http_port(http), data,
            tl_http_max_connections(http));
 
+    if (wopts.allow_private)
+        tl_log("webhooks may reach loopback and private addresses (--webhook-allow-private)");
     int sig = 0;
     sigwait(&stop, &sig);
     tl_log("signal %d: draining", sig);

@@ -306,7 +306,7 @@ def test_list_never_shows_the_secret_and_delete(api):
     assert h["id"] == hook["id"] and h["url"] == "https://hooks.example.com/a"
     assert h["events"] == ["task.completed"] and set(h) == {"id", "url", "events", "created_at"}
     assert deliveries(api.srv, tok, s.pid, hook["id"]) == []
-    for q in ("0", "201", "abc", ""):
+    for q in ("0", "201", "abc", "", "+5", "-1", "5x"):
         r = api.srv.request("GET", f"/api/v1/projects/{s.pid}/webhooks/{hook['id']}"
                             f"/deliveries?limit={q}", tok)
         assert_error(r, 400, "invalid")
