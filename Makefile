@@ -12,7 +12,7 @@ OPT      := -O2
 endif
 
 CC      ?= gcc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium expat
+PKGS    := libmicrohttpd jansson sqlite3 libsodium expat libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

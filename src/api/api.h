@@ -50,6 +50,9 @@ struct tl_api {
     /* Uploaded media on disk (borrowed, set by the caller after
      * tl_api_init; NULL: the file routes answer 503). */
     struct tl_files *files;
+    /* Webhook URLs may name loopback/private IP literals (webhook/ssrf.h;
+     * set by the caller after tl_api_init from --webhook-allow-private). */
+    bool webhook_allow_private;
 };
 
 /* Set a up over store with its cache and limiters: 0, TL_ENOMEM, or
@@ -161,5 +164,10 @@ void tl_api_members_remove(void *app, struct tl_http_req *r);
 void tl_api_leases_release(void *app, struct tl_http_req *r);
 void tl_api_annotations_update(void *app, struct tl_http_req *r);
 void tl_api_annotations_delete(void *app, struct tl_http_req *r);
+/* webhooks (webhooks.c): the hook id is the second {} */
+void tl_api_webhooks_create(void *app, struct tl_http_req *r);
+void tl_api_webhooks_list(void *app, struct tl_http_req *r);
+void tl_api_webhooks_delete(void *app, struct tl_http_req *r);
+void tl_api_webhooks_deliveries(void *app, struct tl_http_req *r);
 
 #endif

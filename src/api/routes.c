@@ -82,6 +82,16 @@ const struct tl_route tl_api_routes[] = {
     {.method = "DELETE", .pattern = "/api/v1/annotations/{}",
      .handler = tl_api_annotations_delete, .body = TL_BODY_NONE,
      .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_ANNOTATION)},
+    /* webhooks (webhooks.c): managers only; the hook id is the second {} */
+#define HOOKS_POLICY POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)
+    {.method = "POST", .pattern = "/api/v1/projects/{}/webhooks",
+     .handler = tl_api_webhooks_create, .body = TL_BODY_SMALL, .policy = HOOKS_POLICY},
+    {.method = "GET", .pattern = "/api/v1/projects/{}/webhooks", .handler = tl_api_webhooks_list,
+     .body = TL_BODY_NONE, .policy = HOOKS_POLICY},
+    {.method = "DELETE", .pattern = "/api/v1/projects/{}/webhooks/{}",
+     .handler = tl_api_webhooks_delete, .body = TL_BODY_NONE, .policy = HOOKS_POLICY},
+    {.method = "GET", .pattern = "/api/v1/projects/{}/webhooks/{}/deliveries",
+     .handler = tl_api_webhooks_deliveries, .body = TL_BODY_NONE, .policy = HOOKS_POLICY},
 };
 
 const size_t tl_api_n_routes = sizeof tl_api_routes / sizeof tl_api_routes[0];

@@ -13,10 +13,12 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/log.h"
+#include "webhook/deliver.h"
 
 enum { OPT_DATA = 1000, OPT_LISTEN, OPT_MAX_BODY, OPT_MAX_IMPORT, OPT_READERS, OPT_HELP,
        OPT_SECRET_FILE, OPT_MAX_FILE };
 enum { OPT_MAX_CONN = 1100, OPT_MAX_PER_ADDR, OPT_THREADS, OPT_HEADER_TIMEOUT, OPT_IDLE_TIMEOUT };
+enum { OPT_HOOK_PRIVATE = 1200 };
 
 static const char usage[] =
     "usage: tally serve [--data DIR] [--listen HOST:PORT] [--max-body BYTES]\n"
@@ -24,6 +26,7 @@ static const char usage[] =
     "                   [--readers N] [--secret-file PATH]\n"
     "                   [--max-connections N] [--max-connections-per-address N]\n"
     "                   [--threads N] [--header-timeout S] [--idle-timeout S]\n"
+    "                   [--webhook-allow-private]\n"
     "Serve the API in the foreground; SIGINT/SIGTERM drain and exit.\n"
     "  --data DIR              data directory (default $TALLY_DATA, else ./tally-data)\n"
     "  --listen HOST:PORT      address and port: 127.0.0.1:8080 (default, or\n"
@@ -40,7 +43,9 @@ static const char usage[] =
     "                          open connections from one client address (default 64)\n"
     "  --threads N             event-loop threads (default 2 per core)\n"
     "  --header-timeout S      a request's headers must arrive within S s (default 10)\n"
-    "  --idle-timeout S        idle keep-alive connections close after S s (default 60)\n";
+    "  --idle-timeout S        idle keep-alive connections close after S s (default 60)\n"
+    "  --webhook-allow-private webhooks may reach loopback and private addresses\n"
+    "                          (self-hosted receivers); never link-local or metadata\n";
 
 /* A whole decimal number in [lo, hi]: 0 or -1. */
 static int parse_size(const char *s, unsigned long long lo, unsigned long long hi,
@@ -105,6 +110,7 @@ int tl_cmd_serve(int argc, char **argv) {
         {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
         {"help", no_argument, NULL, OPT_HELP},
         {"secret-file", required_argument, NULL, OPT_SECRET_FILE},
+        {"webhook-allow-private", no_argument, NULL, OPT_HOOK_PRIVATE},
         {NULL, 0, NULL, 0},
     };
     /* The environment sets defaults (containers, `make run`); flags win. */
@@ -114,6 +120,8 @@ int tl_cmd_serve(int argc, char **argv) {
     if (!listen || !*listen)
         listen = "127.0.0.1:8080";
     const char *secret_file = NULL;
+    struct tl_webhook_opts wopts;
+    tl_webhook_opts_default(&wopts);
     unsigned long long max_body = 1u << 20, max_import = 64u << 20, readers = 8;
     unsigned long long max_file = TL_HTTP_MAX_FILE_BODY;
     unsigned long long max_conn = 16384, max_per_addr = 64, threads = 0, header_s = 10,
@@ -136,6 +144,7 @@ int tl_cmd_serve(int argc, char **argv) {
         case OPT_IDLE_TIMEOUT: bad = parse_size(optarg, 1, 86400, &idle_s); break;
         case OPT_HELP: printf("%s", usage); return 0;
         case OPT_SECRET_FILE: secret_file = optarg; break;
+        case OPT_HOOK_PRIVATE: wopts.allow_private = true; break;
         default: fprintf(stderr, "%s", usage); return 2;
         }
         if (bad) {
@@ -184,7 +193,16 @@ int tl_cmd_serve(int argc, char **argv) {
         tl_store_close(store);
         return 1;
     }
+    api.webhook_allow_private = wopts.allow_private;
+    struct tl_webhook_sender *sender = NULL;
+    if ((rc = tl_webhook_start(store, &wopts, &sender))) {
+        fprintf(stderr, "tally: cannot start the webhook sender: %s\n", tl_strerror(rc));
+        tl_api_release(&api);
+        tl_store_close(store);
+        return 1;
+    }
     if ((rc = tl_files_open(data, &api.files))) {
+        tl_webhook_stop(sender);
         fprintf(stderr, "tally: cannot open %s/files: %s\n", data, tl_strerror(rc));
         tl_api_release(&api);
         tl_store_close(store);
@@ -212,6 +230,7 @@ int tl_cmd_serve(int argc, char **argv) {
         fprintf(stderr, "tally: cannot listen on %s (%s)\n", listen,
                 rc == TL_ENOTFOUND ? "no such host" : "address in use or not permitted");
         tl_files_free(api.files);
+        tl_webhook_stop(sender);
         tl_api_release(&api);
         tl_store_close(store);
         return 1;
@@ -221,12 +240,15 @@ int tl_cmd_serve(int argc, char **argv) {
     tl_log("tally %s serving %s data=%s max-connections=%u", TL_VERSION, url, data,
            tl_http_max_connections(http));
 
+    if (wopts.allow_private)
+        tl_log("webhooks may reach loopback and private addresses (--webhook-allow-private)");
     int sig = 0;
     sigwait(&stop, &sig);
     tl_log("signal %d: draining", sig);
     tl_http_stop(http, 10000);
     tl_api_release(&api); /* first: its slow pool may still finish an upload */
     tl_files_free(api.files);
+    tl_webhook_stop(sender); /* before the store it reads */
     tl_store_close(store);
     tl_log("stopped");
     return 0;

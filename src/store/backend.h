@@ -113,6 +113,17 @@ struct tl_store_vtab {
                              size_t result_len, int64_t now_ms);
     int (*annotation_delete)(struct tl_store *s, const struct tl_scope *sc,
                              const struct tl_project *p, const char *id, int64_t now_ms);
+    /* webhooks */
+    int (*webhook_create)(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p, struct tl_webhook *h);
+    int (*webhook_list)(struct tl_store *s, const struct tl_project *p, struct tl_webhook **out,
+                        size_t *n);
+    int (*webhook_delete)(struct tl_store *s, const struct tl_project *p, const char *id);
+    int (*webhook_deliveries)(struct tl_store *s, const struct tl_project *p, const char *id,
+                              size_t limit, struct tl_webhook_delivery **out, size_t *n);
+    int (*webhook_due)(struct tl_store *s, int64_t now_ms, bool is_all, size_t max,
+                       struct tl_webhook_job **out, size_t *n);
+    int (*webhook_record)(struct tl_store *s, int64_t pk, const struct tl_webhook_attempt *a);
 };
 
 struct tl_store {

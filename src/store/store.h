@@ -459,5 +459,95 @@ int tl_store_annotation_update(struct tl_store *s, const struct tl_scope *sc,
  * slot reopens and the counts follow. 0 or TL_ENOTFOUND. */
 int tl_store_annotation_delete(struct tl_store *s, const struct tl_scope *sc,
                                const struct tl_project *p, const char *id, int64_t now_ms);
+/* --- webhooks and their outbox (docs/webhooks.md) ---
+ * A delivery row (the outbox) is written inside the transaction that records
+ * its event, for every webhook of the project subscribed to it: an
+ * annotation submit writes annotation.created, and task.completed /
+ * project.completed when it completes the task / the project's last open
+ * task. So a delivery exists exactly when its event is durable. Projects
+ * without webhooks pay nothing (no query) until the store has one. */
+enum tl_hook_event {
+    TL_HOOK_ANNOTATION_CREATED = 1,
+    TL_HOOK_TASK_COMPLETED = 2,
+    TL_HOOK_PROJECT_COMPLETED = 4,
+};
+#define TL_HOOK_ALL_EVENTS 7
+/* "annotation.created" -> TL_HOOK_ANNOTATION_CREATED; 0 for anything else. */
+unsigned tl_hook_event_parse(const char *name);
+/* The name of one event bit; "?" for anything else. */
+const char *tl_hook_event_name(unsigned event);
+
+#define TL_WEBHOOK_URL_MAX        2048
+#define TL_WEBHOOK_SECRET_LEN     64 /* 32 random bytes, hex */
+#define TL_WEBHOOK_MAX_PER_PROJECT 20
+
+enum tl_delivery_status { TL_DELIVERY_PENDING, TL_DELIVERY_DELIVERED, TL_DELIVERY_FAILED };
+/* "pending", "delivered", "failed". */
+const char *tl_delivery_status_name(int status);
+
+struct tl_webhook {
+    tl_id id;
+    char url[TL_WEBHOOK_URL_MAX + 1];
+    unsigned events; /* bits of enum tl_hook_event */
+    char secret[TL_WEBHOOK_SECRET_LEN + 1]; /* in for create; "" from list */
+    int64_t created_at_ms;
+};
+
+struct tl_webhook_delivery {
+    tl_id id;
+    char event[32];
+    int status; /* enum tl_delivery_status */
+    int attempts;
+    int last_http_status; /* 0: no HTTP answer */
+    char last_error[256];
+    int64_t created_at_ms, delivered_at_ms /* 0: not yet */, next_attempt_at_ms;
+};
+
+/* One delivery due for sending, with what the sender needs (owned strings). */
+struct tl_webhook_job {
+    int64_t pk;
+    tl_id id;
+    int attempts; /* made so far */
+    char url[TL_WEBHOOK_URL_MAX + 1];
+    char secret[TL_WEBHOOK_SECRET_LEN + 1];
+    char event[32];
+    char *payload; /* owned, NUL-terminated JSON */
+    size_t payload_len;
+};
+void tl_webhook_job_release(struct tl_webhook_job *j);
+
+/* The outcome of one attempt, recorded by tl_store_webhook_record. */
+struct tl_webhook_attempt {
+    int status; /* enum tl_delivery_status after this attempt */
+    int attempts;
+    int http_status;
+    const char *error; /* NULL or "" when delivered */
+    int64_t next_at_ms, delivered_at_ms;
+};
+
+/* Add webhook h (url, events, secret in; id, created_at out) to project p
+ * of sc's tenant: TL_ECONFLICT when p has TL_WEBHOOK_MAX_PER_PROJECT. */
+int tl_store_webhook_create(struct tl_store *s, const struct tl_scope *sc,
+                            const struct tl_project *p, struct tl_webhook *h);
+/* p's webhooks, oldest first, secrets left empty: *out (caller frees) and *n. */
+int tl_store_webhook_list(struct tl_store *s, const struct tl_project *p, struct tl_webhook **out,
+                          size_t *n);
+/* Delete webhook id of p with its delivery log: 0 or TL_ENOTFOUND. */
+int tl_store_webhook_delete(struct tl_store *s, const struct tl_project *p, const char *id);
+/* The newest `limit` deliveries of webhook id of p, newest first: *out
+ * (caller frees) and *n; TL_ENOTFOUND when p has no such webhook. */
+int tl_store_webhook_deliveries(struct tl_store *s, const struct tl_project *p, const char *id,
+                                size_t limit, struct tl_webhook_delivery **out, size_t *n);
+/* The delivery thread's two calls, across tenants (it is the installation's
+ * own sender, reachable from no request). Up to max pending deliveries due
+ * at now_ms (every pending one when is_all: a server that starts sends what
+ * the last one left), oldest first, into *out (release each, free the
+ * array). */
+int tl_store_webhook_due(struct tl_store *s, int64_t now_ms, bool is_all, size_t max,
+                         struct tl_webhook_job **out, size_t *n);
+/* Record attempt a of delivery pk (a synchronous write); keeps each
+ * webhook's log at its newest TL_WEBHOOK_LOG_KEEP finished rows. */
+#define TL_WEBHOOK_LOG_KEEP 1000
+int tl_store_webhook_record(struct tl_store *s, int64_t pk, const struct tl_webhook_attempt *a);
 
 #endif

@@ -103,6 +103,14 @@ def world(server):
     return api, s, tokens, task_id, target, r.json()["id"]
 
 
+def new_hook(api, s):
+    """A webhook of the project, for the routes that name one in their second {}."""
+    r = api.srv.request("POST", f"/api/v1/projects/{s.pid}/webhooks", s.manager.token,
+                        json_body={"url": "https://example.com/h", "events": ["task.completed"]})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
 world_state = {}
 
 
@@ -123,7 +131,7 @@ def disposable_project():
     return pid
 
 
-def request_for(rt, pid, task_id, target, file_id, people=None):
+def request_for(rt, pid, task_id, target, file_id, people=None, hook_id=None):
     """people: ids for the routes whose {} is a token or a user (see
     test_route_by_caller)."""
     people = people or {}
@@ -142,7 +150,7 @@ def request_for(rt, pid, task_id, target, file_id, people=None):
         api, s, user = world_state["api"], world_state["s"], world_state["target"]
         api.add_member(s.manager.token, s.pid, user.email)
         path = path.replace("{}", user.id, 1)
-    path = path.replace("{}", file_id, 1)
+    path = path.replace("{}", hook_id if "/webhooks/" in path else file_id, 1)
     headers, data = {}, None
     if rt["method"] in ("POST", "PUT", "PATCH"):
         headers["Content-Type"] = "application/json"
@@ -165,6 +173,8 @@ def request_for(rt, pid, task_id, target, file_id, people=None):
             data = json.dumps({"role": "annotator"})
         elif rt["method"] == "PATCH":
             data = json.dumps({"name": unique("renamed")})
+        elif path.endswith("/webhooks"):
+            data = json.dumps({"url": "https://example.com/h", "events": ["task.completed"]})
     if rt["pattern"].endswith("/export"):
         path += "?format=jsonl"
     if rt["method"] == "DELETE" and rt["pattern"].endswith("/tasks"):
@@ -182,7 +192,10 @@ def test_route_by_caller(world, rt, caller):
         r = api.srv.request("POST", "/api/v1/tokens", tokens[caller], json_body={})
         assert r.status_code == 201, r.text
         people["token"] = r.json()["id"]
-    method, path, data, headers = request_for(rt, s.pid, task_id, target, file_id, people)
+    # a fresh webhook per request: an allowed DELETE would leave the next caller a 404
+    hook_id = new_hook(api, s) if "/webhooks/{}" in rt["pattern"] else None
+    method, path, data, headers = request_for(rt, s.pid, task_id, target, file_id, people,
+                                              hook_id)
     r = api.srv.request(method, path, tokens[caller], data=data, headers=headers)
     want = expected(rt, caller)
     what = f"{caller} {method} {path}: table says {want}, got {r.status_code} {r.text[:200]}"

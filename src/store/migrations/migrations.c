@@ -145,6 +145,27 @@ const struct tl_migration tl_migrations[] = {
      "CREATE UNIQUE INDEX tokens_id ON tokens(id);"
      "CREATE INDEX tokens_user ON tokens(user_pk);"
      "CREATE INDEX users_tenant ON users(tenant_pk);"},
+    {9, "webhooks",
+     /* A project's webhooks and their outbox: a delivery row is written in
+      * the transaction of the event it reports (store.h), so it exists iff
+      * the event does, and the delivery thread (webhook/deliver.h) sends it
+      * at least once. events is a bit set of enum tl_hook_event. The secret
+      * is kept as issued (hex) because it must sign; it is never read back
+      * by the API (docs/webhooks.md). status: 0 pending, 1 delivered,
+      * 2 failed. */
+     "CREATE TABLE webhooks(pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  tenant_pk INTEGER NOT NULL REFERENCES tenants(pk),"
+     "  project_pk INTEGER NOT NULL REFERENCES projects(pk), url TEXT NOT NULL,"
+     "  secret TEXT NOT NULL, events INTEGER NOT NULL, created_at BIGINT NOT NULL);"
+     "CREATE INDEX webhooks_project ON webhooks(project_pk);"
+     "CREATE TABLE webhook_deliveries(pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  webhook_pk INTEGER NOT NULL REFERENCES webhooks(pk), event TEXT NOT NULL,"
+     "  payload BLOB NOT NULL, status INTEGER NOT NULL DEFAULT 0,"
+     "  attempts INTEGER NOT NULL DEFAULT 0, next_at BIGINT NOT NULL,"
+     "  last_status INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
+     "  created_at BIGINT NOT NULL, delivered_at BIGINT);"
+     "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_at) WHERE status = 0;"
+     "CREATE INDEX webhook_deliveries_hook ON webhook_deliveries(webhook_pk, pk);"},
 };
 
 const int tl_migrations_count = sizeof tl_migrations / sizeof tl_migrations[0];

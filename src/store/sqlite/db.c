@@ -33,6 +33,37 @@
     "FROM users u LEFT JOIN tenants t ON t.pk = u.tenant_pk "
 
 static const char *const sql[Q_COUNT] = {
+    /* webhooks and their outbox (webhooks.c): a hook is reached only
+     * through its project, already fetched through the caller's filter */
+    [Q_HOOK_COUNT] = "SELECT count(*) FROM webhooks WHERE project_pk = ?1",
+    [Q_HOOK_INSERT] = "INSERT INTO webhooks(id, tenant_pk, project_pk, url, secret, events,"
+                      " created_at) SELECT ?1, p.tenant_pk, p.pk, ?4, ?5, ?6, ?7 FROM projects p"
+                      " WHERE p.pk = ?3 AND p.tenant_pk = ?2",
+    [Q_HOOK_LIST] = "SELECT id, url, events, created_at FROM webhooks WHERE project_pk = ?1"
+                    " ORDER BY pk",
+    [Q_HOOK_PK] = "SELECT pk FROM webhooks WHERE id = ?1 AND project_pk = ?2",
+    [Q_HOOK_DELETE_LOG] = "DELETE FROM webhook_deliveries WHERE webhook_pk = ?1",
+    [Q_HOOK_DELETE] = "DELETE FROM webhooks WHERE pk = ?1",
+    [Q_HOOK_OF_PROJECT] = "SELECT pk, events FROM webhooks WHERE project_pk = ?1",
+    [Q_HOOK_OUTBOX] = "INSERT INTO webhook_deliveries(id, webhook_pk, event, payload, next_at,"
+                      " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?5)",
+    [Q_HOOK_PROJECT_LEFT] = "SELECT n_tasks - n_completed FROM projects WHERE pk = ?1",
+    [Q_HOOK_LOG] = "SELECT id, event, status, attempts, last_status, COALESCE(last_error, ''),"
+                   " created_at, COALESCE(delivered_at, 0), next_at FROM webhook_deliveries"
+                   " WHERE webhook_pk = ?1 ORDER BY pk DESC LIMIT ?2",
+    [Q_HOOK_DUE] = "SELECT d.pk, d.id, d.attempts, h.url, h.secret, d.event, d.payload"
+                   " FROM webhook_deliveries d JOIN webhooks h ON h.pk = d.webhook_pk"
+                   " WHERE d.status = 0 AND (?2 OR d.next_at <= ?1) ORDER BY d.next_at, d.pk"
+                   " LIMIT ?3",
+    [Q_HOOK_RECORD] = "UPDATE webhook_deliveries SET status = ?2, attempts = ?3,"
+                      " last_status = ?4, last_error = ?5, next_at = ?6, delivered_at = ?7"
+                      " WHERE pk = ?1",
+    /* the finished rows of the recorded one's webhook older than its
+     * newest ?2 (none while it has fewer) */
+    [Q_HOOK_PRUNE] = "DELETE FROM webhook_deliveries WHERE webhook_pk = (SELECT webhook_pk"
+                     " FROM webhook_deliveries WHERE pk = ?1) AND status != 0 AND pk < (SELECT"
+                     " pk FROM webhook_deliveries WHERE webhook_pk = (SELECT webhook_pk FROM"
+                     " webhook_deliveries WHERE pk = ?1) ORDER BY pk DESC LIMIT 1 OFFSET ?2)",
     /* media files: a row only for a project of the caller's tenant; a
      * read only inside the project (already fetched through the caller's
      * filter) and, when the filter has one, the tenant (?3 = 0: workforce) */
@@ -818,6 +849,8 @@ int tl_store_open_sqlite(const char *dir, const struct tl_store_opts *opts, stru
     if (!rc && !s->is_admin_client)
         rc = exec_sql(s->writer.db,
                       "DELETE FROM import_staging; DELETE FROM prediction_staging", eb);
+    if (!rc)
+        rc = sq_webhook_open(s);
     if (!rc && pthread_create(&s->writer_thread, NULL, writer_main, s) != 0)
         rc = tl_errf(eb, TL_ENOMEM, "cannot start the writer thread");
     if (!rc)

@@ -47,6 +47,9 @@ enum sq_q {
     Q_LC_LEASE_PROJECT, Q_LC_ANNOT_PROJECT, Q_LC_SKIP_INSERT, Q_LC_SKIPS_RECENT, Q_LC_ANNOT_GET,
     Q_LC_ANNOT_HISTORY, Q_LC_ANNOT_UPDATE, Q_LC_ANNOT_FIND, Q_LC_ANNOT_DELETE, Q_LC_TASK_UNBUMP,
     Q_LC_PROJECT_UNBUMP,
+    Q_HOOK_COUNT, Q_HOOK_INSERT, Q_HOOK_LIST, Q_HOOK_PK, Q_HOOK_DELETE_LOG, Q_HOOK_DELETE,
+    Q_HOOK_OF_PROJECT, Q_HOOK_OUTBOX, Q_HOOK_PROJECT_LEFT, Q_HOOK_LOG, Q_HOOK_DUE, Q_HOOK_RECORD,
+    Q_HOOK_PRUNE,
     Q_COUNT
 };
 
@@ -76,6 +79,10 @@ struct sq_store {
     struct sq_wop *queue_head, *queue_tail;
     int64_t last_purge_ms;
     int64_t n_batches, n_ops, commit_us, batch_us; /* writer statistics */
+    /* Set at open if any webhook exists and when one is made; never
+     * cleared (a stale true costs one indexed query per submit, a stale
+     * false would lose events). Writer thread only (webhooks.c). */
+    bool has_webhooks;
 
     /* Checkpoints copy the WAL back into the database file. They run on
      * their own thread and connection, so no commit (and no client waiting
@@ -186,6 +193,24 @@ int sq_annotation_delete(struct tl_store *s, const struct tl_scope *sc, const st
     .annotation_delete = sq_annotation_delete
 /* Queue the purge of every project marked deleted (a server's start). */
 void sq_purge_resume(struct sq_store *s);
+/* Inside the writer's transaction of an annotation submit (ops.c): write
+ * the outbox rows of the events it causes for p's webhooks (webhooks.c).
+ * Free when the store has no webhook. */
+int sq_webhook_on_submit(struct sq_store *s, struct sq_conn *w, int64_t project_pk,
+                         const char *project_id, const char *task_id, const char *annotation_id,
+                         bool is_task_completed, int64_t now_ms);
+/* webhooks.c: the vtab's webhook calls, and the flag's start value. */
+int sq_webhook_open(struct sq_store *s);
+int sq_webhook_create(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                      struct tl_webhook *h);
+int sq_webhook_list(struct tl_store *s, const struct tl_project *p, struct tl_webhook **out,
+                    size_t *n);
+int sq_webhook_delete(struct tl_store *s, const struct tl_project *p, const char *id);
+int sq_webhook_deliveries(struct tl_store *s, const struct tl_project *p, const char *id,
+                          size_t limit, struct tl_webhook_delivery **out, size_t *n);
+int sq_webhook_due(struct tl_store *s, int64_t now_ms, bool is_all, size_t max,
+                   struct tl_webhook_job **out, size_t *n);
+int sq_webhook_record(struct tl_store *s, int64_t pk, const struct tl_webhook_attempt *a);
 
 /* The vtab of this backend (ops.c). */
 extern const struct tl_store_vtab sq_vtab;

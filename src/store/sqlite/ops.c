@@ -975,9 +975,13 @@ static int w_annotation_submit(struct sq_store *s, struct sq_conn *w, void *arg)
     if ((rc = sq_exec(st)))
         return rc;
     st = sq_stmt(w, Q_PROJECT_BUMP);
-    sqlite3_bind_int(st, 1, n_annotations + 1 >= a->p->overlap ? 1 : 0);
+    bool is_task_completed = n_annotations + 1 >= a->p->overlap;
+    sqlite3_bind_int(st, 1, is_task_completed ? 1 : 0);
     sqlite3_bind_int64(st, 2, a->p->pk);
-    return sq_exec(st);
+    if ((rc = sq_exec(st)))
+        return rc;
+    return sq_webhook_on_submit(s, w, a->p->pk, a->p->id, a->task_id, a->out_id,
+                                is_task_completed, a->now_ms);
 }
 
 static int sq_annotation_submit(struct tl_store *s, const struct tl_scope *sc,
@@ -1320,4 +1324,10 @@ const struct tl_store_vtab sq_vtab = {
     .token_list = sq_token_list,
     .token_revoke = sq_token_revoke,
     SQ_LIFECYCLE_OPS,
+    .webhook_create = sq_webhook_create,
+    .webhook_list = sq_webhook_list,
+    .webhook_delete = sq_webhook_delete,
+    .webhook_deliveries = sq_webhook_deliveries,
+    .webhook_due = sq_webhook_due,
+    .webhook_record = sq_webhook_record,
 };
