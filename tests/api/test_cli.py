@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ID_RE, TALLY_BIN, make_user, run_cli, unique
+from conftest import ID_RE, REPO, TALLY_BIN, make_user, run_cli, unique
 
 # argv, expected exit code, regex stdout must match (None: anything).
 # Tests as data (STYLE.md habit 12).
@@ -227,3 +227,31 @@ def test_demo_prints_the_url_make_run_serves(tmp_path):
     assert p.returncode == 0, p.stderr
     assert "URL:        http://[::1]:9000 " in p.stdout
     assert "http://[::1]:9000/api/v1/projects" in p.stdout
+
+
+def test_readme_quality_examples_run():
+    """The README's quality commands on the files examples/quality ships:
+    the spammer is found, the truth mostly recovered, the strongest model
+    ranked first."""
+    import csv
+    import io
+    e = REPO / "examples" / "quality"
+    workers = e / "workers.out.csv"
+    try:
+        out = run_cli("aggregate", "--workers", str(workers), "--gold", str(e / "gold.csv"),
+                      str(e / "labels.csv"), check=True).stdout
+        skill = {r["worker"]: float(r["skill"]) for r in csv.DictReader(workers.open())}
+    finally:
+        workers.unlink(missing_ok=True)
+    assert min(skill, key=skill.get) == "spammer" and skill["spammer"] < 0.45
+    got = {r["task"]: r["label"] for r in csv.DictReader(io.StringIO(out))}
+    truth = {r["task"]: r["label"] for r in csv.DictReader((e / "truth.csv").open())}
+    assert sum(got[t] == truth[t] for t in truth) / len(truth) >= 0.95
+    assert run_cli("agreement", "--metric", "fleiss", str(e / "labels.csv"),
+                   check=True).stdout.strip() == "0.455874"
+    assert run_cli("agreement", "--metric", "alpha", "--level", "ordinal",
+                   str(e / "ratings.csv"), check=True).stdout.strip() == "0.859928"
+    board = run_cli("leaderboard", "--bootstrap", "100", "--seed", "1", str(e / "battles.csv"),
+                    check=True).stdout
+    ranked = [r["model"] for r in csv.DictReader(io.StringIO(board))]
+    assert ranked == ["model-large", "model-medium", "model-small", "baseline"]
