@@ -134,3 +134,52 @@ def test_quickstart_example_runs(api, staff):
     last = json.loads(proc.stdout.strip().splitlines()[-1])
     assert last["tasks"] == 3
     assert "refused: 400" in proc.stdout
+
+
+def test_lifecycle_tokens_and_webhooks(api, staff):
+    t, mgr, m, ann, a = staff
+    pid = m.create_project("life", SCHEMA, overlap=1)["id"]
+    m.import_tasks(pid, ({"text": f"t{i}"} for i in range(250)))
+    tasks = list(m.tasks(pid, page_size=100))  # three pages, followed by cursor
+    assert len(tasks) == 250 and len({x["id"] for x in tasks}) == 250
+    m.add_member(pid, ann.email)
+    got = a.next(pid)
+    a.release(got["lease"]["id"], "unreadable")
+    got = a.next(pid)
+    a.submit(got["task"]["id"], got["lease"]["id"], {"label": "a"})
+    assert len(list(m.tasks(pid, state="complete"))) == 1
+    one = m.task(got["task"]["id"])
+    assert one["annotations"][0]["result"] == {"label": "a"}
+    member, = [x for x in m.members(pid) if x["user_id"] == ann.id]
+    assert member["progress"]["done"] == 1 and member["progress"]["skipped"] == 1
+    m.update_project(pid, name="renamed", overlap=2)
+    assert m.project(pid)["name"] == "renamed"
+
+    assert m.me()["email"] == mgr.email
+    made = m.create_token("ci")
+    assert made["token"] and any(x["id"] == made["id"] for x in m.tokens())
+    with Client(api.srv.url, made["token"]) as c:
+        assert c.me()["email"] == mgr.email
+        m.revoke_token(made["id"])
+        with pytest.raises(TallyError) as e:
+            c.me()
+        assert e.value.status == 401
+
+    hook = m.create_webhook(pid, "https://example.com/hook", ["task.completed"])
+    assert len(hook["secret"]) == 64
+    assert [h["id"] for h in m.webhooks(pid)] == [hook["id"]]
+    m.delete_webhook(pid, hook["id"])
+    assert m.webhooks(pid) == []
+
+    m.remove_member(pid, ann.id)
+    with pytest.raises(TallyError) as e:
+        a.next(pid)
+    assert e.value.status == 404
+    with pytest.raises(TallyError) as e:
+        m.delete_project(pid)  # owners and admins only
+    assert e.value.status == 403
+    with Client(api.srv.url, t.user("owner").token) as owner:
+        owner.delete_project(pid)
+        with pytest.raises(TallyError) as e:
+            owner.project(pid)
+        assert e.value.status == 404

@@ -480,15 +480,13 @@ int sq_member_remove(struct tl_store *s, const struct tl_scope *sc, const struct
 
 /* ---- leases and annotations by their own ids ---- */
 
-int sq_object_project(struct tl_store *s, const struct tl_filter *f, enum tl_store_obj kind,
-                      const char *id, struct tl_project *out) {
-    struct sq_conn *c;
-    int rc = sq_reader_get(SQ(s), &c);
-    if (rc)
-        return rc;
+/* The project of a lease or annotation id, through the caller's filter,
+ * on connection c. */
+static int object_project_on(struct sq_conn *c, const struct tl_filter *f,
+                             enum tl_store_obj kind, const char *id, struct tl_project *out) {
     sqlite3_stmt *st = sq_stmt(c, kind == TL_STORE_LEASE ? Q_LC_LEASE_PROJECT : Q_LC_ANNOT_PROJECT);
     tl_id project_id;
-    rc = st ? TL_ENOTFOUND : TL_EINTERNAL;
+    int rc = st ? TL_ENOTFOUND : TL_EINTERNAL;
     if (st) {
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW) {
@@ -498,9 +496,36 @@ int sq_object_project(struct tl_store *s, const struct tl_filter *f, enum tl_sto
         sqlite3_reset(st);
     }
     /* Then through the caller's filter: another tenant's ends here. */
-    if (!rc)
-        rc = sq_project_get_on(c, f, project_id, out);
+    return rc ? rc : sq_project_get_on(c, f, project_id, out);
+}
+
+struct object_arg {
+    const struct tl_filter *f;
+    enum tl_store_obj kind;
+    const char *id;
+    struct tl_project *out;
+};
+
+static int w_object_project(struct sq_store *s, struct sq_conn *w, void *arg) {
+    struct object_arg *a = arg;
+    return object_project_on(w, a->f, a->kind, a->id, a->out);
+}
+
+int sq_object_project(struct tl_store *s, const struct tl_filter *f, enum tl_store_obj kind,
+                      const char *id, struct tl_project *out) {
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    rc = object_project_on(c, f, kind, id, out);
     sq_reader_put(SQ(s), c);
+    /* A lease is answered before its claim commits (store.h): one a reader
+     * cannot see yet may be in the writer's queue. Ask the writer, which
+     * runs after every claim queued before this call. */
+    if (rc == TL_ENOTFOUND && kind == TL_STORE_LEASE) {
+        struct object_arg a = {f, kind, id, out};
+        rc = sq_write(SQ(s), w_object_project, &a);
+    }
     return rc;
 }
 
