@@ -122,7 +122,8 @@ void tl_api_members_patch(void *app, struct tl_http_req *r) {
                  ? tl_store_member_set_role(a->store, &c->sc, &c->p, user_id, role)
                  : TL_EINVAL;
     if (rc) {
-        tl_api_fail(r, rc, rc == TL_EINVAL ? "role must be annotator or reviewer" : "no such member");
+        tl_api_fail(r, rc,
+                    rc == TL_EINVAL ? "role must be one of annotator, reviewer" : "no such member");
         return;
     }
     tl_authz_cache_invalidate(a->authz_cache);

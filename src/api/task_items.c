@@ -94,7 +94,7 @@ void tl_api_tasks_list(void *app, struct tl_http_req *r) {
     } else if (state_q && !strcmp(state_q, "complete")) {
         state = TL_TASKS_COMPLETE;
     } else if (state_q) {
-        tl_api_fail(r, TL_EINVAL, "state must be open or complete");
+        tl_api_fail(r, TL_EINVAL, "state must be one of open, complete");
         return;
     }
     struct tl_task_item *items;
