@@ -152,7 +152,7 @@ void tl_api_login(void *app, struct tl_http_req *r) {
         return;
     const json_t *jemail = json_object_get(body, "email");
     const json_t *jpassword = json_object_get(body, "password");
-    const char *why = !jemail                     ? "email is required"
+    const char *why = !jemail                      ? "email is required"
                       : !json_is_string(jemail)    ? "email must be a string"
                       : !jpassword                 ? "password is required"
                       : !json_is_string(jpassword) ? "password must be a string"

@@ -27,8 +27,8 @@ static int int_member(const json_t *o, const char *key, int def, int lo, int hi,
 }
 
 void tl_api_projects_create(void *app, struct tl_http_req *r) {
-    static const char *const known[] = {"name", "schema", "overlap", "lease_seconds",
-                                        "max_leases_per_annotator", NULL};
+    static const char *const known[] = {
+        "name", "schema", "overlap", "lease_seconds", "max_leases_per_annotator", NULL};
     struct tl_api *a = app;
     const struct tl_scope *sc = &tl_api_call(r)->sc;
     json_t *body = tl_api_body_strict(r, known);

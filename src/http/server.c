@@ -162,12 +162,10 @@ static void refuse_query(struct tl_http_req *r, const char *key, enum tl_query_v
     const char *const *known = r->route->query;
     size_t len = 0;
     for (size_t i = 0; known && known[i] && len < sizeof takes; i++)
-        len += (size_t)snprintf(takes + len, sizeof takes - len, "%s%s", i ? ", " : "",
-                                known[i]);
+        len += (size_t)snprintf(takes + len, sizeof takes - len, "%s%s", i ? ", " : "", known[i]);
     if (v == TL_QUERY_UNKNOWN)
         tl_http_respond_error(r, 400, "invalid", "unknown query parameter '%s' (%s%s)", name,
-                              *takes ? "this endpoint takes: " : "this endpoint takes none",
-                              takes);
+                              *takes ? "this endpoint takes: " : "this endpoint takes none", takes);
     else if (v == TL_QUERY_REPEATED)
         tl_http_respond_error(r, 400, "invalid", "query parameter '%s' is given more than once",
                               name);

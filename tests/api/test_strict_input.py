@@ -126,7 +126,8 @@ def test_unknown_query_parameter_is_refused_on_every_route(server, rt):
 def test_repeated_or_valueless_query_parameter_is_refused(server, rt):
     path = rt["pattern"].replace("{}", FAKE_ID)
     name = rt["query"][0]
-    refused(server.request(rt["method"], f"{path}?{name}=1&{name}=2"), f"'{name}'", "more than once")
+    refused(server.request(rt["method"], f"{path}?{name}=1&{name}=2"), f"'{name}'",
+            "more than once")
     refused(server.request(rt["method"], f"{path}?{name}"), f"'{name}'", "needs a value")
 
 
@@ -157,7 +158,8 @@ def test_export_takes_format_only(world):
 def test_known_parameters_with_bad_values_say_what_is_expected(world):
     api, s, owner = world["api"], world["s"], world["owner"]
     tasks = f"/api/v1/projects/{s.pid}/tasks"
-    refused(api.srv.request("GET", tasks + "?limit=x", owner.token), "limit must be an integer in 1..1000")
+    refused(api.srv.request("GET", tasks + "?limit=x", owner.token),
+            "limit must be an integer in 1..1000")
     refused(api.srv.request("GET", tasks + "?state=done", owner.token),
             "state must be one of open, complete")
 
@@ -177,6 +179,7 @@ def _bodies(w):
         ("POST", projects, owner, {"schema": schema}, "name is required"),
         ("POST", projects, owner, {"name": 5, "schema": schema}, "name must be a string"),
         ("POST", projects, owner, {"name": "x"}, "schema is required"),
+        ("POST", projects, owner, {"name": "x", "schema": 5}, "schema must be an object"),
         ("POST", projects, owner, {"name": "x", "schema": schema, "overlap": "3"},
          "overlap must be an integer in 1..100"),
         ("POST", projects, owner, {"name": "x", "schema": schema, "overlap": 0},
@@ -214,7 +217,7 @@ def _bodies(w):
     ]
 
 
-CASES = 23
+CASES = 24
 
 
 @pytest.mark.parametrize("i", range(CASES))
