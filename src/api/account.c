@@ -84,7 +84,7 @@ void tl_api_tokens_create(void *app, struct tl_http_req *r) {
     if (jdays && !json_is_null(jdays)) {
         json_int_t days = json_is_integer(jdays) ? json_integer_value(jdays) : 0;
         if (days < 1 || days > TOKEN_MAX_DAYS) {
-            tl_api_fail(r, TL_EINVAL, "expires_in_days must be an integer in [1, 3650]");
+            tl_api_fail(r, TL_EINVAL, "expires_in_days must be an integer in 1..3650");
             json_decref(body);
             return;
         }

@@ -86,6 +86,18 @@ static json_t *predictions_json(const struct tl_lease *l) {
     return arr ? arr : json_array();
 }
 
+/* next takes no parameters: no body, or an empty object (what most
+ * clients send with a POST); any key is refused like any unknown key. */
+static bool next_body_refused(struct tl_http_req *r) {
+    size_t len;
+    tl_http_body(r, &len);
+    if (!len)
+        return false;
+    json_t *body = tl_api_body_strict(r, (const char *const[]){NULL});
+    json_decref(body);
+    return !body;
+}
+
 void tl_api_next(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
@@ -94,6 +106,8 @@ void tl_api_next(void *app, struct tl_http_req *r) {
         tl_http_respond_empty(r, 204); /* an archived project serves no work */
         return;
     }
+    if (!pd && next_body_refused(r))
+        return;
     if (!pd) {
         if (!(pd = pending_new(r, c))) {
             tl_api_fail(r, TL_ENOMEM, NULL);
@@ -129,15 +143,19 @@ void tl_api_next(void *app, struct tl_http_req *r) {
  * indexed row, never a wait on the writer. */
 static int prepare_submit(struct tl_api *a, struct tl_http_req *r, struct tl_api_call *c,
                           struct pending *pd) {
-    json_t *body = tl_api_body_object(r);
+    static const char *const known[] = {"lease_id", "result", NULL};
+    json_t *body = tl_api_body_strict(r, known);
     if (!body)
         return TL_EINVAL;
     int rc = 0;
     struct tl_errbuf eb = {{0}};
-    const char *lease_id = json_string_value(json_object_get(body, "lease_id"));
+    const json_t *jlease = json_object_get(body, "lease_id");
+    const char *lease_id = json_string_value(jlease);
     const json_t *result = json_object_get(body, "result");
-    if (!lease_id) {
+    if (!jlease) {
         rc = tl_errf(&eb, TL_EINVAL, "lease_id is required");
+    } else if (!lease_id) {
+        rc = tl_errf(&eb, TL_EINVAL, "lease_id must be a string");
     } else if (!result) {
         rc = tl_errf(&eb, TL_EINVAL, "result is required");
     } else if (!(rc = tl_queue_check_submission(a->store, &c->p, tl_http_param(r, 0), result,

@@ -106,15 +106,12 @@ void tl_api_authorize(void *app, struct tl_http_req *r);
 /* The request's call state (never NULL inside a handler of a route that
  * passed tl_api_authorize). */
 struct tl_api_call *tl_api_call(struct tl_http_req *r);
-/* Parse the body as a JSON object; on failure answer 400 and return NULL. */
-json_t *tl_api_body_object(struct tl_http_req *r);
-/* 0 if every key of body is in known (NULL-terminated); else answer 400
- * naming the first other key and return TL_EINVAL. */
-int tl_api_known_keys(struct tl_http_req *r, const json_t *body, const char *const *known);
-/* tl_api_body_object with only the known keys: NULL when answered (400). */
+/* The body as a JSON object holding only keys in known (NULL-terminated):
+ * the one way handlers read a JSON body, so none can take a misspelt key
+ * ("overlapp") for an absent one. NULL when answered: 400 for a body that
+ * is not a JSON object, or naming the first unknown key. (Query
+ * parameters are checked before any handler, against the route table.) */
 json_t *tl_api_body_strict(struct tl_http_req *r, const char *const *known);
-/* The same for the query parameters. */
-int tl_api_known_query(struct tl_http_req *r, const char *const *known);
 /* A JSON array of to_json(item) for the n items of `size` bytes at items;
  * NULL when out of memory (json_pack's "o*" then fails the answer). */
 json_t *tl_api_json_array(const void *items, size_t n, size_t size,

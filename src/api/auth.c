@@ -146,12 +146,25 @@ void tl_api_login(void *app, struct tl_http_req *r) {
         login_answer(r, c->state);
         return;
     }
-    json_t *body = tl_api_body_object(r);
+    static const char *const known[] = {"email", "password", NULL};
+    json_t *body = tl_api_body_strict(r, known);
     if (!body)
         return;
-    const char *email = json_string_value(json_object_get(body, "email"));
-    const char *password = json_string_value(json_object_get(body, "password"));
-    if (!email || !password || strlen(email) >= sizeof ((struct login *)0)->email) {
+    const json_t *jemail = json_object_get(body, "email");
+    const json_t *jpassword = json_object_get(body, "password");
+    const char *why = !jemail                      ? "email is required"
+                      : !json_is_string(jemail)    ? "email must be a string"
+                      : !jpassword                 ? "password is required"
+                      : !json_is_string(jpassword) ? "password must be a string"
+                                                   : NULL;
+    if (why) { /* a malformed request, not a guess: no count, no argon2id */
+        tl_api_fail(r, TL_EINVAL, why);
+        json_decref(body);
+        return;
+    }
+    const char *email = json_string_value(jemail);
+    const char *password = json_string_value(jpassword);
+    if (strlen(email) >= sizeof ((struct login *)0)->email) {
         /* nothing to guess with (no real account has so long an email): no
          * count, no argon2id */
         tl_api_fail(r, TL_EAUTH, "invalid email or password");

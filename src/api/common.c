@@ -64,7 +64,7 @@ void tl_api_authorize(void *app, struct tl_http_req *r) {
         tl_api_fail(r, rc, NULL);
 }
 
-json_t *tl_api_body_object(struct tl_http_req *r) {
+static json_t *body_object(struct tl_http_req *r) {
     size_t len;
     const char *body = tl_http_body(r, &len);
     json_error_t jerr;
@@ -82,7 +82,7 @@ json_t *tl_api_body_object(struct tl_http_req *r) {
     return j;
 }
 
-int tl_api_known_keys(struct tl_http_req *r, const json_t *body, const char *const *known) {
+static int known_keys(struct tl_http_req *r, const json_t *body, const char *const *known) {
     const char *key;
     const json_t *v;
     json_object_foreach((json_t *)body, key, v) {
@@ -98,20 +98,12 @@ int tl_api_known_keys(struct tl_http_req *r, const json_t *body, const char *con
 }
 
 json_t *tl_api_body_strict(struct tl_http_req *r, const char *const *known) {
-    json_t *body = tl_api_body_object(r);
-    if (body && tl_api_known_keys(r, body, known)) {
+    json_t *body = body_object(r);
+    if (body && known_keys(r, body, known)) {
         json_decref(body);
         return NULL;
     }
     return body;
-}
-
-int tl_api_known_query(struct tl_http_req *r, const char *const *known) {
-    const char *bad = tl_http_query_unknown(r, known);
-    if (!bad)
-        return 0;
-    tl_http_respond_error(r, 400, "invalid", "unknown query parameter '%.64s'", bad);
-    return TL_EINVAL;
 }
 
 json_t *tl_api_json_array(const void *items, size_t n, size_t size,

@@ -13,24 +13,28 @@
 #include "core/log.h"
 
 void tl_api_members_add(void *app, struct tl_http_req *r) {
+    static const char *const known[] = {"email", "role", NULL};
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
     const struct tl_project *p = &c->p;
-    json_t *body = tl_api_body_object(r);
+    json_t *body = tl_api_body_strict(r, known);
     if (!body)
         return;
     int rc;
     tl_id user_id;
-    const char *email = json_string_value(json_object_get(body, "email"));
+    const json_t *jemail = json_object_get(body, "email");
+    const char *email = json_string_value(jemail);
     const json_t *jrole = json_object_get(body, "role");
     enum tl_role role = jrole ? tl_role_parse(json_string_value(jrole)) : TL_ROLE_ANNOTATOR;
     int64_t now = tl_clock_ms();
     /* Keyed by the project's tenant: the one whose managers could probe. */
     int64_t wait_ms = tl_limiter_wait_ms(a->member_misses, p->tenant_id, now);
-    if (!email || !*email) {
+    if (!jemail) {
         tl_api_fail(r, TL_EINVAL, "email is required");
+    } else if (!email || !*email) {
+        tl_api_fail(r, TL_EINVAL, "email must be a non-empty string");
     } else if (role != TL_ROLE_ANNOTATOR && role != TL_ROLE_REVIEWER) {
-        tl_api_fail(r, TL_EINVAL, "role must be annotator or reviewer");
+        tl_api_fail(r, TL_EINVAL, "role must be one of annotator, reviewer");
     } else if (wait_ms > 0) {
         tl_http_set_retry_after(r, (unsigned)((wait_ms + 999) / 1000));
         tl_api_fail(r, TL_ELIMIT, "too many unknown emails for this tenant, try again later");
@@ -85,8 +89,6 @@ static json_t *member_json(struct tl_api *a, const struct tl_project *p,
 void tl_api_members_list(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
-    if (tl_api_known_query(r, (const char *const[]){NULL}))
-        return;
     struct tl_member *ms;
     size_t n;
     int rc = tl_store_member_list(a->store, &c->sc, &c->p, tl_clock_ms(), &ms, &n);
@@ -120,7 +122,8 @@ void tl_api_members_patch(void *app, struct tl_http_req *r) {
                  ? tl_store_member_set_role(a->store, &c->sc, &c->p, user_id, role)
                  : TL_EINVAL;
     if (rc) {
-        tl_api_fail(r, rc, rc == TL_EINVAL ? "role must be annotator or reviewer" : "no such member");
+        tl_api_fail(r, rc,
+                    rc == TL_EINVAL ? "role must be one of annotator, reviewer" : "no such member");
         return;
     }
     tl_authz_cache_invalidate(a->authz_cache);

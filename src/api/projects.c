@@ -16,7 +16,7 @@
 /* An integer member in [lo, hi], or def when absent: 0 or TL_EINVAL. */
 static int int_member(const json_t *o, const char *key, int def, int lo, int hi, int *out) {
     const json_t *v = json_object_get(o, key);
-    if (!v) {
+    if (!v) { /* absent; an explicit null is a wrong type like any other */
         *out = def;
         return 0;
     }
@@ -27,9 +27,11 @@ static int int_member(const json_t *o, const char *key, int def, int lo, int hi,
 }
 
 void tl_api_projects_create(void *app, struct tl_http_req *r) {
+    static const char *const known[] = {
+        "name", "schema", "overlap", "lease_seconds", "max_leases_per_annotator", NULL};
     struct tl_api *a = app;
     const struct tl_scope *sc = &tl_api_call(r)->sc;
-    json_t *body = tl_api_body_object(r);
+    json_t *body = tl_api_body_strict(r, known);
     if (!body)
         return;
     struct tl_project p = {0};
@@ -37,8 +39,10 @@ void tl_api_projects_create(void *app, struct tl_http_req *r) {
     struct tl_schema schema;
     const json_t *name = json_object_get(body, "name");
     int rc = 0;
-    if (!json_is_string(name) || json_string_length(name) == 0 ||
-        json_string_length(name) > MAX_NAME)
+    if (!name)
+        rc = tl_errf(&eb, TL_EINVAL, "name is required");
+    else if (!json_is_string(name) || json_string_length(name) == 0 ||
+             json_string_length(name) > MAX_NAME)
         rc = tl_errf(&eb, TL_EINVAL, "name must be a string of 1..%d bytes", MAX_NAME);
     if (!rc && int_member(body, "overlap", 1, 1, MAX_OVERLAP, &p.overlap))
         rc = tl_errf(&eb, TL_EINVAL, "overlap must be an integer in 1..%d", MAX_OVERLAP);

@@ -4,6 +4,9 @@
 
 #define POLICY(...) (&(const struct tl_api_policy){__VA_ARGS__})
 #define PUBLIC      POLICY(.is_public = true)
+/* The query parameters a route takes; a route without .query takes none
+ * (the server refuses any other before the handler runs). */
+#define QUERY(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 const struct tl_route tl_api_routes[] = {
     {.method = "GET", .pattern = "/healthz", .handler = tl_api_healthz, .body = TL_BODY_NONE,
@@ -26,7 +29,8 @@ const struct tl_route tl_api_routes[] = {
     {.method = "POST", .pattern = "/api/v1/projects/{}/next", .handler = tl_api_next,
      .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_ANNOTATE, .obj = TL_OBJ_PROJECT)},
     {.method = "GET", .pattern = "/api/v1/projects/{}/export", .handler = tl_api_export,
-     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_EXPORT, .obj = TL_OBJ_PROJECT)},
+     .body = TL_BODY_NONE, .query = QUERY("format"),
+     .policy = POLICY(.act = TL_ACT_EXPORT, .obj = TL_OBJ_PROJECT)},
     {.method = "POST", .pattern = "/api/v1/schemas/convert", .handler = tl_api_schemas_convert,
      .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_CREATE_PROJECT)},
     {.method = "POST", .pattern = "/api/v1/tasks/{}/annotations",
@@ -46,7 +50,7 @@ const struct tl_route tl_api_routes[] = {
     {.method = "POST", .pattern = "/api/v1/tokens", .handler = tl_api_tokens_create,
      .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_ACCOUNT)},
     {.method = "GET", .pattern = "/api/v1/tokens", .handler = tl_api_tokens_list,
-     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_ACCOUNT)},
+     .body = TL_BODY_NONE, .query = QUERY("user_id"), .policy = POLICY(.act = TL_ACT_ACCOUNT)},
     {.method = "DELETE", .pattern = "/api/v1/tokens/{}", .handler = tl_api_tokens_delete,
      .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_ACCOUNT)},
     {.method = "GET", .pattern = "/api/v1/users", .handler = tl_api_users_list,
@@ -61,7 +65,8 @@ const struct tl_route tl_api_routes[] = {
     {.method = "DELETE", .pattern = "/api/v1/projects/{}", .handler = tl_api_projects_delete,
      .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_ADMINISTER, .obj = TL_OBJ_PROJECT)},
     {.method = "GET", .pattern = "/api/v1/projects/{}/tasks", .handler = tl_api_tasks_list,
-     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_EXPORT, .obj = TL_OBJ_PROJECT)},
+     .body = TL_BODY_NONE, .query = QUERY("limit", "cursor", "state"),
+     .policy = POLICY(.act = TL_ACT_EXPORT, .obj = TL_OBJ_PROJECT)},
     {.method = "DELETE", .pattern = "/api/v1/projects/{}/tasks", .handler = tl_api_tasks_delete,
      .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
     {.method = "GET", .pattern = "/api/v1/tasks/{}", .handler = tl_api_tasks_get,
@@ -91,7 +96,8 @@ const struct tl_route tl_api_routes[] = {
     {.method = "DELETE", .pattern = "/api/v1/projects/{}/webhooks/{}",
      .handler = tl_api_webhooks_delete, .body = TL_BODY_NONE, .policy = HOOKS_POLICY},
     {.method = "GET", .pattern = "/api/v1/projects/{}/webhooks/{}/deliveries",
-     .handler = tl_api_webhooks_deliveries, .body = TL_BODY_NONE, .policy = HOOKS_POLICY},
+     .handler = tl_api_webhooks_deliveries, .body = TL_BODY_NONE, .query = QUERY("limit"),
+     .policy = HOOKS_POLICY},
 };
 
 const size_t tl_api_n_routes = sizeof tl_api_routes / sizeof tl_api_routes[0];

@@ -73,11 +73,8 @@ static json_t *item_json(const struct tl_task_item *t) {
 }
 
 void tl_api_tasks_list(void *app, struct tl_http_req *r) {
-    static const char *const known[] = {"limit", "cursor", "state", NULL};
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
-    if (tl_api_known_query(r, known))
-        return;
     const char *limit_q = tl_http_query(r, "limit");
     const char *cursor_q = tl_http_query(r, "cursor");
     const char *state_q = tl_http_query(r, "state");
@@ -97,7 +94,7 @@ void tl_api_tasks_list(void *app, struct tl_http_req *r) {
     } else if (state_q && !strcmp(state_q, "complete")) {
         state = TL_TASKS_COMPLETE;
     } else if (state_q) {
-        tl_api_fail(r, TL_EINVAL, "state must be open or complete");
+        tl_api_fail(r, TL_EINVAL, "state must be one of open, complete");
         return;
     }
     struct tl_task_item *items;
@@ -151,8 +148,6 @@ static int export_one(void *ctx, const struct tl_export_task *et) {
 void tl_api_tasks_get(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
-    if (tl_api_known_query(r, (const char *const[]){NULL}))
-        return;
     struct one_task t = {a, &c->p, NULL};
     struct tl_task_item item;
     int rc = tl_store_task_get(a->store, &c->sc, &c->p, tl_http_param(r, 0), &item, export_one,

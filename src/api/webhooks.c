@@ -20,22 +20,6 @@
 #define LOG_LIMIT_DEFAULT 50
 #define LOG_LIMIT_MAX     200
 
-/* 0 if every key of body is one of keys[0..n); else answer 400 naming it. */
-static int only_keys(struct tl_http_req *r, json_t *body, const char *const *keys, size_t n) {
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v) {
-        size_t i = 0;
-        while (i < n && strcmp(key, keys[i]))
-            i++;
-        if (i == n) {
-            tl_http_respond_error(r, 400, "invalid", "unknown key \"%.64s\"", key);
-            return TL_EINVAL;
-        }
-    }
-    return 0;
-}
-
 /* The events array as a bit set: 0 or TL_EINVAL with the reason in eb. */
 static int parse_events(const json_t *arr, unsigned *events, struct tl_errbuf *eb) {
     static const char options[] = "annotation.created, task.completed, project.completed";
@@ -62,14 +46,12 @@ static json_t *events_json(unsigned events) {
 }
 
 void tl_api_webhooks_create(void *app, struct tl_http_req *r) {
-    static const char *const keys[] = {"url", "events"};
+    static const char *const keys[] = {"url", "events", NULL};
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
-    json_t *body = tl_api_body_object(r);
-    if (!body || only_keys(r, body, keys, 2)) {
-        json_decref(body);
+    json_t *body = tl_api_body_strict(r, keys);
+    if (!body)
         return;
-    }
     struct tl_webhook *h = calloc(1, sizeof *h);
     struct tl_errbuf eb = {{0}};
     const json_t *url = json_object_get(body, "url");

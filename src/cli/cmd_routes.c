@@ -12,10 +12,11 @@ static const char usage_text[] =
     "usage: tally routes\n"
     "Print every API route with its access policy as JSON:\n"
     "  {\"routes\":[{\"method\",\"pattern\",\"public\",\"action\",\"object\",\n"
-    "               \"tenant_roles\":[...],\"member_roles\":[...]}]}\n"
+    "               \"tenant_roles\":[...],\"member_roles\":[...],\"query\":[...]}]}\n"
     "object is \"none\", \"project\" or \"task\" (the first {} of the pattern);\n"
     "tenant_roles: tenant roles the table allows; member_roles: project member\n"
-    "roles it allows (on a project the caller can see).\n";
+    "roles it allows (on a project the caller can see); query: the query\n"
+    "parameters the route takes (any other is refused with 400).\n";
 
 static void usage(FILE *f) {
     fputs(usage_text, f);
@@ -34,7 +35,17 @@ static json_t *roles_json(enum tl_action act, bool is_member) {
     return arr;
 }
 
-static json_t *route_json(const struct tl_route *rt) {
+static json_t *query_json(const struct tl_route *rt) {
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && rt->query && rt->query[i]; i++)
+        if (json_array_append_new(arr, json_string(rt->query[i]))) {
+            json_decref(arr);
+            return NULL;
+        }
+    return arr;
+}
+
+static json_t *route_policy_json(const struct tl_route *rt) {
     static const char *const objects[] = {"none", "project", "task", "lease", "annotation"};
     const struct tl_api_policy *pol = rt->policy;
     if (!pol)
@@ -49,6 +60,15 @@ static json_t *route_json(const struct tl_route *rt) {
                      rt->pattern, "public", 0, "action", tl_action_name(pol->act), "object", obj,
                      "tenant_roles", roles_json(pol->act, false), "member_roles",
                      roles_json(pol->act, true));
+}
+
+static json_t *route_json(const struct tl_route *rt) {
+    json_t *j = route_policy_json(rt);
+    if (j && json_object_set_new(j, "query", query_json(rt))) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
 }
 
 int tl_cmd_routes(int argc, char **argv) {

@@ -2,7 +2,9 @@
  * response vocabulary the API handlers use.
  *
  * A request's life, in order:
- *  1. Headers complete: the route is matched (404/405 otherwise) and the
+ *  1. Headers complete: the route is matched (404, or 405 with an Allow
+ *     header listing the path's methods), its query parameters are checked
+ *     against the route's list (400 naming the first one refused), and the
  *     app's authorize hook (tl_http_opts.authorize) runs before a single
  *     body byte is read: it authenticates and authorizes on the headers and
  *     answers 401/403/404/415 at once, so nobody unknown gets memory.
@@ -72,6 +74,10 @@ struct tl_route {
     enum tl_body_class body;
     tl_http_chunk_fn chunk; /* STREAM and FILE routes only */
     const void *policy;     /* the app's own data about the route (http never reads it) */
+    /* The query parameters the route takes (NULL-terminated); NULL: none.
+     * The server refuses (400) any other, a repeated one and one without a
+     * value before the authorize hook runs, so handlers read only these. */
+    const char *const *query;
 };
 
 struct tl_http_opts {
@@ -136,9 +142,6 @@ const char *tl_http_param(const struct tl_http_req *r, int i); /* the i-th {} */
 const char *tl_http_header(const struct tl_http_req *r, const char *name);
 const char *tl_http_query(const struct tl_http_req *r, const char *name);
 const char *tl_http_body(const struct tl_http_req *r, size_t *len);
-/* The first query parameter whose name is not in known (NULL-terminated),
- * or NULL when every one is known. */
-const char *tl_http_query_unknown(const struct tl_http_req *r, const char *const *known);
 /* The peer's address as text ("127.0.0.1", "::1"), or "" if unknown. */
 const char *tl_http_client_ip(struct tl_http_req *r);
 /* Add Retry-After: seconds to the response this request will send. */

@@ -39,3 +39,44 @@ int tl_router_match(const struct tl_route *routes, size_t n, const char *method,
     }
     return is_path_known ? TL_ECONFLICT : TL_ENOTFOUND;
 }
+
+size_t tl_router_allow(const struct tl_route *routes, size_t n, const char *path, char *out,
+                       size_t cap) {
+    char params[TL_HTTP_MAX_PARAMS][TL_ROUTE_MAX_PARAM];
+    size_t count = 0, len = 0;
+    if (cap)
+        out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (!match(routes[i].pattern, path, params))
+            continue;
+        bool is_listed = false;
+        for (size_t j = 0; j < i && !is_listed; j++)
+            is_listed = !strcmp(routes[j].method, routes[i].method) &&
+                        match(routes[j].pattern, path, params);
+        size_t add = strlen(routes[i].method) + (count ? 2 : 0);
+        if (is_listed || len + add >= cap)
+            continue;
+        if (count)
+            memcpy(out + len, ", ", 2);
+        memcpy(out + len + add - strlen(routes[i].method), routes[i].method,
+               strlen(routes[i].method) + 1);
+        len += add;
+        count++;
+    }
+    return count;
+}
+
+enum tl_query_verdict tl_router_query_check(const char *const *known, const char *key,
+                                            const char *value, uint32_t *seen) {
+    size_t i = 0;
+    while (known && known[i] && strcmp(known[i], key))
+        i++;
+    if (!known || !known[i])
+        return TL_QUERY_UNKNOWN;
+    if (i < 32) {
+        if (*seen & (UINT32_C(1) << i))
+            return TL_QUERY_REPEATED;
+        *seen |= UINT32_C(1) << i;
+    }
+    return value ? TL_QUERY_OK : TL_QUERY_NO_VALUE;
+}

@@ -89,6 +89,7 @@ struct tl_http_req {
     int64_t start_us;
     unsigned status;
     unsigned retry_after;             /* seconds, 0 for no Retry-After header */
+    char allow[64];                   /* a 405's Allow header ("" for none) */
     char client_ip[INET6_ADDRSTRLEN]; /* filled on first use */
     size_t streamed;                  /* STREAM body bytes received so far */
     void *ctx;                        /* the app's (tl_http_set_ctx) */
@@ -147,25 +148,47 @@ const char *tl_http_header(const struct tl_http_req *r, const char *name) {
 const char *tl_http_query(const struct tl_http_req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
+/* The request's query parameters against its route's list: the first
+ * refused is answered (400) and stops the walk. */
 struct query_check {
-    const char *const *known;
-    const char *unknown;
+    struct tl_http_req *r;
+    uint32_t seen;
+    bool is_refused;
 };
+
+static void refuse_query(struct tl_http_req *r, const char *key, enum tl_query_verdict v) {
+    char name[72], takes[256] = "";
+    tl_log_sample(key, strlen(key), name, sizeof name); /* a name fit to echo back */
+    const char *const *known = r->route->query;
+    size_t len = 0;
+    for (size_t i = 0; known && known[i] && len < sizeof takes; i++)
+        len += (size_t)snprintf(takes + len, sizeof takes - len, "%s%s", i ? ", " : "", known[i]);
+    if (v == TL_QUERY_UNKNOWN)
+        tl_http_respond_error(r, 400, "invalid", "unknown query parameter '%s' (%s%s)", name,
+                              *takes ? "this endpoint takes: " : "this endpoint takes none", takes);
+    else if (v == TL_QUERY_REPEATED)
+        tl_http_respond_error(r, 400, "invalid", "query parameter '%s' is given more than once",
+                              name);
+    else
+        tl_http_respond_error(r, 400, "invalid", "query parameter '%s' needs a value", name);
+}
 
 static enum MHD_Result check_query_key(void *cls, enum MHD_ValueKind kind, const char *key,
                                        const char *value) {
     struct query_check *q = cls;
-    for (const char *const *k = q->known; *k; k++)
-        if (!strcmp(*k, key))
-            return MHD_YES;
-    q->unknown = key;
+    enum tl_query_verdict v = tl_router_query_check(q->r->route->query, key, value, &q->seen);
+    if (v == TL_QUERY_OK)
+        return MHD_YES;
+    refuse_query(q->r, key, v);
+    q->is_refused = true;
     return MHD_NO;
 }
 
-const char *tl_http_query_unknown(const struct tl_http_req *r, const char *const *known) {
-    struct query_check q = {known, NULL};
+/* 0, or the request was refused (answered) for its query. */
+static int check_query(struct tl_http_req *r) {
+    struct query_check q = {r, 0, false};
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_query_key, &q);
-    return q.unknown;
+    return q.is_refused ? TL_EINVAL : 0;
 }
 
 const char *tl_http_body(const struct tl_http_req *r, size_t *len) {
@@ -196,6 +219,8 @@ static void queue(struct tl_http_req *r, unsigned status, struct MHD_Response *r
         snprintf(v, sizeof v, "%u", r->retry_after);
         MHD_add_response_header(resp, "Retry-After", v);
     }
+    if (r->allow[0])
+        MHD_add_response_header(resp, "Allow", r->allow);
     if (r->must_close || atomic_load(&r->srv->is_draining))
         MHD_add_response_header(resp, "Connection", "close");
     r->status = status;
@@ -507,9 +532,13 @@ static enum MHD_Result begin(struct tl_http_server *s, struct tl_http_req *r, co
         return MHD_YES;
     }
     if (rc) {
-        tl_http_respond_error(r, 405, "method_not_allowed", "method not allowed here");
+        tl_router_allow(s->o.routes, s->o.n_routes, url, r->allow, sizeof r->allow);
+        tl_http_respond_error(r, 405, "method_not_allowed", "%s is not allowed here (Allow: %s)",
+                              r->method, r->allow);
         return MHD_YES;
     }
+    if (check_query(r))
+        return MHD_YES;
     const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
     if (cl) {
         char *end;

@@ -283,7 +283,7 @@ def test_a_name_resolving_to_loopback_fails_at_delivery(api, receiver):
     ({"url": "https://example.com/h"}, "events"),
     ({"url": "https://example.com/h", "events": []}, "events"),
     ({"url": "https://example.com/h", "events": ["task.deleted"]}, "project.completed"),
-    ({"url": "https://example.com/h", "events": EVENTS, "secret": "x"}, '"secret"'),
+    ({"url": "https://example.com/h", "events": EVENTS, "secret": "x"}, "'secret'"),
 ])
 def test_bad_bodies_are_400(api, body, needle):
     s = api.setup_project()

@@ -23,7 +23,8 @@ static void test_route_without_policy_refused(void **state) {
     static const struct tl_api_policy read_nothing = {.act = TL_ACT_READ};
     static const struct tl_api_policy list_project = {.act = TL_ACT_LIST, .obj = TL_OBJ_PROJECT};
     static const struct tl_api_policy unknown = {.act = TL_ACT_COUNT};
-    const struct tl_route ok = {"GET", "/x/{}", noop, TL_BODY_NONE, NULL, &read_project};
+    const struct tl_route ok = {.method = "GET", .pattern = "/x/{}", .handler = noop,
+                                .body = TL_BODY_NONE, .policy = &read_project};
     struct tl_route bad[] = {ok, ok};
     struct tl_errbuf eb = {{0}};
     assert_int_equal(tl_api_routes_check(bad, 2, &eb), 0);
