@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "store/files.h"
 #include "store/store.h"
+#include "fixture.h"
 
 struct fx {
     char dir[64];
@@ -25,11 +26,7 @@ struct fx {
 
 static int setup(void **state) {
     struct fx *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/tally-unit-XXXXXX");
-    if (!mkdtemp(f->dir) || tl_crypto_init())
-        return -1;
-    struct tl_errbuf eb;
-    if (tl_store_open_sqlite(f->dir, NULL, &f->s, &eb) || tl_files_open(f->dir, &f->files))
+    if (store_fx_open(f->dir, &f->s) || tl_files_open(f->dir, &f->files))
         return -1;
     *state = f;
     return 0;
@@ -103,20 +100,6 @@ static void test_stale_temporaries_removed_on_open(void **state) {
     assert_int_equal(mode_of(f->dir, tmp), (mode_t)-1);
 }
 
-static struct tl_scope user(struct tl_store *s, const char *tenant_id, const char *email,
-                            enum tl_role role) {
-    struct tl_user u = {.role = role};
-    snprintf(u.email, sizeof u.email, "%s", email);
-    snprintf(u.tenant_id, sizeof u.tenant_id, "%s", tenant_id);
-    assert_int_equal(tl_store_user_create(s, &u), 0);
-    char token[TL_TOKEN_LEN + 1], hash[TL_TOKEN_HASH_LEN + 1];
-    tl_token_new(token);
-    tl_token_hash(token, TL_TOKEN_LEN, hash);
-    assert_int_equal(tl_store_token_create(s, u.pk, hash, 0), 0);
-    struct tl_scope sc;
-    assert_int_equal(tl_store_token_scope(s, hash, tl_clock_ms(), &sc), 0);
-    return sc;
-}
 
 static void project(struct tl_store *s, const struct tl_scope *sc, struct tl_project *p) {
     memset(p, 0, sizeof *p);
@@ -132,8 +115,8 @@ static void test_file_rows_scoped(void **state) {
     tl_id ta, tb;
     assert_int_equal(tl_store_tenant_create(f->s, "a", ta), 0);
     assert_int_equal(tl_store_tenant_create(f->s, "b", tb), 0);
-    struct tl_scope ma = user(f->s, ta, "ma@x", TL_ROLE_MANAGER);
-    struct tl_scope mb = user(f->s, tb, "mb@x", TL_ROLE_MANAGER);
+    struct tl_scope ma = store_fx_user(f->s, ta, "ma@x", TL_ROLE_MANAGER);
+    struct tl_scope mb = store_fx_user(f->s, tb, "mb@x", TL_ROLE_MANAGER);
     struct tl_project pa, pa2, pb;
     project(f->s, &ma, &pa);
     project(f->s, &ma, &pa2);

@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "store/store.h"
+#include "fixture.h"
 
 struct fx {
     char dir[64];
@@ -22,11 +23,7 @@ struct fx {
 
 static int setup(void **state) {
     struct fx *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/tally-unit-XXXXXX");
-    if (!mkdtemp(f->dir) || tl_crypto_init())
-        return -1;
-    struct tl_errbuf eb;
-    if (tl_store_open_sqlite(f->dir, NULL, &f->s, &eb) ||
+    if (store_fx_open(f->dir, &f->s) ||
         tl_store_tenant_create(f->s, "acme", f->acme) ||
         tl_store_tenant_create(f->s, "zeta", f->zeta))
         return -1;
@@ -36,13 +33,9 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     struct fx *f = *state;
-    tl_store_close(f->s);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
-        return -1;
+    int rc = store_fx_close(f->s, f->dir);
     free(f);
-    return 0;
+    return rc;
 }
 
 /* A user of tenant_id ("" workforce) with one named token: its hash and id. */

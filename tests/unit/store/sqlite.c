@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "store/store.h"
+#include "fixture.h"
 
 struct fx {
     char dir[64];
@@ -20,11 +21,7 @@ struct fx {
 
 static int setup(void **state) {
     struct fx *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/tally-unit-XXXXXX");
-    if (!mkdtemp(f->dir) || tl_crypto_init())
-        return -1;
-    struct tl_errbuf eb;
-    if (tl_store_open_sqlite(f->dir, NULL, &f->s, &eb))
+    if (store_fx_open(f->dir, &f->s))
         return -1;
     *state = f;
     return 0;
@@ -32,31 +29,11 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     struct fx *f = *state;
-    tl_store_close(f->s);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
-        return -1;
+    int rc = store_fx_close(f->s, f->dir);
     free(f);
-    return 0;
+    return rc;
 }
 
-/* Create a user (tenant "" = workforce) and return its scope. */
-static struct tl_scope user(struct tl_store *s, const char *tenant_id, const char *email,
-                            enum tl_role role) {
-    struct tl_user u = {.role = role};
-    snprintf(u.email, sizeof u.email, "%s", email);
-    snprintf(u.tenant_id, sizeof u.tenant_id, "%s", tenant_id);
-    assert_int_equal(tl_store_user_create(s, &u), 0);
-    char token[TL_TOKEN_LEN + 1], hash[TL_TOKEN_HASH_LEN + 1];
-    tl_token_new(token);
-    tl_token_hash(token, TL_TOKEN_LEN, hash);
-    assert_int_equal(tl_store_token_create(s, u.pk, hash, 0), 0);
-    struct tl_scope sc;
-    assert_int_equal(tl_store_token_scope(s, hash, tl_clock_ms(), &sc), 0);
-    assert_int_equal(sc.user_pk, u.pk);
-    return sc;
-}
 
 /* The filters authz hands the store (authz/policy.h), spelled out here so the
  * store is tested alone: a tenant's staff, and a project member. */
@@ -111,7 +88,7 @@ static void test_tenants_users_tokens(void **state) {
     snprintf(u.email, sizeof u.email, "m@x");
     snprintf(u.tenant_id, sizeof u.tenant_id, "01a20607-0000-7000-8000-000000000000");
     assert_int_equal(tl_store_user_create(f->s, &u), TL_ENOTFOUND);
-    struct tl_scope m = user(f->s, t1, "m@x", TL_ROLE_MANAGER);
+    struct tl_scope m = store_fx_user(f->s, t1, "m@x", TL_ROLE_MANAGER);
     assert_string_equal(m.tenant_id, t1);
     struct tl_user dup = {.role = TL_ROLE_VIEWER};
     snprintf(dup.email, sizeof dup.email, "m@x");
@@ -131,10 +108,10 @@ static void test_tenant_scope(void **state) {
     tl_id ta, tb;
     assert_int_equal(tl_store_tenant_create(f->s, "a", ta), 0);
     assert_int_equal(tl_store_tenant_create(f->s, "b", tb), 0);
-    struct tl_scope ma = user(f->s, ta, "ma@x", TL_ROLE_MANAGER);
-    struct tl_scope mb = user(f->s, tb, "mb@x", TL_ROLE_MANAGER);
-    struct tl_scope wa = user(f->s, "", "w@x", TL_ROLE_ANNOTATOR);
-    user(f->s, tb, "bann@x", TL_ROLE_ANNOTATOR);
+    struct tl_scope ma = store_fx_user(f->s, ta, "ma@x", TL_ROLE_MANAGER);
+    struct tl_scope mb = store_fx_user(f->s, tb, "mb@x", TL_ROLE_MANAGER);
+    struct tl_scope wa = store_fx_user(f->s, "", "w@x", TL_ROLE_ANNOTATOR);
+    store_fx_user(f->s, tb, "bann@x", TL_ROLE_ANNOTATOR);
     struct tl_project p, got;
     project(f->s, &ma, 1, 60, 3, &p);
     assert_int_equal(tl_store_project_get(f->s, by_tenant(&ma), p.id, &got), 0);
@@ -182,8 +159,8 @@ static void test_project_get_admin(void **state) {
     tl_id ta, tb;
     assert_int_equal(tl_store_tenant_create(f->s, "a", ta), 0);
     assert_int_equal(tl_store_tenant_create(f->s, "b", tb), 0);
-    user(f->s, ta, "ma@x", TL_ROLE_MANAGER);
-    struct tl_scope mb = user(f->s, tb, "mb@x", TL_ROLE_MANAGER);
+    store_fx_user(f->s, ta, "ma@x", TL_ROLE_MANAGER);
+    struct tl_scope mb = store_fx_user(f->s, tb, "mb@x", TL_ROLE_MANAGER);
     struct tl_project p, got;
     project(f->s, &mb, 1, 60, 2, &p);
     struct tl_scope sc;
@@ -212,10 +189,10 @@ static void test_leases_and_overlap(void **state) {
     struct fx *f = *state;
     tl_id t;
     assert_int_equal(tl_store_tenant_create(f->s, "t", t), 0);
-    struct tl_scope m = user(f->s, t, "m@t", TL_ROLE_MANAGER);
-    struct tl_scope a = user(f->s, "", "a@w", TL_ROLE_ANNOTATOR);
-    struct tl_scope b = user(f->s, "", "b@w", TL_ROLE_ANNOTATOR);
-    struct tl_scope c = user(f->s, "", "c@w", TL_ROLE_ANNOTATOR);
+    struct tl_scope m = store_fx_user(f->s, t, "m@t", TL_ROLE_MANAGER);
+    struct tl_scope a = store_fx_user(f->s, "", "a@w", TL_ROLE_ANNOTATOR);
+    struct tl_scope b = store_fx_user(f->s, "", "b@w", TL_ROLE_ANNOTATOR);
+    struct tl_scope c = store_fx_user(f->s, "", "c@w", TL_ROLE_ANNOTATOR);
     struct tl_project p;
     project(f->s, &m, 2, 60, 1, &p);
     int64_t now = tl_clock_ms();
@@ -274,9 +251,9 @@ static void test_lease_hoarding_next_returns_held_lease(void **state) {
     struct fx *f = *state;
     tl_id t;
     assert_int_equal(tl_store_tenant_create(f->s, "h", t), 0);
-    struct tl_scope m = user(f->s, t, "m@h", TL_ROLE_MANAGER);
-    struct tl_scope a = user(f->s, "", "a@h", TL_ROLE_ANNOTATOR);
-    struct tl_scope b = user(f->s, "", "b@h", TL_ROLE_ANNOTATOR);
+    struct tl_scope m = store_fx_user(f->s, t, "m@h", TL_ROLE_MANAGER);
+    struct tl_scope a = store_fx_user(f->s, "", "a@h", TL_ROLE_ANNOTATOR);
+    struct tl_scope b = store_fx_user(f->s, "", "b@h", TL_ROLE_ANNOTATOR);
     struct tl_project p;
     project(f->s, &m, 1, 60, 100, &p);
     assert_int_equal(p.max_leases_per_annotator, 1);
@@ -329,8 +306,8 @@ static void test_lease_hoarding_prefetch_cap(void **state) {
     struct fx *f = *state;
     tl_id t;
     assert_int_equal(tl_store_tenant_create(f->s, "pf", t), 0);
-    struct tl_scope m = user(f->s, t, "m@pf", TL_ROLE_MANAGER);
-    struct tl_scope a = user(f->s, "", "a@pf", TL_ROLE_ANNOTATOR);
+    struct tl_scope m = store_fx_user(f->s, t, "m@pf", TL_ROLE_MANAGER);
+    struct tl_scope a = store_fx_user(f->s, "", "a@pf", TL_ROLE_ANNOTATOR);
     struct tl_project p, got;
     project_capped(f->s, &m, 1, 60, 10, 3, &p);
     assert_int_equal(tl_store_project_get(f->s, by_tenant(&m), p.id, &got), 0);
@@ -376,8 +353,8 @@ static void test_lease_hoarding_held_lease_when_queue_is_dry(void **state) {
     struct fx *f = *state;
     tl_id t;
     assert_int_equal(tl_store_tenant_create(f->s, "dry", t), 0);
-    struct tl_scope m = user(f->s, t, "m@dry", TL_ROLE_MANAGER);
-    struct tl_scope a = user(f->s, "", "a@dry", TL_ROLE_ANNOTATOR);
+    struct tl_scope m = store_fx_user(f->s, t, "m@dry", TL_ROLE_MANAGER);
+    struct tl_scope a = store_fx_user(f->s, "", "a@dry", TL_ROLE_ANNOTATOR);
     struct tl_project p;
     project_capped(f->s, &m, 1, 60, 2, 5, &p);
     int64_t now = tl_clock_ms();
@@ -409,8 +386,8 @@ static void test_lease_hoarding_cap_is_per_project(void **state) {
     struct fx *f = *state;
     tl_id t;
     assert_int_equal(tl_store_tenant_create(f->s, "pp", t), 0);
-    struct tl_scope m = user(f->s, t, "m@pp", TL_ROLE_MANAGER);
-    struct tl_scope a = user(f->s, "", "a@pp", TL_ROLE_ANNOTATOR);
+    struct tl_scope m = store_fx_user(f->s, t, "m@pp", TL_ROLE_MANAGER);
+    struct tl_scope a = store_fx_user(f->s, "", "a@pp", TL_ROLE_ANNOTATOR);
     struct tl_project p1, p2;
     project(f->s, &m, 1, 60, 2, &p1);
     project(f->s, &m, 1, 60, 2, &p2);
@@ -447,8 +424,8 @@ static void test_lease_hoarding_concurrent_calls_share_the_cap(void **state) {
     enum { N = 8, CAP = 2 };
     tl_id t;
     assert_int_equal(tl_store_tenant_create(f->s, "race", t), 0);
-    struct tl_scope m = user(f->s, t, "m@race", TL_ROLE_MANAGER);
-    struct tl_scope a = user(f->s, "", "a@race", TL_ROLE_ANNOTATOR);
+    struct tl_scope m = store_fx_user(f->s, t, "m@race", TL_ROLE_MANAGER);
+    struct tl_scope a = store_fx_user(f->s, "", "a@race", TL_ROLE_ANNOTATOR);
     struct tl_project p;
     project_capped(f->s, &m, 1, 60, 50, CAP, &p);
     struct racer r[N];
@@ -540,7 +517,7 @@ static void exact_overlap(struct fx *f, int max_held) {
     enum { N_WORKERS = 8, N_TASKS = 150, OVERLAP = 3 };
     tl_id t;
     assert_int_equal(tl_store_tenant_create(f->s, "c", t), 0);
-    struct tl_scope m = user(f->s, t, "m@c", TL_ROLE_MANAGER);
+    struct tl_scope m = store_fx_user(f->s, t, "m@c", TL_ROLE_MANAGER);
     struct tl_project p;
     project_capped(f->s, &m, OVERLAP, 60, N_TASKS, max_held, &p);
     assert_true(p.max_leases_per_annotator <= MAX_PREFETCH);
@@ -549,7 +526,7 @@ static void exact_overlap(struct fx *f, int max_held) {
     for (int i = 0; i < N_WORKERS; i++) {
         char email[32];
         snprintf(email, sizeof email, "w%d@c", i);
-        w[i] = (struct worker){.s = f->s, .sc = user(f->s, "", email, TL_ROLE_ANNOTATOR),
+        w[i] = (struct worker){.s = f->s, .sc = store_fx_user(f->s, "", email, TL_ROLE_ANNOTATOR),
                                .p = &p};
         pthread_create(&th[i], NULL, work, &w[i]);
     }
@@ -622,7 +599,7 @@ static void test_import_commit_refuses_missing_staged_rows(void **state) {
     struct fx *f = *state;
     tl_id t;
     assert_int_equal(tl_store_tenant_create(f->s, "a", t), 0);
-    struct tl_scope m = user(f->s, t, "m@x", TL_ROLE_MANAGER);
+    struct tl_scope m = store_fx_user(f->s, t, "m@x", TL_ROLE_MANAGER);
     struct tl_project p, got;
     project(f->s, &m, 1, 60, 0, &p);
     struct tl_blob items[2] = {{"{\"i\":1}", 7}, {"{\"i\":2}", 7}};
@@ -657,7 +634,7 @@ static void test_async_claim_and_submit(void **state) {
     struct fx *f = *state;
     tl_id t;
     assert_int_equal(tl_store_tenant_create(f->s, "async", t), 0);
-    struct tl_scope m = user(f->s, t, "m@async", TL_ROLE_MANAGER);
+    struct tl_scope m = store_fx_user(f->s, t, "m@async", TL_ROLE_MANAGER);
     enum { N = 8 };
     struct tl_scope an[N];
     struct tl_project p;
@@ -667,7 +644,7 @@ static void test_async_claim_and_submit(void **state) {
     for (int i = 0; i < N; i++) {
         char email[32];
         snprintf(email, sizeof email, "a%d@async", i);
-        an[i] = user(f->s, "", email, TL_ROLE_ANNOTATOR);
+        an[i] = store_fx_user(f->s, "", email, TL_ROLE_ANNOTATOR);
         sem_init(&w[i].sem, 0, 0);
         w[i].calls = 0;
     }
@@ -714,9 +691,9 @@ static void test_lifecycle(void **state) {
     tl_id ta, tb;
     assert_int_equal(tl_store_tenant_create(f->s, "la", ta), 0);
     assert_int_equal(tl_store_tenant_create(f->s, "lb", tb), 0);
-    struct tl_scope m = user(f->s, ta, "lm@x", TL_ROLE_MANAGER);
-    struct tl_scope other = user(f->s, tb, "lo@x", TL_ROLE_MANAGER);
-    struct tl_scope w = user(f->s, ta, "lw@x", TL_ROLE_ANNOTATOR);
+    struct tl_scope m = store_fx_user(f->s, ta, "lm@x", TL_ROLE_MANAGER);
+    struct tl_scope other = store_fx_user(f->s, tb, "lo@x", TL_ROLE_MANAGER);
+    struct tl_scope w = store_fx_user(f->s, ta, "lw@x", TL_ROLE_ANNOTATOR);
     struct tl_project p;
     project(f->s, &m, 1, 60, 5, &p);
     assert_int_equal(tl_store_member_add(f->s, &m, &p, "lw@x", TL_ROLE_ANNOTATOR, NULL), 0);
@@ -783,9 +760,9 @@ static void test_release_and_annotation_edits(void **state) {
     struct fx *f = *state;
     tl_id ta;
     assert_int_equal(tl_store_tenant_create(f->s, "ra", ta), 0);
-    struct tl_scope m = user(f->s, ta, "rm@x", TL_ROLE_MANAGER);
-    struct tl_scope w = user(f->s, ta, "rw@x", TL_ROLE_ANNOTATOR);
-    struct tl_scope v = user(f->s, ta, "rv@x", TL_ROLE_ANNOTATOR);
+    struct tl_scope m = store_fx_user(f->s, ta, "rm@x", TL_ROLE_MANAGER);
+    struct tl_scope w = store_fx_user(f->s, ta, "rw@x", TL_ROLE_ANNOTATOR);
+    struct tl_scope v = store_fx_user(f->s, ta, "rv@x", TL_ROLE_ANNOTATOR);
     struct tl_project p;
     project(f->s, &m, 1, 60, 1, &p);
     assert_int_equal(tl_store_member_add(f->s, &m, &p, "rw@x", TL_ROLE_ANNOTATOR, NULL), 0);

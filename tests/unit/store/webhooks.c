@@ -1,18 +1,17 @@
 /* Tests for the store's webhook calls (src/store/sqlite/webhooks.c): the
  * outbox rows an annotation submit writes in its own transaction, none for
- * a refused submit, the due/record cycle, the log, and the submit's cost
- * with and without webhooks (printed, for the report). */
+ * a refused submit, and the due/record cycle. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "store/store.h"
+#include "fixture.h"
 
 struct fx {
     char dir[64];
@@ -21,44 +20,24 @@ struct fx {
     struct tl_scope mgr, ann;
 };
 
-static struct tl_scope user(struct tl_store *s, const char *tenant_id, const char *email,
-                            enum tl_role role) {
-    struct tl_user u = {.role = role};
-    snprintf(u.email, sizeof u.email, "%s", email);
-    snprintf(u.tenant_id, sizeof u.tenant_id, "%s", tenant_id);
-    assert_int_equal(tl_store_user_create(s, &u), 0);
-    char token[TL_TOKEN_LEN + 1], hash[TL_TOKEN_HASH_LEN + 1];
-    tl_token_new(token);
-    tl_token_hash(token, TL_TOKEN_LEN, hash);
-    assert_int_equal(tl_store_token_create(s, u.pk, hash, 0), 0);
-    struct tl_scope sc;
-    assert_int_equal(tl_store_token_scope(s, hash, tl_clock_ms(), &sc), 0);
-    return sc;
-}
 
 static int setup(void **state) {
     struct fx *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/tally-unit-XXXXXX");
-    struct tl_errbuf eb;
-    if (!mkdtemp(f->dir) || tl_crypto_init() || tl_store_open_sqlite(f->dir, NULL, &f->s, &eb))
+    if (store_fx_open(f->dir, &f->s))
         return -1;
     if (tl_store_tenant_create(f->s, "hooks", f->tenant))
         return -1;
-    f->mgr = user(f->s, f->tenant, "m@hooks", TL_ROLE_MANAGER);
-    f->ann = user(f->s, f->tenant, "a@hooks", TL_ROLE_ANNOTATOR);
+    f->mgr = store_fx_user(f->s, f->tenant, "m@hooks", TL_ROLE_MANAGER);
+    f->ann = store_fx_user(f->s, f->tenant, "a@hooks", TL_ROLE_ANNOTATOR);
     *state = f;
     return 0;
 }
 
 static int teardown(void **state) {
     struct fx *f = *state;
-    tl_store_close(f->s);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
-        return -1;
+    int rc = store_fx_close(f->s, f->dir);
     free(f);
-    return 0;
+    return rc;
 }
 
 /* A project of n tasks with overlap 1; the annotator may hold `held` leases. */
@@ -202,86 +181,10 @@ static void test_refused_submit_writes_nothing(void **state) {
     tl_project_release(&p);
 }
 
-struct waiter {
-    sem_t *sem;
-    int rc;
-};
-
-static void on_done(void *arg, int rc) {
-    struct waiter *w = arg;
-    w->rc = rc;
-    sem_post(w->sem);
-}
-
-/* Microseconds per submit for N submits queued at once (group commit), on a
- * fresh project of f, with a webhook for `events` when not 0. */
-static double submit_cost_us(struct fx *f, unsigned events) {
-    enum { N = 1000 };
-    struct tl_project p;
-    project(f, N, N, &p);
-    struct tl_webhook h;
-    if (events)
-        hook(f, &p, events, &h);
-    struct tl_lease *l = calloc(N, sizeof *l);
-    struct waiter *w = calloc(N, sizeof *w);
-    tl_id *ids = calloc(N, sizeof *ids);
-    sem_t sem;
-    sem_init(&sem, 0, 0);
-    int64_t now = tl_clock_ms();
-    for (int i = 0; i < N; i++) {
-        w[i].sem = &sem;
-        assert_int_equal(tl_store_lease_claim_async(f->s, &f->ann, &p, now, &l[i], on_done, &w[i]),
-                         0);
-    }
-    for (int i = 0; i < N; i++)
-        sem_wait(&sem);
-    for (int i = 0; i < N; i++)
-        assert_int_equal(w[i].rc, 0);
-    int64_t t0 = tl_clock_mono_us();
-    for (int i = 0; i < N; i++)
-        assert_int_equal(tl_store_annotation_submit_async(f->s, &f->ann, &p, l[i].task_id, l[i].id,
-                                                          "{}", 2, now, ids[i], on_done, &w[i]),
-                         0);
-    for (int i = 0; i < N; i++)
-        sem_wait(&sem);
-    double us = (double)(tl_clock_mono_us() - t0) / N;
-    for (int i = 0; i < N; i++) {
-        assert_int_equal(w[i].rc, 0);
-        tl_lease_release(&l[i]);
-    }
-    sem_destroy(&sem);
-    free(l);
-    free(w);
-    free(ids);
-    tl_project_release(&p);
-    return us;
-}
-
-/* The labeling path's cost: no webhook in the store (no query), webhooks
- * elsewhere (one indexed read per submit), and a webhook on the project
- * (two outbox rows for most submits). Printed, not asserted: timing on a
- * shared machine is no pass/fail criterion. */
-static void test_submit_cost(void **state) {
-    struct fx *f = *state;
-    double none = submit_cost_us(f, 0);
-    struct tl_project elsewhere;
-    project(f, 1, 1, &elsewhere);
-    struct tl_webhook h;
-    hook(f, &elsewhere, TL_HOOK_ALL_EVENTS, &h);
-    double other = submit_cost_us(f, 0);
-    double mine = submit_cost_us(f, TL_HOOK_ALL_EVENTS);
-    printf("webhook submit cost (1000 queued submits, writer time per submit): no webhook in"
-           " the store %.1f us, webhooks on another project %.1f us, a webhook on the project"
-           " (2 outbox rows) %.1f us\n",
-           none, other, mine);
-    tl_project_release(&elsewhere);
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_submit_writes_the_outbox, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_submit_writes_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_submit_cost, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
