@@ -152,9 +152,11 @@ int sq_token_revoke(struct tl_store *s, const struct tl_token_filter *f, const c
 void sq_copy_col(sqlite3_stmt *st, int i, char *dst, size_t cap);
 char *sq_dup_col(sqlite3_stmt *st, int i);
 int sq_read_project(sqlite3_stmt *st, struct tl_project *p);
-/* project_get of ops.c: the project id if f reaches it, on connection c. */
-int sq_project_get_on(struct sq_conn *c, const struct tl_filter *f, const char *id,
-                      struct tl_project *out);
+/* The project of the object id whose project id query q reads (its one
+ * parameter the object id), fetched through f on connection c: 0 or
+ * TL_ENOTFOUND (no such object, or not reachable through f). */
+int sq_project_of(struct sq_conn *c, const struct tl_filter *f, enum sq_q q, const char *id,
+                  struct tl_project *out);
 /* lifecycle.c's entries of the vtab. */
 int sq_project_update(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p);
 int sq_project_delete(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p);

@@ -484,19 +484,8 @@ int sq_member_remove(struct tl_store *s, const struct tl_scope *sc, const struct
  * on connection c. */
 static int object_project_on(struct sq_conn *c, const struct tl_filter *f,
                              enum tl_store_obj kind, const char *id, struct tl_project *out) {
-    sqlite3_stmt *st = sq_stmt(c, kind == TL_STORE_LEASE ? Q_LC_LEASE_PROJECT : Q_LC_ANNOT_PROJECT);
-    tl_id project_id;
-    int rc = st ? TL_ENOTFOUND : TL_EINTERNAL;
-    if (st) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            sq_copy_col(st, 0, project_id, sizeof project_id);
-            rc = 0;
-        }
-        sqlite3_reset(st);
-    }
-    /* Then through the caller's filter: another tenant's ends here. */
-    return rc ? rc : sq_project_get_on(c, f, project_id, out);
+    return sq_project_of(c, f, kind == TL_STORE_LEASE ? Q_LC_LEASE_PROJECT : Q_LC_ANNOT_PROJECT,
+                         id, out);
 }
 
 struct object_arg {

@@ -678,25 +678,31 @@ static void sq_import_clear(struct tl_store *s, const struct tl_scope *sc,
     queue_import(s, w_import_clear, sc, p, import_id, 0, NULL, 0, NULL, 0, NULL, NULL);
 }
 
+int sq_project_of(struct sq_conn *c, const struct tl_filter *f, enum sq_q q, const char *id,
+                  struct tl_project *out) {
+    sqlite3_stmt *st = sq_stmt(c, q);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    tl_id project_id;
+    int rc = TL_ENOTFOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        copy_col(st, 0, project_id, sizeof project_id);
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    /* The object's project is then fetched through the caller's filter: an
+     * object of another tenant ends as TL_ENOTFOUND right here. */
+    return rc ? rc : project_get(c, f, project_id, out);
+}
+
 static int sq_task_project(struct tl_store *s, const struct tl_filter *f, const char *task_id,
                            struct tl_project *out) {
     struct sq_conn *c;
     int rc = sq_reader_get(SQ(s), &c);
     if (rc)
         return rc;
-    sqlite3_stmt *st = sq_stmt(c, Q_TASK_PROJECT);
-    sqlite3_bind_text(st, 1, task_id, -1, SQLITE_STATIC);
-    tl_id project_id;
-    rc = TL_ENOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        copy_col(st, 0, project_id, sizeof project_id);
-        rc = 0;
-    }
-    sqlite3_reset(st);
-    /* The task's project is then fetched through the caller's filter: a task
-     * of another tenant ends as TL_ENOTFOUND right here. */
-    if (!rc)
-        rc = project_get(c, f, project_id, out);
+    rc = sq_project_of(c, f, Q_TASK_PROJECT, task_id, out);
     sq_reader_put(SQ(s), c);
     return rc;
 }
@@ -1275,11 +1281,6 @@ char *sq_dup_col(sqlite3_stmt *st, int i) {
 
 int sq_read_project(sqlite3_stmt *st, struct tl_project *p) {
     return read_project(st, p);
-}
-
-int sq_project_get_on(struct sq_conn *c, const struct tl_filter *f, const char *id,
-                      struct tl_project *out) {
-    return project_get(c, f, id, out);
 }
 
 static const unsigned char *sq_secret(const struct tl_store *s) {
