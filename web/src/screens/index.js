@@ -1,0 +1,1 @@
+// screens/index.js: the annotator's screens register their routes here.
