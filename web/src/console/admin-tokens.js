@@ -36,7 +36,7 @@ export function tokensTab(root) {
     h('div', { class: 'c-actions end' }, create)),
     reveal, msg,
     h('div', { class: 'c-toolbar' }, field('Tokens of', whose)),
-    h('table', { class: 'grid', 'aria-label': 'Tokens' },
+    h('table', { class: 'c-grid', 'aria-label': 'Tokens' },
       h('thead', null, h('tr', null, ['Name', 'Created', 'Expires', ''].map((t) => h('th', { scope: 'col' }, t)))),
       tbody));
 
@@ -59,7 +59,7 @@ export function tokensTab(root) {
   }
 
   function row(t) {
-    const label = t.name || '(login session)';
+    const label = t.name || '(unnamed: a session or script token)';
     const revoke = h('button', { type: 'button', class: 'danger', 'aria-label': `Revoke ${label} ${t.id.slice(0, 8)}`, onclick: async () => {
       revoke.disabled = true;
       try { await api('DELETE', `/api/v1/tokens/${encodeURIComponent(t.id)}`); msg.set(`Revoked ${label}.`, 'ok'); await load(); }

@@ -30,11 +30,11 @@ export function usersTab(root) {
       } catch (e) { msg.set(e.status === 409 ? 'A user with this email exists.' : errText(e), 'error'); }
       finally { create.disabled = false; }
     } },
-    field('Email', email), field('Role', role),
+    field('Email', email), field('Role', role, null, 'c-small'),
     field('Password', password, 'At least 8 characters; leave empty for an API-only account.'),
     h('div', { class: 'c-actions end' }, create)),
     msg,
-    h('table', { class: 'grid', 'aria-label': 'Users' },
+    h('table', { class: 'c-grid', 'aria-label': 'Users' },
       h('thead', null, h('tr', null, ['Email', 'Role', 'Status', 'Created', ''].map((t) => h('th', { scope: 'col' }, t)))),
       tbody));
 
@@ -45,8 +45,8 @@ export function usersTab(root) {
     sel.addEventListener('change', () => patch(u, { role: sel.value }, () => { sel.value = u.role; }));
     const toggle = h('button', { type: 'button', disabled: self, 'aria-label': `${u.disabled ? 'Enable' : 'Disable'} ${u.email}`,
       onclick: () => patch(u, { disabled: !u.disabled }) }, u.disabled ? 'Enable' : 'Disable');
-    return h('tr', { class: u.disabled ? 'disabled' : null },
-      h('td', null, u.email, self && h('span', { class: 'badge' }, 'you')), h('td', null, sel),
+    return h('tr', { class: u.disabled ? 'c-disabled' : null },
+      h('td', null, u.email, self && h('span', { class: 'c-badge' }, 'you')), h('td', null, sel),
       h('td', null, u.disabled ? 'disabled' : 'active'), h('td', { class: 'muted' }, fmtTime(u.created_at)),
       h('td', null, toggle));
   }

@@ -13,8 +13,8 @@ export function adminScreen(root, { tab }) {
   const tenant = currentUser()?.tenant?.name;
   mount(root, h('section', { class: 'console' },
     h('div', { class: 'c-head' }, h('h1', null, 'Admin'), tenant && h('span', { class: 'muted' }, tenant)),
-    h('nav', { class: 'tabs', 'aria-label': 'Admin sections' },
-      TABS.map(([key, label]) => h('a', { href: `#/admin/${key}`, class: key === which[0] ? 'tab current' : 'tab',
+    h('nav', { class: 'c-tabs', 'aria-label': 'Admin sections' },
+      TABS.map(([key, label]) => h('a', { href: `#/admin/${key}`, class: key === which[0] ? 'c-tab c-current' : 'c-tab',
         'aria-current': key === which[0] ? 'page' : null }, label))),
     body));
   return which[2](body);

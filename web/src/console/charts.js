@@ -29,7 +29,10 @@ export function drawChart(box, { label, xs, ys, kind = 'line', time = true, xLab
     label, stroke: ACCENT, width: 2,
     fill: kind === 'bars' ? 'rgba(36,87,214,.55)' : 'rgba(36,87,214,.12)',
   };
-  if (kind === 'bars') series.paths = uPlot.paths.bars({ size: [0.7, 60] });
+  if (kind === 'bars') {
+    series.paths = uPlot.paths.bars({ size: [0.7, 60] });
+    series.points = { show: false };
+  }
   const opts = {
     width: width(box), height: 200,
     scales: { x: { time }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
@@ -37,10 +40,17 @@ export function drawChart(box, { label, xs, ys, kind = 'line', time = true, xLab
       { label: xLabel, values: fmtX ? (u, vals) => vals.map(fmtX) : undefined },
       { label: yLabel },
     ],
-    series: [{ label: xLabel || 'x', value: fmtX ? (u, v) => (v == null ? '' : fmtX(v)) : undefined }, series],
+    series: [{ label: xLabel || 'time', value: fmtX ? (u, v) => (v == null ? '' : fmtX(v)) : undefined }, series],
     cursor: { drag: { x: false, y: false } },
   };
-  if (kind === 'bars' && !time && xs.length === 1) opts.scales.x.range = [xs[0] - 1, xs[0] + 1];
+  // Bars are centred on their x: widen the scale by half a step each side so
+  // the first and last bars are not cut in half by the plot's edge.
+  if (kind === 'bars') {
+    let step = Infinity;
+    for (let i = 1; i < xs.length; i++) step = Math.min(step, xs[i] - xs[i - 1]);
+    if (!isFinite(step) || step <= 0) step = time ? 3600 : 1;
+    opts.scales.x.range = [xs[0] - step / 2, xs[xs.length - 1] + step / 2];
+  }
   box._plot = new uPlot(opts, [xs, ys], box);
   return box._plot;
 }
@@ -49,13 +59,13 @@ export function drawChart(box, { label, xs, ys, kind = 'line', time = true, xLab
  *  must stay readable text and a canvas would hide them from assistive tech. */
 export function barList(rows, { label, unit = '' }) {
   const max = Math.max(1, ...rows.map((r) => r.value));
-  return h('table', { class: 'bars', 'aria-label': label },
+  return h('table', { class: 'c-bars', 'aria-label': label },
     h('tbody', null, rows.map((r) => {
-      const bar = h('span', { class: 'bar' });
+      const bar = h('span', { class: 'c-bar' });
       bar.style.width = `${(100 * r.value) / max}%`;
       return h('tr', null,
         h('th', { scope: 'row' }, r.name),
-        h('td', { class: 'bar-cell' }, bar),
+        h('td', { class: 'c-bar-cell' }, bar),
         h('td', { class: 'num' }, `${r.value}${unit}`),
         r.note !== undefined && h('td', { class: 'muted' }, r.note));
     })));

@@ -15,7 +15,7 @@ const STARTER = JSON.stringify({
 
 export function newProjectScreen(root) {
   const name = h('input', { type: 'text', required: true, maxlength: '200', autocomplete: 'off' });
-  const instructions = h('textarea', { rows: '4', placeholder: 'Markdown: what to label and how.' });
+  const instructions = h('textarea', { rows: '3', placeholder: 'Markdown: what to label and how.' });
   const overlap = h('input', { type: 'number', min: '1', max: '100', value: '1' });
   const lease = h('input', { type: 'number', min: '1', max: '604800', value: '600' });
   const editor = schemaEditor(STARTER);
@@ -62,7 +62,7 @@ export function newProjectScreen(root) {
     field('Overlap (labels per task)', overlap),
     field('Lease (seconds)', lease)),
   field('Instructions', instructions, 'Markdown; shown to annotators one key away.'),
-  h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Schema source' }, tabJson, tabLs),
+  h('div', { class: 'c-tabs', role: 'tablist', 'aria-label': 'Schema source' }, tabJson, tabLs),
   paneJson, paneLs,
   h('div', { class: 'c-actions' }, submit, h('a', { href: '#/manage' }, 'Cancel')), msg);
 

@@ -35,12 +35,12 @@ export async function projectScreen(root, { id, tab }) {
   }
   const title = h('h1', null, project.name);
   const body = h('div', { class: 'tab-body', role: 'tabpanel', 'aria-label': which[1] });
-  const bar = h('nav', { class: 'tabs', 'aria-label': 'Project sections' },
-    TABS.map(([key, label], i) => h('a', { href: `#${base}/${key}`, class: key === which[0] ? 'tab current' : 'tab',
+  const bar = h('nav', { class: 'c-tabs', 'aria-label': 'Project sections' },
+    TABS.map(([key, label], i) => h('a', { href: `#${base}/${key}`, class: key === which[0] ? 'c-tab c-current' : 'c-tab',
       'aria-current': key === which[0] ? 'page' : null, title: `${label} (Alt+${i + 1})` }, label)));
   mount(root, h('section', { class: 'console' },
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/manage' }, 'Projects'), ' / ', project.name),
-    h('div', { class: 'c-head' }, title, project.archived && h('span', { class: 'badge' }, 'archived')),
+    h('div', { class: 'c-head' }, title, project.archived && h('span', { class: 'c-badge' }, 'archived')),
     bar, body));
   // Alt+1..6 switch tabs, so the console is usable without the mouse.
   const dropKeys = pushKeys('project', TABS.map(([key, label], i) => ({

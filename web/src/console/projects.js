@@ -3,7 +3,7 @@
 // request however many tasks the projects hold.
 import { h, mount } from '../lib/dom.js';
 import { api } from '../lib/api.js';
-import { errText, meter, pct } from './ui.js';
+import { errText, meter } from './ui.js';
 
 export async function projectsScreen(root) {
   const body = h('div', { class: 'c-loading' }, 'Loading projects…');
@@ -28,14 +28,13 @@ export async function projectsScreen(root) {
     const c = p.counts || { tasks: 0, completed_tasks: 0, annotations: 0 };
     return h('tr', null,
       h('td', null, h('a', { href: `#/manage/p/${encodeURIComponent(p.id)}` }, p.name),
-        p.archived && h('span', { class: 'badge' }, 'archived')),
+        p.archived && h('span', { class: 'c-badge' }, 'archived')),
       h('td', { class: 'num' }, String(c.tasks)),
       h('td', { class: 'num' }, String(c.annotations)),
-      h('td', null, meter(c.completed_tasks, c.tasks, `Completion of ${p.name}`),
-        h('span', { class: 'muted' }, ` ${pct(c.completed_tasks, c.tasks)}%`)),
+      h('td', null, meter(c.completed_tasks, c.tasks, `Completion of ${p.name}`)),
       h('td', { class: 'num' }, String(p.overlap)));
   });
-  mount(body, h('table', { class: 'grid', 'aria-label': 'Projects' },
+  mount(body, h('table', { class: 'c-grid', 'aria-label': 'Projects' },
     h('thead', null, h('tr', null,
       h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col', class: 'num' }, 'Tasks'),
       h('th', { scope: 'col', class: 'num' }, 'Annotations'), h('th', { scope: 'col' }, 'Complete'),

@@ -17,12 +17,12 @@ export function schemaEditor(initialText) {
   const area = h('textarea', { id: 'schema-json', class: 'code', rows: '18', spellcheck: 'false',
     'aria-describedby': 'schema-verdict' });
   area.value = initialText;
-  const verdict = h('p', { id: 'schema-verdict', class: 'status', role: 'status', 'aria-live': 'polite' });
+  const verdict = h('p', { id: 'schema-verdict', class: 'c-status', role: 'status', 'aria-live': 'polite' });
   const previewBox = h('div', { class: 'preview-form', 'aria-label': 'Preview of the labeling view' });
   let timer = null, ctl = null, form = null, valid = false, parsed = null;
   let serverCheck = true; // off once the server says it has no validate route
 
-  const say = (text, kind) => { verdict.textContent = text; verdict.className = 'status ' + kind; };
+  const say = (text, kind) => { verdict.textContent = text; verdict.className = 'c-status ' + kind; };
 
   function drawPreview(schema) {
     if (form) { try { form.destroy(); } catch { /* already gone */ } form = null; }

@@ -28,9 +28,9 @@ export function dataTab(root, project) {
 
   mount(root,
     h('div', { class: 'c-toolbar' },
-      h('div', { class: 'field inline' }, h('label', { for: 'data-state' }, 'State'), stateSel),
+      h('div', { class: 'c-field c-inline' }, h('label', { for: 'data-state' }, 'State'), stateSel),
       h('div', { class: 'c-actions' }, prev, next, where)),
-    h('table', { class: 'grid tasks', 'aria-label': 'Tasks' },
+    h('table', { class: 'c-grid tasks', 'aria-label': 'Tasks' },
       h('thead', null, h('tr', null,
         h('th', { scope: 'col' }, 'Data'), h('th', { scope: 'col' }, 'State'),
         h('th', { scope: 'col', class: 'num' }, 'Annotations'), h('th', { scope: 'col' }, 'Imported'))),
@@ -65,7 +65,7 @@ export function dataTab(root, project) {
   const row = (t) => h('tr', null,
     h('td', { class: 'preview' }, h('a', { href: `#/manage/p/${pid}/task/${encodeURIComponent(t.id)}`,
       'aria-label': `Open task ${t.id}` }, preview(t.data))),
-    h('td', null, h('span', { class: `state ${t.state}` }, t.state)),
+    h('td', null, h('span', { class: `c-state ${t.state}` }, t.state)),
     h('td', { class: 'num' }, String(t.annotations_count)),
     h('td', { class: 'muted' }, fmtTime(t.created_at)));
 

@@ -22,7 +22,7 @@ export function exportTab(root, project) {
   const choices = FORMATS.map(([v, label], i) => {
     const input = h('input', { type: 'radio', name: 'export-format', id: `fmt-${v}`, value: v, checked: i === 0 });
     input.addEventListener('change', update);
-    return h('div', { class: 'field check' }, input, h('label', { for: `fmt-${v}` }, h('strong', null, v), ' — ', label));
+    return h('div', { class: 'c-field c-check' }, input, h('label', { for: `fmt-${v}` }, h('strong', null, v), ' — ', label));
   });
   function update() {
     const v = root.querySelector('input[name=export-format]:checked')?.value || 'jsonl';

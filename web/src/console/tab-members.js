@@ -28,11 +28,11 @@ export function membersTab(root, project) {
         email.value = '';
         await load();
       } catch (e) { msg.set(errText(e), 'error'); } finally { add.disabled = false; }
-    } }, field('Email', email), field('Role', role), h('div', { class: 'c-actions end' }, add)),
+    } }, field('Email', email), field('Role', role, null, 'c-small'), h('div', { class: 'c-actions end' }, add)),
     msg,
-    h('table', { class: 'grid', 'aria-label': 'Members' },
-      h('thead', null, h('tr', null, ['Member', 'Role', 'Done', 'In progress', 'Skipped', 'Median time', ''].map((t) =>
-        h('th', { scope: 'col' }, t)))),
+    h('table', { class: 'c-grid', 'aria-label': 'Members' },
+      h('thead', null, h('tr', null, ['Member', 'Role', 'Done', 'In progress', 'Skipped', 'Median time', ''].map((t, i) =>
+        h('th', { scope: 'col', class: i >= 2 && i <= 5 ? 'num' : null }, t)))),
       tbody));
 
   function row(m) {

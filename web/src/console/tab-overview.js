@@ -14,8 +14,8 @@ import { errText, fmtTime, pct } from './ui.js';
 const REFRESH_MS = 10000;
 
 function tile(label, key) {
-  const v = h('span', { class: 'tile-value', 'data-stat': key }, '–');
-  return { el: h('div', { class: 'tile' }, h('span', { class: 'tile-label' }, label), v), v };
+  const v = h('span', { class: 'c-tile-value', 'data-stat': key }, '–');
+  return { el: h('div', { class: 'c-tile' }, h('span', { class: 'c-tile-label' }, label), v), v };
 }
 
 const fmtSeconds = (s) => (s == null ? '–' : s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`);
@@ -34,10 +34,10 @@ export function overviewTab(root, project) {
     annotators: h('div', { class: 'chart-html' }),
     seconds: h('div', { class: 'chart', 'aria-label': 'Time per task distribution' }),
   };
-  const card = (title, box) => h('figure', { class: 'card' }, h('figcaption', null, title), box);
+  const card = (title, box) => h('figure', { class: 'c-card' }, h('figcaption', null, title), box);
   const perTitle = h('span', null, 'Labels per hour');
   mount(root,
-    h('div', { class: 'c-toolbar' }, h('div', { class: 'tiles' }, Object.values(tiles).map((t) => t.el)),
+    h('div', { class: 'c-toolbar' }, h('div', { class: 'c-tiles' }, Object.values(tiles).map((t) => t.el)),
       h('div', { class: 'c-actions' }, bucket, refreshBtn, updated)),
     h('div', { class: 'chart-grid' },
       card('Completion over time', boxes.completion),

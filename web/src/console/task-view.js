@@ -26,7 +26,7 @@ export async function taskScreen(root, { id, task }) {
   const forms = [];
   const draw = (title, meta, result) => {
     const box = h('div', { class: 'readonly-form' });
-    const card = h('article', { class: 'card annotation', 'aria-label': title },
+    const card = h('article', { class: 'c-card annotation', 'aria-label': title },
       h('header', null, h('h3', null, title), h('span', { class: 'muted' }, meta)), box);
     try {
       forms.push(renderForm(box, { schema: project.schema, data: t.data, readOnly: true, initial: result }));
@@ -42,7 +42,7 @@ export async function taskScreen(root, { id, task }) {
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/manage' }, 'Projects'), ' / ',
       h('a', { href: `#/manage/p/${pid}` }, project.name), ' / ', h('a', { href: `#/manage/p/${pid}/data` }, 'Data'), ' / Task'),
     h('div', { class: 'c-head' }, h('h1', null, 'Task'),
-      h('span', { class: `state ${t.state}` }, t.state), h('span', { class: 'muted mono' }, t.id), back),
+      h('span', { class: `c-state ${t.state}` }, t.state), h('span', { class: 'muted mono' }, t.id), back),
     h('h2', null, 'Data'),
     h('pre', { class: 'code data-json', 'aria-label': 'Task data' }, JSON.stringify(t.data, null, 2)),
     h('h2', null, `Annotations (${anns.length})`),

@@ -10,23 +10,23 @@ export const uid = (p = 'c') => `${p}-${++seq}`;
 
 /** A labelled control: field('Name', h('input', ...)) → a .field block. The
  *  control gets an id so its label names it for screen readers and tests. */
-export function field(label, control, hint) {
+export function field(label, control, hint, cls) {
   if (!control.id) control.id = uid('f');
-  return h('div', { class: 'field' },
+  return h('div', { class: cls ? 'c-field ' + cls : 'c-field' },
     h('label', { for: control.id }, label), control,
-    hint && h('small', { class: 'hint' }, hint));
+    hint && h('small', { class: 'c-hint' }, hint));
 }
 
 /** A checkbox with its label after it (the usual reading order). */
 export function check(label, input) {
   if (!input.id) input.id = uid('f');
-  return h('div', { class: 'field check' }, input, h('label', { for: input.id }, label));
+  return h('div', { class: 'c-field c-check' }, input, h('label', { for: input.id }, label));
 }
 
 /** A status line: set(text, 'error'|'ok'|'') announces politely. */
 export function status() {
-  const el = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
-  el.set = (text, kind = '') => { el.textContent = text || ''; el.className = 'status ' + kind; };
+  const el = h('p', { class: 'c-status', role: 'status', 'aria-live': 'polite' });
+  el.set = (text, kind = '') => { el.textContent = text || ''; el.className = 'c-status ' + kind; };
   return el;
 }
 
@@ -53,7 +53,7 @@ export const pct = (done, total) => (total > 0 ? Math.round((1000 * done) / tota
 export function meter(done, total, label) {
   return h('span', { class: 'meter' },
     h('progress', { max: String(Math.max(total, 1)), value: String(done), 'aria-label': label }),
-    h('span', { class: 'meter-text' }, `${done} / ${total}`));
+    h('span', { class: 'meter-text' }, `${done} / ${total} · ${pct(done, total)}%`));
 }
 
 /** A short one-line preview of a task's data: the first string values, cut. */
