@@ -66,6 +66,13 @@ test('a manager runs a project from the console', async () => {
   // A broken edit is reported live, and mending it clears the error.
   await schemaBox.fill('{"fields": [');
   await page.locator('#schema-verdict.error').waitFor();
+  // With the server's validate route, a well-formed but wrong schema is
+  // refused live with the server's reason.
+  const validate = await apiAs(srv, managerToken, 'POST', '/api/v1/schemas/validate', { schema });
+  if (validate.status === 200) {
+    await schemaBox.fill('{"fields": [{"name": "x", "type": "no-such-type"}]}');
+    await page.locator('#schema-verdict.c-status.error').filter({ hasText: /^Invalid: / }).waitFor();
+  }
   await schemaBox.fill(JSON.stringify(schema, null, 2));
   await page.locator('#schema-verdict.ok').waitFor();
   await screenshot(page, 'console-new-project');

@@ -36,6 +36,8 @@ export function schemaEditor(initialText) {
 
   async function check() {
     const text = area.value;
+    // A newer edit wins: whatever an earlier server check answers is dropped.
+    if (ctl) { ctl.abort(); ctl = null; }
     try { parsed = JSON.parse(text); } catch (e) {
       parsed = null; valid = false;
       say('Not valid JSON: ' + e.message, 'error');
@@ -46,7 +48,6 @@ export function schemaEditor(initialText) {
       say('A schema is an object with a "fields" array (and optional "views").', 'error');
       return;
     }
-    if (ctl) ctl.abort();
     ctl = new AbortController();
     const mine = ctl;
     if (serverCheck) {

@@ -83,10 +83,10 @@ export function overviewTab(root, project) {
       ? barList(ann.map((a) => ({ name: String(a.annotator ?? 'imported'), value: a.annotations,
         note: `median ${fmtSeconds(a.median_seconds)}` })), { label: 'Labels per annotator' })
       : h('p', { class: 'no-data' }, 'No data yet'));
-    const hist = (s.seconds || []).filter((b) => b.le != null);
+    const hist = s.seconds || []; // the last bucket (le null) holds everything slower
     drawChart(boxes.seconds, { label: 'Tasks', kind: 'bars', time: false,
       xs: hist.map((b, i) => i), ys: hist.map((b) => b.count), xLabel: 'seconds (up to)',
-      fmtX: (i) => { const b = hist[Math.round(i)]; return b && Number.isInteger(i) ? fmtLe(b.le) : ''; } });
+      fmtX: (i) => { const b = hist[i]; return b && Number.isInteger(i) ? fmtLe(b.le, hist) : ''; } });
   }
 
   const onResize = () => resizeCharts(root);
@@ -102,7 +102,12 @@ export function overviewTab(root, project) {
   return stop;
 }
 
-function fmtLe(le) {
-  if (le === 'inf' || le === '+Inf' || le === Infinity || le === null) return '∞';
-  return fmtSeconds(Number(le));
+/** A histogram bucket's label: its upper bound, or "> last bound" for the
+ *  open-ended last bucket (le null). */
+function fmtLe(le, hist) {
+  if (le == null) {
+    const bounds = hist.map((b) => b.le).filter((x) => x != null);
+    return bounds.length ? '> ' + fmtSeconds(Math.max(...bounds)) : 'all';
+  }
+  return '≤ ' + fmtSeconds(Number(le));
 }
