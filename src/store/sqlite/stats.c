@@ -82,7 +82,8 @@ static int fill_annotators(struct sq_conn *conn, const struct counts *c, int64_t
     for (size_t i = 0; i < c->cap; i++)
         if (c->pk[i])
             b[n++] = (struct busiest){c->pk[i], c->n[i]};
-    qsort(b, n, sizeof *b, by_count_desc);
+    if (n) /* qsort must not be given NULL, even for nothing */
+        qsort(b, n, sizeof *b, by_count_desc);
     if (n > TL_STATS_MAX_ANNOTATORS)
         n = TL_STATS_MAX_ANNOTATORS;
     out->annotators = n ? calloc(n, sizeof *out->annotators) : NULL;
