@@ -86,7 +86,8 @@ class LabelingLoop {
       h('div', { class: 'instr-head' }, h('h2', null, 'Instructions'),
         h('button', { type: 'button', class: 'link', onclick: () => this.toggleInstructions(false) }, 'Close')),
       p.instructions ? markdownEl(p.instructions, 'v-markdown instr-body') : h('p', { class: 'muted' }, 'This project has no instructions.'));
-    this.taskEl = h('div', { class: 'task', 'aria-label': 'Task' });
+    // Focusable so that each new task takes the focus: Tab then walks its fields.
+    this.taskEl = h('div', { class: 'task', 'aria-label': 'Task', tabindex: '-1' });
     this.prelabel = h('p', { class: 'prelabel', hidden: true });
     this.bar = h('div', { class: 'lbar' },
       h('h1', { class: 'pname' }, p.name), this.progress, this.timerEl,
@@ -143,6 +144,8 @@ class LabelingLoop {
     const live = () => !this.paused;
     this.removeTaskKeys = pushKeys('task', this.form.keys.map((b) => ({ ...b, when: () => live() && (!b.when || b.when()) })));
     this.tick();
+    if (!this.paused && (!document.activeElement || document.activeElement === document.body || !document.activeElement.isConnected))
+      this.taskEl.focus({ preventScroll: true });
     // For tests and timing: the task is in the page.
     dispatchEvent(new CustomEvent('tally:task', { detail: { task: lease.task.id } }));
   }
