@@ -144,8 +144,7 @@ class LabelingLoop {
     const live = () => !this.paused;
     this.removeTaskKeys = pushKeys('task', this.form.keys.map((b) => ({ ...b, when: () => live() && (!b.when || b.when()) })));
     this.tick();
-    if (!this.paused && (!document.activeElement || document.activeElement === document.body || !document.activeElement.isConnected))
-      this.taskEl.focus({ preventScroll: true });
+    if (!this.paused && !this.instructions.contains(document.activeElement)) this.taskEl.focus({ preventScroll: true });
     // For tests and timing: the task is in the page.
     dispatchEvent(new CustomEvent('tally:task', { detail: { task: lease.task.id } }));
   }

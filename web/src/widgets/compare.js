@@ -98,7 +98,8 @@ registerField('ranking', ({ field, schema, data, readOnly, initial, onChange }) 
   // an untouched list would otherwise always pass as "ranked".
   const confirm = h('button', { type: 'button', class: 'confirm-order', onclick: () => { changed(); } }, 'Keep this order');
   const sortable = readOnly ? null : Sortable.create(list, {
-    animation: 120, handle: '.rank-item', ghostClass: 'rank-ghost', onEnd: (ev) => { if (ev.oldIndex !== ev.newIndex) changed(); },
+    // Pointer events rather than HTML5 drag and drop: the same on touch.
+    animation: 120, forceFallback: true, ghostClass: 'rank-ghost', onEnd: (ev) => { if (ev.oldIndex !== ev.newIndex) changed(); },
   });
   set(initial);
   const focusedItem = () => (list.contains(document.activeElement) && document.activeElement.classList.contains('rank-item')

@@ -14,7 +14,7 @@ export const uid = (p = 'w') => `${p}${++seq}`;
 
 /** A group of radio inputs, one per option, with its number key shown.
  *  → {el, get(), set(v), pick(i), focus()} */
-export function radioGroup({ name, options, readOnly, onPick, horizontal, label }) {
+export function radioGroup({ name, options, readOnly, onPick, horizontal, label, showKeys = true }) {
   const group = uid('r');
   let value;
   const inputs = options.map((o, i) => h('input', {
@@ -23,7 +23,7 @@ export function radioGroup({ name, options, readOnly, onPick, horizontal, label 
   }));
   const el = h('div', { role: 'radiogroup', 'aria-label': label || name, class: 'options' + (horizontal ? ' row' : '') },
     options.map((o, i) => h('label', { for: `${group}-${i}`, class: 'option' }, inputs[i],
-      i < 9 && !readOnly ? h('kbd', { 'aria-hidden': 'true' }, String(i + 1)) : null,
+      i < 9 && !readOnly && showKeys ? h('kbd', { 'aria-hidden': 'true' }, String(i + 1)) : null,
       h('span', null, o.label ?? String(o.value)))));
   const set = (v) => {
     value = v;
@@ -149,7 +149,7 @@ function scale(min, max) {
 
 registerField('rating', ({ field, readOnly, initial, onChange }) => {
   const s = scale(field.min ?? 1, field.max ?? 5);
-  const g = radioGroup({ name: field.name, options: s.options, readOnly, horizontal: true, onPick: () => onChange?.() });
+  const g = radioGroup({ name: field.name, options: s.options, readOnly, horizontal: true, showKeys: false, onPick: () => onChange?.() });
   g.el.classList.add('scale');
   if (initial !== undefined) g.set(initial);
   return { el: g.el, get: g.get, set: g.set, focus: g.focus, digit: (n) => g.pick(s.indexOfDigit(n)), keys: [] };
@@ -158,7 +158,7 @@ registerField('rating', ({ field, readOnly, initial, onChange }) => {
 registerField('rubric', ({ field, readOnly, initial, onChange }) => {
   const rows = (field.criteria || []).map((c) => {
     const s = scale(c.min, c.max);
-    const g = radioGroup({ name: c.name, label: `${field.name}: ${c.name}`, options: s.options, readOnly, horizontal: true,
+    const g = radioGroup({ name: c.name, label: `${field.name}: ${c.name}`, options: s.options, readOnly, horizontal: true, showKeys: false,
       onPick: () => onChange?.() });
     g.el.classList.add('scale');
     return { c, s, g, el: h('div', { class: 'rubric-row' }, h('span', { class: 'criterion' }, c.name), g.el) };
