@@ -65,15 +65,27 @@ const LANGS = {
   json, c: cpp, cpp, 'c++': cpp, go, golang: go, java, rust, rs: rust, sql,
 };
 
+// CodeMirror's styles go into a <style> element when it is mounted in the
+// document, which the page's CSP refuses; in a shadow root they become an
+// adopted (constructed) style sheet, which CSP allows. Hence the shadow root.
+const codeTheme = EditorView.theme({
+  '&': { maxHeight: '60vh', fontSize: '13px', backgroundColor: '#fff' },
+  '.cm-scroller': { overflow: 'auto', fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace' },
+});
+
 /** Code, read-only, with line numbers and highlighting. → {el, view} */
 export function codeEl(src, language) {
   const el = h('div', { class: 'v-code' });
+  const shadow = el.attachShadow({ mode: 'open' });
+  const parent = document.createElement('div');
+  shadow.append(parent);
   const lang = LANGS[String(language || '').toLowerCase()];
   const view = new EditorView({
-    parent: el,
+    parent,
+    root: shadow,
     state: EditorState.create({
       doc: String(src),
-      extensions: [lineNumbers(), syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+      extensions: [lineNumbers(), syntaxHighlighting(defaultHighlightStyle, { fallback: true }), codeTheme,
         EditorState.readOnly.of(true), EditorView.editable.of(false), EditorView.lineWrapping,
         ...(lang ? [lang()] : [])],
     }),
