@@ -98,6 +98,12 @@ test('sign in, home, the labeling loop by keyboard, a project without views, rel
   const plainExport = await exportJsonl(srv, mgr, plain);
   assert.deepEqual(plainExport[0].annotations.map((a) => a.result), [{ ok: 'no' }]);
 
+  // Their own page: tasks done and time spent (or a note while the server has no stats).
+  await page.getByRole('link', { name: 'My work' }).click();
+  await page.getByRole('heading', { name: 'My work' }).waitFor();
+  await page.locator('.tiles, .me .note').first().waitFor();
+  await screenshot(page, 'me');
+
   // A reload keeps the session.
   await page.goto(srv.url + '/');
   await page.reload();

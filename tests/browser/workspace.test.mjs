@@ -61,8 +61,12 @@ test('LLM preference: mouse, keyboard, a pre-label, a lost submit answer; lease 
   assert.match(t0, /^\d+:\d\d left$/);
   await page.waitForFunction((t) => document.querySelector('.lease-timer')?.textContent !== t, t0);
 
-  // Task 1 by mouse.
+  // Task 1 by mouse (and a look at tablet width first).
   let id = await currentTask();
+  await page.setViewportSize({ width: 800, height: 1000 });
+  await screenshot(page, 'labeling-tablet');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 800), 'no sideways scroll at 800px');
+  await page.setViewportSize({ width: 1280, height: 720 });
   await page.getByRole('button', { name: 'preference: A is better' }).click();
   assert.equal(await pressed('preference: A is better'), 'true');
   for (const [c, v] of [['helpful', 5], ['honest', 4], ['harmless', 5]])
@@ -173,6 +177,40 @@ test('ranking: by drag and by keyboard', async () => {
   const lines = await exportJsonl(srv, mgr, pid);
   assert.deepEqual(lines.map((l) => l.annotations.map((a) => a.result)),
     [[{ order: ['third', 'first', 'second'] }], [{ order: ['second', 'first', 'third'] }]]);
+  assertClean(page, assert);
+});
+
+test('show_if, multichoice, number and rating: a hidden field is not sent; checks by the field', async () => {
+  const schema = { fields: [
+    { name: 'verdict', type: 'choice', options: ['approve', 'request_changes'] },
+    { name: 'comment', type: 'text', max_length: 20, show_if: { field: 'verdict', equals: 'request_changes' } },
+    { name: 'flags', type: 'multichoice', options: ['typo', 'style', 'logic'], required: false },
+    { name: 'effort', type: 'number', min: 0, max: 10 },
+    { name: 'stars', type: 'rating', min: 1, max: 5 },
+  ] };
+  const pid = await project('Review with branches', schema, [{ diff: '- a\n+ b' }]);
+  await page.goto(`${srv.url}/#/p/${pid}/label`);
+  const comment = page.locator('[data-field="comment"]');
+  await page.locator('.task[data-task-id]').waitFor();
+  assert.equal(await comment.isHidden(), true, 'hidden until its condition holds');
+  await page.getByRole('radio', { name: 'request_changes' }).check();
+  await comment.waitFor();
+  await page.getByRole('textbox', { name: 'comment' }).fill('this comment is far too long');
+  await page.getByRole('spinbutton', { name: 'effort' }).fill('42');
+  await page.getByRole('button', { name: /^Submit/ }).click();
+  await comment.getByText('At most 20 characters.').waitFor();
+  await page.locator('[data-field="effort"]').getByText('At most 10.').waitFor();
+  await page.locator('[data-field="stars"]').getByText(/Required/).waitFor();
+  // Back out of the branch: the comment is hidden again and not sent.
+  await page.getByRole('radio', { name: 'approve' }).check();
+  await comment.waitFor({ state: 'hidden' });
+  await page.getByRole('spinbutton', { name: 'effort' }).fill('3.5');
+  await page.getByRole('checkbox', { name: 'logic' }).check();
+  await page.getByRole('radiogroup', { name: 'stars' }).getByText('4', { exact: true }).click();
+  await page.getByRole('button', { name: /^Submit/ }).click();
+  await page.getByRole('heading', { name: 'All done' }).waitFor();
+  const lines = await exportJsonl(srv, mgr, pid);
+  assert.deepEqual(lines[0].annotations.map((a) => a.result), [{ verdict: 'approve', flags: ['logic'], effort: 3.5, stars: 4 }]);
   assertClean(page, assert);
 });
 

@@ -227,13 +227,15 @@ class LabelingLoop {
 
   async skip() {
     if (this.busy || !this.lease) return;
+    const lease = this.lease;
     this.paused = true;
     let reason;
     try { reason = await askSkipReason(); } finally { this.paused = false; }
-    if (!reason || !this.lease || !this.life.alive()) return;
+    // The lease may have run out (and been replaced) while the dialog was open.
+    if (!reason || this.lease !== lease || !this.life.alive()) return;
     this.busy = true;
     try {
-      await api('POST', `/api/v1/leases/${pid(this.lease.lease.id)}/release`, { reason });
+      await api('POST', `/api/v1/leases/${pid(lease.lease.id)}/release`, { reason });
       this.say('Skipped.', 'info');
     } catch (e) {
       this.say(e.status === 409 ? 'That task\'s lease had already run out.' : 'Could not skip: ' + e.message, 'warn');
