@@ -139,6 +139,7 @@ class LabelingLoop {
       schema: this.project.schema, data: lease.task.data, initial: pred ? pred.result : undefined,
     });
     this.taskEl.dataset.taskId = lease.task.id;
+    this.taskEl.dataset.leaseId = lease.lease.id;
     this.prelabel.hidden = !pred;
     this.prelabel.textContent = pred ? `Pre-filled by the model ${pred.model}: check it and correct what is wrong.` : '';
     const live = () => !this.paused;
