@@ -224,11 +224,13 @@ export function renderForm(container, { schema, data, readOnly = false, initial,
           key: String(n), allowInInput: true, when: guard,
           label: `Option ${n} of the active field (Tab moves between fields)`,
           run: () => {
-            // 1. the field that has the focus; 2. a field's own key; 3. the
-            // active field (the last one used), else the first one.
+            // 1. the field that has the focus; 2. a widget's own key for
+            // it, where it applies now (a surface's label keys: while the
+            // pointer or focus is on it); 3. the active field (the last
+            // one used), else the first one.
             const focused = digitWidgets().find((e) => e.section.contains(document.activeElement));
             if (focused) { active = focused; focused.widget.digit(n); return; }
-            const hot = digitOwn.find((b) => b.key === String(n));
+            const hot = digitOwn.find((b) => b.key === String(n) && (!b.when || b.when()));
             if (hot) { hot.run(); return; }
             const list = digitWidgets();
             const target = list.includes(active) ? active : list[0];
