@@ -50,6 +50,10 @@ export function drawChart(box, { label, xs, ys, kind = 'line', time = true, xLab
     for (let i = 1; i < xs.length; i++) step = Math.min(step, xs[i] - xs[i - 1]);
     if (!isFinite(step) || step <= 0) step = time ? 3600 : 1;
     opts.scales.x.range = [xs[0] - step / 2, xs[xs.length - 1] + step / 2];
+  } else if (xs.length === 1) {
+    // One point: uPlot's automatic range would span years around it.
+    const pad = time ? 3600 : 1;
+    opts.scales.x.range = [xs[0] - pad, xs[0] + pad];
   }
   box._plot = new uPlot(opts, [xs, ys], box);
   return box._plot;
