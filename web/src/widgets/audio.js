@@ -1,0 +1,1 @@
+export function audioSurface() { return { el: document.createElement('div'), get: () => ({}), set() {} }; }

@@ -1,0 +1,1 @@
+export function imageSurface() { return { el: document.createElement('div'), get: () => ({}), set() {} }; }
