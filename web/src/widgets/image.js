@@ -316,7 +316,7 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
   }
   function describe({ m, r }) {
     const f = byName(m.field), n = (v) => Math.round(v * 10) / 10;
-    if (f.type === 'boxes') return `box ${n(r.width)}×${n(r.height)} at ${n(r.x)}, ${n(r.y)}`;
+    if (f.type === 'boxes') return `box ${n(r.width)}×${n(r.height)} @ ${n(r.x)},${n(r.y)}`;
     if (f.type === 'polygons') return `polygon, ${r.points.length} points`;
     return `point at ${n(r.x)}, ${n(r.y)}`;
   }

@@ -95,7 +95,8 @@ export function textSurface({ view, value, fields, readOnly, initial, onChange }
         lang ? lang() : [],
         EditorView.contentAttributes.of({ 'aria-label': `${view ? view.source : 'text'}: select text, then a label`,
           'aria-readonly': 'true' }),
-        EditorView.domEventHandlers({ mouseup: (ev, v) => { setTimeout(() => clickPick(v), 0); return false; } }),
+        EditorView.domEventHandlers({ beforeinput: (ev) => { ev.preventDefault(); return true; }, drop: (ev) => { ev.preventDefault(); return true; },
+          mouseup: (ev, v) => { setTimeout(() => clickPick(v), 0); return false; } }),
       ],
     }),
   });
@@ -268,6 +269,14 @@ export function textSurface({ view, value, fields, readOnly, initial, onChange }
   }
 
   function onKey(ev) {
+    handleKey(ev);
+    // The editor is contenteditable (for the caret and Shift+arrows); a key
+    // typed into it is refused by CodeMirror's readOnly only after Chrome has
+    // edited the DOM, with style attributes the CSP reports. Stop it first.
+    if (!ev.defaultPrevented && editor.contentDOM.contains(ev.target) && !ev.ctrlKey && !ev.metaKey &&
+        (ev.key.length === 1 || ev.key === 'Enter' || ev.key === 'Delete' || ev.key === 'Backspace')) ev.preventDefault();
+  }
+  function handleKey(ev) {
     if (readOnly || ev.defaultPrevented) return;
     if (ev.target.tagName === 'INPUT' || ev.target.tagName === 'TEXTAREA') return;
     const k = keyName(ev);
@@ -281,7 +290,7 @@ export function textSurface({ view, value, fields, readOnly, initial, onChange }
     if (k === 'r' && sel && !ev.ctrlKey && !ev.metaKey) { ev.preventDefault(); startRelation(); return; }
     if (picker.handleKey(ev)) ev.preventDefault();
   }
-  el.addEventListener('keydown', onKey);
+  el.addEventListener('keydown', onKey, true);
 
   function set(obj) {
     const bad = [];
@@ -325,6 +334,6 @@ export function textSurface({ view, value, fields, readOnly, initial, onChange }
       { key: 'Delete', label: 'Delete the selected span', run: deleteSelected, when: () => !!sel },
     ],
     focus() { editor.focus(); },
-    destroy() { el.removeEventListener('keydown', onKey); editor.destroy(); },
+    destroy() { el.removeEventListener('keydown', onKey, true); editor.destroy(); },
   };
 }
