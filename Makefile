@@ -24,7 +24,9 @@ LDLIBS  := $(PKG_LIBS) -lm
 
 SRCS     := $(shell find src -name '*.c' | sort)
 OBJS     := $(SRCS:%.c=$(BUILD)/obj/%.o)
-LIB_OBJS := $(filter-out $(BUILD)/obj/src/cli/main.o,$(OBJS))
+# The web UI bundle, embedded (src/web/web.h): generated C with one .incbin per file.
+WEB_OBJ  := $(BUILD)/obj/gen/web_assets.o
+LIB_OBJS := $(filter-out $(BUILD)/obj/src/cli/main.o,$(OBJS)) $(WEB_OBJ)
 
 UNIT_SRCS := $(shell find tests/unit -name '*.c' 2>/dev/null | sort)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
@@ -53,6 +55,28 @@ $(BUILD)/obj/%.o: %.c
 # The OpenAPI document is built into the binary (.incbin in openapi.c).
 $(BUILD)/obj/src/api/openapi.o: src/api/openapi.json
 
+# The web UI: npm packages when the lockfile changed (scripts/deps.sh web),
+# the esbuild bundle when a source changed (a stamp, since build.mjs
+# rewrites the whole folder), then the C table embedding it. WEB_OUT is
+# shared by the normal and the SAN build.
+WEB_OUT  := build/web
+WEB_SRCS := $(shell find web/src -type f 2>/dev/null | sort) web/index.html web/build.mjs \
+            web/package-lock.json
+web/node_modules/.package-lock.json: web/package-lock.json
+	@scripts/deps.sh web
+
+$(WEB_OUT)/.stamp: $(WEB_SRCS) web/node_modules/.package-lock.json
+	node web/build.mjs $(WEB_OUT)
+	@touch $@
+
+$(BUILD)/gen/web_assets.c: $(WEB_OUT)/.stamp scripts/web-assets.sh
+	@mkdir -p $(dir $@)
+	scripts/web-assets.sh $(WEB_OUT) $@
+
+$(WEB_OBJ): $(BUILD)/gen/web_assets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
 $(BUILD)/libtally.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
@@ -77,9 +101,9 @@ $(BUILD)/bench/%: $$(wildcard bench/%/*.c) $(BENCH_COMMON) $(wildcard bench/comm
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
 
 deps:
-	@scripts/deps.sh build
+	@scripts/deps.sh build web
 deps-test:
-	@scripts/deps.sh build test
+	@scripts/deps.sh build web test
 
 # make run: install, build, seed a demo tenant once, serve on 127.0.0.1:8080
 # (make run LISTEN=[::1]:9000 DATA=dir for another address or store).
@@ -106,7 +130,7 @@ fuzz-replay: $(FUZZ_BINS)
 
 # Real fuzzing (needs clang: scripts/deps.sh fuzz), e.g. make fuzz TARGET=import
 # (targets: import, schema, labels, split, headers, lsxml, lsjson, media,
-# csvtasks); FUZZ_SECONDS=300 for a longer run.
+# csvtasks, cookie, negotiate); FUZZ_SECONDS=300 for a longer run.
 TARGET ?= import
 FUZZ_SECONDS ?= 60
 fuzz:
@@ -114,7 +138,7 @@ fuzz:
 	@mkdir -p build/fuzz-clang
 	clang -std=c17 -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
 	    -o build/fuzz-clang/$(TARGET) fuzz/$(TARGET).c $(wildcard src/core/*.c src/schema/*.c src/quality/*.c) src/http/framing.c \
-	    $(PKG_CFLAGS) $(PKG_LIBS) -lm -pthread
+	    src/http/cookie.c src/web/negotiate.c $(PKG_CFLAGS) $(PKG_LIBS) -lm -pthread
 	@mkdir -p build/fuzz-clang/new-$(TARGET)
 	build/fuzz-clang/$(TARGET) -max_total_time=$(FUZZ_SECONDS) build/fuzz-clang/new-$(TARGET) fuzz/corpus/$(TARGET)
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages that scripts/deps.txt lists for the given groups,
 # only those missing, so that repeated `make run`/`make test` cost nothing.
-# Usage: scripts/deps.sh build [test ...]
+# The group web also installs the UI's npm packages (web/package.json, pinned
+# by web/package-lock.json) with `npm ci`, when the lockfile is newer than
+# the installed tree (web/node_modules/.package-lock.json).
+# Usage: scripts/deps.sh build [web] [test ...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 groups=("$@")
@@ -20,14 +23,28 @@ for p in "${want[@]}"; do
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
     [ "$status" = "install ok installed" ] || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+apt_install() {
+    echo "deps: installing $*" >&2
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "deps: need root (or sudo) to install: $*" >&2; exit 1; }
+        sudo=sudo
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
-echo "deps: installing ${missing[*]}" >&2
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
-    sudo=sudo
-fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+for g in "${groups[@]}"; do
+    [ "$g" = web ] || continue
+    # Debian's nodejs comes without npm (NodeSource's carries its own)
+    command -v npm >/dev/null || apt_install npm
+    web="$here/../web"
+    if [ ! -f "$web/node_modules/.package-lock.json" ] ||
+       [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+        echo "deps: npm ci --prefix web" >&2
+        npm ci --prefix "$web" --no-audit --no-fund --loglevel=error
+        touch "$web/node_modules/.package-lock.json"
+    fi
+done

@@ -31,9 +31,7 @@ static json_t *membership_json(const void *item) {
                      tl_role_name(m->role));
 }
 
-void tl_api_me(void *app, struct tl_http_req *r) {
-    struct tl_api *a = app;
-    const struct tl_scope *sc = &tl_api_call(r)->sc;
+int tl_api_me_json(struct tl_api *a, const struct tl_scope *sc, json_t **out) {
     struct tl_user u;
     struct tl_tenant t = {0};
     struct tl_membership *m = NULL;
@@ -43,17 +41,24 @@ void tl_api_me(void *app, struct tl_http_req *r) {
         rc = tl_store_tenant_get(a->store, sc->tenant_id, &t);
     if (!rc)
         rc = tl_store_member_projects(a->store, sc->user_pk, &m, &n);
-    if (rc) {
-        tl_api_fail(r, rc == TL_ENOTFOUND ? TL_EAUTH : rc, NULL); /* deleted meanwhile */
-        return;
-    }
+    if (rc)
+        return rc == TL_ENOTFOUND ? TL_EAUTH : rc; /* deleted meanwhile */
     json_t *tenant = sc->tenant_id[0] ? json_pack("{s:s,s:s}", "id", t.id, "name", t.name)
                                       : json_null();
-    tl_http_respond_json(r, 200,
-                         json_pack("{s:s,s:s,s:o*,s:s,s:o*}", "id", u.id, "email", u.email,
-                                   "tenant", tenant, "role", tl_role_name(u.role), "projects",
-                                   tl_api_json_array(m, n, sizeof *m, membership_json)));
+    *out = json_pack("{s:s,s:s,s:o*,s:s,s:o*}", "id", u.id, "email", u.email, "tenant", tenant,
+                     "role", tl_role_name(u.role), "projects",
+                     tl_api_json_array(m, n, sizeof *m, membership_json));
     tl_memberships_free(m, n);
+    return *out ? 0 : TL_ENOMEM;
+}
+
+void tl_api_me(void *app, struct tl_http_req *r) {
+    json_t *me;
+    int rc = tl_api_me_json(app, &tl_api_call(r)->sc, &me);
+    if (rc)
+        tl_api_fail(r, rc, NULL);
+    else
+        tl_http_respond_json(r, 200, me);
 }
 
 /* Whose tokens the caller reaches: their own, and their tenant's users'

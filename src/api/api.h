@@ -14,6 +14,7 @@
 #include "authz/authz.h"
 #include "authz/cache.h"
 #include "authz/limiter.h"
+#include "crypto/crypto.h"
 #include "core/workq.h"
 #include "http/http.h"
 #include "store/files.h"
@@ -53,7 +54,13 @@ struct tl_api {
     /* Webhook URLs may name loopback/private IP literals (webhook/ssrf.h;
      * set by the caller after tl_api_init from --webhook-allow-private). */
     bool webhook_allow_private;
+    /* Session cookies carry Secure (set by the caller from --secure-cookies:
+     * the server is reached over TLS through a proxy). */
+    bool secure_cookies;
 };
+
+/* The browser session's cookie (auth.c; read by tl_api_authorize). */
+#define TL_SESSION_COOKIE "tally_session"
 
 /* Set a up over store with its cache and limiters: 0, TL_ENOMEM, or
  * TL_EINTERNAL when a route of tl_api_routes has no valid policy (the
@@ -95,13 +102,21 @@ struct tl_api_call {
     struct tl_scope sc;   /* the caller (zero for public routes) */
     bool has_project;     /* p is set (TL_OBJ_PROJECT / TL_OBJ_TASK routes) */
     struct tl_project p;  /* the project, fetched through sc and checked for the action */
+    /* The caller came with the session cookie (no Authorization header):
+     * its token, for the session routes (auth.c). */
+    bool is_session;
+    char session_token[TL_TOKEN_LEN + 1];
     void *state;          /* the handler's own state across calls (may be NULL) */
     void (*free_state)(void *); /* runs on state when the request ends (may be NULL) */
 };
 
 /* The tl_http_opts.authorize hook: authenticate (401), apply the route's
  * policy (403 for a role that may not, 404 for an object outside the
- * caller's scope) and attach a struct tl_api_call to the request. */
+ * caller's scope) and attach a struct tl_api_call to the request.
+ * Credentials: an Authorization: Bearer header (scripts) or, without one,
+ * the session cookie (browsers); a cookie-authenticated request other than
+ * GET or HEAD must carry X-CSRF-Token equal to the session's CSRF value and
+ * no foreign Origin, else 403 "csrf". */
 void tl_api_authorize(void *app, struct tl_http_req *r);
 /* The request's call state (never NULL inside a handler of a route that
  * passed tl_api_authorize). */
@@ -119,12 +134,23 @@ json_t *tl_api_json_array(const void *items, size_t n, size_t size,
 /* Answer with the status for rc (400/401/403/404/409/413/422/5xx); msg may
  * be NULL or empty for the generic message of that code. */
 void tl_api_fail(struct tl_http_req *r, int rc, const char *msg);
+/* Is the request's Origin header absent, or this server's (its scheme's
+ * host part equal to the Host header)? Browsers send Origin on every
+ * cross-site POST/PUT/PATCH/DELETE, so a foreign one is a forged request. */
+bool tl_api_same_origin(struct tl_http_req *r);
+/* The caller's account as GET /api/v1/me answers it, into *out: 0, or
+ * TL_EAUTH (the user is gone) or a store error. */
+int tl_api_me_json(struct tl_api *a, const struct tl_scope *sc, json_t **out);
 /* The project as API JSON (schema parsed back into an object). */
 json_t *tl_api_project_json(const struct tl_project *p);
 
 void tl_api_healthz(void *app, struct tl_http_req *r);
 void tl_api_openapi(void *app, struct tl_http_req *r);
 void tl_api_login(void *app, struct tl_http_req *r);
+/* browser sessions (auth.c) */
+void tl_api_session_create(void *app, struct tl_http_req *r);
+void tl_api_session_get(void *app, struct tl_http_req *r);
+void tl_api_session_delete(void *app, struct tl_http_req *r);
 void tl_api_projects_create(void *app, struct tl_http_req *r);
 void tl_api_projects_list(void *app, struct tl_http_req *r);
 void tl_api_projects_get(void *app, struct tl_http_req *r);

@@ -1,5 +1,17 @@
 /* auth.c: POST /api/v1/auth/login: exchange email+password for a session
- * token that expires (12 hours).
+ * token that expires (12 hours); and the browser's form of the same, a
+ * session held in a cookie (/api/v1/auth/session: sign in, ask, sign out).
+ *
+ * Browser sessions: POST /auth/session runs exactly the login below (same
+ * throttling, same answers to wrong credentials) and puts the new token in
+ * an HttpOnly, SameSite=Strict cookie instead of the body, so no script of
+ * the page can read it. Cookie-authenticated requests that change anything
+ * must carry X-CSRF-Token (checked in common.c): the value is derived from
+ * the token (crypto.h: tl_csrf_value), returned by POST and GET
+ * /auth/session, so a reloaded page asks for it again. SameSite=Strict
+ * alone would do in current browsers; the token and the Origin check also
+ * hold where it does not (older browsers, a same-site sibling host).
+ * Signing out revokes the token at once, not just the cookie.
  *
  * Logins cannot probe which emails exist: a wrong email and a wrong password
  * get the same answer, and both take one argon2id verification
@@ -80,6 +92,8 @@ struct login {
     struct tl_user u;
     char token[TL_TOKEN_LEN + 1];
     int64_t expires_at;
+    struct tl_scope sc; /* the new token's (browser sessions) */
+    bool is_session;    /* POST /auth/session: answer with a cookie */
     bool is_done;
 };
 
@@ -118,10 +132,45 @@ static void login_job(void *arg) {
         tl_token_new(l->token);
         tl_token_hash(l->token, TL_TOKEN_LEN, hash);
         rc = tl_store_token_create(a->store, l->u.pk, hash, l->expires_at);
+        if (!rc && l->is_session)
+            rc = tl_store_token_scope(a->store, hash, tl_clock_ms(), &l->sc);
     }
     l->rc = rc;
     l->is_done = true;
     tl_http_resume(l->r);
+}
+
+/* Set (token non-NULL) or clear the session cookie; Secure when the server
+ * is reached over TLS (--secure-cookies), or a browser would not send it. */
+static int set_cookie(struct tl_api *a, struct tl_http_req *r, const char *token) {
+    char v[256];
+    snprintf(v, sizeof v, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+             TL_SESSION_COOKIE, token ? token : "", token ? SESSION_MS / 1000 : 0LL,
+             a->secure_cookies ? "; Secure" : "");
+    return tl_http_set_header(r, "Set-Cookie", v);
+}
+
+/* {"user": as GET /me, "csrf", "expires_at"} for the session token of sc;
+ * with is_new, the cookie too. */
+static void session_answer(struct tl_api *a, struct tl_http_req *r, unsigned status,
+                           const struct tl_scope *sc, const char *token, bool is_new) {
+    json_t *user;
+    int rc = tl_api_me_json(a, sc, &user);
+    if (rc) {
+        tl_api_fail(r, rc, NULL);
+        return;
+    }
+    char csrf[TL_CSRF_LEN + 1], expires[32];
+    tl_csrf_value(tl_store_secret(a->store), token, strlen(token), csrf);
+    if (is_new && set_cookie(a, r, token)) {
+        json_decref(user);
+        tl_api_fail(r, TL_EINTERNAL, NULL);
+        return;
+    }
+    json_t *at = sc->token_expires_ms ? json_string(tl_clock_rfc3339(sc->token_expires_ms, expires))
+                                      : json_null();
+    tl_http_respond_json(r, status,
+                         json_pack("{s:o,s:s,s:o*}", "user", user, "csrf", csrf, "expires_at", at));
 }
 
 static void login_answer(struct tl_http_req *r, const struct login *l) {
@@ -132,6 +181,8 @@ static void login_answer(struct tl_http_req *r, const struct login *l) {
         tl_http_respond_error(r, 503, "busy", "too many logins at once; try again");
     else if (l->rc)
         tl_api_fail(r, l->rc, NULL);
+    else if (l->is_session)
+        session_answer(l->a, r, 201, &l->sc, l->token, true);
     else
         tl_http_respond_json(r, 200,
                              json_pack("{s:s,s:s,s:s}", "token", l->token, "expires_at",
@@ -139,8 +190,8 @@ static void login_answer(struct tl_http_req *r, const struct login *l) {
                                        tl_role_name(l->u.role)));
 }
 
-void tl_api_login(void *app, struct tl_http_req *r) {
-    struct tl_api *a = app;
+/* Both sign-ins: the credentials in the body, checked on the slow pool. */
+static void login_start(struct tl_api *a, struct tl_http_req *r, bool is_session) {
     struct tl_api_call *c = tl_api_call(r);
     if (c->state) { /* resumed: the job has finished */
         login_answer(r, c->state);
@@ -180,6 +231,7 @@ void tl_api_login(void *app, struct tl_http_req *r) {
     }
     l->a = a;
     l->r = r;
+    l->is_session = is_session;
     memcpy(l->email, email, strlen(email) + 1);
     json_decref(body); /* wipes nothing: jansson's copy of the password is freed */
     c->state = l;
@@ -209,4 +261,57 @@ void tl_api_login(void *app, struct tl_http_req *r) {
         l->is_done = true;
         tl_http_resume(r);
     }
+}
+
+void tl_api_login(void *app, struct tl_http_req *r) {
+    login_start(app, r, false);
+}
+
+void tl_api_session_create(void *app, struct tl_http_req *r) {
+    /* A sign-in posted from another site's page would log the victim into
+     * the attacker's account (login CSRF). */
+    if (!tl_api_call(r)->state && !tl_api_same_origin(r)) {
+        tl_http_respond_error(r, 403, "csrf", "cross-origin sign-in refused");
+        return;
+    }
+    login_start(app, r, true);
+}
+
+/* The token this request came with: the cookie's, or the bearer token's
+ * (an API token asking gets its own CSRF value, which it never needs). */
+static const char *request_token(struct tl_http_req *r) {
+    struct tl_api_call *c = tl_api_call(r);
+    if (c->is_session)
+        return c->session_token;
+    const char *h = tl_http_header(r, "Authorization");
+    h = h ? h + 7 : ""; /* authenticated: "Bearer " is there */
+    while (*h == ' ')
+        h++;
+    return h;
+}
+
+void tl_api_session_get(void *app, struct tl_http_req *r) {
+    session_answer(app, r, 200, &tl_api_call(r)->sc, request_token(r), false);
+}
+
+void tl_api_session_delete(void *app, struct tl_http_req *r) {
+    struct tl_api *a = app;
+    struct tl_api_call *c = tl_api_call(r);
+    /* Only a cookie's token is revoked: signing out of a page must not
+     * revoke the API token a script calls with. */
+    if (c->is_session) {
+        char hash[TL_TOKEN_HASH_LEN + 1];
+        tl_token_hash(c->session_token, strlen(c->session_token), hash);
+        int rc = tl_store_token_revoke_hash(a->store, hash);
+        if (rc && rc != TL_ENOTFOUND) {
+            tl_api_fail(r, rc, NULL);
+            return;
+        }
+        tl_authz_cache_invalidate(a->authz_cache); /* refused at once on this node */
+    }
+    if (set_cookie(a, r, NULL)) {
+        tl_api_fail(r, TL_EINTERNAL, NULL);
+        return;
+    }
+    tl_http_respond_empty(r, 204);
 }

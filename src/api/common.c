@@ -1,11 +1,15 @@
 /* common.c: helpers every API handler shares (see api.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "api/api.h"
 #include "authz/authz.h"
 #include "core/clock.h"
+#include "http/cookie.h"
 
 static void call_free(void *ctx) {
     struct tl_api_call *c = ctx;
@@ -18,6 +22,47 @@ static void call_free(void *ctx) {
 
 struct tl_api_call *tl_api_call(struct tl_http_req *r) {
     return tl_http_ctx(r);
+}
+
+bool tl_api_same_origin(struct tl_http_req *r) {
+    const char *origin = tl_http_header(r, "Origin");
+    if (!origin)
+        return true;
+    const char *host = tl_http_header(r, "Host");
+    const char *rest = !strncasecmp(origin, "https://", 8)  ? origin + 8
+                       : !strncasecmp(origin, "http://", 7) ? origin + 7
+                                                            : NULL;
+    return rest && host && *host && !strcasecmp(rest, host); /* "null" is never ours */
+}
+
+/* Who is calling: the bearer token if there is an Authorization header
+ * (scripts; never the cookie then, so an API call cannot be turned into a
+ * session one), else the session cookie. For a cookie on an unsafe method,
+ * *csrf_refusal says why the request is refused (403), or stays NULL. */
+static int authenticate(struct tl_api *a, struct tl_http_req *r, struct tl_api_call *c,
+                        const char **csrf_refusal) {
+    const char *authorization = tl_http_header(r, "Authorization");
+    if (authorization)
+        return tl_authz_authenticate(a->store, a->authz_cache, authorization, &c->sc);
+    if (tl_http_cookie_get(tl_http_header(r, "Cookie"), TL_SESSION_COOKIE, c->session_token,
+                           sizeof c->session_token))
+        return TL_EAUTH;
+    int rc = tl_authz_authenticate_token(a->store, a->authz_cache, c->session_token, &c->sc);
+    if (rc)
+        return rc;
+    c->is_session = true;
+    const char *method = tl_http_method(r);
+    if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
+        return 0;
+    char want[TL_CSRF_LEN + 1];
+    tl_csrf_value(tl_store_secret(a->store), c->session_token, strlen(c->session_token), want);
+    const char *got = tl_http_header(r, "X-CSRF-Token");
+    if (!got || strlen(got) != TL_CSRF_LEN || sodium_memcmp(got, want, TL_CSRF_LEN) != 0)
+        *csrf_refusal = got ? "X-CSRF-Token does not match this session"
+                            : "X-CSRF-Token is required with a session cookie";
+    else if (!tl_api_same_origin(r))
+        *csrf_refusal = "cross-origin request refused";
+    return 0;
 }
 
 void tl_api_authorize(void *app, struct tl_http_req *r) {
@@ -35,10 +80,14 @@ void tl_api_authorize(void *app, struct tl_http_req *r) {
     tl_http_set_ctx(r, c, call_free);
     if (pol->is_public)
         return;
-    int rc = tl_authz_authenticate(a->store, a->authz_cache, tl_http_header(r, "Authorization"),
-                                   &c->sc);
+    const char *csrf_refusal = NULL;
+    int rc = authenticate(a, r, c, &csrf_refusal);
     if (rc) {
-        tl_api_fail(r, rc, rc == TL_EAUTH ? "a valid bearer token is required" : NULL);
+        tl_api_fail(r, rc, rc == TL_EAUTH ? "a valid bearer token or session is required" : NULL);
+        return;
+    }
+    if (csrf_refusal) {
+        tl_http_respond_error(r, 403, "csrf", "%s", csrf_refusal);
         return;
     }
     switch (pol->obj) {

@@ -1,6 +1,7 @@
 /* routes.c: every endpoint of the API, in one table, each with the access
  * policy that tl_api_authorize applies on its headers. */
 #include "api/api.h"
+#include "web/web.h"
 
 #define POLICY(...) (&(const struct tl_api_policy){__VA_ARGS__})
 #define PUBLIC      POLICY(.is_public = true)
@@ -15,6 +16,17 @@ const struct tl_route tl_api_routes[] = {
      .body = TL_BODY_NONE, .policy = PUBLIC},
     {.method = "POST", .pattern = "/api/v1/auth/login", .handler = tl_api_login,
      .body = TL_BODY_SMALL, .policy = PUBLIC},
+    /* the web UI (src/web/): the embedded bundle, and its cookie session (auth.c) */
+    {.method = "GET", .pattern = "/", .handler = tl_web_index, .body = TL_BODY_NONE,
+     .policy = PUBLIC},
+    {.method = "GET", .pattern = "/assets/{}", .handler = tl_web_asset, .body = TL_BODY_NONE,
+     .policy = PUBLIC},
+    {.method = "POST", .pattern = "/api/v1/auth/session", .handler = tl_api_session_create,
+     .body = TL_BODY_SMALL, .policy = PUBLIC},
+    {.method = "GET", .pattern = "/api/v1/auth/session", .handler = tl_api_session_get,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_ACCOUNT)},
+    {.method = "DELETE", .pattern = "/api/v1/auth/session", .handler = tl_api_session_delete,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_ACCOUNT)},
     {.method = "POST", .pattern = "/api/v1/projects", .handler = tl_api_projects_create,
      .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_CREATE_PROJECT)},
     {.method = "GET", .pattern = "/api/v1/projects", .handler = tl_api_projects_list,

@@ -14,6 +14,11 @@ int tl_authz_authenticate(struct tl_store *s, struct tl_authz_cache *cache, cons
     const char *token = header + 7;
     while (*token == ' ')
         token++;
+    return tl_authz_authenticate_token(s, cache, token, out);
+}
+
+int tl_authz_authenticate_token(struct tl_store *s, struct tl_authz_cache *cache,
+                                const char *token, struct tl_scope *out) {
     size_t n = strlen(token);
     if (n == 0 || n > 256)
         return TL_EAUTH;

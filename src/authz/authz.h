@@ -17,6 +17,9 @@
  * be NULL) memoizes answers for a few seconds (cache.h). */
 int tl_authz_authenticate(struct tl_store *s, struct tl_authz_cache *cache, const char *header,
                           struct tl_scope *out);
+/* The same for the token itself (a browser session's cookie value). */
+int tl_authz_authenticate_token(struct tl_store *s, struct tl_authz_cache *cache,
+                                const char *token, struct tl_scope *out);
 
 /* For actions on no particular object (CREATE_PROJECT, LIST): 0 or TL_EPERM
  * (also for an action that needs an object). */

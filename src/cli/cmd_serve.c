@@ -18,7 +18,7 @@
 enum { OPT_DATA = 1000, OPT_LISTEN, OPT_MAX_BODY, OPT_MAX_IMPORT, OPT_READERS, OPT_HELP,
        OPT_SECRET_FILE, OPT_MAX_FILE };
 enum { OPT_MAX_CONN = 1100, OPT_MAX_PER_ADDR, OPT_THREADS, OPT_HEADER_TIMEOUT, OPT_IDLE_TIMEOUT };
-enum { OPT_HOOK_PRIVATE = 1200 };
+enum { OPT_HOOK_PRIVATE = 1200, OPT_SECURE_COOKIES };
 
 static const char usage[] =
     "usage: tally serve [--data DIR] [--listen HOST:PORT] [--max-body BYTES]\n"
@@ -26,7 +26,7 @@ static const char usage[] =
     "                   [--readers N] [--secret-file PATH]\n"
     "                   [--max-connections N] [--max-connections-per-address N]\n"
     "                   [--threads N] [--header-timeout S] [--idle-timeout S]\n"
-    "                   [--webhook-allow-private]\n"
+    "                   [--webhook-allow-private] [--secure-cookies]\n"
     "Serve the API in the foreground; SIGINT/SIGTERM drain and exit.\n"
     "  --data DIR              data directory (default $TALLY_DATA, else ./tally-data)\n"
     "  --listen HOST:PORT      address and port: 127.0.0.1:8080 (default, or\n"
@@ -45,7 +45,10 @@ static const char usage[] =
     "  --header-timeout S      a request's headers must arrive within S s (default 10)\n"
     "  --idle-timeout S        idle keep-alive connections close after S s (default 60)\n"
     "  --webhook-allow-private webhooks may reach loopback and private addresses\n"
-    "                          (self-hosted receivers); never link-local or metadata\n";
+    "                          (self-hosted receivers); never link-local or metadata\n"
+    "  --secure-cookies        mark the web UI's session cookie Secure: set it when\n"
+    "                          Tally is served over TLS by a proxy (browsers then\n"
+    "                          send the cookie over https only)\n";
 
 /* A whole decimal number in [lo, hi]: 0 or -1. */
 static int parse_size(const char *s, unsigned long long lo, unsigned long long hi,
@@ -111,6 +114,7 @@ int tl_cmd_serve(int argc, char **argv) {
         {"help", no_argument, NULL, OPT_HELP},
         {"secret-file", required_argument, NULL, OPT_SECRET_FILE},
         {"webhook-allow-private", no_argument, NULL, OPT_HOOK_PRIVATE},
+        {"secure-cookies", no_argument, NULL, OPT_SECURE_COOKIES},
         {NULL, 0, NULL, 0},
     };
     /* The environment sets defaults (containers, `make run`); flags win. */
@@ -120,6 +124,7 @@ int tl_cmd_serve(int argc, char **argv) {
     if (!listen || !*listen)
         listen = "127.0.0.1:8080";
     const char *secret_file = NULL;
+    bool secure_cookies = false;
     struct tl_webhook_opts wopts;
     tl_webhook_opts_default(&wopts);
     unsigned long long max_body = 1u << 20, max_import = 64u << 20, readers = 8;
@@ -145,6 +150,7 @@ int tl_cmd_serve(int argc, char **argv) {
         case OPT_HELP: printf("%s", usage); return 0;
         case OPT_SECRET_FILE: secret_file = optarg; break;
         case OPT_HOOK_PRIVATE: wopts.allow_private = true; break;
+        case OPT_SECURE_COOKIES: secure_cookies = true; break;
         default: fprintf(stderr, "%s", usage); return 2;
         }
         if (bad) {
@@ -194,6 +200,7 @@ int tl_cmd_serve(int argc, char **argv) {
         return 1;
     }
     api.webhook_allow_private = wopts.allow_private;
+    api.secure_cookies = secure_cookies;
     struct tl_webhook_sender *sender = NULL;
     if ((rc = tl_webhook_start(store, &wopts, &sender))) {
         fprintf(stderr, "tally: cannot start the webhook sender: %s\n", tl_strerror(rc));

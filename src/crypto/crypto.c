@@ -59,3 +59,14 @@ void tl_pseudonym(const unsigned char secret[TL_SECRET_LEN], const char *tenant_
     memcpy(out, "anon-", 5);
     sodium_bin2hex(out + 5, 17, h, sizeof h);
 }
+
+void tl_csrf_value(const unsigned char secret[TL_SECRET_LEN], const char *token, size_t n,
+                   char out[TL_CSRF_LEN + 1]) {
+    static const char purpose[] = "tally csrf v1";
+    unsigned char key[crypto_generichash_KEYBYTES], h[32];
+    crypto_generichash(key, sizeof key, (const unsigned char *)purpose, sizeof purpose - 1, secret,
+                       TL_SECRET_LEN);
+    crypto_generichash(h, sizeof h, (const unsigned char *)token, n, key, sizeof key);
+    sodium_bin2hex(out, TL_CSRF_LEN + 1, h, sizeof h);
+    sodium_memzero(key, sizeof key);
+}

@@ -6,6 +6,9 @@
  * - Pseudonyms: annotators appear to a tenant as a keyed BLAKE2b of
  *   (tenant, user) under the installation's secret: stable within a tenant,
  *   unlinkable across tenants, irreversible without the secret.
+ * - CSRF values of browser sessions: a keyed BLAKE2b of the session token
+ *   under a key derived from the installation's secret (never stored: the
+ *   server derives it again for each request).
  * Call tl_crypto_init() once before anything else (it is idempotent). */
 #ifndef TL_CRYPTO_H
 #define TL_CRYPTO_H
@@ -17,6 +20,7 @@
 #define TL_PWHASH_LEN     128      /* crypto_pwhash_STRBYTES */
 #define TL_SECRET_LEN     32
 #define TL_PSEUDONYM_LEN  (5 + 16) /* "anon-" + 8 bytes hex */
+#define TL_CSRF_LEN       64       /* 32 bytes hex */
 
 int tl_crypto_init(void);
 
@@ -38,5 +42,11 @@ void tl_token_hash(const char *token, size_t n, char out[TL_TOKEN_HASH_LEN + 1])
 /* The pseudonym of user_id as seen by tenant_id. */
 void tl_pseudonym(const unsigned char secret[TL_SECRET_LEN], const char *tenant_id,
                   const char *user_id, char out[TL_PSEUDONYM_LEN + 1]);
+
+/* The CSRF value of the session token's n bytes: hex BLAKE2b-256 keyed by
+ * BLAKE2b-256("tally csrf v1") under secret, so it is unlinkable to the
+ * pseudonyms made with the same secret, and useless without the token. */
+void tl_csrf_value(const unsigned char secret[TL_SECRET_LEN], const char *token, size_t n,
+                   char out[TL_CSRF_LEN + 1]);
 
 #endif

@@ -144,6 +144,13 @@ const char *tl_http_query(const struct tl_http_req *r, const char *name);
 const char *tl_http_body(const struct tl_http_req *r, size_t *len);
 /* The peer's address as text ("127.0.0.1", "::1"), or "" if unknown. */
 const char *tl_http_client_ip(struct tl_http_req *r);
+/* Bytes of handler-set headers (names and values) one response may carry. */
+#define TL_HTTP_EXTRA_HEADERS_MAX 1024
+/* Add header name: value (copied) to the response this request will send:
+ * 0, or TL_ETOOBIG past TL_HTTP_EXTRA_HEADERS_MAX. Cache-Control and
+ * Content-Security-Policy set here replace the API's defaults (no-store,
+ * default-src 'none'); the other security headers are always sent. */
+int tl_http_set_header(struct tl_http_req *r, const char *name, const char *value);
 /* Add Retry-After: seconds to the response this request will send. */
 void tl_http_set_retry_after(struct tl_http_req *r, unsigned seconds);
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -90,6 +91,11 @@ struct tl_http_req {
     unsigned status;
     unsigned retry_after;             /* seconds, 0 for no Retry-After header */
     char allow[64];                   /* a 405's Allow header ("" for none) */
+    /* Headers a handler set for its response (tl_http_set_header): n_extra
+     * "name\0value\0" pairs packed in extra. */
+    char extra[TL_HTTP_EXTRA_HEADERS_MAX];
+    size_t extra_len;
+    unsigned n_extra;
     char client_ip[INET6_ADDRSTRLEN]; /* filled on first use */
     size_t streamed;                  /* STREAM body bytes received so far */
     void *ctx;                        /* the app's (tl_http_set_ctx) */
@@ -196,14 +202,46 @@ const char *tl_http_body(const struct tl_http_req *r, size_t *len) {
     return r->body.data ? r->body.data : "";
 }
 
-static void add_common_headers(struct MHD_Response *resp) {
+int tl_http_set_header(struct tl_http_req *r, const char *name, const char *value) {
+    size_t nn = strlen(name) + 1, nv = strlen(value) + 1;
+    if (nn + nv > sizeof r->extra - r->extra_len)
+        return TL_ETOOBIG;
+    memcpy(r->extra + r->extra_len, name, nn);
+    memcpy(r->extra + r->extra_len + nn, value, nv);
+    r->extra_len += nn + nv;
+    r->n_extra++;
+    return 0;
+}
+
+/* The value a handler set for header name, or NULL. */
+static const char *extra_header(const struct tl_http_req *r, const char *name) {
+    const char *p = r->extra;
+    for (unsigned i = 0; i < r->n_extra; i++) {
+        const char *value = p + strlen(p) + 1;
+        if (!strcasecmp(p, name))
+            return value;
+        p = value + strlen(value) + 1;
+    }
+    return NULL;
+}
+
+static void add_common_headers(const struct tl_http_req *r, struct MHD_Response *resp) {
     /* The API is JSON only: nothing here is meant to be framed, sniffed,
-     * cached by intermediaries or to run scripts. */
+     * cached by intermediaries or to run scripts. A handler may replace
+     * Cache-Control and the CSP (the web UI's pages: src/web/). */
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'");
+    if (!extra_header(r, "Cache-Control"))
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (!extra_header(r, "Content-Security-Policy"))
+        MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'");
+    const char *p = r->extra;
+    for (unsigned i = 0; i < r->n_extra; i++) {
+        const char *value = p + strlen(p) + 1;
+        MHD_add_response_header(resp, p, value);
+        p = value + strlen(value) + 1;
+    }
 }
 
 static void queue(struct tl_http_req *r, unsigned status, struct MHD_Response *resp) {
@@ -213,7 +251,7 @@ static void queue(struct tl_http_req *r, unsigned status, struct MHD_Response *r
         if (!resp)
             return;
     }
-    add_common_headers(resp);
+    add_common_headers(r, resp);
     if (r->retry_after) {
         char v[16];
         snprintf(v, sizeof v, "%u", r->retry_after);

@@ -82,6 +82,7 @@ struct tl_store_vtab {
     int (*token_list)(struct tl_store *s, const struct tl_token_filter *f, const char *user_id,
                       int64_t now_ms, struct tl_token_info **out, size_t *n);
     int (*token_revoke)(struct tl_store *s, const struct tl_token_filter *f, const char *id);
+    int (*token_revoke_hash)(struct tl_store *s, const char *hash);
     /* lifecycle (store.h) */
     int (*project_update)(struct tl_store *s, const struct tl_scope *sc,
                           const struct tl_project *p);

@@ -51,3 +51,7 @@ int tl_store_token_revoke(struct tl_store *s, const struct tl_token_filter *f,
                           const char *token_id) {
     return s->vt->token_revoke(s, f, token_id);
 }
+
+int tl_store_token_revoke_hash(struct tl_store *s, const char *token_hash) {
+    return s->vt->token_revoke_hash(s, token_hash);
+}

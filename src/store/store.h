@@ -206,6 +206,9 @@ int tl_store_token_list(struct tl_store *s, const struct tl_token_filter *f, con
  * TL_ENOTFOUND. A server caching scopes (authz/cache.h) must invalidate. */
 int tl_store_token_revoke(struct tl_store *s, const struct tl_token_filter *f,
                           const char *token_id);
+/* Revoke the token whose hash is token_hash (its holder signing out): 0 or
+ * TL_ENOTFOUND (unknown or revoked already). Invalidate caches likewise. */
+int tl_store_token_revoke_hash(struct tl_store *s, const char *token_hash);
 
 /* --- projects --- */
 /* p: name, schema_json, overlap, lease_seconds, max_leases_per_annotator in;

@@ -96,6 +96,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_TOKEN_REVOKE] = "UPDATE tokens SET revoked = 1 WHERE id = ?1 AND revoked = 0"
                        " AND user_pk IN (SELECT pk FROM users WHERE pk = ?2 OR tenant_pk = ?3"
                        " OR ?4)",
+    [Q_TOKEN_REVOKE_HASH] = "UPDATE tokens SET revoked = 1 WHERE hash = ?1 AND revoked = 0",
     [Q_SAVEPOINT] = "SAVEPOINT op",
     [Q_RELEASE] = "RELEASE op",
     [Q_ROLLBACK_TO] = "ROLLBACK TO op",

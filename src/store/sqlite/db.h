@@ -23,7 +23,7 @@ enum sq_q {
     Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO, Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
     Q_TENANT_INSERT, Q_TENANT_FIND, Q_TENANT_PK,
     Q_USER_INSERT, Q_USER_FIND,
-    Q_TOKEN_INSERT, Q_TOKEN_SCOPE,
+    Q_TOKEN_INSERT, Q_TOKEN_SCOPE, Q_TOKEN_REVOKE_HASH,
     Q_PROJECT_INSERT, Q_PROJECT_GET_STAFF, Q_PROJECT_GET_MEMBER, Q_PROJECT_GET_ADMIN,
     Q_PROJECT_LIST_STAFF, Q_PROJECT_LIST_MEMBER, Q_PROJECT_ADD_TASKS, Q_PROJECT_BUMP,
     Q_MEMBER_UPSERT, Q_MEMBER_ROLE,
@@ -146,6 +146,7 @@ int sq_member_projects(struct tl_store *s, int64_t user_pk, struct tl_membership
 int sq_token_list(struct tl_store *s, const struct tl_token_filter *f, const char *user_id,
                   int64_t now_ms, struct tl_token_info **out, size_t *n);
 int sq_token_revoke(struct tl_store *s, const struct tl_token_filter *f, const char *id);
+int sq_token_revoke_hash(struct tl_store *s, const char *hash);
 /* ops.c's row readers, for the backend's other files: a text column into
  * dst (truncated to cap), a blob column as an owned NUL-terminated copy,
  * and a project row of PROJECT_COLS (db.c). */

@@ -1324,6 +1324,7 @@ const struct tl_store_vtab sq_vtab = {
     .token_add = sq_token_add,
     .token_list = sq_token_list,
     .token_revoke = sq_token_revoke,
+    .token_revoke_hash = sq_token_revoke_hash,
     SQ_LIFECYCLE_OPS,
     .webhook_create = sq_webhook_create,
     .webhook_list = sq_webhook_list,

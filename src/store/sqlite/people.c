@@ -263,3 +263,16 @@ int sq_token_revoke(struct tl_store *s, const struct tl_token_filter *f, const c
     struct revoke_arg a = {f, id};
     return sq_write(SQ(s), w_token_revoke, &a);
 }
+
+static int w_token_revoke_hash(struct sq_store *s, struct sq_conn *w, void *arg) {
+    sqlite3_stmt *st = sq_stmt(w, Q_TOKEN_REVOKE_HASH);
+    if (!st)
+        return TL_EIO;
+    sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+    int rc = sq_exec(st);
+    return !rc && sqlite3_changes(w->db) == 0 ? TL_ENOTFOUND : rc;
+}
+
+int sq_token_revoke_hash(struct tl_store *s, const char *hash) {
+    return sq_write(SQ(s), w_token_revoke_hash, (void *)hash);
+}
