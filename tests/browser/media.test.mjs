@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { DEMO, REPO, SLOW, apiAs, assertClean, exportJsonl, launch, newPage, projectByName, screenshot, signIn, startServer } from './harness.mjs';
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https: http:; " +
+// The page's policy: the server's own (src/web/web.h) when it serves the UI.
+let CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https: http:; " +
   "media-src 'self' blob: data: https: http:; connect-src 'self' https: http:; object-src 'none'; frame-ancestors 'none'";
 const T = 15000 * SLOW;
 
@@ -167,8 +168,10 @@ before(async () => {
   browser = await launch();
   const r = await apiAs(srv, '', 'POST', '/api/v1/auth/login', DEMO.manager);
   manager = r.json.token;
+  const index = await fetch(srv.url + '/').catch(() => null);
+  const served = !!index && index.ok && !!index.headers.get('content-type')?.includes('html');
+  if (served && index.headers.get('content-security-policy')) CSP = index.headers.get('content-security-policy');
   host = { dev: await devHost() };
-  const served = await fetch(srv.url + '/').then((x) => x.ok && x.headers.get('content-type')?.includes('html'), () => false);
   host.label = served && formUsesSurfaces() ? realHost() : host.dev;
 });
 
