@@ -348,6 +348,48 @@ test('code: a span selected on highlighted code with line numbers', async () => 
   assert.equal(r.comment, 'Use a bound parameter.');
 });
 
+test('keypoints: clicked on the image, relabelled, dragged, one deleted by key', async () => {
+  // no demo project has keypoints: one made here, on the demo's road frame
+  const driving = await projectByName(srv, manager, 'Example: driving scene');
+  const frame = (await exportJsonl(srv, manager, driving.id))[0].data.frame;
+  const name = 'Keypoints on the road';
+  const created = await apiAs(srv, manager, 'POST', '/api/v1/projects', { name, schema: {
+    views: [{ source: 'frame', kind: 'image' }],
+    fields: [{ name: 'marks', type: 'keypoints', source: 'frame', labels: ['light', 'wheel'] }] } });
+  assert.equal(created.status, 201, created.text);
+  const pid = created.json.id;
+  assert.equal((await apiAs(srv, manager, 'POST', `/api/v1/projects/${pid}/tasks`, [{ frame }])).status, 201);
+  assert.equal((await apiAs(srv, manager, 'POST', `/api/v1/projects/${pid}/members`, { email: DEMO.annotator.email })).status, 201);
+
+  const page = await newPage(browser);
+  await host.label.open(page, name);
+  await page.locator('.img-surface .a9s-annotationlayer').waitFor({ timeout: T });
+  assert.equal(await page.getByRole('button', { name: 'Point tool (k)' }).getAttribute('aria-pressed'), 'true');
+  let [x, y] = await imgAt(page, 30, 30);
+  await page.mouse.click(x, y);
+  await page.keyboard.press('2'); // relabel the new point: wheel
+  await page.getByRole('button', { name: /^wheel point at 30/ }).waitFor();
+  const p = await page.getByRole('button', { name: /^wheel point at 30/ }).boundingBox();
+  [x, y] = await imgAt(page, 60, 40);
+  await page.mouse.move(p.x + p.width / 2, p.y + p.height / 2); await page.mouse.down();
+  await page.mouse.move(x, y, { steps: 6 }); await page.mouse.up();
+  await page.keyboard.press('Escape'); // deselect, so that 1 picks the next point's label only
+  await page.keyboard.press('1');
+  [x, y] = await imgAt(page, 80, 20);
+  await page.mouse.click(x, y);
+  await page.getByRole('button', { name: /^light point at 80/ }).waitFor();
+  await page.keyboard.press('Delete');
+  await page.getByRole('button', { name: /^light point/ }).waitFor({ state: 'detached' });
+  await host.label.submit(page);
+  assertClean(page, assert);
+  await page.context().close();
+
+  const r = await onlyResult(name);
+  assert.equal(r.marks.length, 1);
+  assert.equal(r.marks[0].label, 'wheel');
+  near(r.marks[0].x, 60, 1, 'x'); near(r.marks[0].y, 40, 1, 'y');
+});
+
 test('read-only: stored values shown, nothing editable', async () => {
   const page = await newPage(browser);
   // spans after an astral character: offsets are code points
