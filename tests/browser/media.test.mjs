@@ -242,6 +242,19 @@ test('image: a box and a polygon drawn with the mouse, zoom and pan, exported in
     await page.mouse.move(a, b, { steps: 3 }); await page.mouse.down(); await page.mouse.up();
   }
   await page.getByRole('button', { name: /^road \(drivable\): polygon, 4 points/ }).waitFor();
+  // a stray box (on the blue car, key 2 = truck), picked from the list by keyboard and deleted
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('2');
+  [x1, y1] = await imgAt(page, 56, 61); [x2, y2] = await imgAt(page, 66, 68);
+  await page.mouse.move(x1, y1); await page.mouse.down();
+  await page.mouse.move(x2, y2, { steps: 8 }); await page.mouse.up();
+  const stray = page.getByRole('button', { name: /^truck \(objects\): box/ });
+  await stray.waitFor();
+  await page.keyboard.press('Escape');
+  await stray.focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Delete');
+  await stray.waitFor({ state: 'detached' });
   // zoom in by key and by Ctrl+wheel, pan with space held
   await page.locator('.img-stage').focus();
   await page.keyboard.press('+');

@@ -141,6 +141,8 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
     anno.on('selectionChanged', (arr) => {
       if (arr && arr.length) select({ kind: 'shape', id: arr[0].id }, true);
       else if (selected && selected.kind === 'shape') { selected = null; renderList(); }
+      // the editor's focused handle went with the selection: keep the keys here
+      if (document.activeElement === document.body) stage.focus({ preventScroll: true });
     });
     set(pending);
     setZoom(1);
