@@ -82,13 +82,33 @@ export function audioSurface({ source, view, value, fields, readOnly, initial, o
     waveColor: '#9aa5b8', progressColor: '#2457d6', cursorColor: '#111827', cursorWidth: 2,
     normalize: true, dragToSeek: false, plugins: [regions],
   }));
-  if (isVideo) ws.load(url).catch(() => {});
+  if (isVideo) ws.load(url).catch(() => {}); // errors arrive as 'error' events too
   const colorOf = (field, label, a = 0.25) => {
     const i = picker.entries.findIndex((e) => e.field.name === field && e.label === label);
     return `rgba(${PALETTE[(i < 0 ? 0 : i) % PALETTE.length]},${a})`;
   };
 
-  ws.on('error', (e) => errs.show([`The audio for ${source} could not be loaded${e && e.message ? ': ' + e.message : ''}.`]));
+  // Media on another origin without CORS plays in an <audio>/<video> but
+  // cannot be fetched for its waveform: then a flat line of the media's
+  // length (wavesurfer skips the fetch when given peaks and a duration), so
+  // segments can still be marked by ear.
+  let flat = false, notice = [];
+  ws.on('error', (e) => {
+    if (!flat && !ready) {
+      flat = true;
+      const probe = document.createElement(isVideo ? 'video' : 'audio');
+      probe.preload = 'metadata';
+      probe.addEventListener('loadedmetadata', () => {
+        notice = ['The waveform of this medium cannot be read here (another site without CORS); play it and mark segments by ear.'];
+        errs.show(notice);
+        ws.load(url, [[0, 0]], probe.duration).catch(() => {});
+      }, { once: true });
+      probe.addEventListener('error', () => errs.show([`The medium for ${source} could not be loaded.`]), { once: true });
+      probe.src = url;
+      return;
+    }
+    if (!ready) errs.show([`The medium for ${source} could not be loaded${e && e.message ? ': ' + e.message : ''}.`]);
+  });
   ws.on('ready', () => {
     ready = true;
     if (!readOnly) regions.enableDragSelection({ color: 'rgba(36,87,214,0.2)' });
@@ -236,7 +256,7 @@ export function audioSurface({ source, view, value, fields, readOnly, initial, o
         addSegment(f.name, g.label, g.start, g.end, typeof g.text === 'string' ? g.text : '', typeof g.id === 'string' ? g.id : undefined, false);
       }
     }
-    errs.show(bad);
+    errs.show([...notice, ...bad]);
     renderList();
   }
   renderList();
