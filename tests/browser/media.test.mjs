@@ -146,16 +146,21 @@ function realHost() {
     async open(page, name) {
       await signIn(page, srv, DEMO.annotator);
       await page.getByText(name, { exact: true }).first().click();
-      await page.locator('.surface').first().waitFor({ timeout: T });
+      await page.locator('.srf').first().waitFor({ timeout: T });
     },
     async answer(page, answers) {
-      for (const [, v] of Object.entries(answers)) {
-        if (v.startsWith && v.includes(' ')) { await page.getByRole('textbox', { name: /comment/i }).fill(v); continue; }
-        await page.getByRole('radio', { name: v, exact: true }).or(page.getByRole('button', { name: v, exact: true })).first().click();
+      // a choice field is a radio group named after the field; a text field a textbox
+      for (const [field, v] of Object.entries(answers)) {
+        const group = page.getByRole('radiogroup', { name: field, exact: true });
+        if (await group.count()) {
+          await group.getByRole('radio', { name: new RegExp(`(^|\\s)${v}(\\s|$)`) }).check();
+        } else {
+          await page.getByRole('textbox', { name: field, exact: true }).fill(v);
+        }
       }
     },
     async submit(page) {
-      const surface = await page.locator('.surface').first().elementHandle();
+      const surface = await page.locator('.srf').first().elementHandle();
       await page.keyboard.press('Control+Enter');
       await page.waitForFunction((s) => !s.isConnected, surface, { timeout: T });
     },

@@ -68,7 +68,7 @@ export function audioSurface({ source, view, value, fields, readOnly, initial, o
   const time = h('span', { class: 'au-time', 'aria-live': 'off' }, '0:00.0 / 0:00.0');
   const picker = labelPicker(segFields, (field, label) => relabelSelected(field, label), { readOnly, title: 'Segment label' });
   const list = h('ul', { class: 'surf-list au-list', 'aria-label': 'Segments' });
-  const el = h('div', { class: 'surface au-surface' + (readOnly ? ' readonly' : ''), tabindex: '-1', dataset: { source } },
+  const el = h('div', { class: 'srf au-surface' + (readOnly ? ' readonly' : ''), tabindex: '-1', dataset: { source } },
     readOnly ? null : h('div', { class: 'surf-toolbar' }, picker.el),
     media, wave,
     h('div', { class: 'surf-actions' }, playBtn, loopBtn, time,
@@ -287,10 +287,10 @@ export function audioSurface({ source, view, value, fields, readOnly, initial, o
       { key: ' ', label: 'Play or pause (audio)', run: () => ws.playPause(), when: inside },
       { key: 'l', label: 'Loop the selected segment', run: toggleLoop, when: inside },
       ...(readOnly ? [] : [
-        ...picker.keys(inside),
+        ...picker.keys(),
         { key: '[', label: 'Mark a segment start at the play head', run: () => mark('start'), when: inside },
         { key: ']', label: 'Mark the segment end and add it', run: () => mark('end'), when: inside },
-        { key: 'Delete', label: 'Delete the selected segment', run: deleteSelected, when: () => !!sel() },
+        { key: 'Delete', label: 'Delete the selected segment', run: deleteSelected, when: () => inside() && !!sel() },
       ]),
     ],
     focus() { el.focus(); },

@@ -51,7 +51,7 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
   const delBtn = h('button', { type: 'button', disabled: true, 'aria-label': 'Delete the selected region (Delete)',
     onclick: () => deleteSelected() }, 'Delete');
   const list = h('ul', { class: 'surf-list img-list', 'aria-label': 'Regions' });
-  const el = h('div', { class: 'surface img-surface' + (readOnly ? ' readonly' : ''), dataset: { source } },
+  const el = h('div', { class: 'srf img-surface' + (readOnly ? ' readonly' : ''), dataset: { source } },
     h('div', { class: 'surf-toolbar' },
       readOnly ? null : picker.el,
       h('div', { class: 'surf-actions' },
@@ -383,13 +383,13 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
     },
     set,
     keys: [
-      ...(readOnly ? [] : picker.keys(inside)),
+      ...(readOnly ? [] : picker.keys()),
       { key: '+', label: 'Zoom in (image)', run: () => zoomBy(1), when: inside },
       { key: '-', label: 'Zoom out (image)', run: () => zoomBy(-1), when: inside },
       ...(readOnly ? [] : [
         ...toolBtnsKeys(),
         { key: 'v', label: 'Select and edit regions', run: () => setMode('select'), when: inside },
-        { key: 'Delete', label: 'Delete the selected region', run: deleteSelected, when: () => !!selected },
+        { key: 'Delete', label: 'Delete the selected region', run: deleteSelected, when: () => inside() && !!selected },
       ]),
     ],
     focus() { stage.focus(); },

@@ -111,7 +111,7 @@ export function textSurface({ view, value, fields, readOnly, initial, onChange }
     onclick: () => deleteSelected() }, 'Delete ', h('kbd', null, 'Del'));
   const spanList = h('ul', { class: 'surf-list', 'aria-label': 'Spans' });
   const relList = h('ul', { class: 'surf-list', 'aria-label': 'Relations' });
-  const el = h('div', { class: 'surface sp-surface' + (readOnly ? ' readonly' : ''), dataset: { source: view ? view.source : '' } },
+  const el = h('div', { class: 'srf sp-surface' + (readOnly ? ' readonly' : ''), dataset: { source: view ? view.source : '' } },
     readOnly ? null : h('div', { class: 'surf-toolbar' }, picker.el, h('div', { class: 'surf-actions' }, relateBtn, delBtn)),
     relBar, relHint, host, errs.el,
     h('div', { class: 'sp-lists' },
@@ -329,9 +329,9 @@ export function textSurface({ view, value, fields, readOnly, initial, onChange }
     },
     set,
     keys: readOnly ? [] : [
-      ...picker.keys(inside),
+      ...picker.keys(),
       { key: 'r', label: 'Relate the selected span to another', run: startRelation, when: () => inside() && !!sel },
-      { key: 'Delete', label: 'Delete the selected span', run: deleteSelected, when: () => !!sel },
+      { key: 'Delete', label: 'Delete the selected span', run: deleteSelected, when: () => inside() && !!sel },
     ],
     focus() { editor.focus(); },
     destroy() { el.removeEventListener('keydown', onKey, true); editor.destroy(); },

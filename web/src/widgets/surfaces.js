@@ -79,13 +79,12 @@ export function labelPicker(fields, onPick, { readOnly = false, title = 'Label' 
       pick(e);
       return true;
     },
-    /** The field hotkeys, for the form's `?` list (number keys act only in
-     *  the surface, so `when` keeps them from shadowing choice keys). */
-    keys(inside) {
-      return entries.flatMap((e) => [
-        e.hotkey && { key: e.hotkey, label: `${e.field.name}: ${e.label}`, run: () => pick(e) },
-        e.num && { key: e.num, label: `${e.field.name}: ${e.label} (in the ${title.toLowerCase()} area)`, run: () => pick(e), when: inside },
-      ]).filter(Boolean);
+    /** The field hotkeys, for the form's shortcuts and its `?` list. The
+     *  number keys are left out: outside the surface they belong to the
+     *  form's choice fields; inside it handleKey takes them first. */
+    keys() {
+      return entries.filter((e) => e.hotkey && !/^[0-9]$/.test(e.hotkey))
+        .map((e) => ({ key: e.hotkey, label: `${e.field.name}: ${e.label}`, run: () => pick(e) }));
     },
   };
 }
