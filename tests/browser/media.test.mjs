@@ -31,7 +31,7 @@ let srv, browser, host, manager;
 
 // --- the two hosts --------------------------------------------------------
 
-const formUsesSurfaces = () => /widgets\/surfaces\.js/.test(readFileSync(join(REPO, 'web', 'src', 'form.js'), 'utf8'));
+const formUsesSurfaces = () => /surfaces/.test(readFileSync(join(REPO, 'web', 'src', 'form.js'), 'utf8'));
 
 const HOST_JS = (repo) => `
 import ${JSON.stringify(repo + '/web/src/app.css')};

@@ -145,6 +145,7 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
       if (document.activeElement === document.body) stage.focus({ preventScroll: true });
     });
     set(pending);
+    layout();
     setZoom(1);
     syncTool();
   }
@@ -250,6 +251,13 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
   }
 
   // --- zoom and pan ---
+  // The stage is as tall as the image at its fitted width (up to 62% of the
+  // window), so a wide frame leaves no empty band under it.
+  function layout() {
+    if (!natW) return;
+    const maxH = Math.min(window.innerHeight * 0.62, 560);
+    stage.style.height = Math.round(Math.min(maxH, ((stage.clientWidth - 2) * natH) / natW) + 2) + 'px';
+  }
   function fitWidth() {
     if (!natW) return 0;
     const sw = stage.clientWidth - 2, sh = stage.clientHeight - 2;
@@ -285,7 +293,7 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
     const up = () => { stage.classList.remove('dragging'); removeEventListener('pointermove', move); removeEventListener('pointerup', up); };
     addEventListener('pointermove', move); addEventListener('pointerup', up);
   });
-  const ro = new ResizeObserver(() => setZoom(zoom));
+  const ro = new ResizeObserver(() => { layout(); setZoom(zoom); });
   ro.observe(stage);
   stage.addEventListener('pointerdown', () => { if (document.activeElement !== stage && !el.contains(document.activeElement)) stage.focus({ preventScroll: true }); });
 
