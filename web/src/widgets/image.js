@@ -251,12 +251,14 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
   }
 
   // --- zoom and pan ---
-  // The stage is as tall as the image at its fitted width (up to 62% of the
-  // window), so a wide frame leaves no empty band under it.
+  // The stage is as tall as the image at its fitted width, so a wide frame
+  // leaves no empty band under it, and no taller than what the window shows
+  // below the stage's top (the whole image in view at 1280x720).
   function layout() {
     if (!natW) return;
-    const maxH = Math.min(window.innerHeight * 0.62, 560);
-    stage.style.height = Math.round(Math.min(maxH, ((stage.clientWidth - 2) * natH) / natW) + 2) + 'px';
+    const top = stage.getBoundingClientRect().top + window.scrollY;
+    const maxH = Math.max(200, Math.min(640, window.innerHeight - top - 16));
+    stage.style.height = Math.ceil(Math.min(maxH, ((stage.clientWidth - 2) * natH) / natW) + 2) + 'px';
   }
   function fitWidth() {
     if (!natW) return 0;
@@ -266,7 +268,9 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
   function setZoom(z, around) {
     const old = canvas.getBoundingClientRect();
     zoom = Math.min(8, Math.max(0.25, z));
-    canvas.style.width = Math.round(fitWidth() * zoom) + 'px';
+    canvas.style.width = Math.floor(fitWidth() * zoom) + 'px';
+    // fitted, the image fills the stage: no scrollbar may appear over its edge
+    stage.classList.toggle('fitted', zoom <= 1);
     zoomLabel.textContent = Math.round(zoom * 100) + '%';
     if (around && old.width) { // keep the point under the cursor still
       const k = canvas.getBoundingClientRect().width / old.width;
@@ -337,7 +341,7 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
       h('button', { type: 'button', class: 'surf-item', dataset: { key: 'r:' + x.id }, 'aria-pressed': String(!!(selected && selected.id === x.id)),
         'aria-label': `${x.m.label} (${x.m.field}): ${describe(x)}`, onclick: () => select({ kind: x.kind, id: x.id }) },
       h('span', { class: 'chip ' + picker.colorOf(x.m.field, x.m.label) }, x.m.label), ' ',
-      h('span', { class: 'muted' }, describe(x))),
+      h('span', { class: 'muted', title: describe(x) }, describe(x).replace(/ @ .*/, '').replace(' points', ' pts'))),
       readOnly ? null : h('button', { type: 'button', class: 'icon', dataset: { key: 'del' }, 'aria-label': `Delete ${x.m.label} ${describe(x)}`,
         onclick: () => { select({ kind: x.kind, id: x.id }); deleteSelected(); } }, '×')))
       : h('li', { class: 'muted' }, readOnly ? 'No regions.' : 'No regions yet: pick a label, then draw on the image.'));
