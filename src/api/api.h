@@ -187,6 +187,10 @@ void tl_api_members_remove(void *app, struct tl_http_req *r);
 void tl_api_leases_release(void *app, struct tl_http_req *r);
 void tl_api_annotations_update(void *app, struct tl_http_req *r);
 void tl_api_annotations_delete(void *app, struct tl_http_req *r);
+/* the web UI's charts (stats.c) */
+void tl_api_project_stats(void *app, struct tl_http_req *r);
+void tl_api_me_stats(void *app, struct tl_http_req *r);
+void tl_api_schemas_validate(void *app, struct tl_http_req *r);
 /* webhooks (webhooks.c): the hook id is the second {} */
 void tl_api_webhooks_create(void *app, struct tl_http_req *r);
 void tl_api_webhooks_list(void *app, struct tl_http_req *r);

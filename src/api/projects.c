@@ -83,13 +83,28 @@ void tl_api_projects_list(void *app, struct tl_http_req *r) {
         tl_api_fail(r, rc, NULL);
         return;
     }
-    json_t *arr = json_array();
+    /* The caller's member role on each (the home screen's "label" or
+     * "review" button): their memberships, matched here, one query. */
+    struct tl_membership *m = NULL;
+    size_t n_m = 0;
+    rc = tl_store_member_projects(a->store, tl_api_call(r)->sc.user_pk, &m, &n_m);
+    json_t *arr = rc ? NULL : json_array();
     for (size_t i = 0; i < n; i++) {
-        if (arr && json_array_append_new(arr, tl_api_project_json(&ps[i])))
+        json_t *j = arr ? tl_api_project_json(&ps[i]) : NULL;
+        const char *role = NULL;
+        for (size_t k = 0; k < n_m && !role; k++)
+            if (!strcmp(m[k].project_id, ps[i].id))
+                role = tl_role_name(m[k].role);
+        if (j && json_object_set_new(j, "member_role", role ? json_string(role) : json_null())) {
+            json_decref(j);
+            j = NULL;
+        }
+        if (arr && (!j || json_array_append_new(arr, j)))
             rc = TL_ENOMEM;
         tl_project_release(&ps[i]);
     }
     free(ps);
+    tl_memberships_free(m, n_m);
     if (!arr || rc) {
         json_decref(arr);
         tl_api_fail(r, TL_ENOMEM, NULL);

@@ -99,6 +99,14 @@ const struct tl_route tl_api_routes[] = {
     {.method = "DELETE", .pattern = "/api/v1/annotations/{}",
      .handler = tl_api_annotations_delete, .body = TL_BODY_NONE,
      .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_ANNOTATION)},
+    /* the web UI's charts (stats.c) and schema editor (schemas.c) */
+    {.method = "GET", .pattern = "/api/v1/projects/{}/stats", .handler = tl_api_project_stats,
+     .body = TL_BODY_NONE, .query = QUERY("bucket"),
+     .policy = POLICY(.act = TL_ACT_EXPORT, .obj = TL_OBJ_PROJECT)},
+    {.method = "GET", .pattern = "/api/v1/me/stats", .handler = tl_api_me_stats,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_ACCOUNT)},
+    {.method = "POST", .pattern = "/api/v1/schemas/validate", .handler = tl_api_schemas_validate,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_CREATE_PROJECT)},
     /* webhooks (webhooks.c): managers only; the hook id is the second {} */
 #define HOOKS_POLICY POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)
     {.method = "POST", .pattern = "/api/v1/projects/{}/webhooks",

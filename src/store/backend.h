@@ -83,6 +83,10 @@ struct tl_store_vtab {
                       int64_t now_ms, struct tl_token_info **out, size_t *n);
     int (*token_revoke)(struct tl_store *s, const struct tl_token_filter *f, const char *id);
     int (*token_revoke_hash)(struct tl_store *s, const char *hash);
+    int (*project_stats)(struct tl_store *s, const struct tl_project *p, int64_t bucket_ms,
+                         int64_t now_ms, struct tl_project_stats *out);
+    int (*my_stats)(struct tl_store *s, const struct tl_scope *sc,
+                    struct tl_my_project_stats **out, size_t *n);
     /* lifecycle (store.h) */
     int (*project_update)(struct tl_store *s, const struct tl_scope *sc,
                           const struct tl_project *p);

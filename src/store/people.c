@@ -55,3 +55,19 @@ int tl_store_token_revoke(struct tl_store *s, const struct tl_token_filter *f,
 int tl_store_token_revoke_hash(struct tl_store *s, const char *token_hash) {
     return s->vt->token_revoke_hash(s, token_hash);
 }
+
+int tl_store_project_stats(struct tl_store *s, const struct tl_project *p, int64_t bucket_ms,
+                           int64_t now_ms, struct tl_project_stats *out) {
+    return s->vt->project_stats(s, p, bucket_ms, now_ms, out);
+}
+
+void tl_project_stats_release(struct tl_project_stats *st) {
+    free(st->annotators);
+    st->annotators = NULL;
+    st->n_annotators = 0;
+}
+
+int tl_store_my_stats(struct tl_store *s, const struct tl_scope *sc,
+                      struct tl_my_project_stats **out, size_t *n) {
+    return s->vt->my_stats(s, sc, out, n);
+}

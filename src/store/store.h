@@ -422,6 +422,51 @@ struct tl_member {
     } skips[TL_MEMBER_SKIPS_SHOWN]; /* newest first */
     size_t n_skips_shown;
 };
+/* --- statistics (the web UI's charts) --- */
+#define TL_STATS_MAX_BUCKETS    500  /* time buckets returned, the newest */
+#define TL_STATS_MAX_ANNOTATORS 1000 /* annotators listed, the busiest */
+/* Upper bounds (seconds) of the claim-to-submit histogram; one more bin
+ * holds everything above the last. */
+#define TL_STATS_SECONDS_BOUNDS {1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800}
+#define TL_STATS_N_BOUNDS       11
+struct tl_stats_annotator {
+    tl_id user_id, tenant_id; /* tenant_id "" for the workforce */
+    char email[256];
+    enum tl_role role; /* the user's tenant role (TL_ROLE_ANNOTATOR for the workforce) */
+    int64_t n_annotations;
+    double median_seconds; /* claim to submit; -1 without data */
+};
+struct tl_project_stats {
+    int64_t bucket_ms;
+    int64_t first_bucket_ms; /* start of the first of n_buckets consecutive buckets */
+    size_t n_buckets;        /* 0 when the project has no annotation */
+    int64_t completion[TL_STATS_MAX_BUCKETS]; /* complete tasks at each bucket's end */
+    int64_t throughput[TL_STATS_MAX_BUCKETS]; /* annotations made in each bucket */
+    int64_t seconds[TL_STATS_N_BOUNDS + 1];   /* histogram of claim-to-submit times */
+    struct tl_stats_annotator *annotators;    /* owned: tl_project_stats_release */
+    size_t n_annotators;
+};
+/* p's statistics in buckets of bucket_ms ending with now_ms's, from one
+ * snapshot: 0, TL_ENOMEM or TL_EIO. A task's completion time is its
+ * newest annotation's (complete tasks without one count from the start). */
+int tl_store_project_stats(struct tl_store *s, const struct tl_project *p, int64_t bucket_ms,
+                           int64_t now_ms, struct tl_project_stats *out);
+void tl_project_stats_release(struct tl_project_stats *st);
+
+/* One project's part of a user's own work. */
+struct tl_my_project_stats {
+    tl_id project_id;
+    char name[256];
+    int64_t n_annotations;
+    double seconds;   /* sum of claim-to-submit times */
+    int64_t last_at_ms; /* newest annotation, 0 for none */
+};
+/* sc's annotations in each project sc is a member of (of sc's tenant
+ * only, for a tenant's users), most recently worked first: *out (caller
+ * frees) and *n. */
+int tl_store_my_stats(struct tl_store *s, const struct tl_scope *sc,
+                      struct tl_my_project_stats **out, size_t *n);
+
 /* p's members, oldest membership first (caller frees *out). */
 int tl_store_member_list(struct tl_store *s, const struct tl_scope *sc,
                          const struct tl_project *p, int64_t now_ms, struct tl_member **out,

@@ -138,6 +138,7 @@ def test_route_query_lists():
         ("GET", "/api/v1/tokens"): ["user_id"],
         ("GET", "/api/v1/projects/{}/tasks"): ["limit", "cursor", "state"],
         ("GET", "/api/v1/projects/{}/webhooks/{}/deliveries"): ["limit"],
+        ("GET", "/api/v1/projects/{}/stats"): ["bucket"],
     }
 
 

@@ -283,6 +283,23 @@ static const char *const sql[Q_COUNT] = {
     [Q_LC_END_MEMBERS] = "DELETE FROM project_members WHERE project_pk = ?1",
     [Q_LC_END_FILES] = "DELETE FROM files WHERE project_pk = ?1",
     [Q_LC_END_PROJECT] = "DELETE FROM projects WHERE pk = ?1 AND deleted = 1",
+    /* stats.c: every annotation of a project, by its tasks (annotations
+     * carry no project), and the completion time of each complete task */
+    [Q_ST_STREAM] = "SELECT a.annotator_pk, a.created_at, a.claimed_at FROM tasks k"
+                    " JOIN annotations a ON a.task_pk = k.pk WHERE k.project_pk = ?1",
+    [Q_ST_DONE] = "SELECT (SELECT max(a.created_at) FROM annotations a WHERE a.task_pk = k.pk)"
+                  " FROM tasks k WHERE k.project_pk = ?1 AND k.is_open = 0",
+    [Q_ST_USER] = "SELECT u.id, u.email, COALESCE(t.id, ''), u.role FROM users u"
+                  " LEFT JOIN tenants t ON t.pk = u.tenant_pk WHERE u.pk = ?1",
+    [Q_ST_ME] = "SELECT p.id, p.name, COALESCE(w.n, 0), COALESCE(w.ms, 0), COALESCE(w.last, 0)"
+                " FROM project_members m JOIN projects p ON p.pk = m.project_pk AND p.deleted = 0"
+                "   AND (?2 = 0 OR p.tenant_pk = ?2)"
+                " LEFT JOIN (SELECT k.project_pk AS project_pk, count(*) AS n,"
+                "   sum(CASE WHEN a.claimed_at IS NULL THEN 0 ELSE a.created_at - a.claimed_at END)"
+                "   AS ms, max(a.created_at) AS last FROM annotations a"
+                "   JOIN tasks k ON k.pk = a.task_pk WHERE a.annotator_pk = ?1"
+                "   GROUP BY k.project_pk) w ON w.project_pk = p.pk"
+                " WHERE m.user_pk = ?1 ORDER BY w.last IS NULL, w.last DESC, p.pk DESC",
     [Q_LC_MEMBERS] = "SELECT u.id, u.email, u.tenant_pk IS NULL, m.role,"
                      " (SELECT count(*) FROM annotations a JOIN tasks k ON k.pk = a.task_pk"
                      "   WHERE a.annotator_pk = u.pk AND k.project_pk = m.project_pk),"

@@ -50,6 +50,8 @@ enum sq_q {
     Q_HOOK_COUNT, Q_HOOK_INSERT, Q_HOOK_LIST, Q_HOOK_PK, Q_HOOK_DELETE_LOG, Q_HOOK_DELETE,
     Q_HOOK_OF_PROJECT, Q_HOOK_OUTBOX, Q_HOOK_PROJECT_LEFT, Q_HOOK_LOG, Q_HOOK_DUE, Q_HOOK_RECORD,
     Q_HOOK_PRUNE,
+    /* stats.c */
+    Q_ST_STREAM, Q_ST_DONE, Q_ST_USER, Q_ST_ME,
     Q_COUNT
 };
 
@@ -194,6 +196,14 @@ int sq_annotation_delete(struct tl_store *s, const struct tl_scope *sc, const st
     .object_project = sq_object_project, .lease_release = sq_lease_release,                   \
     .annotation_get = sq_annotation_get, .annotation_update = sq_annotation_update,           \
     .annotation_delete = sq_annotation_delete
+/* The median claim-to-submit seconds of user_pk's n_done annotations on
+ * project_pk (lifecycle.c), or -1 without any. */
+double sq_median_seconds(struct sq_conn *c, int64_t user_pk, int64_t project_pk, int64_t n_done);
+/* stats.c's entries of the vtab. */
+int sq_project_stats(struct tl_store *s, const struct tl_project *p, int64_t bucket_ms,
+                     int64_t now_ms, struct tl_project_stats *out);
+int sq_my_stats(struct tl_store *s, const struct tl_scope *sc, struct tl_my_project_stats **out,
+                size_t *n);
 /* Queue the purge of every project marked deleted (a server's start). */
 void sq_purge_resume(struct sq_store *s);
 /* Inside the writer's transaction of an annotation submit (ops.c): write

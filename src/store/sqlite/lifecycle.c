@@ -321,8 +321,7 @@ int sq_tasks_delete(struct tl_store *s, const struct tl_scope *sc, const struct 
 /* The median of an annotator's claim-to-submit times on the project, in
  * seconds, or -1 without any: the middle one or two rows of the sorted
  * durations, read by OFFSET from the count already known. */
-static double median_seconds(struct sq_conn *c, int64_t user_pk, int64_t project_pk,
-                             int64_t n_done) {
+double sq_median_seconds(struct sq_conn *c, int64_t user_pk, int64_t project_pk, int64_t n_done) {
     sqlite3_stmt *st = n_done > 0 ? sq_stmt(c, Q_LC_MEDIAN) : NULL;
     if (!st)
         return -1;
@@ -405,7 +404,7 @@ int sq_member_list(struct tl_store *s, const struct tl_scope *sc, const struct t
     if (st)
         sqlite3_reset(st);
     for (size_t i = 0; i < *n && !rc; i++) {
-        (*out)[i].median_seconds = median_seconds(c, user_pks[i], p->pk, (*out)[i].n_done);
+        (*out)[i].median_seconds = sq_median_seconds(c, user_pks[i], p->pk, (*out)[i].n_done);
         recent_skips(c, user_pks[i], p->pk, &(*out)[i]);
     }
     sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);

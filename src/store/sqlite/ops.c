@@ -1325,6 +1325,8 @@ const struct tl_store_vtab sq_vtab = {
     .token_list = sq_token_list,
     .token_revoke = sq_token_revoke,
     .token_revoke_hash = sq_token_revoke_hash,
+    .project_stats = sq_project_stats,
+    .my_stats = sq_my_stats,
     SQ_LIFECYCLE_OPS,
     .webhook_create = sq_webhook_create,
     .webhook_list = sq_webhook_list,
