@@ -408,6 +408,43 @@ test('keypoints: clicked on the image, relabelled, dragged, one deleted by key',
   near(r.marks[0].x, 60, 1, 'x'); near(r.marks[0].y, 40, 1, 'y');
 });
 
+test('video view: segments marked from the keyboard at the play head ([ and ])', async () => {
+  // a <video> plays the demo's WAV as well as a film: enough for the video path
+  const audioProject = await projectByName(srv, manager, 'Example: audio transcription');
+  const audio = (await exportJsonl(srv, manager, audioProject.id))[0].data.audio;
+  const name = 'Segments on a video';
+  const created = await apiAs(srv, manager, 'POST', '/api/v1/projects', { name, schema: {
+    views: [{ source: 'clip', kind: 'video' }],
+    fields: [{ name: 'scenes', type: 'segments', source: 'clip', labels: ['intro', 'talk'] }] } });
+  assert.equal(created.status, 201, created.text);
+  const pid = created.json.id;
+  assert.equal((await apiAs(srv, manager, 'POST', `/api/v1/projects/${pid}/tasks`, [{ clip: audio }])).status, 201);
+  assert.equal((await apiAs(srv, manager, 'POST', `/api/v1/projects/${pid}/members`, { email: DEMO.annotator.email })).status, 201);
+
+  const page = await newPage(browser);
+  await host.label.open(page, name);
+  await page.locator('.au-surface video.au-video').waitFor();
+  await page.waitForFunction(() => /\/ 0:02\.0$/.test(document.querySelector('.au-time').textContent), null, { timeout: T });
+  const w = await page.locator('.au-wave').boundingBox();
+  await page.mouse.click(w.x + w.width * 0.25, w.y + w.height / 2); // seek to 0.5 s
+  await page.waitForFunction(() => /^0:00\.5 /.test(document.querySelector('.au-time').textContent));
+  await page.keyboard.press('2'); // talk
+  await page.keyboard.press('[');
+  await page.mouse.click(w.x + w.width * 0.75, w.y + w.height / 2); // seek to 1.5 s
+  await page.waitForFunction(() => /^0:01\.5 /.test(document.querySelector('.au-time').textContent));
+  await page.keyboard.press(']');
+  await page.getByLabel('Text of segment 1 (talk)').fill('hello');
+  await host.label.submit(page);
+  assertClean(page, assert);
+  await page.context().close();
+
+  const r = await onlyResult(name);
+  assert.equal(r.scenes.length, 1);
+  assert.equal(r.scenes[0].label, 'talk');
+  assert.equal(r.scenes[0].text, 'hello');
+  near(r.scenes[0].start, 0.5, 0.05, 'start'); near(r.scenes[0].end, 1.5, 0.05, 'end');
+});
+
 test('read-only: stored values shown, nothing editable', async () => {
   const page = await newPage(browser);
   // spans after an astral character: offsets are code points

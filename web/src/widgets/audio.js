@@ -68,11 +68,13 @@ export function audioSurface({ source, view, value, fields, readOnly, initial, o
   const time = h('span', { class: 'au-time', 'aria-live': 'off' }, '0:00.0 / 0:00.0');
   const picker = labelPicker(segFields, (field, label) => relabelSelected(field, label), { readOnly, title: 'Segment label' });
   const list = h('ul', { class: 'surf-list au-list', 'aria-label': 'Segments' });
+  const HINT = 'Drag on the waveform, or press [ and ] at the play head, to mark a segment.';
+  const hint = h('span', { class: 'muted au-hint', 'aria-live': 'polite' }, HINT);
   const el = h('div', { class: 'srf au-surface' + (readOnly ? ' readonly' : ''), tabindex: '-1', dataset: { source } },
     readOnly ? null : h('div', { class: 'surf-toolbar' }, picker.el),
     media, wave,
     h('div', { class: 'surf-actions' }, playBtn, loopBtn, time,
-      readOnly ? null : h('span', { class: 'muted au-hint' }, 'Drag on the waveform, or press [ and ] while playing, to mark a segment.')),
+      readOnly ? null : hint),
     errs.el,
     h('section', null, h('h3', null, 'Segments'), list));
 
@@ -192,11 +194,12 @@ export function audioSurface({ source, view, value, fields, readOnly, initial, o
   function mark(which) {
     if (readOnly || !ready) return;
     const t = ws.getCurrentTime();
-    if (which === 'start') { markStart = t; errs.show([`Segment start marked at ${fmt(t)}: press ] at its end.`]); return; }
+    if (which === 'start') { markStart = t; hint.textContent = `Segment start marked at ${fmt(t)}: press ] at its end.`; return; }
     const e = picker.active();
     if (markStart === null || !e) return;
     const [a, b] = [Math.min(markStart, t), Math.max(markStart, t)];
     markStart = null;
+    hint.textContent = HINT;
     if (b - a < 0.01) { errs.show(['A segment needs a length.']); return; }
     errs.show([]);
     addSegment(e.field.name, e.label, a, b, '', undefined, true);
