@@ -329,6 +329,10 @@ test('text: spans selected with the mouse, labelled by key, and a relation', asy
   await host.label.open(page, 'Example: named entities and relations');
   await selectText(page, 'Ada Lovelace');
   await page.keyboard.press('1'); // PER
+  // entities do not allow overlap: a span across Ada Lovelace's end is refused
+  await selectText(page, 'Lovelace worked');
+  await page.keyboard.press('2');
+  await page.locator('.sp-surface .surf-errors', { hasText: 'may not overlap' }).waitFor();
   await selectText(page, 'London');
   await page.getByRole('button', { name: /^LOC/ }).click();
   await page.getByRole('button', { name: /^PER: Ada Lovelace/ }).click();
@@ -471,8 +475,12 @@ test('read-only: stored values shown, nothing editable', async () => {
     drivable: [{ points: [[0, 100], [35, 55], [65, 55], [100, 100]], label: 'road' }] };
   const files = await apiAs(srv, manager, 'GET', `/api/v1/projects/${frame.id}/export?format=jsonl`);
   const frameUrl = JSON.parse(files.text.split('\n')[0]).data.frame;
-  await host.dev.open(page, 'Example: driving scene boxes and polygons', { ro: true, init, data: { frame: frameUrl } });
+  // a stored box under the field's min_size (0.5%) is dropped, with a message
+  const tiny = { x: 1, y: 1, width: 0.2, height: 0.2, label: 'car' };
+  await host.dev.open(page, 'Example: driving scene boxes and polygons', { ro: true,
+    init: { ...init, objects: [...init.objects, tiny] }, data: { frame: frameUrl } });
   await page.locator('.img-surface .a9s-annotation').nth(1).waitFor({ timeout: T });
+  await page.locator('.img-surface .surf-errors', { hasText: 'at least 0.5%' }).waitFor();
   assert.equal(await page.locator('.img-surface .img-tool').count(), 0, 'no drawing tools');
   assert.deepEqual(await page.evaluate(() => window.__host.get()), init);
   const box = await page.locator('.img-surface .a9s-annotation .a9s-inner').first().boundingBox();
