@@ -51,6 +51,14 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
   const delBtn = h('button', { type: 'button', disabled: true, 'aria-label': 'Delete the selected region (Delete)',
     onclick: () => deleteSelected() }, 'Delete');
   const list = h('ul', { class: 'surf-list img-list', 'aria-label': 'Regions' });
+  const hint = h('p', { class: 'muted img-hint', 'aria-live': 'polite' });
+  const HINTS = {
+    boxes: 'Drag on the image to draw a box.',
+    polygons: 'Click each corner; click the first corner again to close the polygon.',
+    keypoints: 'Click to place a point; drag a point to move it.',
+    select: 'Click a region to select it, then drag it or its handles; Delete removes it.',
+    pan: 'Drag to move the image.',
+  };
   const el = h('div', { class: 'srf img-surface' + (readOnly ? ' readonly' : ''), dataset: { source } },
     h('div', { class: 'surf-toolbar' },
       readOnly ? null : picker.el,
@@ -58,7 +66,8 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
         readOnly ? null : [...toolBtns, modeBtn('select', 'Select', 'v', 'Select and edit regions')],
         modeBtn('pan', 'Pan', 'h', 'Pan the image'),
         zoomOut, zoomLabel, zoomIn, readOnly ? null : delBtn)),
-    h('div', { class: 'img-body' }, stage, h('section', { class: 'img-side' }, h('h3', null, 'Regions'), list)),
+    h('div', { class: 'img-body' }, stage,
+      h('section', { class: 'img-side' }, h('h3', null, 'Regions'), list, readOnly ? null : hint)),
     errs.el);
 
   // --- colours per annotation id (see header) ---
@@ -168,6 +177,7 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
     for (const b of toolBtns) b.setAttribute('aria-pressed', String(mode === 'draw' && b.dataset.type === type));
     for (const [m, b] of Object.entries(modeBtns)) b.setAttribute('aria-pressed', String(mode === m));
     stage.classList.toggle('panning', mode === 'pan' || spaceHeld);
+    hint.textContent = (mode === 'draw' ? HINTS[type] : HINTS[mode]) + ' Ctrl+wheel or +/− zoom; hold space to pan.';
     stage.classList.toggle('pointing', mode === 'draw' && type === 'keypoints');
     if (!anno || readOnly) return;
     const t = type && TOOLS[type].tool;
