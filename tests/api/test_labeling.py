@@ -184,6 +184,28 @@ def test_used_lease_is_409(api):
     assert api.counts(s.manager.token, s.pid)["annotations"] == 1
 
 
+def test_retry_of_a_stored_submit_answers_the_same_annotation(api):
+    """A client that lost the answer to its submit (network error, 5xx)
+    retries with the same lease and result: 201 with the annotation it
+    stored, and still one annotation; anything else under the used lease
+    stays a 409."""
+    s = api.setup_project(n_tasks=2, overlap=2, n_annotators=1)
+    tok = s.annotators[0].token
+    n = api.next(tok, s.pid)
+    first = api.submit(tok, n["task"]["id"], n["lease"]["id"], {"label": "a"})
+    assert first.status_code == 201, first.text
+    again = api.submit(tok, n["task"]["id"], n["lease"]["id"], {"label": "a"})
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert api.counts(s.manager.token, s.pid)["annotations"] == 1
+    assert_error(api.submit(tok, n["task"]["id"], n["lease"]["id"], {"label": "b"}), 409,
+                 "conflict")
+    # the used lease on another task is no retry: refused
+    other = api.next(tok, s.pid)
+    assert_error(api.submit(tok, other["task"]["id"], n["lease"]["id"], {"label": "a"}), 409)
+    assert api.counts(s.manager.token, s.pid)["annotations"] == 1
+
+
 def test_lease_for_another_task_is_409(api):
     s = api.setup_project(n_tasks=2, overlap=1, n_annotators=1, max_leases_per_annotator=2)
     tok = s.annotators[0].token

@@ -183,6 +183,12 @@ static const char *const sql[Q_COUNT] = {
     [Q_LEASE_PURGE] = "DELETE FROM leases WHERE expires_at <= ?1",
     [Q_ANNOT_INSERT] = "INSERT INTO annotations(id, task_pk, annotator_pk, lease_id, result,"
                        " created_at, claimed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    /* The caller's annotation on a task of the project, to tell a client's
+     * retry of a submission that was stored (same lease, same result) from
+     * a second, different one: one probe of UNIQUE(task_pk, annotator_pk). */
+    [Q_ANNOT_RESUBMIT] = "SELECT a.id FROM annotations a JOIN tasks k ON k.pk = a.task_pk"
+                         " WHERE k.id = ?1 AND k.project_pk = ?2 AND a.annotator_pk = ?3"
+                         " AND a.lease_id = ?4 AND a.result = ?5",
     [Q_EXPORT_TASKS] = "SELECT pk, id, data FROM tasks WHERE project_pk = ?1 AND pk > ?2"
                        " AND tenant_pk = ?4 ORDER BY pk LIMIT ?3",
     /* Annotations imported with the tasks come first in each task (they

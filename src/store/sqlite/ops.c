@@ -934,6 +934,26 @@ struct submit_arg {
     char *out_id;
 };
 
+/* Whether the caller already stored exactly this submission (same task,
+ * lease and result bytes): a client that lost the answer to its submit
+ * retries it, and gets the annotation's id instead of a 409 it could not
+ * tell from a double submit. Nothing is written again. */
+static bool resubmitted(struct sq_conn *w, struct submit_arg *a) {
+    sqlite3_stmt *st = sq_stmt(w, Q_ANNOT_RESUBMIT);
+    if (!st)
+        return false;
+    sqlite3_bind_text(st, 1, a->task_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, a->p->pk);
+    sqlite3_bind_int64(st, 3, a->sc->user_pk);
+    sqlite3_bind_text(st, 4, a->lease_id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, a->result, (int)a->result_len, SQLITE_STATIC);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        memcpy(a->out_id, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0) + 1);
+    sqlite3_reset(st);
+    return found;
+}
+
 static int w_annotation_submit(struct sq_store *s, struct sq_conn *w, void *arg) {
     struct submit_arg *a = arg;
     sqlite3_stmt *st = sq_stmt(w, Q_LEASE_FIND);
@@ -942,7 +962,9 @@ static int w_annotation_submit(struct sq_store *s, struct sq_conn *w, void *arg)
     sqlite3_bind_text(st, 1, a->lease_id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_reset(st);
-        return TL_ECONFLICT; /* never issued, already used, or purged after expiry */
+        /* never issued, already used, or purged after expiry; used by this
+         * very submission (a retry after a lost answer) answers its id */
+        return resubmitted(w, a) ? 0 : TL_ECONFLICT;
     }
     int64_t lease_pk = sqlite3_column_int64(st, 0);
     int64_t task_pk = sqlite3_column_int64(st, 1);

@@ -218,9 +218,16 @@ static void test_leases_and_overlap(void **state) {
                      TL_ECONFLICT);
     assert_int_equal(tl_store_annotation_submit(f->s, &a, &p, la.task_id, la.id, "{}", 2, now, id),
                      0);
-    /* a used lease is gone */
-    assert_int_equal(tl_store_annotation_submit(f->s, &a, &p, la.task_id, la.id, "{}", 2, now, id),
+    /* a used lease is gone: another result under it is refused; the same
+     * result again (a client's retry) answers the stored annotation's id */
+    assert_int_equal(tl_store_annotation_submit(f->s, &a, &p, la.task_id, la.id, "{\"x\":1}", 7,
+                                                now, id),
                      TL_ECONFLICT);
+    tl_id again;
+    assert_int_equal(tl_store_annotation_submit(f->s, &a, &p, la.task_id, la.id, "{}", 2, now,
+                                                again),
+                     0);
+    assert_string_equal(again, id);
     /* a annotated it: never again for a, even after b's lease expires */
     int64_t later = now + 61 * 1000;
     assert_int_equal(tl_store_lease_claim(f->s, &a, &p, later, &la2), TL_EEMPTY);

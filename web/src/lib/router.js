@@ -27,7 +27,7 @@ export function setGuard(fn) { guard = fn; }
 export async function render() {
   const path = currentPath();
   for (const r of routes) {
-    const m = r.re.exec(path);
+    const m = r.re.exec(path.split('?')[0]); // #/login?next=... is the /login route
     if (!m) continue;
     const redirect = guard(r.opts, path);
     if (redirect && redirect !== path) { go(redirect); return; }
