@@ -1,18 +1,19 @@
 // media.test.mjs: the region surfaces (web/src/widgets/surfaces.js) labelled
 // start to finish in Chromium as the demo annotator, one task of each demo
-// project: a box and a polygon on the driving scene (with zoom and pan), an
-// audio segment with its text, NER spans and a relation, a span on code;
-// each submitted with Ctrl+Enter, then the export must hold exactly those
-// labels (boxes within a tolerance, span offsets exact). A last test renders
-// stored values read-only (an astral character before a span checks the
-// code-point offsets).
+// project, in the real labeling loop: a box and a polygon on the driving
+// scene (with zoom and pan, a stray box deleted from the list), an audio
+// segment with its text, NER spans and a relation, a span on code; each
+// submitted with Ctrl+Enter, then the export must hold exactly those labels
+// (boxes within a tolerance, span offsets exact). Projects made here add
+// keypoints and a video view. A last test renders stored values read-only
+// (an astral character before a span checks the code-point offsets).
 //
-// Where the surfaces are shown: the real labeling loop once the server
-// serves the UI and the form imports surfaces.js; until then (and always for
-// the read-only check) a minimal host page built here with esbuild, served
-// behind a small proxy that sets the page's CSP and signs API calls with the
-// demo annotator's token. The host answers the form's other fields (choice,
-// text) itself and binds Ctrl+Enter to submit under the lease.
+// The read-only check runs in a minimal host page built here with esbuild
+// (the surfaces alone, readOnly, with chosen data and values), served behind
+// a small proxy that sets the server's own CSP and signs API calls with the
+// demo annotator's token. The same host can label too (it answers the other
+// fields itself and binds Ctrl+Enter): it is used for everything when the
+// server does not serve the UI or the form lacks the surfaces.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
