@@ -11,7 +11,7 @@
 import { createImageAnnotator } from '@annotorious/annotorious';
 import '@annotorious/annotorious/annotorious.css';
 import { h, mount, safeUrl } from '../lib/dom.js';
-import { labelPicker, errorLine, keyName, round3 } from './surfaces.js';
+import { labelPicker, errorLine, keyName, round3, helpOnly } from './surfaces.js';
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#9333ea', '#0891b2', '#db2777', '#65a30d', '#7c3aed', '#ea580c'];
 const TOOLS = { boxes: { tool: 'rectangle', name: 'Box', key: 'b' }, polygons: { tool: 'polygon', name: 'Polygon', key: 'g' },
@@ -408,10 +408,14 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
       ...(readOnly ? [] : picker.keys()),
       { key: '+', label: 'Zoom in (image)', run: () => zoomBy(1), when: inside },
       { key: '-', label: 'Zoom out (image)', run: () => zoomBy(-1), when: inside },
+      { key: '0', label: 'Fit the image', run: () => setZoom(1), when: inside },
+      { key: 'h', label: 'Pan tool (image)', run: () => setMode('pan'), when: inside },
+      helpOnly('Space (hold)', 'Pan the image while held; Ctrl+wheel zooms'),
       ...(readOnly ? [] : [
         ...toolBtnsKeys(),
         { key: 'v', label: 'Select and edit regions', run: () => setMode('select'), when: inside },
         { key: 'Delete', label: 'Delete the selected region', run: deleteSelected, when: () => inside() && !!selected },
+        helpOnly('Escape', 'Cancel the drawing or the selection (image)'),
       ]),
     ],
     focus() { stage.focus(); },

@@ -20,7 +20,7 @@ import { java } from '@codemirror/lang-java';
 import { cpp } from '@codemirror/lang-cpp';
 import { StyleModule } from 'style-mod';
 import { h, mount } from '../lib/dom.js';
-import { labelPicker, errorLine, keyName } from './surfaces.js';
+import { labelPicker, errorLine, keyName, helpOnly } from './surfaces.js';
 
 const LANGS = {
   python: python, py: python, javascript: javascript, js: javascript,
@@ -332,6 +332,8 @@ export function textSurface({ view, value, fields, readOnly, initial, onChange }
       ...picker.keys(),
       { key: 'r', label: 'Relate the selected span to another', run: startRelation, when: () => inside() && !!sel },
       { key: 'Delete', label: 'Delete the selected span', run: deleteSelected, when: () => inside() && !!sel },
+      helpOnly('Shift+arrows', 'Select text from the keyboard (in the text)'),
+      helpOnly('Escape', 'Cancel the relation or the selection (text)'),
     ],
     focus() { editor.focus(); },
     destroy() { el.removeEventListener('keydown', onKey, true); editor.destroy(); },

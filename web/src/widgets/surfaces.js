@@ -83,11 +83,18 @@ export function labelPicker(fields, onPick, { readOnly = false, title = 'Label' 
      *  number keys are left out: outside the surface they belong to the
      *  form's choice fields; inside it handleKey takes them first. */
     keys() {
-      return entries.filter((e) => e.hotkey && !/^[0-9]$/.test(e.hotkey))
+      const own = entries.filter((e) => e.hotkey && !/^[0-9]$/.test(e.hotkey))
         .map((e) => ({ key: e.hotkey, label: `${e.field.name}: ${e.label}`, run: () => pick(e) }));
+      // listed for `?` only: handleKey does the work while focus is inside
+      if (entries.length) own.unshift(helpOnly(`1…${Math.min(9, entries.length)}`, `${title} by number (while the surface has focus)`));
+      return own;
     },
   };
 }
+
+/** A line for the `?` list of a key the surface handles itself (it never
+ *  matches in lib/keys.js: `when` is false). */
+export function helpOnly(key, label) { return { key, label, run() {}, when: () => false }; }
 
 /** The error line under a surface; show([]) clears it. */
 export function errorLine() {
