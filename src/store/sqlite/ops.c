@@ -986,6 +986,9 @@ static int w_annotation_submit(struct sq_store *s, struct sq_conn *w, void *arg)
     sqlite3_bind_int64(st, 2, a->p->pk);
     if ((rc = sq_exec(st)))
         return rc;
+    struct sq_stats_annot counted = {a->p->pk, annotator_pk, a->now_ms, claimed_at, true};
+    if ((rc = sq_stats_submitted(w, &counted, task_pk, is_task_completed)))
+        return rc;
     return sq_webhook_on_submit(s, w, a->p->pk, a->p->id, a->task_id, a->out_id,
                                 is_task_completed, a->now_ms);
 }
