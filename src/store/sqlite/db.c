@@ -89,7 +89,8 @@ static const char *const sql[Q_COUNT] = {
                           " JOIN projects p ON p.pk = m.project_pk WHERE m.user_pk = ?1"
                           " ORDER BY p.pk DESC",
     [Q_TOKEN_LIST] = "SELECT k.id, u.id, COALESCE(k.name, ''), k.created_at,"
-                     " COALESCE(k.expires_at, 0) FROM tokens k JOIN users u ON u.pk = k.user_pk"
+                     " COALESCE(k.expires_at, 0), k.kind FROM tokens k"
+                     " JOIN users u ON u.pk = k.user_pk"
                      " WHERE k.revoked = 0 AND (k.expires_at IS NULL OR k.expires_at > ?1)"
                      " AND (u.pk = ?2 OR u.tenant_pk = ?3 OR ?4) AND (?5 IS NULL OR u.id = ?5)"
                      " ORDER BY k.pk",
@@ -111,8 +112,8 @@ static const char *const sql[Q_COUNT] = {
     [Q_USER_FIND] = "SELECT u.pk, u.id, COALESCE(t.id, ''), u.role, u.email,"
                     " COALESCE(u.password_hash, ''), COALESCE(u.tenant_pk, 0), u.disabled,"
                     " u.created_at FROM users u LEFT JOIN tenants t ON t.pk = u.tenant_pk WHERE u.email = ?1",
-    [Q_TOKEN_INSERT] = "INSERT INTO tokens(hash, user_pk, created_at, expires_at, id, name)"
-                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_TOKEN_INSERT] = "INSERT INTO tokens(hash, user_pk, created_at, expires_at, id, name,"
+                       " kind) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [Q_TOKEN_SCOPE] = "SELECT u.pk, COALESCE(u.tenant_pk, 0), u.role, u.id, COALESCE(t.id, ''),"
                       " COALESCE(k.expires_at, 0)"
                       " FROM tokens k JOIN users u ON u.pk = k.user_pk"
@@ -120,8 +121,8 @@ static const char *const sql[Q_COUNT] = {
                       " WHERE k.hash = ?1 AND k.revoked = 0 AND u.disabled = 0"
                       " AND (k.expires_at IS NULL OR k.expires_at > ?2)",
     [Q_PROJECT_INSERT] = "INSERT INTO projects(id, tenant_pk, name, schema, overlap,"
-                         " lease_seconds, created_at, max_leases_per_annotator)"
-                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                         " lease_seconds, created_at, max_leases_per_annotator, instructions)"
+                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_PROJECT_GET_STAFF] = "SELECT " PROJECT_COLS "WHERE p.id = ?1 AND p.tenant_pk = ?2",
     /* The admin CLI's lookup (store.h: tl_store_project_get_admin). */
     [Q_PROJECT_GET_ADMIN] = "SELECT " PROJECT_COLS "WHERE p.id = ?1",
