@@ -220,9 +220,10 @@ int sq_stats_last_at(struct sq_conn *w, const struct sq_stats_annot *gone);
 int sq_stats_completion(struct sq_conn *w, int64_t project_pk, int64_t done_at_ms, int delta);
 /* Task task_pk's newest annotation time into *done_at_ms, -1 for none. */
 int sq_stats_done_at(struct sq_conn *w, int64_t task_pk, int64_t *done_at_ms);
-/* A submit (ops.c), after the annotation row is inserted. */
+/* A submit (ops.c), after the annotation row is inserted: the task had
+ * n_before annotations before it. */
 int sq_stats_submitted(struct sq_conn *w, const struct sq_stats_annot *a, int64_t task_pk,
-                       bool is_task_completed);
+                       int n_before, bool is_task_completed);
 /* Before task task_pk is deleted with its annotations: its completion and
  * its annotations uncounted; *gone (caller frees) lists them for
  * sq_stats_last_at once they are deleted. */

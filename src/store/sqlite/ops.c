@@ -997,7 +997,7 @@ static int w_annotation_submit(struct sq_store *s, struct sq_conn *w, void *arg)
     if ((rc = sq_exec(st)))
         return rc;
     struct sq_stats_annot counted = {a->p->pk, annotator_pk, a->now_ms, claimed_at, true};
-    if ((rc = sq_stats_submitted(w, &counted, task_pk, is_task_completed)))
+    if ((rc = sq_stats_submitted(w, &counted, task_pk, n_annotations, is_task_completed)))
         return rc;
     return sq_webhook_on_submit(s, w, a->p->pk, a->p->id, a->task_id, a->out_id,
                                 is_task_completed, a->now_ms);

@@ -58,11 +58,11 @@ static int bump(struct sq_conn *w, int64_t project_pk, int64_t at_ms, int d_anno
     return sq_exec(st);
 }
 
-int sq_stats_annotation(struct sq_conn *w, const struct sq_stats_annot *a, int delta) {
-    int rc = bump(w, a->project_pk, a->created_at, delta, 0);
-    sqlite3_stmt *st = rc ? NULL : sq_stmt(w, Q_ST_ANNOTATOR_BUMP);
+/* a's annotator row, delta annotations */
+static int bump_annotator(struct sq_conn *w, const struct sq_stats_annot *a, int delta) {
+    sqlite3_stmt *st = sq_stmt(w, Q_ST_ANNOTATOR_BUMP);
     if (!st)
-        return rc ? rc : TL_EINTERNAL;
+        return TL_EINTERNAL;
     int64_t ms = a->created_at - a->claimed_at;
     sqlite3_bind_int64(st, 1, a->project_pk);
     sqlite3_bind_int64(st, 2, a->annotator_pk);
@@ -71,6 +71,11 @@ int sq_stats_annotation(struct sq_conn *w, const struct sq_stats_annot *a, int d
     sqlite3_bind_int64(st, 5, delta > 0 ? a->created_at : 0);
     sqlite3_bind_int(st, 6, a->has_claim ? bin_of(ms) : -1);
     return sq_exec(st);
+}
+
+int sq_stats_annotation(struct sq_conn *w, const struct sq_stats_annot *a, int delta) {
+    int rc = bump(w, a->project_pk, a->created_at, delta, 0);
+    return rc ? rc : bump_annotator(w, a, delta);
 }
 
 int sq_stats_last_at(struct sq_conn *w, const struct sq_stats_annot *gone) {
@@ -100,18 +105,21 @@ int sq_stats_done_at(struct sq_conn *w, int64_t task_pk, int64_t *done_at_ms) {
     return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : sq_err(step);
 }
 
+/* The submit path is the writer's busiest: three statements at most, two
+ * when the task stays open or this is its only annotation (a completion in
+ * the annotation's own minute goes in the same upsert). */
 int sq_stats_submitted(struct sq_conn *w, const struct sq_stats_annot *a, int64_t task_pk,
-                       bool is_task_completed) {
-    if (!is_task_completed)
-        return sq_stats_annotation(w, a, 1);
-    /* The task's newest annotation is this one unless the clock went back. */
-    int64_t done_at;
-    int rc = sq_stats_done_at(w, task_pk, &done_at);
-    if (!rc && done_at == a->created_at)
-        rc = bump(w, a->project_pk, a->created_at, 0, 1);
-    else if (!rc)
+                       int n_before, bool is_task_completed) {
+    /* The task's newest annotation is this one unless the clock went back
+     * since an earlier one: only then is its completion counted elsewhere. */
+    int64_t done_at = a->created_at;
+    int rc = is_task_completed && n_before > 0 ? sq_stats_done_at(w, task_pk, &done_at) : 0;
+    bool is_here = is_task_completed && done_at == a->created_at;
+    if (!rc)
+        rc = bump(w, a->project_pk, a->created_at, 1, is_here ? 1 : 0);
+    if (!rc && is_task_completed && !is_here)
         rc = sq_stats_completion(w, a->project_pk, done_at, 1);
-    return rc ? rc : sq_stats_annotation(w, a, 1);
+    return rc ? rc : bump_annotator(w, a, 1);
 }
 
 int sq_stats_task_gone(struct sq_conn *w, int64_t project_pk, int64_t task_pk, bool is_complete,
