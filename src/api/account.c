@@ -115,9 +115,9 @@ void tl_api_tokens_create(void *app, struct tl_http_req *r) {
 static json_t *token_json(const void *item) {
     const struct tl_token_info *k = item;
     char created[32];
-    return json_pack("{s:s,s:s,s:s?,s:s,s:o*}", "id", k->id, "user_id", k->user_id, "name",
-                     k->name[0] ? k->name : NULL, "created_at",
-                     tl_clock_rfc3339(k->created_at_ms, created), "expires_at",
+    return json_pack("{s:s,s:s,s:s?,s:s,s:s,s:o*}", "id", k->id, "user_id", k->user_id, "name",
+                     k->name[0] ? k->name : NULL, "kind", k->is_session ? "session" : "api",
+                     "created_at", tl_clock_rfc3339(k->created_at_ms, created), "expires_at",
                      time_or_null(k->expires_at_ms));
 }
 

@@ -131,7 +131,7 @@ static void login_job(void *arg) {
         char hash[TL_TOKEN_HASH_LEN + 1];
         tl_token_new(l->token);
         tl_token_hash(l->token, TL_TOKEN_LEN, hash);
-        rc = tl_store_token_create(a->store, l->u.pk, hash, l->expires_at);
+        rc = tl_store_session_create(a->store, l->u.pk, hash, l->expires_at);
         if (!rc && l->is_session)
             rc = tl_store_token_scope(a->store, hash, tl_clock_ms(), &l->sc);
     }

@@ -26,9 +26,25 @@ static int int_member(const json_t *o, const char *key, int def, int lo, int hi,
     return 0;
 }
 
+/* "instructions" when present into *out (replacing it; creation and PATCH
+ * take the same): 0, TL_EINVAL with eb set, or TL_ENOMEM. */
+static int instructions_member(const json_t *body, char **out, struct tl_errbuf *eb) {
+    const json_t *v = json_object_get(body, "instructions");
+    if (!v)
+        return 0;
+    if (!json_is_string(v) || json_string_length(v) > MAX_INSTRUCTIONS)
+        return tl_errf(eb, TL_EINVAL, "instructions must be a string of 0..%d bytes",
+                       MAX_INSTRUCTIONS);
+    free(*out);
+    *out = strdup(json_string_value(v));
+    return *out ? 0 : TL_ENOMEM;
+}
+
+/* POST /api/v1/projects: instructions may come with the rest, so a project
+ * is never visible to its members without them. */
 void tl_api_projects_create(void *app, struct tl_http_req *r) {
-    static const char *const known[] = {
-        "name", "schema", "overlap", "lease_seconds", "max_leases_per_annotator", NULL};
+    static const char *const known[] = {"name", "schema", "overlap", "lease_seconds",
+                                        "max_leases_per_annotator", "instructions", NULL};
     struct tl_api *a = app;
     const struct tl_scope *sc = &tl_api_call(r)->sc;
     json_t *body = tl_api_body_strict(r, known);
@@ -53,6 +69,8 @@ void tl_api_projects_create(void *app, struct tl_http_req *r) {
                           &p.max_leases_per_annotator))
         rc = tl_errf(&eb, TL_EINVAL, "max_leases_per_annotator must be an integer in 1..%d",
                      MAX_HELD_LEASES);
+    if (!rc)
+        rc = instructions_member(body, &p.instructions, &eb);
     if (!rc) {
         rc = tl_schema_parse(json_object_get(body, "schema"), &schema, &eb);
         if (!rc)
@@ -128,13 +146,9 @@ static int patch_settings(const json_t *body, struct tl_project *p, struct tl_er
         free(p->name);
         p->name = strdup(json_string_value(v));
     }
-    if ((v = json_object_get(body, "instructions"))) {
-        if (!json_is_string(v) || json_string_length(v) > MAX_INSTRUCTIONS)
-            return tl_errf(eb, TL_EINVAL, "instructions must be a string of 0..%d bytes",
-                           MAX_INSTRUCTIONS);
-        free(p->instructions);
-        p->instructions = strdup(json_string_value(v));
-    }
+    int rc = instructions_member(body, &p->instructions, eb);
+    if (rc)
+        return rc;
     if (int_member(body, "overlap", p->overlap, 1, MAX_OVERLAP, &p->overlap))
         return tl_errf(eb, TL_EINVAL, "overlap must be an integer in 1..%d", MAX_OVERLAP);
     if (int_member(body, "lease_seconds", p->lease_seconds, 1, MAX_LEASE_SECONDS,

@@ -16,6 +16,7 @@ struct tl_store_vtab {
     int (*user_create)(struct tl_store *s, struct tl_user *u);
     int (*user_find)(struct tl_store *s, const char *email, struct tl_user *out);
     int (*token_create)(struct tl_store *s, int64_t user_pk, const char *hash, int64_t exp_ms);
+    int (*session_create)(struct tl_store *s, int64_t user_pk, const char *hash, int64_t exp_ms);
     int (*token_scope)(struct tl_store *s, const char *hash, int64_t now_ms, struct tl_scope *out);
     int (*project_create)(struct tl_store *s, const struct tl_scope *sc, struct tl_project *p);
     int (*project_get)(struct tl_store *s, const struct tl_filter *f, const char *id,

@@ -82,6 +82,11 @@ int tl_store_token_create(struct tl_store *s, int64_t user_pk, const char *token
     return s->vt->token_create(s, user_pk, token_hash, expires_at_ms);
 }
 
+int tl_store_session_create(struct tl_store *s, int64_t user_pk, const char *token_hash,
+                            int64_t expires_at_ms) {
+    return s->vt->session_create(s, user_pk, token_hash, expires_at_ms);
+}
+
 int tl_store_token_scope(struct tl_store *s, const char *token_hash, int64_t now_ms,
                          struct tl_scope *out) {
     return s->vt->token_scope(s, token_hash, now_ms, out);

@@ -138,6 +138,10 @@ int tl_store_user_create(struct tl_store *s, struct tl_user *u);
 int tl_store_user_find(struct tl_store *s, const char *email, struct tl_user *out);
 int tl_store_token_create(struct tl_store *s, int64_t user_pk, const char *token_hash,
                           int64_t expires_at_ms /* 0: never */);
+/* tl_store_token_create for a login session (POST /api/v1/auth/login or
+ * /auth/session): the same token, listed with kind "session". */
+int tl_store_session_create(struct tl_store *s, int64_t user_pk, const char *token_hash,
+                            int64_t expires_at_ms);
 /* Resolve a token hash to a scope: TL_EAUTH if unknown, revoked or expired. */
 int tl_store_token_scope(struct tl_store *s, const char *token_hash, int64_t now_ms,
                          struct tl_scope *out);
@@ -186,6 +190,7 @@ struct tl_token_info {
     tl_id user_id;
     char name[TL_TOKEN_NAME_MAX + 1]; /* "" when unnamed (login sessions) */
     int64_t created_at_ms, expires_at_ms; /* 0: never expires */
+    bool is_session; /* made by a login (tl_store_session_create), not for a script */
 };
 /* Whose tokens a call reaches: user_pk's own, and every token of a user of
  * tenant_pk when that is not 0; is_any: every token (the admin CLI only).
@@ -211,7 +216,8 @@ int tl_store_token_revoke(struct tl_store *s, const struct tl_token_filter *f,
 int tl_store_token_revoke_hash(struct tl_store *s, const char *token_hash);
 
 /* --- projects --- */
-/* p: name, schema_json, overlap, lease_seconds, max_leases_per_annotator in;
+/* p: name, schema_json, overlap, lease_seconds, max_leases_per_annotator,
+ * instructions (NULL: none) in;
  * id, pk, created_at out. The project goes to sc's tenant (TL_EINVAL if sc
  * has none). */
 int tl_store_project_create(struct tl_store *s, const struct tl_scope *sc, struct tl_project *p);

@@ -249,7 +249,7 @@ def test_token_lifecycle_per_role(api, acme, role):
     listed = {k["id"]: k for k in r.json()["tokens"]}
     assert made["id"] in listed and len(listed) == 2  # the CLI's and the new one
     k = listed[made["id"]]
-    assert k == {"id": made["id"], "user_id": u.id, "name": "ci",
+    assert k == {"id": made["id"], "user_id": u.id, "name": "ci", "kind": "api",
                  "created_at": k["created_at"], "expires_at": made["expires_at"]}
     r = api.srv.request("DELETE", f"/api/v1/tokens/{made['id']}", u.token)
     assert r.status_code == 204 and r.content == b""
@@ -344,6 +344,7 @@ def test_revoking_a_login_session(api, acme):
                               ).json()["token"]
     listed = get(api.srv, "/api/v1/tokens", session).json()["tokens"]
     assert len(listed) == 1 and listed[0]["name"] is None and listed[0]["expires_at"]
+    assert listed[0]["kind"] == "session"
     r = api.srv.request("DELETE", f"/api/v1/tokens/{listed[0]['id']}", session)
     assert r.status_code == 204
     assert_error(get(api.srv, "/api/v1/me", session), 401)

@@ -55,6 +55,29 @@ def test_project_create_get_list(api):
     assert [q for q in listed if q["id"] == pid] == [{**p, "member_role": None}]
 
 
+def test_project_create_with_instructions(api):
+    """Instructions come with the create call (as PATCH takes them, same
+    limit), so the project is never listed without them."""
+    mgr = api.tenant().user("manager")
+    body = {"name": unique("instr"), "schema": {"fields": [CHOICE_AB]},
+            "instructions": "Pick **a** unless unsure. ✓"}
+    r = api.srv.request("POST", "/api/v1/projects", mgr.token, json_body=body)
+    assert r.status_code == 201, r.text
+    assert api.project(mgr.token, r.json()["id"])["instructions"] == body["instructions"]
+    r = api.srv.request("POST", "/api/v1/projects", mgr.token,
+                        json_body={**body, "instructions": "x" * (64 * 1024)})
+    assert r.status_code == 201, r.text
+    for wrong in ("x" * (64 * 1024 + 1), 5, None, ["a"]):
+        r = api.srv.request("POST", "/api/v1/projects", mgr.token,
+                            json_body={**body, "instructions": wrong})
+        assert_error(r, 400)
+        assert "instructions must be a string of 0..65536 bytes" in r.json()["error"]["message"]
+    # without them: empty, as before
+    r = api.srv.request("POST", "/api/v1/projects", mgr.token,
+                        json_body={"name": unique("plain"), "schema": {"fields": [CHOICE_AB]}})
+    assert api.project(mgr.token, r.json()["id"])["instructions"] == ""
+
+
 def test_project_list_only_own_tenant(api):
     a, b = api.tenant(), api.tenant()
     ma, mb = a.user("manager"), b.user("manager")

@@ -203,3 +203,24 @@ def test_cookie_header_is_parsed_strictly(server):
            f"tally_session={token}{'a' * 300}", f"Tally_Session={token}"]
     for cookie in bad:
         assert_error(server.request("GET", SESSION, headers={"Cookie": cookie}), 401)
+
+
+def test_sessions_are_listed_as_sessions_and_api_tokens_as_api(server):
+    """GET /api/v1/tokens says what each token is; the browser session is
+    the one whose expiry GET /auth/session reports (the console warns
+    before revoking it)."""
+    email, _ = password_user(server)
+    r, s = sign_in(server, email)
+    assert r.status_code == 201, r.text
+    csrf = {"X-CSRF-Token": r.json()["csrf"]}
+    made = server.request("POST", "/api/v1/tokens", json_body={"name": "script"},
+                          headers=csrf, session=s)
+    assert made.status_code == 201, made.text
+    login = server.request("POST", "/api/v1/auth/login",
+                           json_body={"email": email, "password": PASSWORD}).json()
+    tokens = server.request("GET", "/api/v1/tokens", session=s).json()["tokens"]
+    kinds = sorted((k["kind"], k["name"] or "") for k in tokens)
+    assert kinds == [("api", "script"), ("session", ""), ("session", "")]
+    current = server.request("GET", SESSION, session=s).json()["expires_at"]
+    mine = [k for k in tokens if k["kind"] == "session" and k["expires_at"] == current]
+    assert len(mine) == 1 and login["expires_at"] != current

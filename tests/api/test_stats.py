@@ -126,3 +126,100 @@ def test_projects_list_has_counts_and_member_role(world):
     assert p["counts"]["tasks"] == 4 and p["counts"]["completed_tasks"] == 3
     staff = api.srv.request("GET", "/api/v1/projects", s.manager.token).json()["projects"]
     assert [p["member_role"] for p in staff if p["id"] == s.pid] == [None]
+
+
+# ---- the counters of migration 10 (store/sqlite/stats.c) ----
+
+def _stats(api, s, bucket):
+    r = api.srv.request("GET", f"/api/v1/projects/{s.pid}/stats?bucket={bucket}",
+                        s.manager.token)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _assert_consistent(api, s, annotations, complete, per_annotator):
+    """Every bucket kind agrees with the project counters and with itself."""
+    for bucket in ("minute", "hour", "day"):
+        st = _stats(api, s, bucket)
+        assert (st["annotations"], st["complete"]) == (annotations, complete)
+        assert sum(p["annotations"] for p in st["throughput"]) == annotations
+        assert (st["completion"][-1]["complete"] if st["completion"] else 0) == complete
+        assert sum(b["count"] for b in st["seconds"]) == annotations
+        assert sorted(a["annotations"] for a in st["annotators"]) == sorted(per_annotator)
+        assert all(0 <= a["median_seconds"] <= 1800 for a in st["annotators"])
+
+
+def _label(api, s, who, n):
+    done = {}
+    for _ in range(n):
+        got = api.next(who.token, s.pid)
+        r = api.submit(who.token, got["task"]["id"], got["lease"]["id"], {"label": "a"})
+        assert r.status_code == 201, r.text
+        done[got["task"]["id"]] = r.json()["id"]
+    return done
+
+
+def test_stats_follow_deletions_overlap_and_task_deletion(api):
+    s = api.setup_project(n_tasks=4, overlap=2, n_annotators=2)
+    a, b = s.annotators
+    by_a, by_b = _label(api, s, a, 3), _label(api, s, b, 3)
+    assert by_a.keys() == by_b.keys()
+    t1, t2, t3 = list(by_a)
+    _assert_consistent(api, s, 6, 3, [3, 3])
+    # an annotation of a complete task: the task reopens
+    r = api.srv.request("DELETE", f"/api/v1/annotations/{by_a[t1]}", s.manager.token)
+    assert r.status_code == 204, r.text
+    _assert_consistent(api, s, 5, 2, [2, 3])
+    me = api.srv.request("GET", "/api/v1/me/stats", a.token).json()
+    assert me["annotations"] == 2 and me["projects"][0]["annotations"] == 2
+    # a lower overlap completes t1 again (its newest annotation: b's)
+    r = api.srv.request("PATCH", f"/api/v1/projects/{s.pid}", s.manager.token, {"overlap": 1})
+    assert r.status_code == 200, r.text
+    _assert_consistent(api, s, 5, 3, [2, 3])
+    # deleting a complete task takes its annotations and its completion
+    r = api.srv.request("DELETE", f"/api/v1/projects/{s.pid}/tasks", s.manager.token,
+                        json_body={"ids": [t2]})
+    assert r.status_code == 200, r.text
+    _assert_consistent(api, s, 3, 2, [1, 2])
+    # the newest of a task that stays complete: its completion moves, stays counted
+    r = api.srv.request("DELETE", f"/api/v1/annotations/{by_b[t3]}", s.manager.token)
+    assert r.status_code == 204, r.text
+    _assert_consistent(api, s, 2, 2, [1, 1])
+    # every annotation gone: no series, the annotators leave the chart
+    for ann in (by_a[t3], by_b[t1]):
+        assert api.srv.request("DELETE", f"/api/v1/annotations/{ann}",
+                               s.manager.token).status_code == 204
+    st = _stats(api, s, "hour")
+    assert (st["annotations"], st["complete"], st["annotators"]) == (0, 0, [])
+    assert st["throughput"] == st["completion"] == []
+    me = api.srv.request("GET", "/api/v1/me/stats", b.token).json()
+    assert me["annotations"] == 0 and me["projects"][0]["last_at"] is None
+
+
+def test_stats_migration_10_backfills_an_existing_store(own_server):
+    """A store from before migration 10 (its tables and row removed) gets
+    the counters from its existing rows when the new binary opens it."""
+    import sqlite3
+    srv = own_server()
+    api = Api(srv)
+    s = api.setup_project(n_tasks=5, overlap=2, n_annotators=2)
+    a, b = s.annotators
+    _label(api, s, a, 4)
+    _label(api, s, b, 2)
+    want = {k: _stats(api, s, k) for k in ("minute", "hour", "day")}
+    want_me = api.srv.request("GET", "/api/v1/me/stats", a.token).json()
+    data = srv.data
+    assert srv.stop() == 0
+    db = sqlite3.connect(f"{data}/tally.db")
+    db.executescript("DROP TABLE stats_buckets; DROP TABLE stats_annotators;"
+                     " ALTER TABLE tokens DROP COLUMN kind;"
+                     " DELETE FROM schema_migrations WHERE version = 10;")
+    db.close()
+    srv2 = own_server(data_dir=data)
+    api.srv = srv2
+    for k, st in want.items():
+        assert _stats(api, s, k) == st
+    assert api.srv.request("GET", "/api/v1/me/stats", a.token).json() == want_me
+    db = sqlite3.connect(f"{data}/tally.db")
+    assert db.execute("SELECT count(*) FROM schema_migrations WHERE version = 10").fetchone() == (1,)
+    db.close()

@@ -166,6 +166,76 @@ const struct tl_migration tl_migrations[] = {
      "  created_at BIGINT NOT NULL, delivered_at BIGINT);"
      "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_at) WHERE status = 0;"
      "CREATE INDEX webhook_deliveries_hook ON webhook_deliveries(webhook_pk, pk);"},
+    {10, "stats_counters",
+     /* The web UI's charts at 1,000,000 tasks (store/sqlite/stats.c): counters
+      * kept in the transaction that records, deletes or re-counts an
+      * annotation or a completion (wherever projects.n_annotations and
+      * n_completed change), so a read is O(buckets + annotators) instead of a
+      * walk of every task and annotation. stats_buckets: per project and
+      * bucket (span 60: minutes, 3600: hours, start = ms / (span * 1000)),
+      * the annotations made in it and the tasks completed in it (a task's
+      * completion time is its newest annotation's). Hours are kept beside
+      * minutes so a day chart over months sums at most 12,000 rows, not
+      * 720,000. WITHOUT ROWID: the rows are read in key order only (a PG
+      * backend drops the clause, like the type names it rewrites). */
+     "CREATE TABLE stats_buckets(project_pk INTEGER NOT NULL, span INTEGER NOT NULL,"
+     "  start BIGINT NOT NULL, n_annotations BIGINT NOT NULL, n_completed BIGINT NOT NULL,"
+     "  PRIMARY KEY(project_pk, span, start)) WITHOUT ROWID;"
+     /* Per project and annotator: the annotations, the sum of their
+      * claim-to-submit times (ms), the newest, and the histogram of those
+      * times over TL_STATS_SECONDS_BOUNDS (h0: <= 1 s .. h10: <= 1800 s, h11
+      * above); annotations without a claim time count in n_annotations only. */
+     "CREATE TABLE stats_annotators(project_pk INTEGER NOT NULL,"
+     "  annotator_pk INTEGER NOT NULL, n_annotations BIGINT NOT NULL DEFAULT 0,"
+     "  ms_total BIGINT NOT NULL DEFAULT 0, last_at BIGINT NOT NULL DEFAULT 0,"
+     "  h0 BIGINT NOT NULL DEFAULT 0, h1 BIGINT NOT NULL DEFAULT 0, h2 BIGINT NOT NULL DEFAULT 0,"
+     "  h3 BIGINT NOT NULL DEFAULT 0, h4 BIGINT NOT NULL DEFAULT 0, h5 BIGINT NOT NULL DEFAULT 0,"
+     "  h6 BIGINT NOT NULL DEFAULT 0, h7 BIGINT NOT NULL DEFAULT 0, h8 BIGINT NOT NULL DEFAULT 0,"
+     "  h9 BIGINT NOT NULL DEFAULT 0, h10 BIGINT NOT NULL DEFAULT 0,"
+     "  h11 BIGINT NOT NULL DEFAULT 0,"
+     "  PRIMARY KEY(project_pk, annotator_pk)) WITHOUT ROWID;"
+     "CREATE INDEX stats_annotators_user ON stats_annotators(annotator_pk);"
+     /* The backfill: every existing annotation and complete task, once. */
+     "INSERT INTO stats_buckets(project_pk, span, start, n_annotations, n_completed)"
+     " SELECT project_pk, span, start, sum(n_a), sum(n_c) FROM ("
+     "  SELECT k.project_pk, 60 AS span, a.created_at / 60000 AS start, 1 AS n_a, 0 AS n_c"
+     "   FROM annotations a JOIN tasks k ON k.pk = a.task_pk"
+     "  UNION ALL SELECT k.project_pk, 3600, a.created_at / 3600000, 1, 0"
+     "   FROM annotations a JOIN tasks k ON k.pk = a.task_pk"
+     "  UNION ALL SELECT project_pk, 60, done / 60000, 0, 1 FROM (SELECT k.project_pk,"
+     "   (SELECT max(a.created_at) FROM annotations a WHERE a.task_pk = k.pk) AS done"
+     "   FROM tasks k WHERE k.is_open = 0) WHERE done IS NOT NULL"
+     "  UNION ALL SELECT project_pk, 3600, done / 3600000, 0, 1 FROM (SELECT k.project_pk,"
+     "   (SELECT max(a.created_at) FROM annotations a WHERE a.task_pk = k.pk) AS done"
+     "   FROM tasks k WHERE k.is_open = 0) WHERE done IS NOT NULL"
+     " ) GROUP BY project_pk, span, start;"
+     "INSERT INTO stats_annotators(project_pk, annotator_pk, n_annotations, ms_total, last_at,"
+     "  h0, h1, h2, h3, h4, h5, h6, h7, h8, h9, h10, h11)"
+     " SELECT project_pk, annotator_pk, count(*), sum(ms), max(created_at),"
+     "  sum(bin = 0), sum(bin = 1), sum(bin = 2), sum(bin = 3), sum(bin = 4), sum(bin = 5),"
+     "  sum(bin = 6), sum(bin = 7), sum(bin = 8), sum(bin = 9), sum(bin = 10), sum(bin = 11)"
+     " FROM (SELECT k.project_pk, a.annotator_pk, a.created_at,"
+     "  COALESCE(a.created_at - a.claimed_at, 0) AS ms,"
+     "  CASE WHEN a.claimed_at IS NULL THEN -1"
+     "   WHEN a.created_at - a.claimed_at <= 1000 THEN 0"
+     "   WHEN a.created_at - a.claimed_at <= 2000 THEN 1"
+     "   WHEN a.created_at - a.claimed_at <= 5000 THEN 2"
+     "   WHEN a.created_at - a.claimed_at <= 10000 THEN 3"
+     "   WHEN a.created_at - a.claimed_at <= 20000 THEN 4"
+     "   WHEN a.created_at - a.claimed_at <= 30000 THEN 5"
+     "   WHEN a.created_at - a.claimed_at <= 60000 THEN 6"
+     "   WHEN a.created_at - a.claimed_at <= 120000 THEN 7"
+     "   WHEN a.created_at - a.claimed_at <= 300000 THEN 8"
+     "   WHEN a.created_at - a.claimed_at <= 600000 THEN 9"
+     "   WHEN a.created_at - a.claimed_at <= 1800000 THEN 10"
+     "   ELSE 11 END AS bin"
+     "  FROM annotations a JOIN tasks k ON k.pk = a.task_pk)"
+     " GROUP BY project_pk, annotator_pk;"
+     /* What a token is (GET /api/v1/tokens): 0 an API token (tally admin
+      * token, POST /api/v1/tokens), 1 a session (POST /api/v1/auth/login or
+      * /auth/session). Tokens made before cannot be told apart: they stay
+      * 0; sessions expire within their lifetime anyway. */
+     "ALTER TABLE tokens ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"},
 };
 
 const int tl_migrations_count = sizeof tl_migrations / sizeof tl_migrations[0];

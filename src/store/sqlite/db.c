@@ -89,7 +89,8 @@ static const char *const sql[Q_COUNT] = {
                           " JOIN projects p ON p.pk = m.project_pk WHERE m.user_pk = ?1"
                           " ORDER BY p.pk DESC",
     [Q_TOKEN_LIST] = "SELECT k.id, u.id, COALESCE(k.name, ''), k.created_at,"
-                     " COALESCE(k.expires_at, 0) FROM tokens k JOIN users u ON u.pk = k.user_pk"
+                     " COALESCE(k.expires_at, 0), k.kind FROM tokens k"
+                     " JOIN users u ON u.pk = k.user_pk"
                      " WHERE k.revoked = 0 AND (k.expires_at IS NULL OR k.expires_at > ?1)"
                      " AND (u.pk = ?2 OR u.tenant_pk = ?3 OR ?4) AND (?5 IS NULL OR u.id = ?5)"
                      " ORDER BY k.pk",
@@ -111,8 +112,8 @@ static const char *const sql[Q_COUNT] = {
     [Q_USER_FIND] = "SELECT u.pk, u.id, COALESCE(t.id, ''), u.role, u.email,"
                     " COALESCE(u.password_hash, ''), COALESCE(u.tenant_pk, 0), u.disabled,"
                     " u.created_at FROM users u LEFT JOIN tenants t ON t.pk = u.tenant_pk WHERE u.email = ?1",
-    [Q_TOKEN_INSERT] = "INSERT INTO tokens(hash, user_pk, created_at, expires_at, id, name)"
-                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_TOKEN_INSERT] = "INSERT INTO tokens(hash, user_pk, created_at, expires_at, id, name,"
+                       " kind) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [Q_TOKEN_SCOPE] = "SELECT u.pk, COALESCE(u.tenant_pk, 0), u.role, u.id, COALESCE(t.id, ''),"
                       " COALESCE(k.expires_at, 0)"
                       " FROM tokens k JOIN users u ON u.pk = k.user_pk"
@@ -120,8 +121,8 @@ static const char *const sql[Q_COUNT] = {
                       " WHERE k.hash = ?1 AND k.revoked = 0 AND u.disabled = 0"
                       " AND (k.expires_at IS NULL OR k.expires_at > ?2)",
     [Q_PROJECT_INSERT] = "INSERT INTO projects(id, tenant_pk, name, schema, overlap,"
-                         " lease_seconds, created_at, max_leases_per_annotator)"
-                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                         " lease_seconds, created_at, max_leases_per_annotator, instructions)"
+                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_PROJECT_GET_STAFF] = "SELECT " PROJECT_COLS "WHERE p.id = ?1 AND p.tenant_pk = ?2",
     /* The admin CLI's lookup (store.h: tl_store_project_get_admin). */
     [Q_PROJECT_GET_ADMIN] = "SELECT " PROJECT_COLS "WHERE p.id = ?1",
@@ -288,24 +289,78 @@ static const char *const sql[Q_COUNT] = {
     [Q_LC_SLICE_TASKS] = "DELETE FROM tasks WHERE pk IN (" LC_SLICE_TASKS ")",
     [Q_LC_END_MEMBERS] = "DELETE FROM project_members WHERE project_pk = ?1",
     [Q_LC_END_FILES] = "DELETE FROM files WHERE project_pk = ?1",
+    [Q_LC_END_STATS] = "DELETE FROM stats_buckets WHERE project_pk = ?1",
+    [Q_LC_END_STATS_ANNOTATORS] = "DELETE FROM stats_annotators WHERE project_pk = ?1",
     [Q_LC_END_PROJECT] = "DELETE FROM projects WHERE pk = ?1 AND deleted = 1",
-    /* stats.c: every annotation of a project, by its tasks (annotations
-     * carry no project), and the completion time of each complete task */
-    [Q_ST_STREAM] = "SELECT a.annotator_pk, a.created_at, a.claimed_at FROM tasks k"
-                    " JOIN annotations a ON a.task_pk = k.pk WHERE k.project_pk = ?1",
-    [Q_ST_DONE] = "SELECT (SELECT max(a.created_at) FROM annotations a WHERE a.task_pk = k.pk)"
-                  " FROM tasks k WHERE k.project_pk = ?1 AND k.is_open = 0",
-    [Q_ST_USER] = "SELECT u.id, u.email, COALESCE(t.id, ''), u.role FROM users u"
-                  " LEFT JOIN tenants t ON t.pk = u.tenant_pk WHERE u.pk = ?1",
-    [Q_ST_ME] = "SELECT p.id, p.name, COALESCE(w.n, 0), COALESCE(w.ms, 0), COALESCE(w.last, 0)"
+    /* stats.c: the counters of migration 10, kept by the writer wherever
+     * projects.n_annotations / n_completed change. ?2 is a time in ms, ?3
+     * the annotations and ?4 the completions it adds (negative: removes)
+     * to its minute and its hour. */
+    [Q_ST_BUMP] = "INSERT INTO stats_buckets(project_pk, span, start, n_annotations, n_completed)"
+                  " VALUES(?1, 60, ?2 / 60000, ?3, ?4), (?1, 3600, ?2 / 3600000, ?3, ?4)"
+                  " ON CONFLICT(project_pk, span, start) DO UPDATE SET"
+                  " n_annotations = n_annotations + excluded.n_annotations,"
+                  " n_completed = n_completed + excluded.n_completed",
+    /* ?3 annotations (+1 or -1) of annotator ?2 on project ?1, ?4 ms of
+     * claim-to-submit, ?5 its time (0 when removing), ?6 its histogram bin
+     * (-1: no claim time) */
+    [Q_ST_ANNOTATOR_BUMP] = "INSERT INTO stats_annotators(project_pk, annotator_pk, n_annotations,"
+                            " ms_total, last_at, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9, h10, h11)"
+                            " VALUES(?1, ?2, ?3, ?4, ?5, ?3 * (?6 = 0), ?3 * (?6 = 1),"
+                            " ?3 * (?6 = 2), ?3 * (?6 = 3), ?3 * (?6 = 4), ?3 * (?6 = 5),"
+                            " ?3 * (?6 = 6), ?3 * (?6 = 7), ?3 * (?6 = 8), ?3 * (?6 = 9),"
+                            " ?3 * (?6 = 10), ?3 * (?6 = 11))"
+                            " ON CONFLICT(project_pk, annotator_pk) DO UPDATE SET"
+                            " n_annotations = n_annotations + excluded.n_annotations,"
+                            " ms_total = ms_total + excluded.ms_total,"
+                            " last_at = max(last_at, excluded.last_at),"
+                            " h0 = h0 + excluded.h0, h1 = h1 + excluded.h1, h2 = h2 + excluded.h2,"
+                            " h3 = h3 + excluded.h3, h4 = h4 + excluded.h4, h5 = h5 + excluded.h5,"
+                            " h6 = h6 + excluded.h6, h7 = h7 + excluded.h7, h8 = h8 + excluded.h8,"
+                            " h9 = h9 + excluded.h9, h10 = h10 + excluded.h10,"
+                            " h11 = h11 + excluded.h11",
+    /* after a deletion: the newest left, only when the one gone (?3) was it */
+    [Q_ST_LAST_AT] = "UPDATE stats_annotators SET last_at = COALESCE((SELECT max(a.created_at)"
+                     " FROM annotations a JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?1"
+                     " WHERE a.annotator_pk = ?2), 0)"
+                     " WHERE project_pk = ?1 AND annotator_pk = ?2 AND last_at = ?3",
+    /* a task's completion time: its newest annotation's */
+    [Q_ST_DONE_AT] = "SELECT max(created_at) FROM annotations WHERE task_pk = ?1",
+    [Q_ST_TASK_ANNOTS] = "SELECT annotator_pk, created_at, claimed_at FROM annotations"
+                         " WHERE task_pk = ?1",
+    /* a new overlap moved tasks across completion: count them again */
+    [Q_ST_RECOUNT_CLEAR] = "UPDATE stats_buckets SET n_completed = 0"
+                           " WHERE project_pk = ?1 AND n_completed != 0",
+    [Q_ST_RECOUNT] = "INSERT INTO stats_buckets(project_pk, span, start, n_annotations,"
+                     " n_completed) SELECT ?1, s.span, d.done / (s.span * 1000), 0, count(*)"
+                     " FROM (SELECT (SELECT max(a.created_at) FROM annotations a"
+                     "   WHERE a.task_pk = k.pk) AS done FROM tasks k"
+                     "   WHERE k.project_pk = ?1 AND k.is_open = 0) d"
+                     " JOIN (SELECT 60 AS span UNION ALL SELECT 3600) s WHERE d.done IS NOT NULL"
+                     " GROUP BY 2, 3 ON CONFLICT(project_pk, span, start)"
+                     " DO UPDATE SET n_completed = excluded.n_completed",
+    /* the reads: one snapshot, O(buckets + annotators) rows */
+    [Q_ST_COMPLETED] = "SELECT n_completed FROM projects WHERE pk = ?1",
+    [Q_ST_FIRST] = "SELECT start FROM stats_buckets WHERE project_pk = ?1 AND span = ?2"
+                   " AND n_annotations > 0 ORDER BY start LIMIT 1",
+    [Q_ST_BUCKETS] = "SELECT start, n_annotations, n_completed FROM stats_buckets"
+                     " WHERE project_pk = ?1 AND span = ?2 AND start >= ?3 ORDER BY start",
+    [Q_ST_SECONDS] = "SELECT sum(h0), sum(h1), sum(h2), sum(h3), sum(h4), sum(h5), sum(h6),"
+                     " sum(h7), sum(h8), sum(h9), sum(h10), sum(h11)"
+                     " FROM stats_annotators WHERE project_pk = ?1",
+    [Q_ST_ANNOTATORS] = "SELECT s.n_annotations, u.id, u.email, COALESCE(t.id, ''), u.role,"
+                        " s.h0, s.h1, s.h2, s.h3, s.h4, s.h5, s.h6, s.h7, s.h8, s.h9, s.h10,"
+                        " s.h11"
+                        " FROM stats_annotators s JOIN users u ON u.pk = s.annotator_pk"
+                        " LEFT JOIN tenants t ON t.pk = u.tenant_pk"
+                        " WHERE s.project_pk = ?1 AND s.n_annotations > 0"
+                        " ORDER BY s.n_annotations DESC, s.annotator_pk LIMIT ?2",
+    [Q_ST_ME] = "SELECT p.id, p.name, COALESCE(w.n_annotations, 0), COALESCE(w.ms_total, 0),"
+                " CASE WHEN w.n_annotations > 0 THEN w.last_at END AS last"
                 " FROM project_members m JOIN projects p ON p.pk = m.project_pk AND p.deleted = 0"
                 "   AND (?2 = 0 OR p.tenant_pk = ?2)"
-                " LEFT JOIN (SELECT k.project_pk AS project_pk, count(*) AS n,"
-                "   sum(CASE WHEN a.claimed_at IS NULL THEN 0 ELSE a.created_at - a.claimed_at END)"
-                "   AS ms, max(a.created_at) AS last FROM annotations a"
-                "   JOIN tasks k ON k.pk = a.task_pk WHERE a.annotator_pk = ?1"
-                "   GROUP BY k.project_pk) w ON w.project_pk = p.pk"
-                " WHERE m.user_pk = ?1 ORDER BY w.last IS NULL, w.last DESC, p.pk DESC",
+                " LEFT JOIN stats_annotators w ON w.project_pk = p.pk AND w.annotator_pk = ?1"
+                " WHERE m.user_pk = ?1 ORDER BY last IS NULL, last DESC, p.pk DESC",
     [Q_LC_MEMBERS] = "SELECT u.id, u.email, u.tenant_pk IS NULL, m.role,"
                      " (SELECT count(*) FROM annotations a JOIN tasks k ON k.pk = a.task_pk"
                      "   WHERE a.annotator_pk = u.pk AND k.project_pk = m.project_pk),"
@@ -352,7 +407,8 @@ static const char *const sql[Q_COUNT] = {
     [Q_LC_ANNOT_UPDATE] = "UPDATE annotations SET result = ?4 WHERE id = ?1 AND annotator_pk = ?5"
                           " AND task_pk IN (SELECT pk FROM tasks WHERE project_pk = ?2"
                           " AND (?3 = 0 OR tenant_pk = ?3))",
-    [Q_LC_ANNOT_FIND] = "SELECT a.pk, a.task_pk, k.n_annotations FROM annotations a"
+    [Q_LC_ANNOT_FIND] = "SELECT a.pk, a.task_pk, k.n_annotations, a.annotator_pk, a.created_at,"
+                        " a.claimed_at FROM annotations a"
                         " JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?2"
                         " AND (?3 = 0 OR k.tenant_pk = ?3) WHERE a.id = ?1",
     [Q_LC_ANNOT_DELETE] = "DELETE FROM annotations WHERE pk = ?1",

@@ -42,7 +42,8 @@ enum sq_q {
     Q_LC_PROJECT_UPDATE, Q_LC_REOPEN, Q_LC_RECOUNT, Q_LC_PROJECT_DELETE, Q_LC_DELETED, Q_LC_FILE_IDS,
     Q_LC_TASKS_ALL, Q_LC_TASKS_STATE, Q_LC_TASK_GET, Q_LC_TASK_FIND, Q_LC_PROJECT_SUB,
     Q_LC_SLICE_ANNOTS, Q_LC_SLICE_LEASES, Q_LC_SLICE_PREDS, Q_LC_SLICE_IMPORTED, Q_LC_SLICE_SKIPS,
-    Q_LC_SLICE_HISTORY, Q_LC_SLICE_TASKS, Q_LC_END_MEMBERS, Q_LC_END_FILES, Q_LC_END_PROJECT,
+    Q_LC_SLICE_HISTORY, Q_LC_SLICE_TASKS, Q_LC_END_MEMBERS, Q_LC_END_FILES, Q_LC_END_STATS,
+    Q_LC_END_STATS_ANNOTATORS, Q_LC_END_PROJECT,
     Q_LC_MEMBERS, Q_LC_MEDIAN, Q_LC_MEMBER_ROLE, Q_LC_MEMBER_REMOVE, Q_LC_LEASES_DROP,
     Q_LC_LEASE_PROJECT, Q_LC_ANNOT_PROJECT, Q_LC_SKIP_INSERT, Q_LC_SKIPS_RECENT, Q_LC_ANNOT_GET,
     Q_LC_ANNOT_HISTORY, Q_LC_ANNOT_UPDATE, Q_LC_ANNOT_FIND, Q_LC_ANNOT_DELETE, Q_LC_TASK_UNBUMP,
@@ -51,7 +52,9 @@ enum sq_q {
     Q_HOOK_OF_PROJECT, Q_HOOK_OUTBOX, Q_HOOK_PROJECT_LEFT, Q_HOOK_LOG, Q_HOOK_DUE, Q_HOOK_RECORD,
     Q_HOOK_PRUNE,
     /* stats.c */
-    Q_ST_STREAM, Q_ST_DONE, Q_ST_USER, Q_ST_ME,
+    Q_ST_BUMP, Q_ST_ANNOTATOR_BUMP, Q_ST_LAST_AT, Q_ST_DONE_AT, Q_ST_TASK_ANNOTS,
+    Q_ST_RECOUNT_CLEAR, Q_ST_RECOUNT, Q_ST_COMPLETED, Q_ST_FIRST, Q_ST_BUCKETS, Q_ST_SECONDS,
+    Q_ST_ANNOTATORS, Q_ST_ME,
     Q_COUNT
 };
 
@@ -199,6 +202,36 @@ int sq_annotation_delete(struct tl_store *s, const struct tl_scope *sc, const st
 /* The median claim-to-submit seconds of user_pk's n_done annotations on
  * project_pk (lifecycle.c), or -1 without any. */
 double sq_median_seconds(struct sq_conn *c, int64_t user_pk, int64_t project_pk, int64_t n_done);
+/* One annotation as the counters of migration 10 see it (stats.c). */
+struct sq_stats_annot {
+    int64_t project_pk, annotator_pk, created_at, claimed_at;
+    bool has_claim; /* claimed_at is known (annotations before migration 7: not) */
+};
+/* The counters, on the writer's connection, inside the transaction that
+ * changes what they count (stats.c has the list of callers); each returns
+ * 0 or TL_E*. An annotation made (delta 1) or removed (-1): its minute,
+ * hour and annotator rows. */
+int sq_stats_annotation(struct sq_conn *w, const struct sq_stats_annot *a, int delta);
+/* After `gone` was deleted: its annotator's newest time, found again only
+ * if it was the newest (a walk of that annotator's annotations). */
+int sq_stats_last_at(struct sq_conn *w, const struct sq_stats_annot *gone);
+/* A task completed (delta 1) or no longer complete (-1) at done_at_ms (its
+ * newest annotation's time; < 0: none, nothing counted). */
+int sq_stats_completion(struct sq_conn *w, int64_t project_pk, int64_t done_at_ms, int delta);
+/* Task task_pk's newest annotation time into *done_at_ms, -1 for none. */
+int sq_stats_done_at(struct sq_conn *w, int64_t task_pk, int64_t *done_at_ms);
+/* A submit (ops.c), after the annotation row is inserted: the task had
+ * n_before annotations before it. */
+int sq_stats_submitted(struct sq_conn *w, const struct sq_stats_annot *a, int64_t task_pk,
+                       int n_before, bool is_task_completed);
+/* Before task task_pk is deleted with its annotations: its completion and
+ * its annotations uncounted; *gone (caller frees) lists them for
+ * sq_stats_last_at once they are deleted. */
+int sq_stats_task_gone(struct sq_conn *w, int64_t project_pk, int64_t task_pk, bool is_complete,
+                       struct sq_stats_annot **gone, size_t *n_gone);
+/* A new overlap moved tasks across completion: count project_pk's
+ * completions again (O(complete tasks), as the reopening itself). */
+int sq_stats_recount_completions(struct sq_conn *w, int64_t project_pk);
 /* stats.c's entries of the vtab. */
 int sq_project_stats(struct tl_store *s, const struct tl_project *p, int64_t bucket_ms,
                      int64_t now_ms, struct tl_project_stats *out);

@@ -49,6 +49,10 @@ static int w_project_update(struct sq_store *s, struct sq_conn *w, void *arg) {
         sqlite3_bind_int(st, 2, p->overlap);
         rc = sq_exec(st);
     }
+    /* Only when some task crossed the line: the recount reads every
+     * complete task's newest annotation. */
+    if (!rc && sqlite3_changes64(w->db) > 0)
+        rc = sq_stats_recount_completions(w, p->pk);
     st = rc ? NULL : sq_stmt(w, Q_LC_RECOUNT);
     if (st) {
         sqlite3_bind_int64(st, 1, p->pk);
@@ -291,8 +295,15 @@ static int w_tasks_delete(struct sq_store *s, struct sq_conn *w, void *arg) {
         bool is_complete = sqlite3_column_int(st, 1) == 0;
         int64_t task_annotations = sqlite3_column_int64(st, 2);
         sqlite3_reset(st);
-        int64_t gone;
-        rc = delete_slice(w, a->p->pk, pk, 1, &gone);
+        struct sq_stats_annot *counted;
+        size_t n_counted;
+        rc = sq_stats_task_gone(w, a->p->pk, pk, is_complete, &counted, &n_counted);
+        int64_t gone = 0;
+        if (!rc)
+            rc = delete_slice(w, a->p->pk, pk, 1, &gone);
+        for (size_t j = 0; j < n_counted && !rc; j++)
+            rc = sq_stats_last_at(w, &counted[j]);
+        free(counted);
         n_tasks += gone;
         n_annotations += task_annotations;
         n_completed += is_complete;
@@ -652,8 +663,19 @@ static int w_annotation_delete(struct sq_store *s, struct sq_conn *w, void *arg)
     int64_t pk = sqlite3_column_int64(st, 0);
     int64_t task_pk = sqlite3_column_int64(st, 1);
     int64_t n = sqlite3_column_int64(st, 2);
+    struct sq_stats_annot counted = {
+        .project_pk = a->p->pk,
+        .annotator_pk = sqlite3_column_int64(st, 3),
+        .created_at = sqlite3_column_int64(st, 4),
+        .claimed_at = sqlite3_column_int64(st, 5),
+        .has_claim = sqlite3_column_type(st, 5) != SQLITE_NULL,
+    };
     sqlite3_reset(st);
-    int rc = keep_history(w, a, "delete");
+    bool was_complete = n >= a->p->overlap, is_complete = n - 1 >= a->p->overlap;
+    int64_t done_before = -1, done_after = -1;
+    int rc = was_complete ? sq_stats_done_at(w, task_pk, &done_before) : 0;
+    if (!rc)
+        rc = keep_history(w, a, "delete");
     if (!rc && (st = sq_stmt(w, Q_LC_ANNOT_DELETE))) {
         sqlite3_bind_int64(st, 1, pk);
         rc = sq_exec(st);
@@ -667,6 +689,20 @@ static int w_annotation_delete(struct sq_store *s, struct sq_conn *w, void *arg)
         sqlite3_bind_int64(st, 1, a->p->pk);
         sqlite3_bind_int(st, 2, n >= a->p->overlap && n - 1 < a->p->overlap);
         rc = sq_exec(st);
+    }
+    /* The counters follow: the annotation, and the task's completion time
+     * (its newest annotation's) if it was complete: gone, or moved when
+     * this was the newest of a task that stays complete. */
+    if (!rc)
+        rc = sq_stats_annotation(w, &counted, -1);
+    if (!rc)
+        rc = sq_stats_last_at(w, &counted);
+    if (!rc && is_complete)
+        rc = sq_stats_done_at(w, task_pk, &done_after);
+    if (!rc && was_complete && done_after != done_before) {
+        rc = sq_stats_completion(w, a->p->pk, done_before, -1);
+        if (!rc)
+            rc = sq_stats_completion(w, a->p->pk, done_after, 1);
     }
     return rc;
 }

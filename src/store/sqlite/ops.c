@@ -168,6 +168,7 @@ struct token_arg {
     int64_t expires_at_ms;
     const char *name; /* NULL or "": none */
     char *out_id;
+    bool is_session; /* tokens.kind 1 (migration 10) */
 };
 
 static int w_token_create(struct sq_store *s, struct sq_conn *w, void *arg) {
@@ -182,19 +183,27 @@ static int w_token_create(struct sq_store *s, struct sq_conn *w, void *arg) {
     sqlite3_bind_text(st, 5, a->out_id, -1, SQLITE_STATIC);
     if (a->name && *a->name)
         sqlite3_bind_text(st, 6, a->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 7, a->is_session ? 1 : 0);
     return sq_exec(st);
 }
 
 static int sq_token_add(struct tl_store *s, int64_t user_pk, const char *hash, int64_t exp_ms,
                         const char *name, tl_id out_id) {
     tl_id id;
-    struct token_arg a = {user_pk, hash, exp_ms, name, out_id ? out_id : id};
+    struct token_arg a = {user_pk, hash, exp_ms, name, out_id ? out_id : id, false};
     return sq_write(SQ(s), w_token_create, &a);
 }
 
 static int sq_token_create(struct tl_store *s, int64_t user_pk, const char *hash,
                            int64_t exp_ms) {
     return sq_token_add(s, user_pk, hash, exp_ms, NULL, NULL);
+}
+
+static int sq_session_create(struct tl_store *s, int64_t user_pk, const char *hash,
+                             int64_t exp_ms) {
+    tl_id id;
+    struct token_arg a = {user_pk, hash, exp_ms, NULL, id, true};
+    return sq_write(SQ(s), w_token_create, &a);
 }
 
 static int sq_token_scope(struct tl_store *s, const char *hash, int64_t now_ms,
@@ -244,6 +253,7 @@ static int w_project_create(struct sq_store *s, struct sq_conn *w, void *arg) {
     if (a->p->max_leases_per_annotator < 1)
         a->p->max_leases_per_annotator = 1;
     sqlite3_bind_int(st, 8, a->p->max_leases_per_annotator);
+    sqlite3_bind_text(st, 9, a->p->instructions ? a->p->instructions : "", -1, SQLITE_STATIC);
     int rc = sq_exec(st);
     if (!rc)
         a->p->pk = sqlite3_last_insert_rowid(w->db);
@@ -1008,6 +1018,9 @@ static int w_annotation_submit(struct sq_store *s, struct sq_conn *w, void *arg)
     sqlite3_bind_int64(st, 2, a->p->pk);
     if ((rc = sq_exec(st)))
         return rc;
+    struct sq_stats_annot counted = {a->p->pk, annotator_pk, a->now_ms, claimed_at, true};
+    if ((rc = sq_stats_submitted(w, &counted, task_pk, n_annotations, is_task_completed)))
+        return rc;
     return sq_webhook_on_submit(s, w, a->p->pk, a->p->id, a->task_id, a->out_id,
                                 is_task_completed, a->now_ms);
 }
@@ -1317,6 +1330,7 @@ const struct tl_store_vtab sq_vtab = {
     .user_create = sq_user_create,
     .user_find = sq_user_find,
     .token_create = sq_token_create,
+    .session_create = sq_session_create,
     .token_scope = sq_token_scope,
     .project_create = sq_project_create,
     .project_get = sq_project_get,

@@ -100,6 +100,7 @@ static int read_token(sqlite3_stmt *st, void *slot) {
     text_col(st, 2, k->name, sizeof k->name);
     k->created_at_ms = sqlite3_column_int64(st, 3);
     k->expires_at_ms = sqlite3_column_int64(st, 4);
+    k->is_session = sqlite3_column_int(st, 5) == 1;
     return 0;
 }
 

@@ -1,15 +1,24 @@
 /* stats.c: a project's charts and a user's own totals (store.h,
- * tl_store_project_stats / tl_store_my_stats), for the web UI.
+ * tl_store_project_stats / tl_store_my_stats), for the web UI, and the
+ * counters they are read from (migration 10).
  *
- * Annotations carry no project, so a project's are reached through its
- * tasks (tasks_project, then the annotations' (task_pk, annotator_pk)
- * index). One pass over them fills the throughput buckets, the
- * claim-to-submit histogram and the per-annotator counts in C, instead of
- * one GROUP BY scan each; a second pass reads each complete task's newest
- * annotation time. Both run in one read snapshot. Memory is bounded by
- * TL_STATS_MAX_BUCKETS and the number of distinct annotators (a hash of
- * pks); medians come from lifecycle.c for the TL_STATS_MAX_ANNOTATORS
- * busiest only, each an index walk of that annotator's annotations. */
+ * Walking a project's tasks and annotations took 14-40 s at 1,000,000
+ * tasks (annotations carry no project), and the console polls every 10 s.
+ * So the writer keeps counters in the transaction that records, deletes or
+ * re-counts an annotation or a completion, the places where
+ * projects.n_annotations and n_completed change (ops.c: submit;
+ * lifecycle.c: annotation and task deletion, a new overlap, the purge):
+ * per (project, minute) and (project, hour) the annotations made and the
+ * tasks completed, per (project, annotator) the annotations, the sum of
+ * their claim-to-submit times, the newest, and a 12-bin histogram of those
+ * times. A read is then O(buckets + annotators): at most 500 bucket rows
+ * (hour rows for day buckets: at most 12,000) and one row per annotator.
+ *
+ * Medians are estimates from an annotator's histogram (linear inside the
+ * bin holding the middle; the bin above 1800 s gives 1800): an exact
+ * median is a sort of the annotator's times, 2 ms or more per busy
+ * annotator, too dear for 1000 annotators every 10 s. The members list
+ * (lifecycle.c) keeps the exact one, for one project's members. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,122 +26,225 @@
 
 #define SQ(base) ((struct sq_store *)(base))
 
-/* annotator pk -> count, open addressing; pk 0 marks a free slot */
-struct counts {
-    int64_t *pk, *n;
-    size_t cap, used;
-};
+#define SPAN_MINUTE 60
+#define SPAN_HOUR   3600
 
-static int counts_add(struct counts *c, int64_t pk) {
-    if ((c->used + 1) * 2 > c->cap) {
-        struct counts grown = {.cap = c->cap ? c->cap * 2 : 64};
-        grown.pk = calloc(grown.cap, sizeof *grown.pk);
-        grown.n = calloc(grown.cap, sizeof *grown.n);
-        if (!grown.pk || !grown.n) {
-            free(grown.pk);
-            free(grown.n);
-            return TL_ENOMEM;
-        }
-        for (size_t i = 0; i < c->cap; i++) {
-            if (!c->pk[i])
-                continue;
-            size_t j = (size_t)c->pk[i] * 0x9E3779B97F4A7C15ull & (grown.cap - 1);
-            while (grown.pk[j])
-                j = (j + 1) & (grown.cap - 1);
-            grown.pk[j] = c->pk[i];
-            grown.n[j] = c->n[i];
-        }
-        grown.used = c->used;
-        free(c->pk);
-        free(c->n);
-        *c = grown;
-    }
-    size_t j = (size_t)pk * 0x9E3779B97F4A7C15ull & (c->cap - 1);
-    while (c->pk[j] && c->pk[j] != pk)
-        j = (j + 1) & (c->cap - 1);
-    if (!c->pk[j]) {
-        c->pk[j] = pk;
-        c->used++;
-    }
-    c->n[j]++;
-    return 0;
-}
-
-struct busiest {
-    int64_t pk, n;
-};
-
-static int by_count_desc(const void *x, const void *y) {
-    const struct busiest *a = x, *b = y;
-    return a->n != b->n ? (a->n < b->n ? 1 : -1) : (a->pk > b->pk) - (a->pk < b->pk);
-}
+static const int bounds[TL_STATS_N_BOUNDS] = TL_STATS_SECONDS_BOUNDS;
 
 static int64_t floor_div(int64_t a, int64_t b) {
     return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
-/* The annotators of c, busiest first, at most TL_STATS_MAX_ANNOTATORS,
- * with their users and medians, into out. */
-static int fill_annotators(struct sq_conn *conn, const struct counts *c, int64_t project_pk,
-                           struct tl_project_stats *out) {
-    struct busiest *b = c->used ? malloc(c->used * sizeof *b) : NULL;
-    if (c->used && !b)
-        return TL_ENOMEM;
-    size_t n = 0;
-    for (size_t i = 0; i < c->cap; i++)
-        if (c->pk[i])
-            b[n++] = (struct busiest){c->pk[i], c->n[i]};
-    if (n) /* qsort must not be given NULL, even for nothing */
-        qsort(b, n, sizeof *b, by_count_desc);
-    if (n > TL_STATS_MAX_ANNOTATORS)
-        n = TL_STATS_MAX_ANNOTATORS;
-    out->annotators = n ? calloc(n, sizeof *out->annotators) : NULL;
-    int rc = n && !out->annotators ? TL_ENOMEM : 0;
-    sqlite3_stmt *st = rc || !n ? NULL : sq_stmt(conn, Q_ST_USER);
-    if (n && !rc && !st)
-        rc = TL_EIO;
-    for (size_t i = 0; i < n && !rc; i++) {
-        struct tl_stats_annotator *a = &out->annotators[out->n_annotators];
-        sqlite3_bind_int64(st, 1, b[i].pk);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            sq_copy_col(st, 0, a->user_id, sizeof a->user_id);
-            sq_copy_col(st, 1, a->email, sizeof a->email);
-            sq_copy_col(st, 2, a->tenant_id, sizeof a->tenant_id);
-            a->role = (enum tl_role)sqlite3_column_int(st, 3);
-            a->n_annotations = b[i].n;
-            out->n_annotators++;
+/* ---- the counters, on the writer's connection ---- */
+
+/* The histogram bin of a claim-to-submit time: the first bound it does not
+ * exceed, TL_STATS_N_BOUNDS above the last. */
+static int bin_of(int64_t ms) {
+    int bin = 0;
+    while (bin < TL_STATS_N_BOUNDS && ms > (int64_t)bounds[bin] * 1000)
+        bin++;
+    return bin;
+}
+
+static int bump(struct sq_conn *w, int64_t project_pk, int64_t at_ms, int d_annotations,
+                int d_completed) {
+    sqlite3_stmt *st = sq_stmt(w, Q_ST_BUMP);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, project_pk);
+    sqlite3_bind_int64(st, 2, at_ms);
+    sqlite3_bind_int(st, 3, d_annotations);
+    sqlite3_bind_int(st, 4, d_completed);
+    return sq_exec(st);
+}
+
+/* a's annotator row, delta annotations */
+static int bump_annotator(struct sq_conn *w, const struct sq_stats_annot *a, int delta) {
+    sqlite3_stmt *st = sq_stmt(w, Q_ST_ANNOTATOR_BUMP);
+    if (!st)
+        return TL_EINTERNAL;
+    int64_t ms = a->created_at - a->claimed_at;
+    sqlite3_bind_int64(st, 1, a->project_pk);
+    sqlite3_bind_int64(st, 2, a->annotator_pk);
+    sqlite3_bind_int(st, 3, delta);
+    sqlite3_bind_int64(st, 4, a->has_claim ? delta * ms : 0);
+    sqlite3_bind_int64(st, 5, delta > 0 ? a->created_at : 0);
+    sqlite3_bind_int(st, 6, a->has_claim ? bin_of(ms) : -1);
+    return sq_exec(st);
+}
+
+int sq_stats_annotation(struct sq_conn *w, const struct sq_stats_annot *a, int delta) {
+    int rc = bump(w, a->project_pk, a->created_at, delta, 0);
+    return rc ? rc : bump_annotator(w, a, delta);
+}
+
+int sq_stats_last_at(struct sq_conn *w, const struct sq_stats_annot *gone) {
+    sqlite3_stmt *st = sq_stmt(w, Q_ST_LAST_AT);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, gone->project_pk);
+    sqlite3_bind_int64(st, 2, gone->annotator_pk);
+    sqlite3_bind_int64(st, 3, gone->created_at);
+    return sq_exec(st);
+}
+
+int sq_stats_completion(struct sq_conn *w, int64_t project_pk, int64_t done_at_ms, int delta) {
+    return done_at_ms < 0 ? 0 : bump(w, project_pk, done_at_ms, 0, delta);
+}
+
+int sq_stats_done_at(struct sq_conn *w, int64_t task_pk, int64_t *done_at_ms) {
+    *done_at_ms = -1;
+    sqlite3_stmt *st = sq_stmt(w, Q_ST_DONE_AT);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, task_pk);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        *done_at_ms = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : sq_err(step);
+}
+
+/* The submit path is the writer's busiest: three statements at most, two
+ * when the task stays open or this is its only annotation (a completion in
+ * the annotation's own minute goes in the same upsert). */
+int sq_stats_submitted(struct sq_conn *w, const struct sq_stats_annot *a, int64_t task_pk,
+                       int n_before, bool is_task_completed) {
+    /* The task's newest annotation is this one unless the clock went back
+     * since an earlier one: only then is its completion counted elsewhere. */
+    int64_t done_at = a->created_at;
+    int rc = is_task_completed && n_before > 0 ? sq_stats_done_at(w, task_pk, &done_at) : 0;
+    bool is_here = is_task_completed && done_at == a->created_at;
+    if (!rc)
+        rc = bump(w, a->project_pk, a->created_at, 1, is_here ? 1 : 0);
+    if (!rc && is_task_completed && !is_here)
+        rc = sq_stats_completion(w, a->project_pk, done_at, 1);
+    return rc ? rc : bump_annotator(w, a, 1);
+}
+
+int sq_stats_task_gone(struct sq_conn *w, int64_t project_pk, int64_t task_pk, bool is_complete,
+                       struct sq_stats_annot **gone, size_t *n_gone) {
+    *gone = NULL;
+    *n_gone = 0;
+    int64_t done_at;
+    int rc = is_complete ? sq_stats_done_at(w, task_pk, &done_at) : 0;
+    if (!rc && is_complete)
+        rc = sq_stats_completion(w, project_pk, done_at, -1);
+    sqlite3_stmt *st = rc ? NULL : sq_stmt(w, Q_ST_TASK_ANNOTS);
+    if (!st)
+        return rc ? rc : TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, task_pk);
+    size_t cap = 0;
+    int step;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n_gone == cap) {
+            cap = cap ? cap * 2 : 4;
+            struct sq_stats_annot *grown = realloc(*gone, cap * sizeof **gone);
+            if (!grown) {
+                rc = TL_ENOMEM;
+                break;
+            }
+            *gone = grown;
         }
-        sqlite3_reset(st);
-        a->median_seconds = sq_median_seconds(conn, b[i].pk, project_pk, b[i].n);
+        (*gone)[(*n_gone)++] = (struct sq_stats_annot){
+            .project_pk = project_pk,
+            .annotator_pk = sqlite3_column_int64(st, 0),
+            .created_at = sqlite3_column_int64(st, 1),
+            .claimed_at = sqlite3_column_int64(st, 2),
+            .has_claim = sqlite3_column_type(st, 2) != SQLITE_NULL,
+        };
     }
-    free(b);
+    if (!rc && step != SQLITE_DONE)
+        rc = sq_err(step);
+    sqlite3_reset(st);
+    for (size_t i = 0; i < *n_gone && !rc; i++)
+        rc = sq_stats_annotation(w, &(*gone)[i], -1);
+    if (rc) {
+        free(*gone);
+        *gone = NULL;
+        *n_gone = 0;
+    }
     return rc;
 }
 
-/* Pass 1: every annotation of the project. */
-static int scan_annotations(struct sq_conn *conn, const struct tl_project *p, int64_t first_b,
-                            struct tl_project_stats *out, struct counts *c, int64_t *min_b) {
-    static const int bounds[TL_STATS_N_BOUNDS] = TL_STATS_SECONDS_BOUNDS;
-    sqlite3_stmt *st = sq_stmt(conn, Q_ST_STREAM);
+int sq_stats_recount_completions(struct sq_conn *w, int64_t project_pk) {
+    int rc = 0;
+    for (int q = Q_ST_RECOUNT_CLEAR; q <= Q_ST_RECOUNT && !rc; q++) {
+        sqlite3_stmt *st = sq_stmt(w, (enum sq_q)q);
+        if (!st)
+            return TL_EINTERNAL;
+        sqlite3_bind_int64(st, 1, project_pk);
+        rc = sq_exec(st);
+    }
+    return rc;
+}
+
+/* ---- the reads ---- */
+
+/* The median of a histogram's counts, estimated: linear inside the bin
+ * holding the middle one; -1 for an empty histogram. */
+static double median_of(const int64_t h[TL_STATS_N_BOUNDS + 1]) {
+    int64_t total = 0;
+    for (int i = 0; i <= TL_STATS_N_BOUNDS; i++)
+        total += h[i];
+    if (total <= 0)
+        return -1;
+    double half = (double)total / 2, below = 0;
+    for (int i = 0; i <= TL_STATS_N_BOUNDS; i++) {
+        if (h[i] <= 0 || below + (double)h[i] < half) {
+            below += (double)(h[i] > 0 ? h[i] : 0);
+            continue;
+        }
+        double lo = i ? bounds[i - 1] : 0;
+        if (i == TL_STATS_N_BOUNDS)
+            return lo; /* open-ended: at least the last bound */
+        return lo + (bounds[i] - lo) * (half - below) / (double)h[i];
+    }
+    return bounds[TL_STATS_N_BOUNDS - 1];
+}
+
+static void read_bins(sqlite3_stmt *st, int first_col, int64_t h[TL_STATS_N_BOUNDS + 1]) {
+    for (int i = 0; i <= TL_STATS_N_BOUNDS; i++)
+        h[i] = sqlite3_column_int64(st, first_col + i);
+}
+
+/* The busiest annotators, their users and estimated medians, and the
+ * project's histogram (the sum of every annotator's). */
+static int read_annotators(struct sq_conn *c, int64_t project_pk, struct tl_project_stats *out) {
+    sqlite3_stmt *st = sq_stmt(c, Q_ST_SECONDS);
     if (!st)
         return TL_EIO;
-    sqlite3_bind_int64(st, 1, p->pk);
+    sqlite3_bind_int64(st, 1, project_pk);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        read_bins(st, 0, out->seconds);
+    sqlite3_reset(st);
+    st = sq_stmt(c, Q_ST_ANNOTATORS);
+    if (!st)
+        return TL_EIO;
+    sqlite3_bind_int64(st, 1, project_pk);
+    sqlite3_bind_int(st, 2, TL_STATS_MAX_ANNOTATORS);
+    size_t cap = 0;
     int rc = 0, step;
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = counts_add(c, sqlite3_column_int64(st, 0));
-        int64_t created = sqlite3_column_int64(st, 1);
-        int64_t b = floor_div(created, out->bucket_ms);
-        if (b < *min_b)
-            *min_b = b;
-        if (b >= first_b && b < first_b + TL_STATS_MAX_BUCKETS)
-            out->throughput[b - first_b]++;
-        if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-            int64_t ms = created - sqlite3_column_int64(st, 2);
-            size_t bin = 0;
-            while (bin < TL_STATS_N_BOUNDS && ms > (int64_t)bounds[bin] * 1000)
-                bin++;
-            out->seconds[bin]++;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->n_annotators == cap) {
+            cap = cap ? cap * 2 : 16;
+            struct tl_stats_annotator *grown = realloc(out->annotators, cap * sizeof *grown);
+            if (!grown) {
+                rc = TL_ENOMEM;
+                break;
+            }
+            out->annotators = grown;
         }
+        struct tl_stats_annotator *a = &out->annotators[out->n_annotators++];
+        memset(a, 0, sizeof *a);
+        a->n_annotations = sqlite3_column_int64(st, 0);
+        sq_copy_col(st, 1, a->user_id, sizeof a->user_id);
+        sq_copy_col(st, 2, a->email, sizeof a->email);
+        sq_copy_col(st, 3, a->tenant_id, sizeof a->tenant_id);
+        a->role = (enum tl_role)sqlite3_column_int(st, 4);
+        int64_t h[TL_STATS_N_BOUNDS + 1];
+        read_bins(st, 5, h);
+        a->median_seconds = median_of(h);
     }
     if (!rc && step != SQLITE_DONE)
         rc = TL_EIO;
@@ -140,57 +252,100 @@ static int scan_annotations(struct sq_conn *conn, const struct tl_project *p, in
     return rc;
 }
 
-/* Pass 2: when each complete task was completed (its newest annotation). */
-static int scan_completions(struct sq_conn *conn, const struct tl_project *p, int64_t first_b,
-                            struct tl_project_stats *out, int64_t *before) {
-    sqlite3_stmt *st = sq_stmt(conn, Q_ST_DONE);
+/* The first bucket (of bucket_ms, counted from the epoch) with an
+ * annotation into *first_b, INT64_MAX for none. */
+static int read_first(struct sq_conn *c, int64_t project_pk, int span, int64_t bucket_ms,
+                      int64_t *first_b) {
+    *first_b = INT64_MAX;
+    sqlite3_stmt *st = sq_stmt(c, Q_ST_FIRST);
     if (!st)
         return TL_EIO;
-    sqlite3_bind_int64(st, 1, p->pk);
+    sqlite3_bind_int64(st, 1, project_pk);
+    sqlite3_bind_int(st, 2, span);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *first_b = floor_div(sqlite3_column_int64(st, 0) * span * 1000, bucket_ms);
+    sqlite3_reset(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : TL_EIO;
+}
+
+/* The rows from bucket first_b on into the window [first_b, first_b +
+ * TL_STATS_MAX_BUCKETS); *from_first gets every completion counted from
+ * first_b on, the window's and the future's. */
+static int read_buckets(struct sq_conn *c, int64_t project_pk, int span, int64_t first_b,
+                        struct tl_project_stats *out, int64_t *from_first) {
+    int64_t per_bucket = out->bucket_ms / ((int64_t)span * 1000); /* rows per bucket */
+    sqlite3_stmt *st = sq_stmt(c, Q_ST_BUCKETS);
+    if (!st)
+        return TL_EIO;
+    sqlite3_bind_int64(st, 1, project_pk);
+    sqlite3_bind_int(st, 2, span);
+    sqlite3_bind_int64(st, 3, first_b * per_bucket);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t b = sqlite3_column_type(st, 0) == SQLITE_NULL
-                        ? first_b - 1 /* complete without an annotation: from the start */
-                        : floor_div(sqlite3_column_int64(st, 0), out->bucket_ms);
-        if (b < first_b)
-            (*before)++;
-        else if (b < first_b + TL_STATS_MAX_BUCKETS)
-            out->completion[b - first_b]++;
+        int64_t b = floor_div(sqlite3_column_int64(st, 0), per_bucket);
+        int64_t n_completed = sqlite3_column_int64(st, 2);
+        *from_first += n_completed;
+        if (b >= first_b + TL_STATS_MAX_BUCKETS)
+            continue; /* in the future (a clock set back): not charted */
+        out->throughput[b - first_b] += sqlite3_column_int64(st, 1);
+        out->completion[b - first_b] += n_completed;
     }
     sqlite3_reset(st);
     return step == SQLITE_DONE ? 0 : TL_EIO;
+}
+
+static int read_completed(struct sq_conn *c, int64_t project_pk, int64_t *n) {
+    *n = 0;
+    sqlite3_stmt *st = sq_stmt(c, Q_ST_COMPLETED);
+    if (!st)
+        return TL_EIO;
+    sqlite3_bind_int64(st, 1, project_pk);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : TL_EIO;
 }
 
 int sq_project_stats(struct tl_store *s, const struct tl_project *p, int64_t bucket_ms,
                      int64_t now_ms, struct tl_project_stats *out) {
     memset(out, 0, sizeof *out);
     out->bucket_ms = bucket_ms;
+    if (bucket_ms <= 0 || bucket_ms % (SPAN_MINUTE * 1000))
+        return TL_EINVAL;
+    /* Day buckets sum hour rows (24 a bucket, not 1440). */
+    int span = bucket_ms % (SPAN_HOUR * 1000) ? SPAN_MINUTE : SPAN_HOUR;
     int64_t last_b = floor_div(now_ms, bucket_ms);
     int64_t first_b = last_b - (TL_STATS_MAX_BUCKETS - 1);
     struct sq_conn *conn;
     int rc = sq_reader_get(SQ(s), &conn);
     if (rc)
         return rc;
-    sqlite3_exec(conn->db, "BEGIN", NULL, NULL, NULL); /* one snapshot for both passes */
-    struct counts c = {0};
-    int64_t min_b = INT64_MAX, before = 0;
-    rc = scan_annotations(conn, p, first_b, out, &c, &min_b);
+    sqlite3_exec(conn->db, "BEGIN", NULL, NULL, NULL); /* one snapshot for every read */
+    int64_t min_b, n_completed = 0, from_first = 0;
+    rc = read_first(conn, p->pk, span, bucket_ms, &min_b);
     if (!rc)
-        rc = scan_completions(conn, p, first_b, out, &before);
+        rc = read_completed(conn, p->pk, &n_completed);
     if (!rc)
-        rc = fill_annotators(conn, &c, p->pk, out);
+        rc = read_buckets(conn, p->pk, span, first_b, out, &from_first);
+    if (!rc)
+        rc = read_annotators(conn, p->pk, out);
     sqlite3_exec(conn->db, "COMMIT", NULL, NULL, NULL);
     sq_reader_put(SQ(s), conn);
-    free(c.pk);
-    free(c.n);
     if (rc) {
         tl_project_stats_release(out);
         return rc;
     }
     /* The window starts at the first bucket with an annotation (at most
-     * TL_STATS_MAX_BUCKETS back); completion counts become cumulative. */
+     * TL_STATS_MAX_BUCKETS back); completion counts become cumulative,
+     * starting from the tasks completed before the window (the counters'
+     * completions sum to projects.n_completed: kept in the same writes). */
     if (min_b > last_b) /* no annotation at all, or only in the future */
         return 0;
+    int64_t before = n_completed - from_first;
+    if (before < 0)
+        before = 0;
     int64_t skip = min_b > first_b ? min_b - first_b : 0;
     for (int64_t i = 0; i < skip; i++)
         before += out->completion[i];

@@ -2,7 +2,10 @@
 // caller's own: the API creates tokens for no one else) is shown exactly
 // once, with a copy button and a warning, because the server keeps only its
 // hash. The list (GET /api/v1/tokens, or ?user_id= for another user of the
-// tenant) includes login sessions; any of them can be revoked.
+// tenant) includes login sessions (kind "session") beside API tokens (kind
+// "api"); any of them can be revoked. Revoking the session this page runs on
+// signs the caller out, so it asks first: that session is the caller's own
+// session token whose expiry is the one GET /api/v1/auth/session reports.
 import { h, mount } from '../lib/dom.js';
 import { api, currentUser } from '../lib/api.js';
 import { errText, field, fmtTime, status, uid } from './ui.js';
@@ -37,7 +40,7 @@ export function tokensTab(root) {
     reveal, msg,
     h('div', { class: 'c-toolbar' }, field('Tokens of', whose)),
     h('table', { class: 'c-grid', 'aria-label': 'Tokens' },
-      h('thead', null, h('tr', null, ['Name', 'Created', 'Expires', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', null, h('tr', null, ['Name', 'Kind', 'Created', 'Expires', ''].map((t) => h('th', { scope: 'col' }, t)))),
       tbody));
 
   function showOnce(t) {
@@ -58,22 +61,30 @@ export function tokensTab(root) {
     secret.focus(); secret.select();
   }
 
-  function row(t) {
-    const label = t.name || '(unnamed: a session or script token)';
+  function row(t, currentExpiry) {
+    const isSession = t.kind === 'session';
+    const isCurrent = isSession && t.user_id === me?.id && !!currentExpiry && t.expires_at === currentExpiry;
+    const label = t.name || (isSession ? (isCurrent ? 'This browser session' : 'Sign-in session') : '(unnamed API token)');
     const revoke = h('button', { type: 'button', class: 'danger', 'aria-label': `Revoke ${label} ${t.id.slice(0, 8)}`, onclick: async () => {
+      if (isCurrent && !window.confirm('This is the session you are using now: revoking it signs you out. Revoke it?')) return;
       revoke.disabled = true;
       try { await api('DELETE', `/api/v1/tokens/${encodeURIComponent(t.id)}`); msg.set(`Revoked ${label}.`, 'ok'); await load(); }
       catch (e) { revoke.disabled = false; msg.set(errText(e), 'error'); }
     } }, 'Revoke');
-    return h('tr', { dataset: { tokenId: t.id } }, h('td', null, label), h('td', { class: 'muted' }, fmtTime(t.created_at)),
+    return h('tr', { dataset: { tokenId: t.id, kind: t.kind } }, h('td', null, label),
+      h('td', null, isSession ? 'session' : 'API'), h('td', { class: 'muted' }, fmtTime(t.created_at)),
       h('td', { class: 'muted' }, t.expires_at ? fmtTime(t.expires_at) : 'never'), h('td', null, revoke));
   }
 
   async function load() {
     try {
       const q = whose.value ? `?user_id=${encodeURIComponent(whose.value)}` : '';
-      const { tokens } = await api('GET', `/api/v1/tokens${q}`);
-      mount(tbody, tokens.length ? tokens.map(row) : h('tr', null, h('td', { colspan: '4', class: 'empty' }, 'No live tokens.')));
+      const [{ tokens }, session] = await Promise.all([
+        api('GET', `/api/v1/tokens${q}`),
+        api('GET', '/api/v1/auth/session').catch(() => null), // a bearer token has no session
+      ]);
+      const currentExpiry = session?.expires_at || null;
+      mount(tbody, tokens.length ? tokens.map((t) => row(t, currentExpiry)) : h('tr', null, h('td', { colspan: '5', class: 'empty' }, 'No live tokens.')));
     } catch (e) { msg.set(errText(e), 'error'); }
   }
   whose.addEventListener('change', load);

@@ -49,9 +49,9 @@ export function newProjectScreen(root) {
     submit.disabled = true; msg.set('Creating…');
     try {
       const body = { name: name.value.trim(), schema, overlap: +overlap.value || 1, lease_seconds: +lease.value || 600 };
+      // In the create call itself: the project never exists without them.
+      if (instructions.value.trim()) body.instructions = instructions.value;
       const { id } = await api('POST', '/api/v1/projects', body);
-      // Instructions are not part of ProjectCreate: they are set right after.
-      if (instructions.value.trim()) await api('PATCH', `/api/v1/projects/${id}`, { instructions: instructions.value });
       go(`/manage/p/${id}/import`);
     } catch (e) {
       msg.set(errText(e), 'error');
