@@ -39,7 +39,7 @@ static void test_submit_validates_first(void **state) {
     struct tl_scope a = scope_for(s, "", "a@q", TL_ROLE_ANNOTATOR);
     struct tl_project p = {
         .name = "p",
-        .schema_json = "{\"fields\":[{\"name\":\"label\",\"type\":\"choice\",\"options\":[\"x\"]}]}",
+        .schema_json = "{\"fields\":[{\"name\":\"label\",\"type\":\"choice\",\"options\":[\"x\",\"z\"]}]}",
         .overlap = 1,
         .lease_seconds = 60};
     assert_int_equal(tl_store_project_create(s, &m, &p), 0);
@@ -53,7 +53,14 @@ static void test_submit_validates_first(void **state) {
     assert_int_equal(tl_queue_submit(s, &a, &p, l.task_id, l.id, bad, id, &eb), TL_EUNPROC);
     assert_non_null(strstr(eb.msg, "label"));
     assert_int_equal(tl_queue_submit(s, &a, &p, l.task_id, l.id, good, id, &eb), 0);
-    assert_int_equal(tl_queue_submit(s, &a, &p, l.task_id, l.id, good, id, &eb), TL_ECONFLICT);
+    /* a retry of the same submission (its answer lost) is the same
+     * annotation; another result on a used lease is a conflict */
+    tl_id again;
+    assert_int_equal(tl_queue_submit(s, &a, &p, l.task_id, l.id, good, again, &eb), 0);
+    assert_string_equal(again, id);
+    json_t *other = json_pack("{s:s}", "label", "z");
+    assert_int_equal(tl_queue_submit(s, &a, &p, l.task_id, l.id, other, again, &eb), TL_ECONFLICT);
+    json_decref(other);
     struct tl_lease none;
     assert_int_equal(tl_queue_next(s, &a, &p, &none), TL_EEMPTY);
     json_decref(bad);
