@@ -40,14 +40,18 @@
  * of a single pooled matrix (dozens of classes, a few thousand labels: a
  * numeric rating scale read as classes), no confusion model is identifiable
  * and auto uses the weighted majority vote (wmv.c). */
+#include "quality/auto.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "quality/ds.h"
 #include "quality/em.h"
 #include "quality/num.h"
 #include "quality/par.h"
+#include "quality/wmv.h"
 
 #define EB_MIN     1e-3 /* concentration bounds */
 #define EB_MAX     1e7

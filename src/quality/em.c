@@ -9,6 +9,12 @@
 #include "quality/num.h"
 #include "quality/par.h"
 
+void tl_q_opts_init(struct tl_q_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->max_iter = 100;
+    o->tol = 1e-5;
+}
+
 void tl_q_result_init(struct tl_q_result *r) {
     memset(r, 0, sizeof *r);
 }

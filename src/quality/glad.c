@@ -22,6 +22,8 @@
  *
  * Skill of a worker: sigmoid(alpha_w), the accuracy on a task of average
  * easiness. */
+#include "quality/glad.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -147,8 +147,8 @@ static int sort_classes(struct tl_q_labels *L, uint32_t **remap) {
     for (size_t i = 0; i < k && numeric; i++)
         numeric = !tl_csv_to_double(tl_q_strtab_name(&L->classes, (uint32_t)i),
                                     tl_q_strtab_len(&L->classes, (uint32_t)i), &values[i]);
-    int rc =
-        tl_q_strtab_sort(&L->classes, numeric ? values : NULL, remap, numeric ? &L->class_value : NULL);
+    int rc = tl_q_strtab_sort(&L->classes, numeric ? values : NULL, remap,
+                              numeric ? &L->class_value : NULL);
     free(values);
     L->classes_numeric = numeric;
     return rc;

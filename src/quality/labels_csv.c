@@ -87,7 +87,7 @@ static int parse_rows(struct tl_q_labels *L, const char *name, const char *text,
         }
         struct tl_q_row_ref *r = &batch.rows[batch.n++];
         tl_q_row_ref_set(r, c.fields[0].ptr, c.fields[0].len, c.fields[1].ptr, c.fields[1].len,
-                    c.fields[2].ptr, c.fields[2].len);
+                         c.fields[2].ptr, c.fields[2].len);
         r->line = c.record_line;
         prefetch_slot(&L->tasks, r->hash[0]);
         /* Unescaped fields live in the reader's scratch, reused by the next

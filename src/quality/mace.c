@@ -15,6 +15,8 @@
  * from its own random stream, so the choice does not depend on threads.
  *
  * Skill of a worker: the posterior mean of theta_w (the chance they know). */
+#include "quality/mace.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
