@@ -11,6 +11,7 @@
 #include "quality/agreement.h"
 #include "quality/infer.h"
 #include "quality/labels.h"
+#include "quality/labels_csv.h"
 #include "quality/pairwise.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -11,6 +11,7 @@
 #include "cli/common.h"
 #include "core/csv.h"
 #include "quality/infer.h"
+#include "quality/labels_csv.h"
 
 #define MAX_INPUT_BYTES ((size_t)2 << 30) /* 2 GiB: a ceiling, not a target */
 

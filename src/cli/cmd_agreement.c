@@ -10,6 +10,7 @@
 #include "cli/common.h"
 #include "core/csv.h"
 #include "quality/agreement.h"
+#include "quality/labels_csv.h"
 
 #define MAX_INPUT_BYTES ((size_t)2 << 30)
 

@@ -40,13 +40,18 @@
  * of a single pooled matrix (dozens of classes, a few thousand labels: a
  * numeric rating scale read as classes), no confusion model is identifiable
  * and auto uses the weighted majority vote (wmv.c). */
+#include "quality/auto.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "quality/ds.h"
 #include "quality/em.h"
+#include "quality/num.h"
 #include "quality/par.h"
+#include "quality/wmv.h"
 
 #define EB_MIN     1e-3 /* concentration bounds */
 #define EB_MAX     1e7
@@ -76,29 +81,6 @@ struct hier {
     bool frozen;             /* concentrations settled: no longer re-estimated */
 };
 
-/* psi(x) for x > 0: recurrence up to 6, then the asymptotic series. */
-static double digamma(double x) {
-    double r = 0;
-    while (x < 6) {
-        r -= 1 / x;
-        x += 1;
-    }
-    double f = 1 / (x * x);
-    return r + log(x) - 0.5 / x -
-           f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f / 132))));
-}
-
-/* psi'(x) for x > 0, the same way. */
-static double trigamma(double x) {
-    double r = 0;
-    while (x < 6) {
-        r += 1 / (x * x);
-        x += 1;
-    }
-    double f = 1 / (x * x);
-    return r + 1 / x + f / 2 + f / x * (1.0 / 6 - f * (1.0 / 30 - f * (1.0 / 42 - f / 30)));
-}
-
 /* Rows of counts and the mean of the Dirichlet they are assumed drawn from:
  * the evidence of the rows as a function of the concentration s is what the
  * estimates below maximise. */
@@ -116,7 +98,7 @@ struct eb_rows {
  * A count far smaller than its pseudo-count (most cells, with soft counts
  * over many classes) enters by its first-order term n psi'(s m). */
 static double eb_slope(const struct eb_rows *e, double s) {
-    double slope = 0, psi_s = digamma(s);
+    double slope = 0, psi_s = tl_q_digamma(s);
     for (size_t r = 0; r < e->nrows; r++) {
         double total = 0, row = 0;
         for (size_t j = 0; j < e->ncols; j++) {
@@ -124,10 +106,10 @@ static double eb_slope(const struct eb_rows *e, double s) {
             total += n;
             if (n <= COUNT_EPS || !(a > 0))
                 continue;
-            row += m * (n < 1e-3 * a ? n * trigamma(a) : digamma(n + a) - digamma(a));
+            row += m * (n < 1e-3 * a ? n * tl_q_trigamma(a) : tl_q_digamma(n + a) - tl_q_digamma(a));
         }
         if (total > COUNT_EPS)
-            slope += row - (digamma(total + s) - psi_s);
+            slope += row - (tl_q_digamma(total + s) - psi_s);
     }
     return slope;
 }
@@ -231,7 +213,7 @@ static double worker_count(const void *ctx, size_t r, size_t l) {
  * is hard for everyone). */
 static double right_mean(const struct hier *h, size_t w, size_t k) {
     double x = h->row_logit[k] + h->skill_logit[w];
-    return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x));
+    return tl_q_sigmoid(x);
 }
 
 static double worker_mean(const void *ctx, size_t r, size_t l) {

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quality/num.h"
+
 #define PENALTY  (1.0 / (1e6 * M_LN10 * M_LN10))
 #define MAX_ITER 100
 #define MAX_STEP 10.0  /* natural-log units: ~1700 Elo, a bound for one step */
@@ -45,10 +47,6 @@ void tl_q_bt_work_release(struct tl_q_bt_work *w) {
     memset(w, 0, sizeof *w);
 }
 
-static inline double log_add_exp(double a, double b) {
-    return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
-}
-
 /* Penalised log-likelihood at params; with want_derivs also w->grad and
  * w->hess (of the negative log-likelihood, i.e. positive semi-definite). */
 static double evaluate(struct tl_q_bt_work *w, const double *wins, const double *ties,
@@ -69,7 +67,7 @@ static double evaluate(struct tl_q_bt_work *w, const double *wins, const double 
             double ti = params[i], tj = params[j];
             if (!davidson) {
                 double a = wi + t / 2, b = wj + t / 2;
-                ll += a * ti + b * tj - n * log_add_exp(ti, tj);
+                ll += a * ti + b * tj - n * tl_q_log_add_exp(ti, tj);
                 if (!want_derivs)
                     continue;
                 double pij = 1 / (1 + exp(tj - ti)), v = n * pij * (1 - pij);
@@ -82,7 +80,7 @@ static double evaluate(struct tl_q_bt_work *w, const double *wins, const double 
                 continue;
             }
             double xt = params[g] + (ti + tj) / 2;
-            double ls = log_add_exp(log_add_exp(ti, tj), xt);
+            double ls = tl_q_log_add_exp(tl_q_log_add_exp(ti, tj), xt);
             ll += wi * ti + wj * tj + t * xt - n * ls;
             if (!want_derivs)
                 continue;

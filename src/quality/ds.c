@@ -5,6 +5,8 @@
  * (TINY pseudo-counts) to keep logarithms finite: they are what the
  * literature and the reference library compute. The priors that make the
  * model robust on sparse data are auto's business (auto.c). */
+#include "quality/ds.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

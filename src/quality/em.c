@@ -6,7 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quality/num.h"
 #include "quality/par.h"
+
+void tl_q_opts_init(struct tl_q_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->max_iter = 100;
+    o->tol = 1e-5;
+}
 
 void tl_q_result_init(struct tl_q_result *r) {
     memset(r, 0, sizeof *r);
@@ -157,15 +164,7 @@ static void estep_part(void *ctx, int tid, int nthreads) {
                 p[g] = 1.0;
                 continue;
             }
-            double m = p[0];
-            for (size_t k = 1; k < K; k++)
-                if (p[k] > m)
-                    m = p[k];
-            double s = 0;
-            for (size_t k = 0; k < K; k++) {
-                p[k] = exp(p[k] - m);
-                s += p[k];
-            }
+            double s, m = tl_q_exp_shift(p, K, &s);
             double inv = 1.0 / s;
             for (size_t k = 0; k < K; k++)
                 p[k] *= inv;

@@ -3,6 +3,9 @@
  * table P(observed label | true class), and the E-step and the expected
  * counts are the same for all of them; only the M-step differs.
  *
+ * The core below the methods: it includes no method and no registry. Also the
+ * result helpers every method starts and ends with.
+ *
  * Internal to src/quality. The state owns its arrays; the labels are
  * borrowed and must outlive it. Layouts (K = number of classes):
  *   post[t*K + k]          P(true class of task t = k | labels)
@@ -14,7 +17,7 @@
 #ifndef TL_QUALITY_EM_H
 #define TL_QUALITY_EM_H
 
-#include "quality/infer.h"
+#include "quality/method.h"
 
 struct tl_q_em {
     const struct tl_q_labels *L;
@@ -50,24 +53,6 @@ void tl_q_em_counts(struct tl_q_em *em);
  * skill of a worker is sum_k prior_k P(k | k). */
 void tl_q_em_export(const struct tl_q_em *em, struct tl_q_result *r);
 
-/* How a confusion-matrix model is fitted by tl_q_ds_run(). */
-struct tl_q_ds_cfg {
-    bool one_coin;              /* one accuracy per worker instead of a full table */
-    double min_accuracy;        /* one-coin: floor for a worker's accuracy */
-    bool uniform_prior;         /* keep the class prior uniform instead of learning it */
-    bool ll_only;               /* converge on |change of log-likelihood| alone (for
-                                   priors that move between iterations) */
-    double class_pseudo;        /* pseudo-count added to every class's mass */
-    const double *prior_counts; /* [K*K] extra pseudo-counts for (true k, said l)
-                                   at [k*K + l], shared by all workers; or NULL */
-    bool prior_per_worker;      /* prior_counts is [n_workers*K*K], one table each */
-    const double *start;        /* [n_tasks*K] posteriors to start from, or NULL: votes */
-    /* Called after the expected counts and before each M-step (may be NULL):
-     * lets a hierarchical prior re-estimate prior_counts (which it owns). */
-    void (*update_prior)(struct tl_q_em *em, void *ctx);
-    void *update_ctx;
-};
-
 /* Largest n_workers * K * K a confusion-matrix method accepts: 64 MiB an
  * array of that many doubles (ds holds two, auto at most five). */
 #define TL_Q_MAX_CELLS ((size_t)1 << 23)
@@ -75,13 +60,6 @@ struct tl_q_ds_cfg {
 /* True when n_workers full K x K matrices fit under TL_Q_MAX_CELLS (and the
  * product does not overflow). */
 bool tl_q_cells_fit(size_t n_workers, size_t K);
-
-/* EM from the vote shares for the model cfg describes until the objective (log-likelihood plus
- * log prior density of the pseudo-counts) gains less than o->tol per label or
- * o->max_iter iterations. On return em->post, logc and log_prior are the
- * final estimates and *objective their objective. */
-void tl_q_ds_run(struct tl_q_em *em, const struct tl_q_opts *o, const struct tl_q_ds_cfg *cfg,
-                 double *objective, int *iterations, bool *converged);
 
 /* Allocate r's arrays for L (confusion only if with_confusion); 0 or
  * TL_ENOMEM. */
@@ -91,20 +69,12 @@ int tl_q_result_alloc(struct tl_q_result *r, const struct tl_q_labels *L, bool w
  * lowest class in class order breaks exact ties). */
 void tl_q_result_pick(struct tl_q_result *r);
 
-/* Posterior = normalised weighted votes (weight NULL: one each), gold tasks
- * clamped, class_prior = mean posterior, then label and confidence. */
-void tl_q_weighted_votes(const struct tl_q_labels *L, const double *weight, struct tl_q_result *r);
-
-/* Skill of every worker: the share of their labels equal to r->label (which
- * holds the gold class on gold tasks). */
-void tl_q_skill_from_labels(const struct tl_q_labels *L, struct tl_q_result *r);
-
 /* Checks shared by all methods: labels finished and non-empty. */
 int tl_q_check_labels(const struct tl_q_labels *L);
 
 /* The start of every method that takes options: release r, check the
  * labels, and when *o is NULL initialise *defaults and point *o at it. */
-int tl_q_begin(const struct tl_q_labels *L, const struct tl_q_opts **o,
-               struct tl_q_opts *defaults, struct tl_q_result *r);
+int tl_q_begin(const struct tl_q_labels *L, const struct tl_q_opts **o, struct tl_q_opts *defaults,
+               struct tl_q_result *r);
 
 #endif

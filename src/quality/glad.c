@@ -22,11 +22,14 @@
  *
  * Skill of a worker: sigmoid(alpha_w), the accuracy on a task of average
  * easiness. */
+#include "quality/glad.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "quality/em.h"
+#include "quality/num.h"
 #include "quality/par.h"
 
 #define ALPHA_MEAN 1.0
@@ -46,25 +49,6 @@ struct glad {
     size_t nblocks;
 };
 
-/* log sigmoid(x) and log(1 - sigmoid(x)) without overflow. */
-static inline void log_sig(double x, double *lp, double *lq) {
-    double e = log1p(exp(-fabs(x)));
-    if (x >= 0) {
-        *lp = -e;
-        *lq = -x - e;
-    } else {
-        *lp = x - e;
-        *lq = -e;
-    }
-}
-
-static inline double sigmoid(double x) {
-    if (x >= 0)
-        return 1.0 / (1.0 + exp(-x));
-    double e = exp(x);
-    return e / (1.0 + e);
-}
-
 static void glad_estep_part(void *ctx, int tid, int nthreads) {
     struct glad *g = ctx;
     const struct tl_q_labels *L = g->L;
@@ -81,7 +65,7 @@ static void glad_estep_part(void *ctx, int tid, int nthreads) {
             memcpy(p, g->log_prior, K * sizeof *p);
             for (size_t i = L->task_off[t]; i < L->task_off[t + 1]; i++) {
                 double lp, lq;
-                log_sig(g->alpha[L->by_task_worker[i]] * beta, &lp, &lq);
+                tl_q_log_sigmoid(g->alpha[L->by_task_worker[i]] * beta, &lp, &lq);
                 lq += g->log_other;
                 base += lq;
                 p[L->by_task_class[i]] += lp - lq;
@@ -92,14 +76,7 @@ static void glad_estep_part(void *ctx, int tid, int nthreads) {
                 memset(p, 0, K * sizeof *p);
                 p[gk] = 1.0;
             } else {
-                double m = p[0], s = 0;
-                for (size_t k = 1; k < K; k++)
-                    if (p[k] > m)
-                        m = p[k];
-                for (size_t k = 0; k < K; k++) {
-                    p[k] = exp(p[k] - m);
-                    s += p[k];
-                }
+                double s, m = tl_q_exp_shift(p, K, &s);
                 for (size_t k = 0; k < K; k++)
                     p[k] /= s;
                 ll += m + log(s) + base;
@@ -122,7 +99,7 @@ static void glad_alpha_part(void *ctx, int tid, int nthreads) {
         for (size_t i = L->worker_off[w]; i < L->worker_off[w + 1]; i++) {
             size_t t = L->by_worker_task[i];
             double beta = exp(g->b[t]);
-            double s = sigmoid(a * beta), q = g->post[t * K + L->by_worker_class[i]];
+            double s = tl_q_sigmoid(a * beta), q = g->post[t * K + L->by_worker_class[i]];
             grad += (q - s) * beta;
             curv += s * (1 - s) * beta * beta;
         }
@@ -145,7 +122,7 @@ static void glad_b_part(void *ctx, int tid, int nthreads) {
         const double *p = g->post + t * K;
         for (size_t i = L->task_off[t]; i < L->task_off[t + 1]; i++) {
             double ab = g->alpha[L->by_task_worker[i]] * beta;
-            double s = sigmoid(ab), q = p[L->by_task_class[i]];
+            double s = tl_q_sigmoid(ab), q = p[L->by_task_class[i]];
             grad += (q - s) * ab;
             curv += s * (1 - s) * ab * ab;
         }
@@ -228,7 +205,7 @@ int tl_q_glad(const struct tl_q_labels *L, const struct tl_q_opts *o, struct tl_
     for (size_t k = 0; k < K; k++)
         r->class_prior[k] = exp(g.log_prior[k]);
     for (size_t w = 0; w < nw; w++)
-        r->skill[w] = sigmoid(g.alpha[w]);
+        r->skill[w] = tl_q_sigmoid(g.alpha[w]);
     r->log_likelihood = obj;
     r->iterations = it;
     r->method = TL_Q_GLAD;

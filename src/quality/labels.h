@@ -1,7 +1,8 @@
 /* labels.h: the input of every quality method: (task, worker, label) triples
  * with interned names, grouped both by task and by worker.
  *
- * Life cycle: tl_q_labels_init(), then tl_q_labels_add() for every row and
+ * Life cycle: tl_q_labels_init(), then tl_q_labels_add() for every row (or
+ * tl_q_labels_parse_csv() of labels_csv.h, which does the whole cycle) and
  * optionally tl_q_labels_add_gold(), then tl_q_labels_finish() once; after
  * that the struct is read-only and may be shared by threads. The struct owns
  * every array and name; tl_q_labels_release() frees them.
@@ -24,37 +25,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
-
-/* An interning table: names are copied in and numbered from 0. */
-struct tl_q_strent {
-    size_t off;   /* offset of the name in bytes */
-    uint32_t len; /* its length */
-    uint32_t hash;
-};
-
-struct tl_q_strtab {
-    char *bytes; /* every name, each followed by a NUL (owned) */
-    size_t bytes_len, bytes_cap;
-    struct tl_q_strent *ent; /* [n] */
-    uint64_t *slots;         /* open addressing: hash << 32 | (id + 1), or 0 when free;
-                                the hash in the slot spares a cache miss per probe */
-    size_t nslots;           /* a power of two, at least twice n */
-    size_t n, cap;
-};
-
-void tl_q_strtab_init(struct tl_q_strtab *t);
-void tl_q_strtab_release(struct tl_q_strtab *t);
-/* Find or add s[0..len); *id receives its number. 0, TL_ENOMEM, TL_ETOOBIG. */
-int tl_q_strtab_intern(struct tl_q_strtab *t, const char *s, size_t len, uint32_t *id);
-/* 0 and *id when s is known, else TL_ENOTFOUND. */
-int tl_q_strtab_find(const struct tl_q_strtab *t, const char *s, size_t len, uint32_t *id);
-/* The NUL-terminated name of id (valid until the table changes). */
-static inline const char *tl_q_strtab_name(const struct tl_q_strtab *t, uint32_t id) {
-    return t->bytes + t->ent[id].off;
-}
-static inline size_t tl_q_strtab_len(const struct tl_q_strtab *t, uint32_t id) {
-    return t->ent[id].len;
-}
+#include "quality/strtab.h"
 
 struct tl_q_labels {
     struct tl_q_strtab tasks, workers, classes;
@@ -105,6 +76,31 @@ int tl_q_labels_add_gold(struct tl_q_labels *L, const char *task, size_t task_le
  * TL_EEMPTY (no rows) or TL_ENOMEM. Must be called exactly once. */
 int tl_q_labels_finish(struct tl_q_labels *L);
 
+/* For loaders that intern in batches (labels_csv.c): a row whose fields are
+ * hashed ahead of interning, so that a batch can be hashed first and its
+ * table slots prefetched before any of it is interned. The strings are
+ * borrowed until the row is added. */
+struct tl_q_row_ref {
+    const char *s[3]; /* task, worker, label */
+    uint32_t len[3];
+    uint32_t hash[3]; /* tl_q_strtab_hash() of each */
+    size_t line;      /* input line, for error messages */
+};
+
+/* Point r at the three fields and hash them (lengths of 2^32 - 1 or more
+ * are stored as UINT32_MAX, which tl_q_labels_add_row() refuses). */
+void tl_q_row_ref_set(struct tl_q_row_ref *r, const char *task, size_t task_len, const char *worker,
+                      size_t worker_len, const char *label, size_t label_len);
+
+/* tl_q_labels_add() of a hashed row: 0, TL_ENOMEM, TL_ETOOBIG, TL_EINVAL
+ * after finish or gold. */
+int tl_q_labels_add_row(struct tl_q_labels *L, const struct tl_q_row_ref *r);
+
+/* Append B's rows to A, renaming B's ids into A's tables (both unfinished,
+ * without gold; B is unchanged): how a file loaded in parts is joined in
+ * input order. 0, TL_ENOMEM or TL_ETOOBIG. */
+int tl_q_labels_append(struct tl_q_labels *A, const struct tl_q_labels *B);
+
 /* Names of task t, worker w and class k. */
 static inline const char *tl_q_task_name(const struct tl_q_labels *L, uint32_t t) {
     return tl_q_strtab_name(&L->tasks, t);
@@ -115,15 +111,5 @@ static inline const char *tl_q_worker_name(const struct tl_q_labels *L, uint32_t
 static inline const char *tl_q_class_name(const struct tl_q_labels *L, uint32_t k) {
     return tl_q_strtab_name(&L->classes, k);
 }
-
-/* Parse CSV text (header row, then task, worker, label in the first three
- * columns) into L and finish it. Rows must have as many fields as the header
- * and non-empty task, worker and label. Gold (may be NULL) is CSV text with
- * a header and task, label in its first two columns. Returns 0 or TL_EINVAL
- * / TL_EEMPTY / TL_ETOOBIG / TL_ENOMEM with a message in eb naming the file
- * (labels_name, gold_name) and line. L must be freshly initialised. */
-int tl_q_labels_parse_csv(struct tl_q_labels *L, const char *labels_name, const char *text,
-                          size_t len, const char *gold_name, const char *gold_text, size_t gold_len,
-                          struct tl_errbuf *eb);
 
 #endif

@@ -15,11 +15,14 @@
  * from its own random stream, so the choice does not depend on threads.
  *
  * Skill of a worker: the posterior mean of theta_w (the chance they know). */
+#include "quality/mace.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "quality/em.h"
+#include "quality/num.h"
 #include "quality/par.h"
 #include "quality/rng.h"
 
@@ -59,18 +62,6 @@ struct mace {
     size_t K;
     struct mace_run runs[MACE_RESTARTS];
 };
-
-/* psi(x) for x > 0: recurrence up to 6, then the asymptotic series. */
-static double digamma(double x) {
-    double r = 0;
-    while (x < 6) {
-        r -= 1 / x;
-        x += 1;
-    }
-    double f = 1 / (x * x);
-    return r + log(x) - 0.5 / x -
-           f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f / 132))));
-}
 
 static void params_free(struct mace_params *p) {
     free(p->know);
@@ -152,14 +143,7 @@ static void mace_estep(const struct tl_q_labels *L, size_t K, struct mace_run *r
             p[g] = 1.0;
             continue;
         }
-        double m = p[0], s = 0;
-        for (size_t k = 1; k < K; k++)
-            if (p[k] > m)
-                m = p[k];
-        for (size_t k = 0; k < K; k++) {
-            p[k] = exp(p[k] - m);
-            s += p[k];
-        }
+        double s, m = tl_q_exp_shift(p, K, &s);
         for (size_t k = 0; k < K; k++)
             p[k] /= s;
         ll += base + m + log(s);
@@ -195,15 +179,15 @@ static void mace_mstep(const struct tl_q_labels *L, size_t K, struct mace_run *r
         double know = r->know_cnt[w], spam = n - know;
         if (spam < 0)
             spam = 0;
-        double dn = digamma(n + PRIOR_SPAM + PRIOR_KNOW);
-        r->p.know[w] = exp(digamma(know + PRIOR_KNOW) - dn);
-        r->p.spam[w] = exp(digamma(spam + PRIOR_SPAM) - dn);
+        double dn = tl_q_digamma(n + PRIOR_SPAM + PRIOR_KNOW);
+        r->p.know[w] = exp(tl_q_digamma(know + PRIOR_KNOW) - dn);
+        r->p.spam[w] = exp(tl_q_digamma(spam + PRIOR_SPAM) - dn);
         double strat_total = 0;
         for (size_t a = 0; a < K; a++)
             strat_total += r->strat_cnt[w * K + a] + PRIOR_STRATEGY;
-        double ds = digamma(strat_total);
+        double ds = tl_q_digamma(strat_total);
         for (size_t a = 0; a < K; a++)
-            r->p.strat[w * K + a] = exp(digamma(r->strat_cnt[w * K + a] + PRIOR_STRATEGY) - ds);
+            r->p.strat[w * K + a] = exp(tl_q_digamma(r->strat_cnt[w * K + a] + PRIOR_STRATEGY) - ds);
     }
 }
 

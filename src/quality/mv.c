@@ -1,45 +1,10 @@
-/* mv.c: majority vote and the helpers the other methods share with it. */
+/* mv.c: majority vote and the vote primitives wmv builds on (see mv.h). */
+#include "quality/mv.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "quality/em.h"
-
-static const char *const method_names[TL_Q_METHOD_COUNT] = {
-    "auto", "mv", "wmv", "ds", "onecoin", "glad", "mace",
-};
-
-const char *tl_q_method_name(enum tl_q_method m) {
-    return (unsigned)m < TL_Q_METHOD_COUNT ? method_names[m] : NULL;
-}
-
-int tl_q_method_parse(const char *name, enum tl_q_method *m) {
-    for (int i = 0; i < TL_Q_METHOD_COUNT; i++)
-        if (!strcmp(name, method_names[i])) {
-            *m = (enum tl_q_method)i;
-            return 0;
-        }
-    return TL_EINVAL;
-}
-
-void tl_q_opts_init(struct tl_q_opts *o) {
-    memset(o, 0, sizeof *o);
-    o->max_iter = 100;
-    o->tol = 1e-5;
-}
-
-int tl_q_infer(enum tl_q_method m, const struct tl_q_labels *L, const struct tl_q_opts *o,
-               struct tl_q_result *r) {
-    switch (m) {
-    case TL_Q_AUTO: return tl_q_auto(L, o, r);
-    case TL_Q_MV: return tl_q_mv(L, o, r);
-    case TL_Q_WMV: return tl_q_wmv(L, o, r);
-    case TL_Q_DS: return tl_q_ds(L, o, r);
-    case TL_Q_ONECOIN: return tl_q_onecoin(L, o, r);
-    case TL_Q_GLAD: return tl_q_glad(L, o, r);
-    case TL_Q_MACE: return tl_q_mace(L, o, r);
-    default: return TL_EINVAL;
-    }
-}
 
 void tl_q_skill_from_labels(const struct tl_q_labels *L, struct tl_q_result *r) {
     for (size_t w = 0; w < L->n_workers; w++) {

@@ -17,11 +17,12 @@
 #ifndef TL_QUALITY_PAIRWISE_H
 #define TL_QUALITY_PAIRWISE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
-#include "quality/labels.h"
+#include "quality/strtab.h"
 
 enum tl_q_outcome { TL_Q_A_WINS = 0, TL_Q_B_WINS = 1, TL_Q_TIE = 2 };
 

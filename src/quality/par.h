@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "quality/infer.h"
+#include "quality/method.h"
 
 #define TL_Q_BLOCK 1024 /* tasks per reduction block */
 #define TL_Q_PAR_MIN                                                                               \

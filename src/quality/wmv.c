@@ -5,9 +5,12 @@
  * their agreement with the majority vote (the "Wawa" estimator). Accuracy
  * rather than log-odds weights: with log-odds one confident worker outvotes
  * a crowd, which is what Dawid-Skene is for; wmv stays a vote. */
+#include "quality/wmv.h"
+
 #include <stdlib.h>
 
 #include "quality/em.h"
+#include "quality/mv.h"
 
 int tl_q_wmv(const struct tl_q_labels *L, const struct tl_q_opts *o, struct tl_q_result *r) {
     struct tl_q_opts defaults;

@@ -17,6 +17,7 @@
 #include "core/csv.h"
 #include "quality/infer.h"
 #include "quality/labels.h"
+#include "quality/labels_csv.h"
 
 /* Parse inline CSV (with header) into a fresh L; fails the test on error. */
 static inline void tq_labels(struct tl_q_labels *L, const char *csv) {
