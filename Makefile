@@ -88,7 +88,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libtally.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(BUILD)/libtally.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
-$(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(BUILD)/libtally.a
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(wildcard fuzz/*.h) $(BUILD)/libtally.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< fuzz/replay.c $(BUILD)/libtally.a $(LDFLAGS) $(LDLIBS)
 

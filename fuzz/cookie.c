@@ -9,18 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
 #include "http/cookie.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size > 2 * TL_COOKIE_MAX_HEADER)
-        return 0;
-    char *header = malloc(size + 1);
+    char *header = fuzz_text(data, size, 2 * TL_COOKIE_MAX_HEADER);
     if (!header)
         return 0;
-    memcpy(header, data, size);
-    header[size] = '\0';
     /* a small buffer too, so that "does not fit" is reached */
     static const size_t caps[] = {1, 8, 69, 300};
     for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {

@@ -10,19 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
 #include "core/log.h"
 #include "http/framing.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size > 65536)
-        return 0;
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size, 65536);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
 
     struct tl_framing f;
     tl_framing_init(&f);

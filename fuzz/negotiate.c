@@ -8,18 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
 #include "web/web.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size > 16384)
-        return 0;
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size, 16384);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     char *second = strchr(text, '\n');
     if (second)
         *second++ = '\0';

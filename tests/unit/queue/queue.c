@@ -8,35 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
 #include "queue/queue.h"
-
-static struct tl_scope scope_for(struct tl_store *s, const char *tenant_id, const char *email,
-                                 enum tl_role role) {
-    struct tl_user u = {.role = role};
-    snprintf(u.email, sizeof u.email, "%s", email);
-    snprintf(u.tenant_id, sizeof u.tenant_id, "%s", tenant_id);
-    assert_int_equal(tl_store_user_create(s, &u), 0);
-    char token[TL_TOKEN_LEN + 1], hash[TL_TOKEN_HASH_LEN + 1];
-    tl_token_new(token);
-    tl_token_hash(token, TL_TOKEN_LEN, hash);
-    assert_int_equal(tl_store_token_create(s, u.pk, hash, 0), 0);
-    struct tl_scope sc;
-    assert_int_equal(tl_store_token_scope(s, hash, tl_clock_ms(), &sc), 0);
-    return sc;
-}
+#include "store/fixture.h"
 
 static void test_submit_validates_first(void **state) {
-    char dir[] = "/tmp/tally-queue-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    assert_int_equal(tl_crypto_init(), 0);
+    char dir[64];
     struct tl_store *s;
+    assert_int_equal(store_fx_open(dir, &s), 0);
     struct tl_errbuf eb = {{0}};
-    assert_int_equal(tl_store_open_sqlite(dir, NULL, &s, &eb), 0);
     tl_id t;
     assert_int_equal(tl_store_tenant_create(s, "q", t), 0);
-    struct tl_scope m = scope_for(s, t, "m@q", TL_ROLE_MANAGER);
-    struct tl_scope a = scope_for(s, "", "a@q", TL_ROLE_ANNOTATOR);
+    struct tl_scope m = store_fx_user(s, t, "m@q", TL_ROLE_MANAGER);
+    struct tl_scope a = store_fx_user(s, "", "a@q", TL_ROLE_ANNOTATOR);
     struct tl_project p = {
         .name = "p",
         .schema_json = "{\"fields\":[{\"name\":\"label\",\"type\":\"choice\",\"options\":[\"x\",\"z\"]}]}",
@@ -66,10 +49,7 @@ static void test_submit_validates_first(void **state) {
     json_decref(bad);
     json_decref(good);
     tl_lease_release(&l);
-    tl_store_close(s);
-    char cmd[64];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(store_fx_close(s, dir), 0);
 }
 
 int main(void) {
