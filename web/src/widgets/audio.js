@@ -10,7 +10,7 @@
 import WaveSurfer from 'wavesurfer.js';
 import RegionsPlugin from 'wavesurfer.js/dist/plugins/regions.esm.js';
 import { h, mount, safeUrl } from '../lib/dom.js';
-import { labelPicker, errorLine, keyName, round3 } from './surfaces.js';
+import { labelPicker, errorLine, keyName, round3, fieldLists } from './surfaces.js';
 
 const PALETTE = ['37,99,235', '220,38,38', '22,163,74', '217,119,6', '147,51,234', '8,145,178', '219,39,119', '101,163,13', '124,58,237', '234,88,12'];
 let seq = 0;
@@ -268,12 +268,8 @@ export function audioSurface({ source, view, value, fields, readOnly, initial, o
   return {
     el,
     get() {
-      const out = {};
-      for (const f of segFields) out[f.name] = [];
-      if (!ready) {
-        for (const f of segFields) if (Array.isArray(pending[f.name])) out[f.name] = pending[f.name];
-        return out;
-      }
+      if (!ready) return fieldLists(segFields, pending); // not loaded yet: what we were given
+      const out = fieldLists(segFields);
       for (const s of segs) {
         const f = byName(s.field);
         const start = round3(s.r.start), end = round3(s.r.end);

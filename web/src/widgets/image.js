@@ -11,7 +11,7 @@
 import { createImageAnnotator } from '@annotorious/annotorious';
 import '@annotorious/annotorious/annotorious.css';
 import { h, mount, safeUrl } from '../lib/dom.js';
-import { labelPicker, errorLine, keyName, round3, helpOnly } from './surfaces.js';
+import { labelPicker, errorLine, keyName, round3, helpOnly, fieldLists } from './surfaces.js';
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#9333ea', '#0891b2', '#db2777', '#65a30d', '#7c3aed', '#ea580c'];
 const TOOLS = { boxes: { tool: 'rectangle', name: 'Box', key: 'b' }, polygons: { tool: 'polygon', name: 'Polygon', key: 'g' },
@@ -390,12 +390,8 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
   return {
     el,
     get() {
-      const out = {};
-      for (const f of regionFields) out[f.name] = [];
-      if (!anno) { // not loaded yet: what we were given
-        for (const f of regionFields) if (Array.isArray(pending[f.name])) out[f.name] = pending[f.name];
-        return out;
-      }
+      if (!anno) return fieldLists(regionFields, pending); // not loaded yet: what we were given
+      const out = fieldLists(regionFields);
       for (const x of allRegions()) {
         const f = byName(x.m.field);
         const item = x.kind === 'point' ? { x: x.r.x, y: x.r.y, label: x.m.label, ...(x.m.id ? { id: x.m.id } : {}) } : x.r;

@@ -102,5 +102,12 @@ export function errorLine() {
   return { el, show(list) { el.textContent = list.join(' '); el.hidden = !list.length; } };
 }
 
+/** A surface's result with a list per field: given[f.name] where it is one,
+ *  else []. With a given value it is what a surface returns before its
+ *  media has loaded; without, the empty lists it fills. */
+export function fieldLists(fields, given = {}) {
+  return Object.fromEntries(fields.map((f) => [f.name, Array.isArray(given[f.name]) ? given[f.name] : []]));
+}
+
 /** A finite number rounded to 3 decimals (percent or seconds). */
 export function round3(x) { return Math.round(x * 1000) / 1000; }
