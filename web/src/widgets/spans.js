@@ -20,7 +20,7 @@ import { java } from '@codemirror/lang-java';
 import { cpp } from '@codemirror/lang-cpp';
 import { StyleModule } from 'style-mod';
 import { h, mount } from '../lib/dom.js';
-import { labelPicker, errorLine, keyName, helpOnly } from './surfaces.js';
+import { labelPicker, errorLine, keyName, helpOnly, keepFocus } from './surfaces.js';
 
 const LANGS = {
   python: python, py: python, javascript: javascript, js: javascript,
@@ -143,7 +143,7 @@ export function textSurface({ view, value, fields, readOnly, initial, onChange }
     editor.dispatch({ effects: setMarks.of(b.finish()) });
 
     // rebuilding the lists drops the focused row: find it again afterwards
-    const focusKey = el.contains(document.activeElement) && document.activeElement.dataset.key;
+    const refocus = keepFocus(el, editor);
     mount(spanList, allSpans().map(({ f, s, i }) => {
       const selected = sel && sel.field === f.name && sel.i === i;
       return h('li', { class: selected ? 'selected' : null },
@@ -163,10 +163,7 @@ export function textSurface({ view, value, fields, readOnly, initial, onChange }
           onclick: () => { state[rf.name].splice(k, 1); render(); onChange && onChange(); } }, '×'));
     })));
     if (relFields.length && !relFields.some((rf) => state[rf.name].length)) relList.append(h('li', { class: 'muted' }, 'No relations.'));
-    if (focusKey && !el.contains(document.activeElement)) {
-      const again = el.querySelector(`[data-key="${CSS.escape(focusKey)}"]`);
-      if (again) again.focus(); else editor.focus();
-    }
+    refocus();
     relateBtn.disabled = !sel || !relFields.some((rf) => rf.field === sel.field);
     delBtn.disabled = !sel;
     relHint.textContent = relating ? (relating.to === undefined ? 'Relation: pick the other span (click it or its row); Escape cancels.'
