@@ -8,7 +8,7 @@
 // session token whose expiry is the one GET /api/v1/auth/session reports.
 import { h, mount } from '../lib/dom.js';
 import { api, currentUser } from '../lib/api.js';
-import { errText, field, fmtTime, status, uid } from './ui.js';
+import { actionForm, errText, field, fmtTime, status, uid } from './ui.js';
 
 export function tokensTab(root) {
   const me = currentUser();
@@ -21,19 +21,14 @@ export function tokensTab(root) {
   const create = h('button', { type: 'submit', class: 'primary' }, 'Create token');
 
   mount(root,
-    h('form', { class: 'c-row c-form', 'aria-label': 'Create an API token', onsubmit: async (ev) => {
-      ev.preventDefault();
+    actionForm({ label: 'Create an API token', button: create, msg, run: async () => {
       const body = {};
       if (name.value.trim()) body.name = name.value.trim();
       if (days.value) body.expires_in_days = +days.value;
-      create.disabled = true;
-      try {
-        const t = await api('POST', '/api/v1/tokens', body);
-        showOnce(t);
-        name.value = ''; days.value = '';
-        whose.value = '';
-        await load();
-      } catch (e) { msg.set(errText(e), 'error'); } finally { create.disabled = false; }
+      showOnce(await api('POST', '/api/v1/tokens', body));
+      name.value = ''; days.value = '';
+      whose.value = '';
+      await load();
     } },
     field('Token name', name), field('Expires in (days)', days),
     h('div', { class: 'c-actions end' }, create)),

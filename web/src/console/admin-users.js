@@ -4,7 +4,7 @@
 // their past labels keep an author.
 import { h, mount } from '../lib/dom.js';
 import { api, currentUser } from '../lib/api.js';
-import { errText, field, fmtTime, status } from './ui.js';
+import { actionForm, errText, field, fmtTime, status } from './ui.js';
 
 const ROLES = ['owner', 'admin', 'manager', 'reviewer', 'viewer', 'annotator'];
 
@@ -17,19 +17,14 @@ export function usersTab(root) {
   const create = h('button', { type: 'submit', class: 'primary' }, 'Create user');
 
   mount(root,
-    h('form', { class: 'c-row c-form', 'aria-label': 'Create a user', onsubmit: async (ev) => {
-      ev.preventDefault();
+    actionForm({ label: 'Create a user', button: create, msg, run: async () => {
       const body = { email: email.value.trim(), role: role.value };
       if (password.value) body.password = password.value;
-      create.disabled = true;
-      try {
-        const u = await api('POST', '/api/v1/users', body);
-        msg.set(`Created ${u.email} (${u.role}).`, 'ok');
-        email.value = ''; password.value = '';
-        await load();
-      } catch (e) { msg.set(e.status === 409 ? 'A user with this email exists.' : errText(e), 'error'); }
-      finally { create.disabled = false; }
-    } },
+      const u = await api('POST', '/api/v1/users', body);
+      msg.set(`Created ${u.email} (${u.role}).`, 'ok');
+      email.value = ''; password.value = '';
+      await load();
+    }, error: (e) => (e.status === 409 ? 'A user with this email exists.' : errText(e)) },
     field('Email', email), field('Role', role, null, 'c-small'),
     field('Password', password, 'At least 8 characters; leave empty for an API-only account.'),
     h('div', { class: 'c-actions end' }, create)),

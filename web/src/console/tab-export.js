@@ -2,7 +2,7 @@
 // <a download> to the same-origin export route: the browser streams the
 // answer straight to disk with the session cookie, so a large export never
 // sits in the page's memory.
-import { h, mount } from '../lib/dom.js';
+import { h, mount, safeUrl } from '../lib/dom.js';
 
 // The route's `format` enum (openapi.json), with what each is for.
 const FORMATS = [
@@ -20,14 +20,13 @@ export function exportTab(root, project) {
   const safeName = project.name.replace(/[^\w.-]+/g, '_').slice(0, 60) || 'project';
   const link = h('a', { class: 'button primary', id: 'export-link' }, 'Download export');
   const choices = FORMATS.map(([v, label], i) => {
-    const input = h('input', { type: 'radio', name: 'export-format', id: `fmt-${v}`, value: v, checked: i === 0 });
-    input.addEventListener('change', update);
+    const input = h('input', { type: 'radio', name: 'export-format', id: `fmt-${v}`, value: v, checked: i === 0, onchange: update });
     return h('div', { class: 'c-field c-check' }, input, h('label', { for: `fmt-${v}` }, h('strong', null, v), ' — ', label));
   });
   function update() {
     const v = root.querySelector('input[name=export-format]:checked')?.value || 'jsonl';
     const ext = FORMATS.find((f) => f[0] === v)[2];
-    link.setAttribute('href', `/api/v1/projects/${pid}/export?format=${v}`);
+    link.setAttribute('href', safeUrl(`/api/v1/projects/${pid}/export?format=${v}`));
     link.setAttribute('download', `${safeName}-${v}.${ext}`);
     link.setAttribute('aria-label', `Download export as ${v}`);
   }

@@ -4,7 +4,7 @@
 // role, remove (the server releases their live leases).
 import { h, mount } from '../lib/dom.js';
 import { api } from '../lib/api.js';
-import { errText, field, status } from './ui.js';
+import { actionForm, errText, field, status } from './ui.js';
 
 const ROLES = ['annotator', 'reviewer'];
 const secs = (s) => (s == null ? '–' : s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`);
@@ -18,16 +18,12 @@ export function membersTab(root, project) {
   const add = h('button', { type: 'submit', class: 'primary' }, 'Add member');
 
   mount(root,
-    h('form', { class: 'c-row c-form', 'aria-label': 'Add a member', onsubmit: async (ev) => {
-      ev.preventDefault();
+    actionForm({ label: 'Add a member', button: add, msg, run: async () => {
       if (!email.value.trim()) { msg.set('Type an email.', 'error'); return; }
-      add.disabled = true;
-      try {
-        await api('POST', base, { email: email.value.trim(), role: role.value });
-        msg.set(`Added ${email.value.trim()}.`, 'ok');
-        email.value = '';
-        await load();
-      } catch (e) { msg.set(errText(e), 'error'); } finally { add.disabled = false; }
+      await api('POST', base, { email: email.value.trim(), role: role.value });
+      msg.set(`Added ${email.value.trim()}.`, 'ok');
+      email.value = '';
+      await load();
     } }, field('Email', email), field('Role', role, null, 'c-small'), h('div', { class: 'c-actions end' }, add)),
     msg,
     h('table', { class: 'c-grid', 'aria-label': 'Members' },

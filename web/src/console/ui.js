@@ -38,6 +38,17 @@ export function errText(e) {
   return e.message || String(e);
 }
 
+/** The create/add form above a console list: h('form') with `children`,
+ *  whose submit runs `run()` with `button` disabled meanwhile; what run
+ *  throws is shown in `msg` as error(e) (errText unless given). */
+export function actionForm({ label, button, msg, run, error = errText }, ...children) {
+  return h('form', { class: 'c-row c-form', 'aria-label': label, onsubmit: async (ev) => {
+    ev.preventDefault();
+    button.disabled = true;
+    try { await run(); } catch (e) { msg.set(error(e), 'error'); } finally { button.disabled = false; }
+  } }, children);
+}
+
 export const fmtTime = (iso) => {
   if (!iso) return '';
   const d = new Date(iso);

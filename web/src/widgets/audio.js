@@ -10,7 +10,7 @@
 import WaveSurfer from 'wavesurfer.js';
 import RegionsPlugin from 'wavesurfer.js/dist/plugins/regions.esm.js';
 import { h, mount, safeUrl } from '../lib/dom.js';
-import { labelPicker, errorLine, keyName, round3 } from './surfaces.js';
+import { labelPicker, errorLine, keyName, round3, fieldLists, keepFocus } from './surfaces.js';
 
 const PALETTE = ['37,99,235', '220,38,38', '22,163,74', '217,119,6', '147,51,234', '8,145,178', '219,39,119', '101,163,13', '124,58,237', '234,88,12'];
 let seq = 0;
@@ -206,7 +206,7 @@ export function audioSurface({ source, view, value, fields, readOnly, initial, o
   }
 
   function renderList() {
-    const focusKey = el.contains(document.activeElement) && document.activeElement.dataset.key;
+    const refocus = keepFocus(el, el);
     mount(list, segs.length ? segs.map((s, n) => {
       const input = h('input', { type: 'text', class: 'au-text', value: s.text, readonly: readOnly, dataset: { key: 't:' + s.key },
         'aria-label': `Text of segment ${n + 1} (${s.label})`, placeholder: 'Text (optional)',
@@ -222,10 +222,7 @@ export function audioSurface({ source, view, value, fields, readOnly, initial, o
         readOnly ? null : h('button', { type: 'button', class: 'icon', dataset: { key: 'del' }, 'aria-label': `Delete segment ${n + 1}`,
           onclick: () => { selected = s.key; deleteSelected(); } }, '×'));
     }) : h('li', { class: 'muted' }, readOnly ? 'No segments.' : 'No segments yet.'));
-    if (focusKey && !el.contains(document.activeElement)) {
-      const again = el.querySelector(`[data-key="${CSS.escape(focusKey)}"]`);
-      (again || el).focus();
-    }
+    refocus();
   }
   function markSelected() {
     for (const li of list.children) li.classList.toggle('selected', li.dataset.seg === selected);
@@ -268,12 +265,8 @@ export function audioSurface({ source, view, value, fields, readOnly, initial, o
   return {
     el,
     get() {
-      const out = {};
-      for (const f of segFields) out[f.name] = [];
-      if (!ready) {
-        for (const f of segFields) if (Array.isArray(pending[f.name])) out[f.name] = pending[f.name];
-        return out;
-      }
+      if (!ready) return fieldLists(segFields, pending); // not loaded yet: what we were given
+      const out = fieldLists(segFields);
       for (const s of segs) {
         const f = byName(s.field);
         const start = round3(s.r.start), end = round3(s.r.end);

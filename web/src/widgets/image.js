@@ -11,7 +11,7 @@
 import { createImageAnnotator } from '@annotorious/annotorious';
 import '@annotorious/annotorious/annotorious.css';
 import { h, mount, safeUrl } from '../lib/dom.js';
-import { labelPicker, errorLine, keyName, round3, helpOnly } from './surfaces.js';
+import { labelPicker, errorLine, keyName, round3, helpOnly, fieldLists, keepFocus } from './surfaces.js';
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#9333ea', '#0891b2', '#db2777', '#65a30d', '#7c3aed', '#ea580c'];
 const TOOLS = { boxes: { tool: 'rectangle', name: 'Box', key: 'b' }, polygons: { tool: 'polygon', name: 'Polygon', key: 'g' },
@@ -345,7 +345,7 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
     return `point at ${n(r.x)}, ${n(r.y)}`;
   }
   function renderList() {
-    const focusKey = el.contains(document.activeElement) && document.activeElement.dataset.key;
+    const refocus = keepFocus(el, stage);
     const regions = allRegions();
     mount(list, regions.length ? regions.map((x) => h('li', { class: selected && selected.id === x.id ? 'selected' : null },
       h('button', { type: 'button', class: 'surf-item', dataset: { key: 'r:' + x.id }, 'aria-pressed': String(!!(selected && selected.id === x.id)),
@@ -355,10 +355,7 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
       readOnly ? null : h('button', { type: 'button', class: 'icon', dataset: { key: 'del' }, 'aria-label': `Delete ${x.m.label} ${describe(x)}`,
         onclick: () => { select({ kind: x.kind, id: x.id }); deleteSelected(); } }, '×')))
       : h('li', { class: 'muted' }, readOnly ? 'No regions.' : 'No regions yet: pick a label, then draw on the image.'));
-    if (focusKey && !el.contains(document.activeElement)) {
-      const again = el.querySelector(`[data-key="${CSS.escape(focusKey)}"]`);
-      (again || stage).focus();
-    }
+    refocus();
     delBtn.disabled = !selected;
     renderPoints();
   }
@@ -390,12 +387,8 @@ export function imageSurface({ source, value, fields, readOnly, initial, onChang
   return {
     el,
     get() {
-      const out = {};
-      for (const f of regionFields) out[f.name] = [];
-      if (!anno) { // not loaded yet: what we were given
-        for (const f of regionFields) if (Array.isArray(pending[f.name])) out[f.name] = pending[f.name];
-        return out;
-      }
+      if (!anno) return fieldLists(regionFields, pending); // not loaded yet: what we were given
+      const out = fieldLists(regionFields);
       for (const x of allRegions()) {
         const f = byName(x.m.field);
         const item = x.kind === 'point' ? { x: x.r.x, y: x.r.y, label: x.m.label, ...(x.m.id ? { id: x.m.id } : {}) } : x.r;

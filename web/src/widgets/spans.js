@@ -20,7 +20,7 @@ import { java } from '@codemirror/lang-java';
 import { cpp } from '@codemirror/lang-cpp';
 import { StyleModule } from 'style-mod';
 import { h, mount } from '../lib/dom.js';
-import { labelPicker, errorLine, keyName, helpOnly } from './surfaces.js';
+import { labelPicker, errorLine, keyName, helpOnly, keepFocus } from './surfaces.js';
 
 const LANGS = {
   python: python, py: python, javascript: javascript, js: javascript,
@@ -132,8 +132,9 @@ export function textSurface({ view, value, fields, readOnly, initial, onChange }
   }
 
   function render() {
+    const spans = allSpans();
     const b = new RangeSetBuilder();
-    const marks = allSpans().map(({ f, s, i }) => ({ from: cps.toU16(s.start), to: cps.toU16(s.end),
+    const marks = spans.map(({ f, s, i }) => ({ from: cps.toU16(s.start), to: cps.toU16(s.end),
       deco: Decoration.mark({ class: `sp-mark ${picker.colorOf(f.name, s.label)}` +
         (sel && sel.field === f.name && sel.i === i ? ' sp-sel' : '') +
         (relating && relating.field === f.name && relating.from === i ? ' sp-from' : ''),
@@ -143,8 +144,8 @@ export function textSurface({ view, value, fields, readOnly, initial, onChange }
     editor.dispatch({ effects: setMarks.of(b.finish()) });
 
     // rebuilding the lists drops the focused row: find it again afterwards
-    const focusKey = el.contains(document.activeElement) && document.activeElement.dataset.key;
-    mount(spanList, allSpans().map(({ f, s, i }) => {
+    const refocus = keepFocus(el, editor);
+    mount(spanList, spans.map(({ f, s, i }) => {
       const selected = sel && sel.field === f.name && sel.i === i;
       return h('li', { class: selected ? 'selected' : null },
         h('button', { type: 'button', class: 'surf-item', 'aria-pressed': String(!!selected), dataset: { key: `span:${f.name}:${i}` },
@@ -154,7 +155,7 @@ export function textSurface({ view, value, fields, readOnly, initial, onChange }
         readOnly ? null : h('button', { type: 'button', class: 'icon', dataset: { key: 'del' }, 'aria-label': `Delete span ${s.label} ${excerpt(s)}`,
           onclick: () => { sel = { field: f.name, i }; deleteSelected(); } }, '×'));
     }));
-    if (!allSpans().length) spanList.append(h('li', { class: 'muted' }, readOnly ? 'No spans.' : 'No spans yet: select text, then press a label key.'));
+    if (!spans.length) spanList.append(h('li', { class: 'muted' }, readOnly ? 'No spans.' : 'No spans yet: select text, then press a label key.'));
     mount(relList, relFields.flatMap((rf) => state[rf.name].map((r, k) => {
       const sp = state[rf.field];
       const name = (i) => sp[i] ? `${sp[i].label} “${excerpt(sp[i])}”` : `#${i}`;
@@ -163,10 +164,7 @@ export function textSurface({ view, value, fields, readOnly, initial, onChange }
           onclick: () => { state[rf.name].splice(k, 1); render(); onChange && onChange(); } }, '×'));
     })));
     if (relFields.length && !relFields.some((rf) => state[rf.name].length)) relList.append(h('li', { class: 'muted' }, 'No relations.'));
-    if (focusKey && !el.contains(document.activeElement)) {
-      const again = el.querySelector(`[data-key="${CSS.escape(focusKey)}"]`);
-      if (again) again.focus(); else editor.focus();
-    }
+    refocus();
     relateBtn.disabled = !sel || !relFields.some((rf) => rf.field === sel.field);
     delBtn.disabled = !sel;
     relHint.textContent = relating ? (relating.to === undefined ? 'Relation: pick the other span (click it or its row); Escape cancels.'

@@ -102,5 +102,23 @@ export function errorLine() {
   return { el, show(list) { el.textContent = list.join(' '); el.hidden = !list.length; } };
 }
 
+/** Before a surface rebuilds one of its lists, which drops the focused row:
+ *  remembers the focused control's data-key; the function returned, called
+ *  after the rebuild, focuses the new control with that key (or fallback). */
+export function keepFocus(el, fallback) {
+  const key = el.contains(document.activeElement) && document.activeElement.dataset.key;
+  return () => {
+    if (!key || el.contains(document.activeElement)) return;
+    (el.querySelector(`[data-key="${CSS.escape(key)}"]`) || fallback).focus();
+  };
+}
+
+/** A surface's result with a list per field: given[f.name] where it is one,
+ *  else []. With a given value it is what a surface returns before its
+ *  media has loaded; without, the empty lists it fills. */
+export function fieldLists(fields, given = {}) {
+  return Object.fromEntries(fields.map((f) => [f.name, Array.isArray(given[f.name]) ? given[f.name] : []]));
+}
+
 /** A finite number rounded to 3 decimals (percent or seconds). */
 export function round3(x) { return Math.round(x * 1000) / 1000; }
