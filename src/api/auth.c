@@ -283,11 +283,8 @@ static const char *request_token(struct tl_http_req *r) {
     struct tl_api_call *c = tl_api_call(r);
     if (c->is_session)
         return c->session_token;
-    const char *h = tl_http_header(r, "Authorization");
-    h = h ? h + 7 : ""; /* authenticated: "Bearer " is there */
-    while (*h == ' ')
-        h++;
-    return h;
+    const char *token = tl_authz_bearer(tl_http_header(r, "Authorization"));
+    return token ? token : ""; /* authenticated: never NULL */
 }
 
 void tl_api_session_get(void *app, struct tl_http_req *r) {
