@@ -122,6 +122,17 @@ int sq_stats_submitted(struct sq_conn *w, const struct sq_stats_annot *a, int64_
     return rc ? rc : bump_annotator(w, a, 1);
 }
 
+/* One of Q_ST_TASK_ANNOTS's rows (its project_pk is the caller's). */
+static int read_gone(sqlite3_stmt *st, void *slot) {
+    *(struct sq_stats_annot *)slot = (struct sq_stats_annot){
+        .annotator_pk = sqlite3_column_int64(st, 0),
+        .created_at = sqlite3_column_int64(st, 1),
+        .claimed_at = sqlite3_column_int64(st, 2),
+        .has_claim = sqlite3_column_type(st, 2) != SQLITE_NULL,
+    };
+    return 0;
+}
+
 int sq_stats_task_gone(struct sq_conn *w, int64_t project_pk, int64_t task_pk, bool is_complete,
                        struct sq_stats_annot **gone, size_t *n_gone) {
     *gone = NULL;
@@ -134,31 +145,11 @@ int sq_stats_task_gone(struct sq_conn *w, int64_t project_pk, int64_t task_pk, b
     if (!st)
         return rc ? rc : TL_EINTERNAL;
     sqlite3_bind_int64(st, 1, task_pk);
-    size_t cap = 0;
-    int step;
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n_gone == cap) {
-            cap = cap ? cap * 2 : 4;
-            struct sq_stats_annot *grown = realloc(*gone, cap * sizeof **gone);
-            if (!grown) {
-                rc = TL_ENOMEM;
-                break;
-            }
-            *gone = grown;
-        }
-        (*gone)[(*n_gone)++] = (struct sq_stats_annot){
-            .project_pk = project_pk,
-            .annotator_pk = sqlite3_column_int64(st, 0),
-            .created_at = sqlite3_column_int64(st, 1),
-            .claimed_at = sqlite3_column_int64(st, 2),
-            .has_claim = sqlite3_column_type(st, 2) != SQLITE_NULL,
-        };
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = sq_err(step);
-    sqlite3_reset(st);
-    for (size_t i = 0; i < *n_gone && !rc; i++)
+    rc = sq_collect(st, sizeof **gone, read_gone, NULL, (void **)gone, n_gone);
+    for (size_t i = 0; i < *n_gone && !rc; i++) {
+        (*gone)[i].project_pk = project_pk;
         rc = sq_stats_annotation(w, &(*gone)[i], -1);
+    }
     if (rc) {
         free(*gone);
         *gone = NULL;
