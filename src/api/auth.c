@@ -160,17 +160,16 @@ static void session_answer(struct tl_api *a, struct tl_http_req *r, unsigned sta
         tl_api_fail(r, rc, NULL);
         return;
     }
-    char csrf[TL_CSRF_LEN + 1], expires[32];
+    char csrf[TL_CSRF_LEN + 1];
     tl_csrf_value(tl_store_secret(a->store), token, strlen(token), csrf);
     if (is_new && set_cookie(a, r, token)) {
         json_decref(user);
         tl_api_fail(r, TL_EINTERNAL, NULL);
         return;
     }
-    json_t *at = sc->token_expires_ms ? json_string(tl_clock_rfc3339(sc->token_expires_ms, expires))
-                                      : json_null();
     tl_http_respond_json(r, status,
-                         json_pack("{s:o,s:s,s:o*}", "user", user, "csrf", csrf, "expires_at", at));
+                         json_pack("{s:o,s:s,s:o*}", "user", user, "csrf", csrf, "expires_at",
+                                   tl_api_time_or_null(sc->token_expires_ms)));
 }
 
 static void login_answer(struct tl_http_req *r, const struct login *l) {
