@@ -20,11 +20,6 @@
 
 #define TOKEN_MAX_DAYS 3650
 
-static json_t *time_or_null(int64_t ms) {
-    char text[32];
-    return ms ? json_string(tl_clock_rfc3339(ms, text)) : json_null();
-}
-
 static json_t *membership_json(const void *item) {
     const struct tl_membership *m = item;
     return json_pack("{s:s,s:s,s:s}", "id", m->project_id, "name", m->project_name, "role",
@@ -106,7 +101,7 @@ void tl_api_tokens_create(void *app, struct tl_http_req *r) {
         tl_log("token created: user=%s token=%s", sc->user_id, id);
         tl_http_respond_json(r, 201,
                              json_pack("{s:s,s:s,s:s?,s:o*}", "id", id, "token", token, "name",
-                                       name, "expires_at", time_or_null(expires_at)));
+                                       name, "expires_at", tl_api_time_or_null(expires_at)));
     }
     sodium_memzero(token, sizeof token);
     json_decref(body);
@@ -118,7 +113,7 @@ static json_t *token_json(const void *item) {
     return json_pack("{s:s,s:s,s:s?,s:s,s:s,s:o*}", "id", k->id, "user_id", k->user_id, "name",
                      k->name[0] ? k->name : NULL, "kind", k->is_session ? "session" : "api",
                      "created_at", tl_clock_rfc3339(k->created_at_ms, created), "expires_at",
-                     time_or_null(k->expires_at_ms));
+                     tl_api_time_or_null(k->expires_at_ms));
 }
 
 void tl_api_tokens_list(void *app, struct tl_http_req *r) {

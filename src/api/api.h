@@ -127,6 +127,8 @@ struct tl_api_call *tl_api_call(struct tl_http_req *r);
  * is not a JSON object, or naming the first unknown key. (Query
  * parameters are checked before any handler, against the route table.) */
 json_t *tl_api_body_strict(struct tl_http_req *r, const char *const *known);
+/* A time as an RFC 3339 string, or null for 0. */
+json_t *tl_api_time_or_null(int64_t ms);
 /* A JSON array of to_json(item) for the n items of `size` bytes at items;
  * NULL when out of memory (json_pack's "o*" then fails the answer). */
 json_t *tl_api_json_array(const void *items, size_t n, size_t size,

@@ -160,17 +160,16 @@ static void session_answer(struct tl_api *a, struct tl_http_req *r, unsigned sta
         tl_api_fail(r, rc, NULL);
         return;
     }
-    char csrf[TL_CSRF_LEN + 1], expires[32];
+    char csrf[TL_CSRF_LEN + 1];
     tl_csrf_value(tl_store_secret(a->store), token, strlen(token), csrf);
     if (is_new && set_cookie(a, r, token)) {
         json_decref(user);
         tl_api_fail(r, TL_EINTERNAL, NULL);
         return;
     }
-    json_t *at = sc->token_expires_ms ? json_string(tl_clock_rfc3339(sc->token_expires_ms, expires))
-                                      : json_null();
     tl_http_respond_json(r, status,
-                         json_pack("{s:o,s:s,s:o*}", "user", user, "csrf", csrf, "expires_at", at));
+                         json_pack("{s:o,s:s,s:o*}", "user", user, "csrf", csrf, "expires_at",
+                                   tl_api_time_or_null(sc->token_expires_ms)));
 }
 
 static void login_answer(struct tl_http_req *r, const struct login *l) {
@@ -283,11 +282,8 @@ static const char *request_token(struct tl_http_req *r) {
     struct tl_api_call *c = tl_api_call(r);
     if (c->is_session)
         return c->session_token;
-    const char *h = tl_http_header(r, "Authorization");
-    h = h ? h + 7 : ""; /* authenticated: "Bearer " is there */
-    while (*h == ' ')
-        h++;
-    return h;
+    const char *token = tl_authz_bearer(tl_http_header(r, "Authorization"));
+    return token ? token : ""; /* authenticated: never NULL */
 }
 
 void tl_api_session_get(void *app, struct tl_http_req *r) {

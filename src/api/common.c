@@ -155,6 +155,11 @@ json_t *tl_api_body_strict(struct tl_http_req *r, const char *const *known) {
     return body;
 }
 
+json_t *tl_api_time_or_null(int64_t ms) {
+    char text[32];
+    return ms ? json_string(tl_clock_rfc3339(ms, text)) : json_null();
+}
+
 json_t *tl_api_json_array(const void *items, size_t n, size_t size,
                           json_t *(*to_json)(const void *item)) {
     json_t *arr = json_array();

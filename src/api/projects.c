@@ -91,6 +91,15 @@ void tl_api_projects_create(void *app, struct tl_http_req *r) {
     json_decref(body);
 }
 
+static int membership_cmp(const void *x, const void *y) {
+    return strcmp(((const struct tl_membership *)x)->project_id,
+                  ((const struct tl_membership *)y)->project_id);
+}
+
+static int id_membership_cmp(const void *id, const void *m) {
+    return strcmp(id, ((const struct tl_membership *)m)->project_id);
+}
+
 void tl_api_projects_list(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_project *ps;
@@ -102,17 +111,20 @@ void tl_api_projects_list(void *app, struct tl_http_req *r) {
         return;
     }
     /* The caller's member role on each (the home screen's "label" or
-     * "review" button): their memberships, matched here, one query. */
+     * "review" button): their memberships, one query, sorted by project id
+     * and searched (a workforce member of many projects lists about as
+     * many, so a scan per project would be quadratic). */
     struct tl_membership *m = NULL;
     size_t n_m = 0;
     rc = tl_store_member_projects(a->store, tl_api_call(r)->sc.user_pk, &m, &n_m);
+    if (!rc && n_m > 1)
+        qsort(m, n_m, sizeof *m, membership_cmp);
     json_t *arr = rc ? NULL : json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *j = arr ? tl_api_project_json(&ps[i]) : NULL;
-        const char *role = NULL;
-        for (size_t k = 0; k < n_m && !role; k++)
-            if (!strcmp(m[k].project_id, ps[i].id))
-                role = tl_role_name(m[k].role);
+        const struct tl_membership *mine =
+            n_m ? bsearch(ps[i].id, m, n_m, sizeof *m, id_membership_cmp) : NULL;
+        const char *role = mine ? tl_role_name(mine->role) : NULL;
         if (j && json_object_set_new(j, "member_role", role ? json_string(role) : json_null())) {
             json_decref(j);
             j = NULL;

@@ -106,7 +106,7 @@ static json_t *my_project_json(const void *item) {
     const struct tl_my_project_stats *m = item;
     return json_pack("{s:s,s:s,s:I,s:f,s:o*}", "project_id", m->project_id, "name", m->name,
                      "annotations", (json_int_t)m->n_annotations, "seconds", m->seconds,
-                     "last_at", m->last_at_ms ? time_json(m->last_at_ms) : json_null());
+                     "last_at", tl_api_time_or_null(m->last_at_ms));
 }
 
 void tl_api_me_stats(void *app, struct tl_http_req *r) {

@@ -119,21 +119,15 @@ void tl_api_webhooks_delete(void *app, struct tl_http_req *r) {
     tl_http_respond_empty(r, 204);
 }
 
-/* A time as RFC 3339, or null for 0. */
-static json_t *time_or_null(int64_t ms) {
-    char buf[32];
-    return ms ? json_string(tl_clock_rfc3339(ms, buf)) : json_null();
-}
-
 static json_t *delivery_json(const struct tl_webhook_delivery *d) {
     return json_pack("{s:s,s:s,s:s,s:i,s:o,s:o,s:o,s:o,s:o}", "id", d->id, "event", d->event,
                      "status", tl_delivery_status_name(d->status), "attempts", d->attempts,
                      "last_status",
                      d->last_http_status ? json_integer(d->last_http_status) : json_null(),
                      "last_error", d->last_error[0] ? json_string(d->last_error) : json_null(),
-                     "created_at", time_or_null(d->created_at_ms), "delivered_at",
-                     time_or_null(d->delivered_at_ms), "next_attempt_at",
-                     time_or_null(d->status == TL_DELIVERY_PENDING ? d->next_attempt_at_ms : 0));
+                     "created_at", tl_api_time_or_null(d->created_at_ms), "delivered_at",
+                     tl_api_time_or_null(d->delivered_at_ms), "next_attempt_at",
+                     tl_api_time_or_null(d->status == TL_DELIVERY_PENDING ? d->next_attempt_at_ms : 0));
 }
 
 void tl_api_webhooks_deliveries(void *app, struct tl_http_req *r) {

@@ -7,14 +7,19 @@
 
 #include "core/clock.h"
 
-int tl_authz_authenticate(struct tl_store *s, struct tl_authz_cache *cache, const char *header,
-                          struct tl_scope *out) {
+const char *tl_authz_bearer(const char *header) {
     if (!header || strncasecmp(header, "Bearer ", 7) != 0)
-        return TL_EAUTH;
+        return NULL;
     const char *token = header + 7;
     while (*token == ' ')
         token++;
-    return tl_authz_authenticate_token(s, cache, token, out);
+    return token;
+}
+
+int tl_authz_authenticate(struct tl_store *s, struct tl_authz_cache *cache, const char *header,
+                          struct tl_scope *out) {
+    const char *token = tl_authz_bearer(header);
+    return token ? tl_authz_authenticate_token(s, cache, token, out) : TL_EAUTH;
 }
 
 int tl_authz_authenticate_token(struct tl_store *s, struct tl_authz_cache *cache,

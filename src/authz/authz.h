@@ -12,6 +12,9 @@
 #include "authz/policy.h"
 #include "store/store.h"
 
+/* The token of an Authorization header ("Bearer TOKEN"), or NULL when
+ * header is NULL or not of that form. */
+const char *tl_authz_bearer(const char *header);
 /* Resolve an Authorization header ("Bearer TOKEN") to a scope.
  * TL_EAUTH if missing, malformed, unknown, revoked or expired. cache (may
  * be NULL) memoizes answers for a few seconds (cache.h). */

@@ -6,7 +6,8 @@
 
 #include "http/router.h"
 
-const struct tl_web_asset *tl_web_find(const char *path) {
+/* The asset at path (as in struct tl_web_asset), or NULL. */
+static const struct tl_web_asset *find(const char *path) {
     for (size_t i = 0; i < tl_web_n_assets; i++)
         if (!strcmp(tl_web_assets[i].path, path))
             return &tl_web_assets[i];
@@ -29,7 +30,7 @@ static int ui_headers(struct tl_http_req *r, const char *etag) {
 }
 
 static void serve(struct tl_http_req *r, const char *path) {
-    const struct tl_web_asset *f = tl_web_find(path);
+    const struct tl_web_asset *f = find(path);
     if (!f) {
         tl_http_respond_error(r, 404, "not_found", "no such file");
         return;

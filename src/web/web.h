@@ -45,9 +45,6 @@ struct tl_web_asset {
 extern const struct tl_web_asset tl_web_assets[];
 extern const size_t tl_web_n_assets;
 
-/* The asset at path (as in struct tl_web_asset), or NULL. */
-const struct tl_web_asset *tl_web_find(const char *path);
-
 /* Does an Accept-Encoding value (NULL: none) accept gzip? Yes when it
  * lists gzip (or x-gzip, or *) with a q-value above 0 (RFC 9110 section
  * 12.5.3); an explicit gzip;q=0 wins over *. Values over 1024 bytes are

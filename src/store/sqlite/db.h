@@ -156,6 +156,14 @@ int sq_token_revoke_hash(struct tl_store *s, const char *hash);
  * dst (truncated to cap), a blob column as an owned NUL-terminated copy,
  * and a project row of PROJECT_COLS (db.c). */
 void sq_copy_col(sqlite3_stmt *st, int i, char *dst, size_t cap);
+/* Read one row of st into slot (an element of the array being built). */
+typedef int (*sq_row_fn)(sqlite3_stmt *st, void *slot);
+/* Every row of st (NULL: TL_EIO) through read into a malloc'd array of
+ * elem-byte items: 0 with *out and *n (NULL and 0 for no row), or an error
+ * and nothing. On an error after rows were read, undo (may be NULL) frees
+ * what they own. st is reset either way (people.c). */
+int sq_collect(sqlite3_stmt *st, size_t elem, sq_row_fn read, void (*undo)(void *, size_t),
+               void **out, size_t *n);
 char *sq_dup_col(sqlite3_stmt *st, int i);
 int sq_read_project(sqlite3_stmt *st, struct tl_project *p);
 /* The project of the object id whose project id query q reads (its one

@@ -15,14 +15,9 @@ static void text_col(sqlite3_stmt *st, int i, char *dst, size_t cap) {
     snprintf(dst, cap, "%s", t ? t : "");
 }
 
-/* Read one row of st into slot (an element of the array being built). */
-typedef int (*row_fn)(sqlite3_stmt *st, void *slot);
-
-/* Every row of st through read into a malloc'd array of elem-byte items:
- * 0 with *out and *n (NULL and 0 for no row), or an error and nothing. On
- * an error after rows were read, undo (may be NULL) frees what they own. */
-static int collect(sqlite3_stmt *st, size_t elem, row_fn read, void (*undo)(void *, size_t),
-                   void **out, size_t *n) {
+/* (db.h) */
+int sq_collect(sqlite3_stmt *st, size_t elem, sq_row_fn read, void (*undo)(void *, size_t),
+               void **out, size_t *n) {
     *out = NULL;
     *n = 0;
     if (!st)
@@ -105,7 +100,7 @@ static int read_token(sqlite3_stmt *st, void *slot) {
 }
 
 /* A read of at most one row: 0 with it read into slot, or TL_ENOTFOUND. */
-static int one(sqlite3_stmt *st, row_fn read, void *slot) {
+static int one(sqlite3_stmt *st, sq_row_fn read, void *slot) {
     if (!st)
         return TL_EIO;
     int step = sqlite3_step(st);
@@ -120,7 +115,7 @@ int sq_tenant_list(struct tl_store *s, struct tl_tenant **out, size_t *n) {
     int rc = sq_reader_get(SQ(s), &c);
     if (rc)
         return rc;
-    rc = collect(sq_stmt(c, Q_TENANT_LIST), sizeof **out, read_tenant, NULL, (void **)out, n);
+    rc = sq_collect(sq_stmt(c, Q_TENANT_LIST), sizeof **out, read_tenant, NULL, (void **)out, n);
     sq_reader_put(SQ(s), c);
     return rc;
 }
@@ -147,7 +142,7 @@ int sq_user_list(struct tl_store *s, const char *tenant_id, struct tl_user **out
     sqlite3_stmt *st = sq_stmt(c, Q_USER_LIST);
     if (st && tenant_id)
         sqlite3_bind_text(st, 1, tenant_id, -1, SQLITE_STATIC);
-    rc = collect(st, sizeof **out, read_user, NULL, (void **)out, n);
+    rc = sq_collect(st, sizeof **out, read_user, NULL, (void **)out, n);
     sq_reader_put(SQ(s), c);
     return rc;
 }
@@ -213,7 +208,7 @@ int sq_member_projects(struct tl_store *s, int64_t user_pk, struct tl_membership
     sqlite3_stmt *st = sq_stmt(c, Q_MEMBER_PROJECTS);
     if (st)
         sqlite3_bind_int64(st, 1, user_pk);
-    rc = collect(st, sizeof **out, read_membership, undo_memberships, (void **)out, n);
+    rc = sq_collect(st, sizeof **out, read_membership, undo_memberships, (void **)out, n);
     sq_reader_put(SQ(s), c);
     return rc;
 }
@@ -239,7 +234,7 @@ int sq_token_list(struct tl_store *s, const struct tl_token_filter *f, const cha
         if (user_id)
             sqlite3_bind_text(st, 5, user_id, -1, SQLITE_STATIC);
     }
-    rc = collect(st, sizeof **out, read_token, NULL, (void **)out, n);
+    rc = sq_collect(st, sizeof **out, read_token, NULL, (void **)out, n);
     sq_reader_put(SQ(s), c);
     return rc;
 }

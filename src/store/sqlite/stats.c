@@ -122,6 +122,17 @@ int sq_stats_submitted(struct sq_conn *w, const struct sq_stats_annot *a, int64_
     return rc ? rc : bump_annotator(w, a, 1);
 }
 
+/* One of Q_ST_TASK_ANNOTS's rows (its project_pk is the caller's). */
+static int read_gone(sqlite3_stmt *st, void *slot) {
+    *(struct sq_stats_annot *)slot = (struct sq_stats_annot){
+        .annotator_pk = sqlite3_column_int64(st, 0),
+        .created_at = sqlite3_column_int64(st, 1),
+        .claimed_at = sqlite3_column_int64(st, 2),
+        .has_claim = sqlite3_column_type(st, 2) != SQLITE_NULL,
+    };
+    return 0;
+}
+
 int sq_stats_task_gone(struct sq_conn *w, int64_t project_pk, int64_t task_pk, bool is_complete,
                        struct sq_stats_annot **gone, size_t *n_gone) {
     *gone = NULL;
@@ -134,31 +145,11 @@ int sq_stats_task_gone(struct sq_conn *w, int64_t project_pk, int64_t task_pk, b
     if (!st)
         return rc ? rc : TL_EINTERNAL;
     sqlite3_bind_int64(st, 1, task_pk);
-    size_t cap = 0;
-    int step;
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n_gone == cap) {
-            cap = cap ? cap * 2 : 4;
-            struct sq_stats_annot *grown = realloc(*gone, cap * sizeof **gone);
-            if (!grown) {
-                rc = TL_ENOMEM;
-                break;
-            }
-            *gone = grown;
-        }
-        (*gone)[(*n_gone)++] = (struct sq_stats_annot){
-            .project_pk = project_pk,
-            .annotator_pk = sqlite3_column_int64(st, 0),
-            .created_at = sqlite3_column_int64(st, 1),
-            .claimed_at = sqlite3_column_int64(st, 2),
-            .has_claim = sqlite3_column_type(st, 2) != SQLITE_NULL,
-        };
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = sq_err(step);
-    sqlite3_reset(st);
-    for (size_t i = 0; i < *n_gone && !rc; i++)
+    rc = sq_collect(st, sizeof **gone, read_gone, NULL, (void **)gone, n_gone);
+    for (size_t i = 0; i < *n_gone && !rc; i++) {
+        (*gone)[i].project_pk = project_pk;
         rc = sq_stats_annotation(w, &(*gone)[i], -1);
+    }
     if (rc) {
         free(*gone);
         *gone = NULL;
@@ -208,6 +199,19 @@ static void read_bins(sqlite3_stmt *st, int first_col, int64_t h[TL_STATS_N_BOUN
         h[i] = sqlite3_column_int64(st, first_col + i);
 }
 
+static int read_annotator(sqlite3_stmt *st, void *slot) {
+    struct tl_stats_annotator *a = slot;
+    a->n_annotations = sqlite3_column_int64(st, 0);
+    sq_copy_col(st, 1, a->user_id, sizeof a->user_id);
+    sq_copy_col(st, 2, a->email, sizeof a->email);
+    sq_copy_col(st, 3, a->tenant_id, sizeof a->tenant_id);
+    a->role = (enum tl_role)sqlite3_column_int(st, 4);
+    int64_t h[TL_STATS_N_BOUNDS + 1];
+    read_bins(st, 5, h);
+    a->median_seconds = median_of(h);
+    return 0;
+}
+
 /* The busiest annotators, their users and estimated medians, and the
  * project's histogram (the sum of every annotator's). */
 static int read_annotators(struct sq_conn *c, int64_t project_pk, struct tl_project_stats *out) {
@@ -223,33 +227,8 @@ static int read_annotators(struct sq_conn *c, int64_t project_pk, struct tl_proj
         return TL_EIO;
     sqlite3_bind_int64(st, 1, project_pk);
     sqlite3_bind_int(st, 2, TL_STATS_MAX_ANNOTATORS);
-    size_t cap = 0;
-    int rc = 0, step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n_annotators == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct tl_stats_annotator *grown = realloc(out->annotators, cap * sizeof *grown);
-            if (!grown) {
-                rc = TL_ENOMEM;
-                break;
-            }
-            out->annotators = grown;
-        }
-        struct tl_stats_annotator *a = &out->annotators[out->n_annotators++];
-        memset(a, 0, sizeof *a);
-        a->n_annotations = sqlite3_column_int64(st, 0);
-        sq_copy_col(st, 1, a->user_id, sizeof a->user_id);
-        sq_copy_col(st, 2, a->email, sizeof a->email);
-        sq_copy_col(st, 3, a->tenant_id, sizeof a->tenant_id);
-        a->role = (enum tl_role)sqlite3_column_int(st, 4);
-        int64_t h[TL_STATS_N_BOUNDS + 1];
-        read_bins(st, 5, h);
-        a->median_seconds = median_of(h);
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = TL_EIO;
-    sqlite3_reset(st);
-    return rc;
+    return sq_collect(st, sizeof *out->annotators, read_annotator, NULL,
+                      (void **)&out->annotators, &out->n_annotators);
 }
 
 /* The first bucket (of bucket_ms, counted from the epoch) with an
@@ -360,6 +339,16 @@ int sq_project_stats(struct tl_store *s, const struct tl_project *p, int64_t buc
     return 0;
 }
 
+static int read_my_project(sqlite3_stmt *st, void *slot) {
+    struct tl_my_project_stats *m = slot;
+    sq_copy_col(st, 0, m->project_id, sizeof m->project_id);
+    sq_copy_col(st, 1, m->name, sizeof m->name);
+    m->n_annotations = sqlite3_column_int64(st, 2);
+    m->seconds = (double)sqlite3_column_int64(st, 3) / 1000.0;
+    m->last_at_ms = sqlite3_column_int64(st, 4);
+    return 0;
+}
+
 int sq_my_stats(struct tl_store *s, const struct tl_scope *sc, struct tl_my_project_stats **out,
                 size_t *n) {
     *out = NULL;
@@ -369,37 +358,11 @@ int sq_my_stats(struct tl_store *s, const struct tl_scope *sc, struct tl_my_proj
     if (rc)
         return rc;
     sqlite3_stmt *st = sq_stmt(conn, Q_ST_ME);
-    rc = st ? 0 : TL_EIO;
     if (st) {
         sqlite3_bind_int64(st, 1, sc->user_pk);
         sqlite3_bind_int64(st, 2, sc->tenant_pk);
     }
-    size_t cap = 0;
-    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct tl_my_project_stats *grown = realloc(*out, cap * sizeof **out);
-            if (!grown) {
-                rc = TL_ENOMEM;
-                break;
-            }
-            *out = grown;
-        }
-        struct tl_my_project_stats *m = &(*out)[(*n)++];
-        memset(m, 0, sizeof *m);
-        sq_copy_col(st, 0, m->project_id, sizeof m->project_id);
-        sq_copy_col(st, 1, m->name, sizeof m->name);
-        m->n_annotations = sqlite3_column_int64(st, 2);
-        m->seconds = (double)sqlite3_column_int64(st, 3) / 1000.0;
-        m->last_at_ms = sqlite3_column_int64(st, 4);
-    }
-    if (st)
-        sqlite3_reset(st);
+    rc = sq_collect(st, sizeof **out, read_my_project, NULL, (void **)out, n);
     sq_reader_put(SQ(s), conn);
-    if (rc) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
     return rc;
 }
