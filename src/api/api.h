@@ -83,6 +83,8 @@ enum tl_api_object {
     TL_OBJ_TASK,    /* the first {} is a task id; the check is on its project */
     TL_OBJ_LEASE,      /* the first {} is a lease id; likewise */
     TL_OBJ_ANNOTATION, /* the first {} is an annotation id; likewise */
+    TL_OBJ_FLAG,       /* the first {} is a quality flag's id; likewise */
+    TL_OBJ_REVIEW,     /* the first {} is a review item's id; likewise */
 };
 struct tl_api_policy {
     bool is_public;         /* no token needed (healthz, login) */

@@ -65,6 +65,16 @@ static int authenticate(struct tl_api *a, struct tl_http_req *r, struct tl_api_c
     return 0;
 }
 
+/* The store's name for an object reached through its project. */
+static enum tl_store_obj store_obj(enum tl_api_object obj) {
+    switch (obj) {
+    case TL_OBJ_LEASE: return TL_STORE_LEASE;
+    case TL_OBJ_FLAG: return TL_STORE_FLAG;
+    case TL_OBJ_REVIEW: return TL_STORE_REVIEW;
+    default: return TL_STORE_ANNOTATION;
+    }
+}
+
 void tl_api_authorize(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     const struct tl_api_policy *pol = tl_http_route(r)->policy;
@@ -103,9 +113,10 @@ void tl_api_authorize(void *app, struct tl_http_req *r) {
         break;
     case TL_OBJ_LEASE:
     case TL_OBJ_ANNOTATION:
-        rc = tl_authz_object(a->store, &c->sc,
-                             pol->obj == TL_OBJ_LEASE ? TL_STORE_LEASE : TL_STORE_ANNOTATION,
-                             tl_http_param(r, 0), pol->act, &c->p);
+    case TL_OBJ_FLAG:
+    case TL_OBJ_REVIEW:
+        rc = tl_authz_object(a->store, &c->sc, store_obj(pol->obj), tl_http_param(r, 0),
+                             pol->act, &c->p);
         c->has_project = rc == 0;
         break;
     }

@@ -24,6 +24,11 @@ static const struct {
     [TL_ACT_ACCOUNT] = {"account", false, EVERYONE, 0},
     [TL_ACT_USERS] = {"users", false, BIT(TL_ROLE_OWNER) | BIT(TL_ROLE_ADMIN), 0},
     [TL_ACT_ADMINISTER] = {"administer", true, BIT(TL_ROLE_OWNER) | BIT(TL_ROLE_ADMIN), 0},
+    /* Flags and scores are personal data about workers: not for viewers
+     * (a customer's read-only seat), nor for other annotators. */
+    [TL_ACT_QUALITY] = {"quality", true, MANAGERS | BIT(TL_ROLE_REVIEWER), BIT(TL_ROLE_REVIEWER)},
+    [TL_ACT_LEAD] = {"lead", true, MANAGERS, 0},
+    [TL_ACT_REVIEW] = {"review", true, MANAGERS | BIT(TL_ROLE_REVIEWER), BIT(TL_ROLE_REVIEWER)},
 };
 
 bool tl_policy_known(enum tl_action act) {

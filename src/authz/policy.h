@@ -21,6 +21,11 @@
  *                                                   own account and tokens)
  *   users           owner admin                    (no object: the tenant's
  *                                                   users and their tokens)
+ *   quality         owner admin manager reviewer   reviewer  (worker scores,
+ *                                                   flags, evidence, appeals)
+ *   lead            owner admin manager            -   (reverse a quality
+ *                                                   action, decide appeals)
+ *   review          owner admin manager reviewer   reviewer  (the review queue)
  *
  * Inside "users", tl_policy_may_assign says which roles a caller may give
  * or take away: an owner any; an admin any but owner (an admin can neither
@@ -49,6 +54,9 @@ enum tl_action {
     TL_ACT_ACCOUNT,
     TL_ACT_USERS,
     TL_ACT_ADMINISTER, /* irreversible changes to a project (delete) */
+    TL_ACT_QUALITY,    /* read worker scores, flags and their evidence */
+    TL_ACT_LEAD,       /* the quality lead: reverse actions, decide appeals */
+    TL_ACT_REVIEW,     /* take and decide review items */
     TL_ACT_COUNT /* not an action: the size of the table */
 };
 

@@ -46,7 +46,8 @@ static json_t *query_json(const struct tl_route *rt) {
 }
 
 static json_t *route_policy_json(const struct tl_route *rt) {
-    static const char *const objects[] = {"none", "project", "task", "lease", "annotation"};
+    static const char *const objects[] = {"none",  "project", "task",  "lease",
+                                          "annotation", "flag", "review"};
     const struct tl_api_policy *pol = rt->policy;
     if (!pol)
         return json_pack("{s:s,s:s,s:n}", "method", rt->method, "pattern", rt->pattern, "policy");

@@ -71,6 +71,21 @@ struct tl_user {
     int64_t created_at_ms;
 };
 
+/* A project's quality settings (docs/quality-projects.md), columns of its
+ * row (migration 11). */
+struct tl_quality_settings {
+    double gold_rate;         /* share of `next` answered with a gold task, 0..1 */
+    int qual_tasks;           /* qualification: the first N tasks served are gold; 0: none */
+    double qual_pass;         /* ... and a mean gold score below this stops work */
+    int max_overlap;          /* adaptive overlap's ceiling; 0: overlap (fixed) */
+    double confidence_target; /* complete at overlap once this sure; 0: none */
+    char method[16];          /* aggregation method of choice fields ("auto") */
+    bool is_auto_suspend;     /* policy "suspend" (else "flag": flag only) */
+    double gold_threshold;    /* flag below this gold-accuracy lower bound */
+    double review_rate;       /* share of complete tasks sampled for review */
+    double review_below;      /* tasks whose aggregate is less sure go to review */
+};
+
 struct tl_project {
     int64_t pk;
     tl_id id;
@@ -87,6 +102,7 @@ struct tl_project {
     char *instructions; /* owned; NULL or "" for none */
     bool allows_edits;  /* authors may change their annotations (default true) */
     bool is_archived;   /* serves no next work, refuses imports */
+    struct tl_quality_settings q;
 };
 void tl_project_release(struct tl_project *p);
 
@@ -485,7 +501,7 @@ int tl_store_member_remove(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_project *p, const char *user_id);
 
 /* What else a path may name, each reached through its project. */
-enum tl_store_obj { TL_STORE_LEASE, TL_STORE_ANNOTATION };
+enum tl_store_obj { TL_STORE_LEASE, TL_STORE_ANNOTATION, TL_STORE_FLAG, TL_STORE_REVIEW };
 /* The project of lease or annotation id, if f reaches that project: 0 or
  * TL_ENOTFOUND. */
 int tl_store_object_project(struct tl_store *s, const struct tl_filter *f, enum tl_store_obj kind,

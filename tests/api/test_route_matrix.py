@@ -46,7 +46,8 @@ def test_routes_output_is_complete():
         assert isinstance(rt["public"], bool), rt
         if not rt["public"]:
             assert rt["action"], rt
-            assert rt["object"] in ("none", "project", "task", "lease", "annotation"), rt
+            assert rt["object"] in ("none", "project", "task", "lease", "annotation", "flag",
+                                    "review"), rt
 
 
 def expected(rt, caller):

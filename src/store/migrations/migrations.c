@@ -236,6 +236,72 @@ const struct tl_migration tl_migrations[] = {
       * /auth/session). Tokens made before cannot be told apart: they stay
       * 0; sessions expire within their lifetime anyway. */
      "ALTER TABLE tokens ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"},
+    {11, "quality",
+     /* Issue 10: quality inside projects (docs/quality-projects.md).
+      * A gold task carries its known answer ({FIELD: VALUE}, compact JSON,
+      * a tenant blob like data): NULL for an ordinary task. Gold tasks are
+      * served by the queue's gold injection, never by the ordinary pick. */
+     "ALTER TABLE tasks ADD COLUMN gold BLOB;"
+     "CREATE INDEX tasks_gold ON tasks(project_pk, pk) WHERE gold IS NOT NULL;"
+     "ALTER TABLE import_staging ADD COLUMN gold BLOB;"
+     /* gold_score: the submission scored against its task's gold (0..1,
+      * schema/score.h), NULL when the task had none. set_aside: 1 for an
+      * annotation kept but no longer counted (its annotator suspended, or
+      * rejected in review): excluded from aggregates, its slot reopened. */
+     "ALTER TABLE annotations ADD COLUMN gold_score REAL;"
+     "ALTER TABLE annotations ADD COLUMN set_aside INTEGER NOT NULL DEFAULT 0;"
+     /* The project's quality settings. max_overlap 0: the same as overlap
+      * (fixed overlap); confidence_target 0: none. policy 0: flag only,
+      * 1: suspend automatically. */
+     "ALTER TABLE projects ADD COLUMN gold_rate REAL NOT NULL DEFAULT 0;"
+     "ALTER TABLE projects ADD COLUMN qual_tasks INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE projects ADD COLUMN qual_pass REAL NOT NULL DEFAULT 0;"
+     "ALTER TABLE projects ADD COLUMN max_overlap INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE projects ADD COLUMN confidence_target REAL NOT NULL DEFAULT 0;"
+     "ALTER TABLE projects ADD COLUMN agg_method TEXT NOT NULL DEFAULT 'auto';"
+     "ALTER TABLE projects ADD COLUMN quality_policy INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE projects ADD COLUMN gold_threshold REAL NOT NULL DEFAULT 0.6;"
+     "ALTER TABLE projects ADD COLUMN review_rate REAL NOT NULL DEFAULT 0;"
+     "ALTER TABLE projects ADD COLUMN review_below REAL NOT NULL DEFAULT 0;"
+     /* One row per task that has an aggregate: kept current by each submit
+      * (live) and rewritten by full re-inference; is_reviewed 1: a
+      * reviewer's correction, which re-inference never overwrites. */
+     "CREATE TABLE aggregates(task_pk INTEGER PRIMARY KEY, project_pk INTEGER NOT NULL,"
+     "  method TEXT NOT NULL, result BLOB NOT NULL, confidence BLOB NOT NULL,"
+     "  min_confidence REAL NOT NULL, n_annotations INTEGER NOT NULL,"
+     "  is_reviewed INTEGER NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL);"
+     "CREATE INDEX aggregates_project ON aggregates(project_pk, task_pk);"
+     /* Per project and annotator: status 0 active, 1 suspended; gold answers
+      * counted on submit (n_gold, gold_sum of their scores); skill and
+      * agreement written by the last full re-inference (NULL before). */
+     "CREATE TABLE workers(project_pk INTEGER NOT NULL, annotator_pk INTEGER NOT NULL,"
+     "  status INTEGER NOT NULL DEFAULT 0, n_gold INTEGER NOT NULL DEFAULT 0,"
+     "  gold_sum REAL NOT NULL DEFAULT 0, skill REAL, agreement REAL,"
+     "  updated_at BIGINT NOT NULL DEFAULT 0,"
+     "  PRIMARY KEY(project_pk, annotator_pk)) WITHOUT ROWID;"
+     /* A detector's finding about one annotator (docs/quality-projects.md).
+      * status 0 open, 1 upheld, 2 dismissed; action 0 none, 1 suspended.
+      * The appeal and the decision (who, when, why) are kept. */
+     "CREATE TABLE flags(pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  project_pk INTEGER NOT NULL REFERENCES projects(pk),"
+     "  annotator_pk INTEGER NOT NULL REFERENCES users(pk), rule TEXT NOT NULL,"
+     "  score REAL NOT NULL, evidence BLOB NOT NULL, created_at BIGINT NOT NULL,"
+     "  status INTEGER NOT NULL DEFAULT 0, action INTEGER NOT NULL DEFAULT 0,"
+     "  appeal TEXT, appealed_at BIGINT, decided_by INTEGER REFERENCES users(pk),"
+     "  decision TEXT, decided_at BIGINT);"
+     "CREATE INDEX flags_project ON flags(project_pk, annotator_pk, rule);"
+     "CREATE INDEX flags_annotator ON flags(annotator_pk);"
+     /* A review of one task: reason 0 sampled, 1 low confidence, 2 a flagged
+      * annotator's work; status 0 pending, 1 accepted, 2 rejected, 3
+      * corrected (correction: the reviewed answer). */
+     "CREATE TABLE reviews(pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  project_pk INTEGER NOT NULL REFERENCES projects(pk),"
+     "  task_pk INTEGER NOT NULL REFERENCES tasks(pk),"
+     "  reviewer_pk INTEGER REFERENCES users(pk), reason INTEGER NOT NULL,"
+     "  status INTEGER NOT NULL DEFAULT 0, correction BLOB, rejected TEXT,"
+     "  created_at BIGINT NOT NULL, claimed_at BIGINT, decided_at BIGINT);"
+     "CREATE INDEX reviews_project ON reviews(project_pk, status, pk);"
+     "CREATE INDEX reviews_task ON reviews(task_pk);"},
 };
 
 const int tl_migrations_count = sizeof tl_migrations / sizeof tl_migrations[0];

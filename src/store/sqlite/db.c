@@ -20,7 +20,9 @@
 #define PROJECT_COLS                                                                         \
     "p.pk, p.id, t.id, p.name, p.schema, p.overlap, p.lease_seconds, p.created_at, "        \
     "p.n_tasks, p.n_annotations, p.n_completed, p.max_leases_per_annotator, "               \
-    "p.instructions, p.allow_edits, p.archived "                                            \
+    "p.instructions, p.allow_edits, p.archived, p.gold_rate, p.qual_tasks, p.qual_pass, "   \
+    "p.max_overlap, p.confidence_target, p.agg_method, p.quality_policy, p.gold_threshold, " \
+    "p.review_rate, p.review_below "                                                         \
     "FROM projects p JOIN tenants t ON t.pk = "                                            \
     "p.tenant_pk AND p.deleted = 0 "
 
@@ -388,6 +390,10 @@ static const char *const sql[Q_COUNT] = {
                            " WHERE l.id = ?1",
     [Q_LC_ANNOT_PROJECT] = "SELECT p.id FROM annotations a JOIN tasks k ON k.pk = a.task_pk"
                            " JOIN projects p ON p.pk = k.project_pk WHERE a.id = ?1",
+    [Q_LC_FLAG_PROJECT] = "SELECT p.id FROM flags g JOIN projects p ON p.pk = g.project_pk"
+                          " WHERE g.id = ?1",
+    [Q_LC_REVIEW_PROJECT] = "SELECT p.id FROM reviews v JOIN projects p ON p.pk = v.project_pk"
+                            " WHERE v.id = ?1",
     [Q_LC_SKIP_INSERT] = "INSERT INTO skips(task_pk, annotator_pk, project_pk, reason, created_at)"
                          " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(task_pk, annotator_pk)"
                          " DO UPDATE SET reason = excluded.reason, created_at = excluded.created_at",

@@ -494,8 +494,15 @@ int sq_member_remove(struct tl_store *s, const struct tl_scope *sc, const struct
  * on connection c. */
 static int object_project_on(struct sq_conn *c, const struct tl_filter *f,
                              enum tl_store_obj kind, const char *id, struct tl_project *out) {
-    return sq_project_of(c, f, kind == TL_STORE_LEASE ? Q_LC_LEASE_PROJECT : Q_LC_ANNOT_PROJECT,
-                         id, out);
+    static const enum sq_q by_kind[] = {
+        [TL_STORE_LEASE] = Q_LC_LEASE_PROJECT,
+        [TL_STORE_ANNOTATION] = Q_LC_ANNOT_PROJECT,
+        [TL_STORE_FLAG] = Q_LC_FLAG_PROJECT,
+        [TL_STORE_REVIEW] = Q_LC_REVIEW_PROJECT,
+    };
+    if ((unsigned)kind >= sizeof by_kind / sizeof by_kind[0])
+        return TL_ENOTFOUND;
+    return sq_project_of(c, f, by_kind[kind], id, out);
 }
 
 struct object_arg {

@@ -48,6 +48,17 @@ static int read_project(sqlite3_stmt *st, struct tl_project *p) {
     p->instructions = dup_col(st, 12);
     p->allows_edits = sqlite3_column_int(st, 13) != 0;
     p->is_archived = sqlite3_column_int(st, 14) != 0;
+    struct tl_quality_settings *q = &p->q;
+    q->gold_rate = sqlite3_column_double(st, 15);
+    q->qual_tasks = sqlite3_column_int(st, 16);
+    q->qual_pass = sqlite3_column_double(st, 17);
+    q->max_overlap = sqlite3_column_int(st, 18);
+    q->confidence_target = sqlite3_column_double(st, 19);
+    copy_col(st, 20, q->method, sizeof q->method);
+    q->is_auto_suspend = sqlite3_column_int(st, 21) == 1;
+    q->gold_threshold = sqlite3_column_double(st, 22);
+    q->review_rate = sqlite3_column_double(st, 23);
+    q->review_below = sqlite3_column_double(st, 24);
     if (!p->name || !p->schema_json || !p->instructions) {
         tl_project_release(p);
         return TL_ENOMEM;
