@@ -31,6 +31,7 @@ struct pending {
     struct tl_http_req *r;
     int rc;                /* the write's result: set by the writer thread, read after resume */
     struct tl_lease lease; /* next */
+    struct tl_lease_policy pol; /* next: the decision, for a refusal (queue/policy.h) */
     tl_id task_id, lease_id, out_id; /* submission */
     char *text;                      /* the checked result (owned) */
 };
@@ -116,11 +117,15 @@ void tl_api_next(void *app, struct tl_http_req *r) {
         /* Suspend before queueing: the writer may resume before we return. */
         tl_http_suspend(r);
         after_queue(r, pd,
-                    tl_queue_next_async(a->store, &c->sc, &c->p, &pd->lease, on_written, pd));
+                    tl_queue_next_policy_async(a->store, &c->sc, &c->p, &pd->pol, &pd->lease,
+                                               on_written, pd));
         return;
     }
     if (pd->rc == TL_EEMPTY) {
         tl_http_respond_empty(r, 204);
+    } else if (pd->rc == TL_EPERM) { /* the lease policy's refusal: say why */
+        tl_http_respond_error(r, 403, tl_queue_policy_refusal(&pd->pol), "%s",
+                              pd->pol.decision.message);
     } else if (pd->rc) {
         tl_api_fail(r, pd->rc, NULL);
     } else {

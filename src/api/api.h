@@ -201,4 +201,15 @@ void tl_api_webhooks_list(void *app, struct tl_http_req *r);
 void tl_api_webhooks_delete(void *app, struct tl_http_req *r);
 void tl_api_webhooks_deliveries(void *app, struct tl_http_req *r);
 
+/* quality (core): a project's quality settings (project_quality.c) and
+ * a task's gold answer (gold.c) */
+/* Migration 11's defaults into *q. */
+void tl_api_quality_defaults(struct tl_quality_settings *q);
+/* The quality keys of a create or PATCH body into p->q (p->overlap already
+ * set from the same body): 0, or TL_EINVAL with the reason in eb. */
+int tl_api_quality_parse(const json_t *body, struct tl_project *p, struct tl_errbuf *eb);
+/* Add p's quality settings to its JSON j: 0 or TL_ENOMEM. */
+int tl_api_quality_json(const struct tl_project *p, json_t *j);
+void tl_api_tasks_gold_put(void *app, struct tl_http_req *r);
+
 #endif

@@ -260,6 +260,10 @@ json_t *tl_api_project_json(const struct tl_project *p) {
         json_decref(j);
         return NULL;
     }
+    if (j && tl_api_quality_json(p, j)) { /* quality (core): project_quality.c */
+        json_decref(j);
+        return NULL;
+    }
     return j;
 }
 

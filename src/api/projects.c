@@ -44,7 +44,10 @@ static int instructions_member(const json_t *body, char **out, struct tl_errbuf 
  * is never visible to its members without them. */
 void tl_api_projects_create(void *app, struct tl_http_req *r) {
     static const char *const known[] = {"name", "schema", "overlap", "lease_seconds",
-                                        "max_leases_per_annotator", "instructions", NULL};
+                                        "max_leases_per_annotator", "instructions",
+                                        /* quality (core): project_quality.c */
+                                        "gold_rate", "qualification", "max_overlap",
+                                        "confidence_target", "quality", NULL};
     struct tl_api *a = app;
     const struct tl_scope *sc = &tl_api_call(r)->sc;
     json_t *body = tl_api_body_strict(r, known);
@@ -71,6 +74,9 @@ void tl_api_projects_create(void *app, struct tl_http_req *r) {
                      MAX_HELD_LEASES);
     if (!rc)
         rc = instructions_member(body, &p.instructions, &eb);
+    tl_api_quality_defaults(&p.q);
+    if (!rc)
+        rc = tl_api_quality_parse(body, &p, &eb);
     if (!rc) {
         rc = tl_schema_parse(json_object_get(body, "schema"), &schema, &eb);
         if (!rc)
@@ -181,13 +187,23 @@ static int patch_settings(const json_t *body, struct tl_project *p, struct tl_er
             return tl_errf(eb, TL_EINVAL, "archived must be true or false");
         p->is_archived = json_is_true(v);
     }
+    if ((rc = tl_api_quality_parse(body, p, eb)))
+        return rc;
+    /* A max_overlap kept from before must still be at least the overlap
+     * (0 stores "the same as overlap"). */
+    if (!json_object_get(body, "max_overlap") && p->q.max_overlap &&
+        p->q.max_overlap < p->overlap)
+        return tl_errf(eb, TL_EINVAL, "max_overlap (%d) must be at least overlap (%d)",
+                       p->q.max_overlap, p->overlap);
     return p->name && p->instructions ? 0 : TL_ENOMEM;
 }
 
 void tl_api_projects_patch(void *app, struct tl_http_req *r) {
     static const char *const known[] = {"name", "instructions", "overlap", "lease_seconds",
                                         "max_leases_per_annotator", "allow_edits", "archived",
-                                        NULL};
+                                        /* quality (core): project_quality.c */
+                                        "gold_rate", "qualification", "max_overlap",
+                                        "confidence_target", "quality", NULL};
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
     json_t *body = tl_api_body_strict(r, known);

@@ -118,6 +118,9 @@ const struct tl_route tl_api_routes[] = {
     {.method = "GET", .pattern = "/api/v1/projects/{}/webhooks/{}/deliveries",
      .handler = tl_api_webhooks_deliveries, .body = TL_BODY_NONE, .query = QUERY("limit"),
      .policy = HOOKS_POLICY},
+    /* quality (core): a task's gold answer (gold.c) */
+    {.method = "PUT", .pattern = "/api/v1/tasks/{}/gold", .handler = tl_api_tasks_gold_put,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_TASK)},
 };
 
 const size_t tl_api_n_routes = sizeof tl_api_routes / sizeof tl_api_routes[0];

@@ -145,6 +145,13 @@ static int export_one(void *ctx, const struct tl_export_task *et) {
     return rc;
 }
 
+/* quality (core): the task's gold answer in its export row, or null (a
+ * new reference). */
+static json_t *gold_of(const json_t *row) {
+    const json_t *g = json_object_get(row, "gold");
+    return g ? json_deep_copy(g) : json_null();
+}
+
 void tl_api_tasks_get(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
@@ -161,7 +168,9 @@ void tl_api_tasks_get(void *app, struct tl_http_req *r) {
     tl_task_item_release(&item);
     if (j && (!t.out || json_object_set_new(j, "project_id", json_string(c->p.id)) ||
               json_object_set(j, "annotations", json_object_get(t.out, "annotations")) ||
-              json_object_set(j, "predictions", json_object_get(t.out, "predictions")))) {
+              json_object_set(j, "predictions", json_object_get(t.out, "predictions")) ||
+              /* quality (core): the gold answer, for staff (this route's policy) */
+              json_object_set_new(j, "gold", gold_of(t.out)))) {
         json_decref(j);
         j = NULL; /* answered as a 500 */
     }

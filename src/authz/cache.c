@@ -180,6 +180,7 @@ static int copy_project(struct tl_project *dst, const struct tl_project *src) {
     dst->created_at_ms = src->created_at_ms;
     dst->allows_edits = src->allows_edits;
     dst->is_archived = src->is_archived;
+    dst->q = src->q; /* quality (core): the lease policy and the submit read them */
     dst->name = strdup(src->name ? src->name : "");
     dst->schema_json = strdup(src->schema_json ? src->schema_json : "");
     if (!dst->name || !dst->schema_json) {

@@ -49,6 +49,11 @@ struct tl_prediction_in {
     double score;
     bool has_score;
     bool is_annotation;
+    /* quality (core): the item's gold answer ({FIELD: VALUE}, checked by
+     * the importer with tl_schema_check_gold) rides here too, model "gold",
+     * no score; the store keeps it on the task (tasks.gold), never as a
+     * prediction. At most one per item. */
+    bool is_gold;
 };
 
 /* A stored prediction; model and result are owned by whatever holds it
@@ -70,6 +75,9 @@ struct tl_export_annotation {
     const char *result; /* valid during the callback only */
     size_t result_len;
     int64_t created_at_ms;
+    /* quality (core): the annotation scored against its task's gold */
+    double gold_score;
+    bool has_gold_score;
 };
 
 struct tl_export_task {
@@ -80,6 +88,11 @@ struct tl_export_task {
     size_t n_annotations;
     const struct tl_prediction *predictions; /* valid during the callback only */
     size_t n_predictions;
+    /* quality (core): the task's gold answer (compact JSON, valid during
+     * the callback only), NULL for an ordinary task. Staff only: exports
+     * and GET /tasks/{id} are refused to annotators. */
+    const char *gold;
+    size_t gold_len;
 };
 
 /* Called once per task, in task order; a non-zero return stops the page. */

@@ -3,18 +3,25 @@
  * Policy lives here, state in the store: a lease is claimed transactionally
  * by the store (so completion stays exact with any number of nodes), and a
  * submitted result is checked against the project's schema before the store
- * records it. Gold injection and routing will plug in here. */
+ * records it. The lease policy (gold, qualification, refusals) is
+ * queue/policy.h, applied by the store inside the claim; the compiled schema
+ * is cached per project (queue/schemas.h); a submission carries hooks that
+ * score gold and aggregate the task inside the submit's transaction
+ * (docs/quality-projects.md). */
 #ifndef TL_QUEUE_H
 #define TL_QUEUE_H
 
 #include <jansson.h>
 
+#include "queue/policy.h"
+#include "queue/schemas.h"
 #include "store/store.h"
 
-/* The caller's next lease: a new one while they hold fewer live leases on p
- * than p->max_leases_per_annotator and a task is free for them, else their
- * oldest live lease unchanged (tl_store_lease_claim decides in the claim's
- * transaction). 0, or TL_EEMPTY when they hold none and nothing is left. */
+/* The caller's next lease under p's lease policy (policy.h): a new one
+ * while they hold fewer live leases on p than p->max_leases_per_annotator
+ * and a task is free for them, else their oldest live lease unchanged
+ * (tl_store_lease_claim_policy decides in the claim's transaction). 0,
+ * TL_EEMPTY when they hold none and nothing is left, TL_EPERM refused. */
 int tl_queue_next(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                   struct tl_lease *out);
 
@@ -49,6 +56,27 @@ int tl_queue_next_async(struct tl_store *s, const struct tl_scope *sc, const str
 int tl_queue_submit_async(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                           const char *task_id, const char *lease_id, const char *text,
                           size_t text_len, char *out_id, tl_store_done_fn done, void *cb_arg);
+/* tl_queue_next_async with the caller's pol (set up here; it must live
+ * until done runs): after a TL_EPERM, tl_queue_policy_refusal(pol) and
+ * pol->decision.message say why. */
+int tl_queue_next_policy_async(struct tl_store *s, const struct tl_scope *sc,
+                               const struct tl_project *p, struct tl_lease_policy *pol,
+                               struct tl_lease *out, tl_store_done_fn done, void *cb_arg);
+
+/* The hooks a write that settles a task needs (store.h, struct
+ * tl_submit_hooks: gold scoring with tl_schema_score, the live aggregate
+ * with tl_q_task_aggregate), bound to p's compiled schema: for the submit
+ * here, and for other writes that change a task's counted annotations
+ * (set-aside, review). init: 0, TL_ENOMEM or TL_EINTERNAL (eb); release
+ * once the write is done. */
+struct tl_queue_hooks {
+    struct tl_submit_hooks h;
+    struct tl_queue_schema *schema; /* a reference (schemas.h) */
+};
+int tl_queue_hooks_init(struct tl_queue_hooks *qh, const struct tl_project *p,
+                        struct tl_errbuf *eb);
+void tl_queue_hooks_release(struct tl_queue_hooks *qh);
+
 /* The message to show for a submission's TL_ECONFLICT. */
 #define TL_QUEUE_LEASE_CONFLICT "the lease is not live, not yours, or not for this task"
 

@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "schema/lsjson.h"
+#include "schema/score.h"
 
 void tl_import_init(struct tl_import *im, bool is_array, size_t max_item, size_t batch_bytes,
                     size_t batch_items) {
@@ -107,6 +108,7 @@ static int keep_pred(struct tl_import *im, const char *model, size_t model_len,
     o->has_score = json_is_number(score);
     o->score = o->has_score ? json_number_value(score) : 0;
     o->is_annotation = is_annotation;
+    o->is_gold = false;
     im->n_preds++;
     return 0;
 }
@@ -236,6 +238,25 @@ static int add_list(struct tl_import *im, const json_t *list, const json_t *task
     return 0;
 }
 
+/* quality (core): a wrapped task's "gold" ({FIELD: VALUE}; null: none),
+ * checked with tl_schema_check_gold against the schema and the task's data,
+ * kept like a prediction of kind gold (model.h). */
+static int add_gold(struct tl_import *im, const json_t *gold, const json_t *task,
+                    const char *what, size_t no, struct tl_errbuf *eb) {
+    if (json_is_null(gold))
+        return 0;
+    if (!im->schema)
+        return tl_errf(eb, TL_EINVAL, "%s %zu: gold needs the project's schema", what, no);
+    struct tl_errbuf why = {{0}};
+    int rc = tl_schema_check_gold(im->schema, gold, task, &why);
+    if (rc)
+        return rc == TL_ENOMEM ? rc : tl_errf(eb, TL_EINVAL, "%s %zu: %s", what, no, why.msg);
+    rc = keep_pred(im, "gold", 4, gold, NULL, false, what, no, eb);
+    if (!rc)
+        im->poffs[im->n_preds - 1].is_gold = true;
+    return rc;
+}
+
 /* The item just appended at text[start..] is complete: count it. */
 static void keep_item(struct tl_import *im, size_t start, size_t len) {
     im->offs[2 * im->n] = start;
@@ -253,7 +274,7 @@ static bool is_wrapped(const json_t *obj) {
         return false;
     return json_object_size(obj) == 1 || json_object_get(obj, "id") ||
            json_object_get(obj, "meta") || json_object_get(obj, "annotations") ||
-           json_object_get(obj, "predictions");
+           json_object_get(obj, "predictions") || json_object_get(obj, "gold");
 }
 
 /* Take key out of obj: a new reference, or NULL. */
@@ -283,6 +304,7 @@ static int add_item(struct tl_import *im, const struct tl_split_item *it, struct
     /* predictions come out of a plain task too (its data beside them) */
     json_t *preds = take(obj, "predictions");
     json_t *annots = wrapped ? take(obj, "annotations") : NULL;
+    json_t *gold = wrapped ? take(obj, "gold") : NULL;
     json_t *task = wrapped ? json_object_get(obj, "data") : obj;
     int rc = grow_items(im);
     size_t start = im->text.len, n_preds = im->n_preds;
@@ -294,8 +316,11 @@ static int add_item(struct tl_import *im, const struct tl_split_item *it, struct
     if (!rc && annots)
         rc = add_list(im, annots, task, "annotation", TL_TASK_MAX_IMPORTED, add_annotation, what,
                       it->no, eb);
+    if (!rc && gold)
+        rc = add_gold(im, gold, task, what, it->no, eb);
     json_decref(preds);
     json_decref(annots);
+    json_decref(gold);
     json_decref(obj);
     if (rc) {
         im->text.len = start;
@@ -402,7 +427,8 @@ int tl_import_batch(struct tl_import *im) {
         im->preds[i] = (struct tl_prediction_in){o->item,         im->text.data + o->model,
                                                  o->model_len,    im->text.data + o->result,
                                                  o->result_len,   o->score,
-                                                 o->has_score,    o->is_annotation};
+                                                 o->has_score,    o->is_annotation,
+                                                 o->is_gold};
     }
     return 0;
 }
@@ -531,7 +557,14 @@ int tl_jsonl_export_task(struct tl_buf *b, const struct tl_export_task *t,
         rc = rc ? rc : tl_buf_append(b, a->result, a->result_len);
         rc = rc ? rc : tl_buf_puts(b, ",\"created_at\":\"");
         rc = rc ? rc : tl_buf_puts(b, tl_clock_rfc3339(a->created_at_ms, when));
-        rc = rc ? rc : tl_buf_puts(b, "\"}");
+        if (!rc && a->has_gold_score) { /* quality (core): scored against the task's gold */
+            char num[48];
+            snprintf(num, sizeof num, "\",\"gold_score\":%.17g", a->gold_score);
+            rc = tl_buf_puts(b, num);
+            rc = rc ? rc : tl_buf_puts(b, "}");
+        } else {
+            rc = rc ? rc : tl_buf_puts(b, "\"}");
+        }
     }
     rc = rc ? rc : tl_buf_puts(b, "],\"predictions\":[");
     for (size_t i = 0; !rc && i < t->n_predictions; i++) {
@@ -547,5 +580,10 @@ int tl_jsonl_export_task(struct tl_buf *b, const struct tl_export_task *t,
         }
         rc = rc ? rc : tl_buf_puts(b, "}");
     }
-    return rc ? rc : tl_buf_puts(b, "]}\n");
+    rc = rc ? rc : tl_buf_puts(b, "]");
+    if (!rc && t->gold) { /* quality (core): staff only (model.h) */
+        rc = tl_buf_puts(b, ",\"gold\":");
+        rc = rc ? rc : tl_buf_append(b, t->gold, t->gold_len);
+    }
+    return rc ? rc : tl_buf_puts(b, "}\n");
 }

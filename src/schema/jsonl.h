@@ -22,7 +22,12 @@
  * TL_TASK_MAX_PREDICTIONS per task. The key is taken out of the task's data
  * (before the {"data":{...}} unwrapping) and the predictions go to the
  * batch's preds, in item order, each naming its item. One bad prediction
- * fails the import like a bad task ("line 3: prediction 2: ..."). */
+ * fails the import like a bad task ("line 3: prediction 2: ...").
+ *
+ * Gold (docs/quality-projects.md): a wrapped task may carry "gold":
+ * {FIELD: VALUE} (null: none), checked with tl_schema_check_gold against
+ * the schema and the task's data; it goes to preds as one entry with
+ * is_gold set. A bad gold fails the import ("line 3: gold: ..."). */
 #ifndef TL_SCHEMA_JSONL_H
 #define TL_SCHEMA_JSONL_H
 
@@ -66,6 +71,7 @@ struct tl_import_pred_off {
     double score;
     bool has_score;
     bool is_annotation;
+    bool is_gold; /* quality (core): the item's gold answer (model.h) */
 };
 
 /* Set up an incremental import of JSON Lines, or of one JSON array if
@@ -135,7 +141,8 @@ typedef void (*tl_annotator_name_fn)(void *ctx, const char *user_id,
 /* Append one export line for t (with its '\n') to b:
  * {"id","data","annotations":[{"id","annotator","result","created_at"}],
  *  "predictions":[{"model","result","score"?}]} (predictions oldest first,
- * apart from the human annotations). */
+ * apart from the human annotations); quality (core): an annotation scored
+ * against gold has "gold_score", a gold task has "gold" (staff only). */
 int tl_jsonl_export_task(struct tl_buf *b, const struct tl_export_task *t,
                          tl_annotator_name_fn name, void *ctx);
 

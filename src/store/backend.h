@@ -130,6 +130,22 @@ struct tl_store_vtab {
     int (*webhook_due)(struct tl_store *s, int64_t now_ms, bool is_all, size_t max,
                        struct tl_webhook_job **out, size_t *n);
     int (*webhook_record)(struct tl_store *s, int64_t pk, const struct tl_webhook_attempt *a);
+    /* quality (core): gold.c */
+    int (*worker_get)(struct tl_store *s, const struct tl_project *p, int64_t user_pk,
+                      struct tl_worker *out);
+    int (*lease_claim_policy)(struct tl_store *s, const struct tl_scope *sc,
+                              const struct tl_project *p, int64_t now_ms,
+                              struct tl_lease_policy *pol, struct tl_lease *out,
+                              tl_store_done_fn done, void *cb_arg);
+    int (*annotation_submit_hooked)(struct tl_store *s, const struct tl_scope *sc,
+                                    const struct tl_project *p, const char *task_id,
+                                    const char *lease_id, const char *result,
+                                    size_t result_len, int64_t now_ms,
+                                    struct tl_submit_hooks *hooks, char *out_id,
+                                    tl_store_done_fn done, void *cb_arg);
+    int (*task_gold_set)(struct tl_store *s, const struct tl_scope *sc,
+                         const struct tl_project *p, const char *task_id, const char *gold,
+                         size_t gold_len);
 };
 
 struct tl_store {

@@ -283,3 +283,32 @@ int tl_store_annotation_delete(struct tl_store *s, const struct tl_scope *sc,
                                const struct tl_project *p, const char *id, int64_t now_ms) {
     return s->vt->annotation_delete(s, sc, p, id, now_ms);
 }
+
+/* quality (core): gold, the lease policy, live aggregates (sqlite/gold.c) */
+int tl_store_worker_get(struct tl_store *s, const struct tl_project *p, int64_t user_pk,
+                        struct tl_worker *out) {
+    return s->vt->worker_get(s, p, user_pk, out);
+}
+
+int tl_store_lease_claim_policy(struct tl_store *s, const struct tl_scope *sc,
+                                const struct tl_project *p, int64_t now_ms,
+                                struct tl_lease_policy *pol, struct tl_lease *out,
+                                tl_store_done_fn done, void *cb_arg) {
+    return s->vt->lease_claim_policy(s, sc, p, now_ms, pol, out, done, cb_arg);
+}
+
+int tl_store_annotation_submit_hooked(struct tl_store *s, const struct tl_scope *sc,
+                                      const struct tl_project *p, const char *task_id,
+                                      const char *lease_id, const char *result,
+                                      size_t result_len, int64_t now_ms,
+                                      struct tl_submit_hooks *hooks, char *out_id,
+                                      tl_store_done_fn done, void *cb_arg) {
+    return s->vt->annotation_submit_hooked(s, sc, p, task_id, lease_id, result, result_len,
+                                           now_ms, hooks, out_id, done, cb_arg);
+}
+
+int tl_store_task_gold_set(struct tl_store *s, const struct tl_scope *sc,
+                           const struct tl_project *p, const char *task_id, const char *gold,
+                           size_t gold_len) {
+    return s->vt->task_gold_set(s, sc, p, task_id, gold, gold_len);
+}

@@ -620,4 +620,110 @@ int tl_store_webhook_due(struct tl_store *s, int64_t now_ms, bool is_all, size_t
 #define TL_WEBHOOK_LOG_KEEP 1000
 int tl_store_webhook_record(struct tl_store *s, int64_t pk, const struct tl_webhook_attempt *a);
 
+/* --- quality (core): the worker row, gold, the lease policy, live
+ * aggregates and adaptive overlap (docs/quality-projects.md) ---
+ * Gold tasks (tasks.gold not NULL) are outside progress: not in n_tasks or
+ * n_completed, never complete (is_open stays 1), never served by the
+ * ordinary pick; annotations on them count in n_annotations. */
+
+/* One annotator's row in a project (table workers, migration 11). */
+struct tl_worker {
+    bool is_known;     /* a row exists (else the rest is zero, skill -1) */
+    bool is_suspended; /* status 1 */
+    int64_t n_gold;    /* gold tasks answered */
+    double gold_sum;   /* sum of their scores, 0..n_gold */
+    double skill;      /* from the last full re-inference; < 0: unknown */
+};
+/* user_pk's row in p: 0 with *out (a zero row when none), or a store
+ * error. One indexed read. */
+int tl_store_worker_get(struct tl_store *s, const struct tl_project *p, int64_t user_pk,
+                        struct tl_worker *out);
+
+/* What the lease policy (queue/policy.h) decides for one `next`. */
+enum tl_lease_gold {
+    TL_LEASE_ORDINARY,   /* the ordinary pick only */
+    TL_LEASE_GOLD_FIRST, /* a gold task if one is left for the caller, else ordinary */
+    TL_LEASE_GOLD_ONLY,  /* qualification: a gold task or nothing (refused) */
+};
+#define TL_LEASE_MESSAGE_MAX 256
+struct tl_lease_decision {
+    enum tl_lease_gold gold;
+    const char *refusal; /* NULL: serve; else the error code ("not_qualified", "suspended") */
+    char message[TL_LEASE_MESSAGE_MAX]; /* why, for a refusal */
+};
+/* Built by queue per `next`, applied by the store in the claim's
+ * transaction: decide runs there with the caller's worker row, read in the
+ * same transaction (the writer's connection: no page-cache miss). */
+struct tl_lease_policy {
+    void (*decide)(const struct tl_lease_policy *pol, const struct tl_worker *w,
+                   struct tl_lease_decision *out);
+    const struct tl_quality_settings *q; /* borrowed */
+    uint32_t roll;                       /* uniform in [0, TL_LEASE_ROLL_MAX) */
+    /* out, valid once the claim is done */
+    struct tl_lease_decision decision;
+    bool is_gold; /* the lease handed out is on a gold task */
+    bool is_gold_exhausted; /* TL_EPERM because gold-only found none left */
+};
+#define TL_LEASE_ROLL_MAX 1000000u
+/* tl_store_lease_claim under pol (may be NULL: no gold, no refusals). A
+ * refusal is TL_EPERM with pol->decision.refusal and .message set (a
+ * qualification that finds no gold left for the caller, who holds no
+ * lease, is refused likewise). The ordinary pick takes an open, non-gold
+ * task with a free slot: `overlap` slots while it has fewer annotations,
+ * n_annotations + 1 after (adaptive overlap: extra labels one at a time).
+ * A gold pick takes, at random, a gold task the caller has neither
+ * annotated, leased nor skipped (overlap does not apply). done NULL: wait
+ * (synchronous); else as tl_store_lease_claim_async. */
+int tl_store_lease_claim_policy(struct tl_store *s, const struct tl_scope *sc,
+                                const struct tl_project *p, int64_t now_ms,
+                                struct tl_lease_policy *pol, struct tl_lease *out,
+                                tl_store_done_fn done, void *cb_arg);
+
+/* One counted annotation of a task, for the live aggregate. */
+struct tl_store_vote {
+    const char *result; /* compact JSON, borrowed for the call */
+    size_t result_len;
+    double skill; /* workers.skill; < 0: unknown */
+};
+/* A task's aggregate as the store writes it (table aggregates). */
+struct tl_store_agg {
+    char *result, *confidence; /* malloc'd compact JSON: the store frees them */
+    double min_confidence;
+};
+/* What a submission needs from above the store, run on the writer thread
+ * inside the submit's transaction (queue/queue.h builds them with the
+ * project's compiled schema). Either function may be NULL. */
+struct tl_submit_hooks {
+    /* result scored against gold: 0 with *score in [0, 1], TL_EEMPTY to
+     * leave it unscored (a gold that no longer fits), or TL_E* */
+    int (*score)(const struct tl_submit_hooks *h, const char *gold, size_t gold_len,
+                 const char *result, size_t result_len, double *score);
+    /* the aggregate of votes v[0..n): 0 with *out filled, or TL_E* */
+    int (*aggregate)(const struct tl_submit_hooks *h, const struct tl_store_vote *v, size_t n,
+                     struct tl_store_agg *out);
+    void *ctx;
+    /* out, valid once the submit is done */
+    bool is_gold, has_score, is_complete;
+    double gold_score;
+};
+/* tl_store_annotation_submit with hooks (may be NULL): on a gold task the
+ * score goes to annotations.gold_score and workers(n_gold, gold_sum); on
+ * an ordinary one the task's aggregate (its counted annotations with the
+ * new one) is written to aggregates (never over a reviewed one) and the
+ * task completes when n >= max_overlap, or n >= overlap and (no
+ * confidence_target or min_confidence >= it). All in the annotation's
+ * transaction. done NULL: wait; else as tl_store_annotation_submit_async. */
+int tl_store_annotation_submit_hooked(struct tl_store *s, const struct tl_scope *sc,
+                                      const struct tl_project *p, const char *task_id,
+                                      const char *lease_id, const char *result,
+                                      size_t result_len, int64_t now_ms,
+                                      struct tl_submit_hooks *hooks, char *out_id,
+                                      tl_store_done_fn done, void *cb_arg);
+/* Set (gold: compact JSON, checked by the caller) or clear (gold NULL)
+ * task task_id's gold answer; the task leaves (or rejoins) progress and
+ * p's counts follow. 0 or TL_ENOTFOUND. */
+int tl_store_task_gold_set(struct tl_store *s, const struct tl_scope *sc,
+                           const struct tl_project *p, const char *task_id, const char *gold,
+                           size_t gold_len);
+
 #endif

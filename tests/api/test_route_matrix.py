@@ -178,6 +178,8 @@ def request_for(rt, pid, task_id, target, file_id, people=None, hook_id=None):
             data = json.dumps({"name": unique("renamed")})
         elif path.endswith("/webhooks"):
             data = json.dumps({"url": "https://example.com/h", "events": ["task.completed"]})
+        elif path.endswith("/gold"):  # quality (core): clearing is harmless to the world
+            data = json.dumps({"gold": None})
     if rt["pattern"].endswith("/export"):
         path += "?format=jsonl"
     if rt["method"] == "DELETE" and rt["pattern"].endswith("/tasks"):

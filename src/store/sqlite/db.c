@@ -17,6 +17,11 @@
 #include "store/migrations/migrations.h"
 #include "store/sqlite/secret.h"
 
+/* quality (core): a task is complete under adaptive overlap (Q_GOLD_REOPEN). */
+#define GOLD_COMPLETE                                                                        \
+    "n_annotations >= ?3 OR (n_annotations >= ?2 AND (?4 <= 0 OR COALESCE((SELECT"          \
+    " g.min_confidence FROM aggregates g WHERE g.task_pk = tasks.pk), 1) >= ?4))"
+
 #define PROJECT_COLS                                                                         \
     "p.pk, p.id, t.id, p.name, p.schema, p.overlap, p.lease_seconds, p.created_at, "        \
     "p.n_tasks, p.n_annotations, p.n_completed, p.max_leases_per_annotator, "               \
@@ -423,6 +428,110 @@ static const char *const sql[Q_COUNT] = {
                          " is_open = (n_annotations - 1 < ?2) WHERE pk = ?1",
     [Q_LC_PROJECT_UNBUMP] = "UPDATE projects SET n_annotations = n_annotations - 1,"
                             " n_completed = n_completed - ?2 WHERE pk = ?1",
+    /* ---- quality (core): gold.c; the claim, submit, import and export
+     * statements of ops.c that know gold (docs/quality-projects.md) ---- */
+    [Q_GOLD_WORKER_GET] = "SELECT status, n_gold, gold_sum, skill FROM workers"
+                          " WHERE project_pk = ?1 AND annotator_pk = ?2",
+    /* A gold task for annotator ?3: any number of annotators may have it
+     * (overlap does not apply), but never twice the same one. At random,
+     * so that annotators who compare notes do not meet the same gold in
+     * the same order; gold is a small set (the tasks_gold index). */
+    [Q_GOLD_PICK] = "SELECT t.pk, t.id, t.data FROM tasks t"
+                    " WHERE t.project_pk = ?1 AND t.gold IS NOT NULL"
+                    " AND NOT EXISTS (SELECT 1 FROM annotations a"
+                    "   WHERE a.task_pk = t.pk AND a.annotator_pk = ?3)"
+                    " AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.task_pk = t.pk"
+                    "   AND l.annotator_pk = ?3 AND l.expires_at > ?2)"
+                    " AND NOT EXISTS (SELECT 1 FROM skips s"
+                    "   WHERE s.task_pk = t.pk AND s.annotator_pk = ?3)"
+                    " ORDER BY random() LIMIT 1",
+    /* Q_LEASE_PICK with adaptive overlap's slot rule and without gold: an
+     * open task has `overlap` (?3) slots while it has fewer annotations,
+     * and n_annotations + 1 once it has that many (it missed the
+     * confidence target: one more label at a time). */
+    [Q_GOLD_ORDINARY_PICK] = "SELECT t.pk, t.id, t.data FROM tasks t"
+                             " WHERE t.project_pk = ?1 AND t.is_open = 1 AND t.gold IS NULL"
+                             " AND t.n_annotations + (SELECT count(*) FROM leases l"
+                             "   WHERE l.task_pk = t.pk AND l.expires_at > ?2)"
+                             "   < max(?3, t.n_annotations + 1)"
+                             " AND NOT EXISTS (SELECT 1 FROM annotations a"
+                             "   WHERE a.task_pk = t.pk AND a.annotator_pk = ?4)"
+                             " AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.task_pk = t.pk"
+                             "   AND l.annotator_pk = ?4 AND l.expires_at > ?2)"
+                             " AND NOT EXISTS (SELECT 1 FROM skips s"
+                             "   WHERE s.task_pk = t.pk AND s.annotator_pk = ?4)"
+                             " ORDER BY t.priority DESC, t.pk LIMIT 1",
+    /* Q_LEASE_FIND with the task's state and gold (NULL for an ordinary task). */
+    [Q_GOLD_LEASE_FIND] = "SELECT l.pk, l.task_pk, l.annotator_pk, l.expires_at, k.id,"
+                          " k.project_pk, k.n_annotations, l.created_at, k.is_open, k.gold"
+                          " FROM leases l JOIN tasks k ON k.pk = l.task_pk WHERE l.id = ?1",
+    [Q_GOLD_ANNOT_SCORE] = "UPDATE annotations SET gold_score = ?1 WHERE pk = ?2",
+    [Q_GOLD_WORKER_SCORE] = "INSERT INTO workers(project_pk, annotator_pk, n_gold, gold_sum,"
+                            " updated_at) VALUES(?1, ?2, 1, ?3, ?4)"
+                            " ON CONFLICT(project_pk, annotator_pk) DO UPDATE SET"
+                            " n_gold = n_gold + 1, gold_sum = gold_sum + excluded.gold_sum,"
+                            " updated_at = excluded.updated_at",
+    /* The task's counted annotations with their annotators' skill. */
+    [Q_GOLD_VOTES] = "SELECT a.result, w.skill FROM annotations a LEFT JOIN workers w"
+                     " ON w.project_pk = ?2 AND w.annotator_pk = a.annotator_pk"
+                     " WHERE a.task_pk = ?1 AND a.set_aside = 0 ORDER BY a.pk LIMIT ?3",
+    /* A reviewer's correction (is_reviewed) is never overwritten. */
+    [Q_GOLD_AGG_WRITE] = "INSERT INTO aggregates(task_pk, project_pk, method, result, confidence,"
+                         " min_confidence, n_annotations, updated_at)"
+                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(task_pk) DO UPDATE"
+                         " SET method = excluded.method, result = excluded.result,"
+                         " confidence = excluded.confidence,"
+                         " min_confidence = excluded.min_confidence,"
+                         " n_annotations = excluded.n_annotations,"
+                         " updated_at = excluded.updated_at WHERE aggregates.is_reviewed = 0",
+    [Q_GOLD_TASK_BUMP] = "UPDATE tasks SET n_annotations = n_annotations + 1, is_open = ?1"
+                         " WHERE pk = ?2",
+    [Q_GOLD_PROJECT_QUALITY] = "UPDATE projects SET gold_rate = ?3, qual_tasks = ?4,"
+                               " qual_pass = ?5, max_overlap = ?6, confidence_target = ?7,"
+                               " agg_method = ?8, quality_policy = ?9, gold_threshold = ?10,"
+                               " review_rate = ?11, review_below = ?12"
+                               " WHERE pk = ?1 AND tenant_pk = ?2 AND deleted = 0",
+    /* Adaptive completion over a project after a settings change (?2
+     * overlap, ?3 max_overlap, ?4 confidence_target; a task without an
+     * aggregate counts as sure): only the tasks whose state flips are
+     * written; gold tasks stay out (is_open 0, outside the queue index). */
+    [Q_GOLD_REOPEN] = "UPDATE tasks SET is_open = NOT (" GOLD_COMPLETE ")"
+                      " WHERE project_pk = ?1 AND gold IS NULL"
+                      " AND is_open = (" GOLD_COMPLETE ")",
+    [Q_GOLD_RECOUNT] = "UPDATE projects SET n_completed = (SELECT count(*) FROM tasks"
+                       " WHERE project_pk = ?1 AND is_open = 0 AND gold IS NULL) WHERE pk = ?1",
+    [Q_GOLD_TASK_FIND] = "SELECT pk, is_open, n_annotations, gold IS NOT NULL FROM tasks"
+                         " WHERE project_pk = ?1 AND tenant_pk = ?2 AND id = ?3",
+    [Q_GOLD_SET] = "UPDATE tasks SET gold = ?2, is_open = ?3 WHERE pk = ?1",
+    [Q_GOLD_PROJECT_COUNTS] = "UPDATE projects SET n_tasks = n_tasks + ?2,"
+                              " n_completed = n_completed + ?3 WHERE pk = ?1",
+    [Q_GOLD_TASK_INSERTED] = "UPDATE tasks SET gold = ?1, is_open = 0 WHERE pk = ?2",
+    [Q_GOLD_STAGE_INSERTED] = "UPDATE import_staging SET gold = ?1 WHERE pk = ?2",
+    /* Q_STAGE_MOVE with the gold answers. */
+    [Q_GOLD_STAGE_MOVE] = "INSERT INTO tasks(id, project_pk, tenant_pk, data, created_at, gold,"
+                          " is_open) SELECT id, project_pk, tenant_pk, data, created_at, gold,"
+                          " gold IS NULL"
+                          " FROM import_staging WHERE import_id = ?1 AND project_pk = ?2"
+                          " AND tenant_pk = ?3 ORDER BY pk",
+    [Q_GOLD_STAGE_COUNT] = "SELECT count(*) FROM import_staging WHERE import_id = ?1"
+                           " AND project_pk = ?2 AND tenant_pk = ?3 AND gold IS NOT NULL",
+    /* Q_EXPORT_TASKS and Q_EXPORT_ANNOTS with gold and gold_score. */
+    [Q_GOLD_EXPORT_TASKS] = "SELECT pk, id, data, gold FROM tasks WHERE project_pk = ?1"
+                            " AND pk > ?2 AND tenant_pk = ?4 ORDER BY pk LIMIT ?3",
+    [Q_GOLD_EXPORT_ANNOTS] = "SELECT a.task_pk, 1, a.pk, a.id, u.id, a.result, a.created_at, NULL,"
+                             " a.gold_score"
+                             " FROM annotations a JOIN users u ON u.pk = a.annotator_pk"
+                             " JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?3"
+                             " WHERE a.task_pk >= ?1 AND a.task_pk <= ?2"
+                             " UNION ALL"
+                             " SELECT i.task_pk, 0, i.pk, i.id, '', i.result, i.created_at,"
+                             " i.source, NULL FROM imported_annotations i"
+                             " WHERE i.task_pk >= ?1 AND i.task_pk <= ?2 AND i.project_pk = ?3"
+                             " ORDER BY 1, 2, 3",
+    [Q_GOLD_AGG_MIN] = "SELECT min_confidence, is_reviewed FROM aggregates WHERE task_pk = ?1",
+    [Q_GOLD_TASK_STATE] = "SELECT gold IS NOT NULL, is_open FROM tasks WHERE pk = ?1",
+    [Q_GOLD_TASK_UNBUMP] = "UPDATE tasks SET n_annotations = n_annotations - 1, is_open = ?2"
+                           " WHERE pk = ?1",
 };
 
 struct sq_wop {

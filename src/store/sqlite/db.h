@@ -55,6 +55,13 @@ enum sq_q {
     Q_ST_BUMP, Q_ST_ANNOTATOR_BUMP, Q_ST_LAST_AT, Q_ST_DONE_AT, Q_ST_TASK_ANNOTS,
     Q_ST_RECOUNT_CLEAR, Q_ST_RECOUNT, Q_ST_COMPLETED, Q_ST_FIRST, Q_ST_BUCKETS, Q_ST_SECONDS,
     Q_ST_ANNOTATORS, Q_ST_ME,
+    /* quality (core): gold.c, and the claim/submit/import/export paths of ops.c */
+    Q_GOLD_WORKER_GET, Q_GOLD_PICK, Q_GOLD_ORDINARY_PICK, Q_GOLD_LEASE_FIND,
+    Q_GOLD_ANNOT_SCORE, Q_GOLD_WORKER_SCORE, Q_GOLD_VOTES, Q_GOLD_AGG_WRITE, Q_GOLD_TASK_BUMP,
+    Q_GOLD_PROJECT_QUALITY, Q_GOLD_REOPEN, Q_GOLD_RECOUNT, Q_GOLD_TASK_FIND, Q_GOLD_SET,
+    Q_GOLD_PROJECT_COUNTS, Q_GOLD_TASK_INSERTED, Q_GOLD_STAGE_INSERTED, Q_GOLD_STAGE_MOVE,
+    Q_GOLD_STAGE_COUNT, Q_GOLD_EXPORT_TASKS, Q_GOLD_EXPORT_ANNOTS, Q_GOLD_AGG_MIN,
+    Q_GOLD_TASK_STATE, Q_GOLD_TASK_UNBUMP,
     Q_COUNT
 };
 
@@ -268,5 +275,48 @@ int sq_webhook_record(struct tl_store *s, int64_t pk, const struct tl_webhook_at
 
 /* The vtab of this backend (ops.c). */
 extern const struct tl_store_vtab sq_vtab;
+
+/* quality (core): gold.c. Each runs on the writer's connection w inside
+ * the caller's write unless it says otherwise; 0 or TL_E*. */
+int sq_worker_get(struct tl_store *s, const struct tl_project *p, int64_t user_pk,
+                  struct tl_worker *out); /* a read, on a pooled reader */
+/* Run pol's decision with user_pk's worker row: TL_EPERM on a refusal. */
+int sq_gold_decide(struct sq_conn *w, const struct tl_project *p, int64_t user_pk,
+                   struct tl_lease_policy *pol);
+/* The gold pick (is_gold) or the ordinary one for user_pk: 0 with *task_pk,
+ * out->task_id and out->task_data (owned), or TL_EEMPTY. */
+int sq_gold_pick(struct sq_conn *w, const struct tl_project *p, int64_t user_pk, int64_t now_ms,
+                 bool is_gold, int64_t *task_pk, struct tl_lease *out);
+/* max(overlap, max_overlap): the most annotations an ordinary task gets. */
+int sq_gold_max_overlap(const struct tl_project *p);
+/* Adaptive overlap's rule for a task with n counted annotations. */
+bool sq_gold_is_complete(const struct tl_project *p, int n, double min_confidence);
+/* An ordinary task that now has n counted annotations: its live aggregate
+ * (through h->aggregate, when there is one) written to aggregates, and
+ * *is_complete by the adaptive rule. The shared step of submit, set-aside
+ * and review: callers then write is_open and the counts. */
+int sq_gold_settle(struct sq_conn *w, const struct tl_project *p, int64_t task_pk, int n,
+                   const struct tl_submit_hooks *h, int64_t now_ms, bool *is_complete);
+/* A gold submission's score: annotations.gold_score and workers(n_gold,
+ * gold_sum). */
+int sq_gold_scored(struct sq_conn *w, const struct tl_project *p, int64_t annotation_pk,
+                   int64_t annotator_pk, double score, int64_t now_ms);
+/* p's completion recomputed after its overlap settings changed (only the
+ * tasks whose state flips are written) and n_completed recounted. */
+int sq_gold_recompute(struct sq_conn *w, const struct tl_project *p);
+/* Write p's quality settings (p->q). */
+int sq_gold_write_settings(struct sq_conn *w, int64_t tenant_pk, const struct tl_project *p);
+/* Whether task_id of p is a gold task (false when there is no such task). */
+int sq_gold_is_gold_task(struct sq_conn *w, const struct tl_project *p, int64_t tenant_pk,
+                         const char *task_id, bool *is_gold);
+/* Task task_pk: whether it is gold, and open. */
+int sq_gold_task_state(struct sq_conn *w, int64_t task_pk, bool *is_gold, bool *is_open);
+/* One annotation fewer on task task_pk, which is then open or not. */
+int sq_gold_task_unbump(struct sq_conn *w, int64_t task_pk, bool is_open);
+int sq_task_gold_set(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                     const char *task_id, const char *gold, size_t gold_len);
+#define SQ_GOLD_OPS                                                                          \
+    .worker_get = sq_worker_get, .lease_claim_policy = sq_lease_claim_policy,               \
+    .annotation_submit_hooked = sq_annotation_submit_hooked, .task_gold_set = sq_task_gold_set
 
 #endif

@@ -41,24 +41,12 @@ static int w_project_update(struct sq_store *s, struct sq_conn *w, void *arg) {
     int rc = sq_exec(st);
     if (!rc && sqlite3_changes(w->db) == 0)
         return TL_ENOTFOUND;
-    /* Completion is n_annotations >= overlap: a new overlap moves tasks
-     * across that line, and only those rows are written. */
-    st = rc ? NULL : sq_stmt(w, Q_LC_REOPEN);
-    if (st) {
-        sqlite3_bind_int64(st, 1, p->pk);
-        sqlite3_bind_int(st, 2, p->overlap);
-        rc = sq_exec(st);
-    }
-    /* Only when some task crossed the line: the recount reads every
-     * complete task's newest annotation. */
-    if (!rc && sqlite3_changes64(w->db) > 0)
-        rc = sq_stats_recount_completions(w, p->pk);
-    st = rc ? NULL : sq_stmt(w, Q_LC_RECOUNT);
-    if (st) {
-        sqlite3_bind_int64(st, 1, p->pk);
-        rc = sq_exec(st);
-    }
-    return rc;
+    /* quality (core): the settings of migration 11, then completion under
+     * adaptive overlap (overlap, max_overlap, confidence_target): a change
+     * moves tasks across that line, and only those rows are written
+     * (gold.c: sq_gold_recompute). */
+    rc = rc ? rc : sq_gold_write_settings(w, a->sc->tenant_pk, p);
+    return rc ? rc : sq_gold_recompute(w, p);
 }
 
 int sq_project_update(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p) {
@@ -278,7 +266,7 @@ struct tasks_delete_arg {
 
 static int w_tasks_delete(struct sq_store *s, struct sq_conn *w, void *arg) {
     struct tasks_delete_arg *a = arg;
-    int64_t n_annotations = 0, n_completed = 0, n_tasks = 0;
+    int64_t n_annotations = 0, n_completed = 0, n_tasks = 0, n_gold_gone = 0;
     int rc = 0;
     for (size_t i = 0; i < a->n && !rc; i++) {
         sqlite3_stmt *st = sq_stmt(w, Q_LC_TASK_FIND);
@@ -295,6 +283,10 @@ static int w_tasks_delete(struct sq_store *s, struct sq_conn *w, void *arg) {
         bool is_complete = sqlite3_column_int(st, 1) == 0;
         int64_t task_annotations = sqlite3_column_int64(st, 2);
         sqlite3_reset(st);
+        bool is_gold; /* quality (core): outside n_tasks and n_completed */
+        if ((rc = sq_gold_is_gold_task(w, a->p, a->sc->tenant_pk, a->ids[i], &is_gold)))
+            break;
+        is_complete = is_complete && !is_gold;
         struct sq_stats_annot *counted;
         size_t n_counted;
         rc = sq_stats_task_gone(w, a->p->pk, pk, is_complete, &counted, &n_counted);
@@ -304,11 +296,12 @@ static int w_tasks_delete(struct sq_store *s, struct sq_conn *w, void *arg) {
         for (size_t j = 0; j < n_counted && !rc; j++)
             rc = sq_stats_last_at(w, &counted[j]);
         free(counted);
-        n_tasks += gone;
+        n_tasks += is_gold ? 0 : gone;
+        n_gold_gone += is_gold ? gone : 0;
         n_annotations += task_annotations;
         n_completed += is_complete;
     }
-    sqlite3_stmt *st = rc || !n_tasks ? NULL : sq_stmt(w, Q_LC_PROJECT_SUB);
+    sqlite3_stmt *st = rc || !(n_tasks + n_gold_gone) ? NULL : sq_stmt(w, Q_LC_PROJECT_SUB);
     if (st) {
         sqlite3_bind_int64(st, 1, a->p->pk);
         sqlite3_bind_int64(st, 2, n_tasks);
@@ -316,7 +309,7 @@ static int w_tasks_delete(struct sq_store *s, struct sq_conn *w, void *arg) {
         sqlite3_bind_int64(st, 4, n_completed);
         rc = sq_exec(st);
     }
-    *a->deleted = rc ? 0 : n_tasks;
+    *a->deleted = rc ? 0 : n_tasks + n_gold_gone;
     return rc;
 }
 
@@ -652,9 +645,8 @@ int sq_annotation_update(struct tl_store *s, const struct tl_scope *sc, const st
     return sq_write(SQ(s), w_annotation_update, &a);
 }
 
-/* Completion is n_annotations >= overlap (ops.c, Q_TASK_BUMP): one fewer
- * may reopen the task, and the project's counters follow in the same
- * transaction. */
+/* One fewer annotation may reopen the task, and the project's counters
+ * follow in the same transaction. */
 static int w_annotation_delete(struct sq_store *s, struct sq_conn *w, void *arg) {
     struct annot_arg *a = arg;
     sqlite3_stmt *st = sq_stmt(w, Q_LC_ANNOT_FIND);
@@ -678,23 +670,28 @@ static int w_annotation_delete(struct sq_store *s, struct sq_conn *w, void *arg)
         .has_claim = sqlite3_column_type(st, 5) != SQLITE_NULL,
     };
     sqlite3_reset(st);
-    bool was_complete = n >= a->p->overlap, is_complete = n - 1 >= a->p->overlap;
+    /* quality (core): under adaptive overlap a task's state is its is_open,
+     * not n >= overlap; one fewer annotation reopens it below overlap. A
+     * gold task stays out of progress (gold.c). */
+    bool is_gold, was_open;
+    int rc = sq_gold_task_state(w, task_pk, &is_gold, &was_open);
+    if (rc)
+        return rc;
+    bool was_complete = !is_gold && !was_open;
+    bool is_complete = was_complete && n - 1 >= a->p->overlap;
     int64_t done_before = -1, done_after = -1;
-    int rc = was_complete ? sq_stats_done_at(w, task_pk, &done_before) : 0;
+    rc = was_complete ? sq_stats_done_at(w, task_pk, &done_before) : 0;
     if (!rc)
         rc = keep_history(w, a, "delete");
     if (!rc && (st = sq_stmt(w, Q_LC_ANNOT_DELETE))) {
         sqlite3_bind_int64(st, 1, pk);
         rc = sq_exec(st);
     }
-    if (!rc && (st = sq_stmt(w, Q_LC_TASK_UNBUMP))) {
-        sqlite3_bind_int64(st, 1, task_pk);
-        sqlite3_bind_int(st, 2, a->p->overlap);
-        rc = sq_exec(st);
-    }
+    if (!rc)
+        rc = sq_gold_task_unbump(w, task_pk, !is_gold && !is_complete);
     if (!rc && (st = sq_stmt(w, Q_LC_PROJECT_UNBUMP))) {
         sqlite3_bind_int64(st, 1, a->p->pk);
-        sqlite3_bind_int(st, 2, n >= a->p->overlap && n - 1 < a->p->overlap);
+        sqlite3_bind_int(st, 2, was_complete && !is_complete);
         rc = sq_exec(st);
     }
     /* The counters follow: the annotation, and the task's completion time

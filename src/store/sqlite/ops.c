@@ -268,7 +268,8 @@ static int w_project_create(struct sq_store *s, struct sq_conn *w, void *arg) {
     int rc = sq_exec(st);
     if (!rc)
         a->p->pk = sqlite3_last_insert_rowid(w->db);
-    return rc;
+    /* quality (core): the settings of migration 11, in the same write */
+    return rc ? rc : sq_gold_write_settings(w, a->sc->tenant_pk, a->p);
 }
 
 static int sq_project_create(struct tl_store *s, const struct tl_scope *sc, struct tl_project *p) {
@@ -468,6 +469,7 @@ struct import_arg {
     bool is_clear; /* w_import_clear: n is the number of rows it deleted */
     struct sq_store *store;
     int64_t n_staged; /* w_import_commit: the rows staging must hold */
+    int64_t n_gold;   /* items of this write that are gold: outside n_tasks */
 };
 
 /* Staged rows deleted per write (see Q_STAGE_DELETE). */
@@ -488,11 +490,23 @@ static void bind_prediction(sqlite3_stmt *st, int first, const struct tl_predict
  * for the task just inserted as task_pk, or into prediction_staging under
  * the task's id. An imported annotation takes its id here, so a staged one
  * keeps it through the commit. */
-static int insert_predictions(struct sq_conn *w, const struct import_arg *a, size_t i,
+static int insert_predictions(struct sq_conn *w, struct import_arg *a, size_t i,
                               size_t *next_pred, bool is_staged, const char *task_id,
                               int64_t task_pk, int64_t now) {
     for (; *next_pred < a->n_preds && a->preds[*next_pred].item == i; (*next_pred)++) {
         const struct tl_prediction_in *pr = &a->preds[*next_pred];
+        if (pr->is_gold) { /* quality (core): the task's own column, not a prediction */
+            sqlite3_stmt *st = sq_stmt(w, is_staged ? Q_GOLD_STAGE_INSERTED : Q_GOLD_TASK_INSERTED);
+            if (!st)
+                return TL_EINTERNAL;
+            sqlite3_bind_blob64(st, 1, pr->result, pr->result_len, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, task_pk); /* the staged row's pk when staged */
+            int rc = sq_exec(st);
+            if (rc)
+                return rc;
+            a->n_gold++;
+            continue;
+        }
         enum sq_q q = is_staged            ? Q_PRED_STAGE_INSERT
                       : pr->is_annotation ? Q_IMPORTED_INSERT
                                           : Q_PRED_INSERT;
@@ -532,7 +546,7 @@ static int insert_predictions(struct sq_conn *w, const struct import_arg *a, siz
 /* Insert items as rows of tasks (Q_TASK_INSERT) or of import_staging
  * (Q_STAGE_INSERT: the same parameters and the import id), each followed
  * by its predictions. */
-static int insert_items(struct sq_conn *w, enum sq_q q, const struct import_arg *a) {
+static int insert_items(struct sq_conn *w, enum sq_q q, struct import_arg *a) {
     int64_t now = tl_clock_ms();
     size_t next_pred = 0;
     for (size_t i = 0; i < a->n; i++) {
@@ -583,13 +597,13 @@ static int w_tasks_import(struct sq_store *s, struct sq_conn *w, void *arg) {
     struct import_arg *a = arg;
     int rc = check_project(w, a);
     rc = rc ? rc : insert_items(w, Q_TASK_INSERT, a);
-    return rc ? rc : add_to_project(w, a, (int64_t)a->n);
+    return rc ? rc : add_to_project(w, a, (int64_t)a->n - a->n_gold);
 }
 
 static int sq_tasks_import(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_project *p, const struct tl_blob *items, size_t n) {
     struct import_arg a = {sc->tenant_pk, p->pk, 0,     items, n, NULL,
-                           0,             NULL,  NULL, false, SQ(s), 0};
+                           0,             NULL,  NULL, false, SQ(s), 0, 0};
     return sq_write(SQ(s), w_tasks_import, &a);
 }
 
@@ -608,10 +622,24 @@ static int bind_staged(sqlite3_stmt *st, const struct import_arg *a) {
     return 0;
 }
 
+/* quality (core): how many staged rows of the import are gold tasks. */
+static int staged_gold(struct sq_conn *w, const struct import_arg *a, int64_t *n) {
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_STAGE_COUNT);
+    int rc = bind_staged(st, a);
+    if (rc)
+        return rc;
+    int step = sqlite3_step(st);
+    *n = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return step == SQLITE_ROW ? 0 : sq_err(step);
+}
+
 static int w_import_commit(struct sq_store *s, struct sq_conn *w, void *arg) {
     struct import_arg *a = arg;
     int rc = check_project(w, a);
-    sqlite3_stmt *st = rc ? NULL : sq_stmt(w, Q_STAGE_MOVE);
+    int64_t n_staged_gold = 0;
+    rc = rc ? rc : staged_gold(w, a, &n_staged_gold);
+    sqlite3_stmt *st = rc ? NULL : sq_stmt(w, Q_GOLD_STAGE_MOVE);
     rc = rc ? rc : bind_staged(st, a);
     rc = rc ? rc : sq_exec(st);
     int64_t moved = rc ? 0 : sqlite3_changes64(w->db);
@@ -624,7 +652,7 @@ static int w_import_commit(struct sq_store *s, struct sq_conn *w, void *arg) {
         rc = rc ? rc : sq_exec(st);
     }
     rc = rc ? rc : insert_items(w, Q_TASK_INSERT, a);
-    return rc ? rc : add_to_project(w, a, moved + (int64_t)a->n);
+    return rc ? rc : add_to_project(w, a, moved - n_staged_gold + (int64_t)a->n - a->n_gold);
 }
 
 /* One slice of each staging table; a->n is the larger count, so a full
@@ -669,7 +697,7 @@ static int queue_import(struct tl_store *s, sq_write_fn fn, const struct tl_scop
     if (!a)
         return TL_ENOMEM;
     *a = (struct import_arg){sc->tenant_pk, p->pk, import_id, items, n, preds, n_preds, done,
-                             cb_arg, fn == w_import_clear, SQ(s), n_staged};
+                             cb_arg, fn == w_import_clear, SQ(s), n_staged, 0};
     int rc = sq_write_async(SQ(s), fn, a, import_done, a);
     if (rc)
         free(a);
@@ -757,6 +785,7 @@ struct claim_arg {
     const struct tl_project *p;
     int64_t now_ms;
     struct tl_lease *out;
+    struct tl_lease_policy *pol; /* quality (core): NULL for none */
 };
 
 /* How many live leases (at most cap) the caller holds on the project, and
@@ -849,41 +878,49 @@ static int resume_lease(struct sq_conn *w, int64_t lease_pk, int64_t project_pk,
 
 /* The per-annotator cap is decided here, in the writer's transaction with
  * the claim itself: checked outside it, concurrent `next` calls of one
- * annotator could each see room and together exceed the cap. */
+ * annotator could each see room and together exceed the cap. The lease
+ * policy's decision (quality: refusals, gold) is taken here too, with the
+ * worker row as this transaction sees it. */
 static int w_lease_claim(struct sq_store *s, struct sq_conn *w, void *arg) {
     struct claim_arg *a = arg;
+    enum tl_lease_gold gold = TL_LEASE_ORDINARY;
+    int rc = 0;
+    if (a->pol) {
+        rc = sq_gold_decide(w, a->p, a->sc->user_pk, a->pol);
+        gold = a->pol->decision.gold;
+    }
+    if (rc)
+        return rc;
     int max_held = a->p->max_leases_per_annotator > 0 ? a->p->max_leases_per_annotator : 1;
     int n_held;
     int64_t oldest_pk = 0;
-    int rc = held_leases(w, a, max_held, &n_held, &oldest_pk);
+    rc = held_leases(w, a, max_held, &n_held, &oldest_pk);
     if (rc)
         return rc;
     if (n_held >= max_held)
         return resume_lease(w, oldest_pk, a->p->pk, a->out);
 
-    sqlite3_stmt *st = sq_stmt(w, Q_LEASE_PICK);
-    if (!st)
-        return TL_EINTERNAL;
-    sqlite3_bind_int64(st, 1, a->p->pk);
-    sqlite3_bind_int64(st, 2, a->now_ms);
-    sqlite3_bind_int(st, 3, a->p->overlap);
-    sqlite3_bind_int64(st, 4, a->sc->user_pk);
-    int step = sqlite3_step(st);
-    if (step != SQLITE_ROW) {
-        sqlite3_reset(st);
-        if (step != SQLITE_DONE)
-            return sq_err(step);
+    int64_t task_pk = 0;
+    rc = TL_EEMPTY;
+    if (gold != TL_LEASE_ORDINARY) {
+        rc = sq_gold_pick(w, a->p, a->sc->user_pk, a->now_ms, true, &task_pk, a->out);
+        if (!rc && a->pol)
+            a->pol->is_gold = true;
+    }
+    if (rc == TL_EEMPTY && gold == TL_LEASE_GOLD_ONLY && !n_held) {
+        a->pol->is_gold_exhausted = true; /* qualification with no gold left */
+        return TL_EPERM;
+    }
+    if (rc == TL_EEMPTY && gold != TL_LEASE_GOLD_ONLY)
+        rc = sq_gold_pick(w, a->p, a->sc->user_pk, a->now_ms, false, &task_pk, a->out);
+    if (rc == TL_EEMPTY)
         /* Nothing new for the caller: the leases they hold are still theirs
          * to finish. */
         return n_held ? resume_lease(w, oldest_pk, a->p->pk, a->out) : TL_EEMPTY;
+    if (rc) {
+        tl_lease_release(a->out);
+        return rc;
     }
-    int64_t task_pk = sqlite3_column_int64(st, 0);
-    copy_col(st, 1, a->out->task_id, sizeof a->out->task_id);
-    a->out->task_data = dup_col(st, 2);
-    a->out->task_data_len = (size_t)sqlite3_column_bytes(st, 2);
-    sqlite3_reset(st);
-    if (!a->out->task_data)
-        return TL_ENOMEM;
     rc = lease_predictions(w, task_pk, a->p->pk, a->out);
     if (rc) {
         tl_lease_release(a->out);
@@ -892,7 +929,7 @@ static int w_lease_claim(struct sq_store *s, struct sq_conn *w, void *arg) {
 
     a->out->expires_at_ms = a->now_ms + (int64_t)a->p->lease_seconds * 1000;
     tl_id_new(a->out->id);
-    st = sq_stmt(w, Q_LEASE_INSERT);
+    sqlite3_stmt *st = sq_stmt(w, Q_LEASE_INSERT);
     sqlite3_bind_text(st, 1, a->out->id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, task_pk);
     sqlite3_bind_int64(st, 3, a->sc->user_pk);
@@ -908,7 +945,7 @@ static int w_lease_claim(struct sq_store *s, struct sq_conn *w, void *arg) {
 static int sq_lease_claim(struct tl_store *s, const struct tl_scope *sc,
                           const struct tl_project *p, int64_t now_ms, struct tl_lease *out) {
     memset(out, 0, sizeof *out);
-    struct claim_arg a = {sc, p, now_ms, out};
+    struct claim_arg a = {sc, p, now_ms, out, NULL};
     return sq_write(SQ(s), w_lease_claim, &a);
 }
 
@@ -928,14 +965,14 @@ static void async_claim_done(void *arg, int rc) {
     done(cb_arg, rc);
 }
 
-static int sq_lease_claim_async(struct tl_store *s, const struct tl_scope *sc,
-                                const struct tl_project *p, int64_t now_ms, struct tl_lease *out,
-                                tl_store_done_fn done, void *cb_arg) {
+static int claim_async(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                       int64_t now_ms, struct tl_lease_policy *pol, struct tl_lease *out,
+                       tl_store_done_fn done, void *cb_arg) {
     memset(out, 0, sizeof *out);
     struct async_claim *op = malloc(sizeof *op);
     if (!op)
         return TL_ENOMEM;
-    op->a = (struct claim_arg){sc, p, now_ms, out};
+    op->a = (struct claim_arg){sc, p, now_ms, out, pol};
     op->done = done;
     op->cb_arg = cb_arg;
     /* A lease is soft state: answer once the claim is decided, without
@@ -946,6 +983,23 @@ static int sq_lease_claim_async(struct tl_store *s, const struct tl_scope *sc,
     return rc;
 }
 
+static int sq_lease_claim_async(struct tl_store *s, const struct tl_scope *sc,
+                                const struct tl_project *p, int64_t now_ms, struct tl_lease *out,
+                                tl_store_done_fn done, void *cb_arg) {
+    return claim_async(s, sc, p, now_ms, NULL, out, done, cb_arg);
+}
+
+static int sq_lease_claim_policy(struct tl_store *s, const struct tl_scope *sc,
+                                 const struct tl_project *p, int64_t now_ms,
+                                 struct tl_lease_policy *pol, struct tl_lease *out,
+                                 tl_store_done_fn done, void *cb_arg) {
+    if (done)
+        return claim_async(s, sc, p, now_ms, pol, out, done, cb_arg);
+    memset(out, 0, sizeof *out);
+    struct claim_arg a = {sc, p, now_ms, out, pol};
+    return sq_write(SQ(s), w_lease_claim, &a);
+}
+
 struct submit_arg {
     const struct tl_scope *sc;
     const struct tl_project *p;
@@ -953,6 +1007,7 @@ struct submit_arg {
     size_t result_len;
     int64_t now_ms;
     char *out_id;
+    struct tl_submit_hooks *hooks; /* quality (core): NULL for none */
 };
 
 /* Whether the caller already stored exactly this submission (same task,
@@ -975,9 +1030,26 @@ static bool resubmitted(struct sq_conn *w, struct submit_arg *a) {
     return found;
 }
 
+/* quality (core): a gold task's submission scored (through the hooks)
+ * into annotations.gold_score and the worker's gold counts. */
+static int score_gold(struct sq_conn *w, struct submit_arg *a, sqlite3_stmt *found,
+                      int64_t annotation_pk, int64_t annotator_pk) {
+    struct tl_submit_hooks *h = a->hooks;
+    if (!h || !h->score)
+        return 0;
+    double score;
+    int rc = h->score(h, sqlite3_column_blob(found, 9), (size_t)sqlite3_column_bytes(found, 9),
+                      a->result, a->result_len, &score);
+    if (rc)
+        return rc == TL_EEMPTY ? 0 : rc; /* not scored: the submission stands */
+    h->has_score = true;
+    h->gold_score = score;
+    return sq_gold_scored(w, a->p, annotation_pk, annotator_pk, score, a->now_ms);
+}
+
 static int w_annotation_submit(struct sq_store *s, struct sq_conn *w, void *arg) {
     struct submit_arg *a = arg;
-    sqlite3_stmt *st = sq_stmt(w, Q_LEASE_FIND);
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_LEASE_FIND);
     if (!st)
         return TL_EINTERNAL;
     sqlite3_bind_text(st, 1, a->lease_id, -1, SQLITE_STATIC);
@@ -996,35 +1068,58 @@ static int w_annotation_submit(struct sq_store *s, struct sq_conn *w, void *arg)
     int64_t project_pk = sqlite3_column_int64(st, 5);
     int n_annotations = sqlite3_column_int(st, 6);
     int64_t claimed_at = sqlite3_column_int64(st, 7);
-    sqlite3_reset(st);
+    bool is_open = sqlite3_column_int(st, 8) != 0;
+    bool is_gold = sqlite3_column_type(st, 9) != SQLITE_NULL;
+    /* A gold task takes any number of annotators; an ordinary one only
+     * while open (adaptive overlap decides when it closes). */
     if (annotator_pk != a->sc->user_pk || !is_same_task || project_pk != a->p->pk ||
-        expires_at <= a->now_ms || n_annotations >= a->p->overlap)
+        expires_at <= a->now_ms || (!is_gold && !is_open)) {
+        sqlite3_reset(st);
         return TL_ECONFLICT;
+    }
 
     tl_id_new(a->out_id);
-    st = sq_stmt(w, Q_ANNOT_INSERT);
-    sqlite3_bind_text(st, 1, a->out_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, task_pk);
-    sqlite3_bind_int64(st, 3, annotator_pk);
-    sqlite3_bind_text(st, 4, a->lease_id, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 5, a->result, (int)a->result_len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, a->now_ms);
-    sqlite3_bind_int64(st, 7, claimed_at);
-    int rc = sq_exec(st);
-    if (rc)
+    sqlite3_stmt *ins = sq_stmt(w, Q_ANNOT_INSERT);
+    sqlite3_bind_text(ins, 1, a->out_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(ins, 2, task_pk);
+    sqlite3_bind_int64(ins, 3, annotator_pk);
+    sqlite3_bind_text(ins, 4, a->lease_id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(ins, 5, a->result, (int)a->result_len, SQLITE_STATIC);
+    sqlite3_bind_int64(ins, 6, a->now_ms);
+    sqlite3_bind_int64(ins, 7, claimed_at);
+    int rc = sq_exec(ins);
+    if (rc) {
+        sqlite3_reset(st);
         return rc == TL_EEXIST ? TL_ECONFLICT : rc;
+    }
+    if (a->hooks)
+        a->hooks->is_gold = is_gold;
+    /* the gold blob is read from the lease row, still stepped */
+    rc = is_gold ? score_gold(w, a, st, sqlite3_last_insert_rowid(w->db), annotator_pk) : 0;
+    sqlite3_reset(st);
+    if (rc)
+        return rc;
 
     st = sq_stmt(w, Q_LEASE_DELETE);
     sqlite3_bind_int64(st, 1, lease_pk);
     if ((rc = sq_exec(st)))
         return rc;
-    st = sq_stmt(w, Q_TASK_BUMP);
-    sqlite3_bind_int(st, 1, a->p->overlap);
+    /* Gold tasks never complete (they are outside progress); an ordinary
+     * one gets its live aggregate and the adaptive rule. */
+    bool is_task_completed = false;
+    if (!is_gold)
+        rc = sq_gold_settle(w, a->p, task_pk, n_annotations + 1, a->hooks, a->now_ms,
+                            &is_task_completed);
+    if (rc)
+        return rc;
+    if (a->hooks)
+        a->hooks->is_complete = is_task_completed;
+    st = sq_stmt(w, Q_GOLD_TASK_BUMP);
+    sqlite3_bind_int(st, 1, is_gold || is_task_completed ? 0 : 1);
     sqlite3_bind_int64(st, 2, task_pk);
     if ((rc = sq_exec(st)))
         return rc;
     st = sq_stmt(w, Q_PROJECT_BUMP);
-    bool is_task_completed = n_annotations + 1 >= a->p->overlap;
     sqlite3_bind_int(st, 1, is_task_completed ? 1 : 0);
     sqlite3_bind_int64(st, 2, a->p->pk);
     if ((rc = sq_exec(st)))
@@ -1040,7 +1135,7 @@ static int sq_annotation_submit(struct tl_store *s, const struct tl_scope *sc,
                                 const struct tl_project *p, const char *task_id,
                                 const char *lease_id, const char *result, size_t result_len,
                                 int64_t now_ms, tl_id out_id) {
-    struct submit_arg a = {sc, p, task_id, lease_id, result, result_len, now_ms, out_id};
+    struct submit_arg a = {sc, p, task_id, lease_id, result, result_len, now_ms, out_id, NULL};
     return sq_write(SQ(s), w_annotation_submit, &a);
 }
 
@@ -1058,21 +1153,43 @@ static void async_submit_done(void *arg, int rc) {
     done(cb_arg, rc);
 }
 
-static int sq_annotation_submit_async(struct tl_store *s, const struct tl_scope *sc,
-                                      const struct tl_project *p, const char *task_id,
-                                      const char *lease_id, const char *result,
-                                      size_t result_len, int64_t now_ms, char *out_id,
-                                      tl_store_done_fn done, void *cb_arg) {
+static int submit_async(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                        const char *task_id, const char *lease_id, const char *result,
+                        size_t result_len, int64_t now_ms, struct tl_submit_hooks *hooks,
+                        char *out_id, tl_store_done_fn done, void *cb_arg) {
     struct async_submit *op = malloc(sizeof *op);
     if (!op)
         return TL_ENOMEM;
-    op->a = (struct submit_arg){sc, p, task_id, lease_id, result, result_len, now_ms, out_id};
+    op->a = (struct submit_arg){sc,     p,      task_id, lease_id, result, result_len,
+                                now_ms, out_id, hooks};
     op->done = done;
     op->cb_arg = cb_arg;
     int rc = sq_write_async(SQ(s), w_annotation_submit, &op->a, async_submit_done, op);
     if (rc)
         free(op);
     return rc;
+}
+
+static int sq_annotation_submit_async(struct tl_store *s, const struct tl_scope *sc,
+                                      const struct tl_project *p, const char *task_id,
+                                      const char *lease_id, const char *result,
+                                      size_t result_len, int64_t now_ms, char *out_id,
+                                      tl_store_done_fn done, void *cb_arg) {
+    return submit_async(s, sc, p, task_id, lease_id, result, result_len, now_ms, NULL, out_id,
+                        done, cb_arg);
+}
+
+static int sq_annotation_submit_hooked(struct tl_store *s, const struct tl_scope *sc,
+                                       const struct tl_project *p, const char *task_id,
+                                       const char *lease_id, const char *result,
+                                       size_t result_len, int64_t now_ms,
+                                       struct tl_submit_hooks *hooks, char *out_id,
+                                       tl_store_done_fn done, void *cb_arg) {
+    if (done)
+        return submit_async(s, sc, p, task_id, lease_id, result, result_len, now_ms, hooks,
+                            out_id, done, cb_arg);
+    struct submit_arg a = {sc, p, task_id, lease_id, result, result_len, now_ms, out_id, hooks};
+    return sq_write(SQ(s), w_annotation_submit, &a);
 }
 
 /* ---- export ---- */
@@ -1082,6 +1199,8 @@ struct page_task {
     tl_id id;
     char *data;
     size_t data_len, first_annot, n_annot, first_pred, n_pred;
+    char *gold; /* quality (core): NULL for an ordinary task */
+    size_t gold_len;
 };
 
 struct page_preds {
@@ -1091,8 +1210,10 @@ struct page_preds {
 
 static void page_free(struct page_task *t, size_t nt, struct tl_export_annotation *an, size_t na,
                       struct page_preds *pp) {
-    for (size_t i = 0; i < nt; i++)
+    for (size_t i = 0; i < nt; i++) {
         free(t[i].data);
+        free(t[i].gold);
+    }
     for (size_t i = 0; i < na; i++) {
         free((char *)an[i].result);
         free((char *)an[i].source);
@@ -1161,7 +1282,7 @@ static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
     /* Both queries in one read transaction: a task and its annotations are
      * seen at the same instant. */
     sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
-    sqlite3_stmt *st = sq_stmt(c, Q_EXPORT_TASKS);
+    sqlite3_stmt *st = sq_stmt(c, Q_GOLD_EXPORT_TASKS);
     sqlite3_bind_int64(st, 1, p->pk);
     sqlite3_bind_int64(st, 2, *cursor);
     sqlite3_bind_int64(st, 3, (int64_t)limit);
@@ -1184,11 +1305,16 @@ static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
         t->data_len = (size_t)sqlite3_column_bytes(st, 2);
         page_bytes += t->data_len;
         rc = t->data ? 0 : TL_ENOMEM;
+        if (!rc && sqlite3_column_type(st, 3) != SQLITE_NULL) {
+            t->gold = dup_col(st, 3);
+            t->gold_len = (size_t)sqlite3_column_bytes(st, 3);
+            rc = t->gold ? 0 : TL_ENOMEM;
+        }
         nt++;
     }
     sqlite3_reset(st);
     if (!rc && nt > 0) {
-        st = sq_stmt(c, Q_EXPORT_ANNOTS);
+        st = sq_stmt(c, Q_GOLD_EXPORT_ANNOTS);
         sqlite3_bind_int64(st, 1, tasks[0].pk);
         sqlite3_bind_int64(st, 2, tasks[nt - 1].pk);
         sqlite3_bind_int64(st, 3, p->pk);
@@ -1218,6 +1344,8 @@ static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
             x->created_at_ms = sqlite3_column_int64(st, 6);
             bool has_source = sqlite3_column_type(st, 7) != SQLITE_NULL;
             x->source = has_source ? dup_col(st, 7) : NULL;
+            x->has_gold_score = sqlite3_column_type(st, 8) != SQLITE_NULL;
+            x->gold_score = x->has_gold_score ? sqlite3_column_double(st, 8) : 0;
             na++; /* page_free frees what x holds, even on failure */
             if (!x->result || (has_source && !x->source)) {
                 rc = TL_ENOMEM;
@@ -1241,13 +1369,17 @@ static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
                                     .n_annotations = tasks[i].n_annot,
                                     .predictions = tasks[i].n_pred ? &pp.v[tasks[i].first_pred]
                                                                    : NULL,
-                                    .n_predictions = tasks[i].n_pred};
+                                    .n_predictions = tasks[i].n_pred,
+                                    .gold = tasks[i].gold,
+                                    .gold_len = tasks[i].gold_len};
         memcpy(et.id, tasks[i].id, sizeof et.id);
         rc = fn(ctx, &et);
         if (!rc)
             *cursor = tasks[i].pk;
         free(tasks[i].data); /* a huge task is not kept while the next is written */
         tasks[i].data = NULL;
+        free(tasks[i].gold);
+        tasks[i].gold = NULL;
     }
     if (!rc && is_last)
         *done = true;
@@ -1381,4 +1513,5 @@ const struct tl_store_vtab sq_vtab = {
     .webhook_deliveries = sq_webhook_deliveries,
     .webhook_due = sq_webhook_due,
     .webhook_record = sq_webhook_record,
+    SQ_GOLD_OPS,
 };

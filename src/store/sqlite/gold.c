@@ -1,0 +1,388 @@
+/* gold.c: the SQLite backend's quality calls on the labeling path (issue
+ * 10, docs/quality-projects.md): the worker row, the lease policy's
+ * decision inside the claim, scoring gold and the live aggregate inside the
+ * submit, adaptive completion, and setting a task's gold answer.
+ *
+ * Gold tasks are outside progress: is_open 0 (so they are outside the
+ * queue's partial index and the ordinary pick) and not counted in n_tasks
+ * or n_completed; annotations on them count in n_annotations. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "store/sqlite/db.h"
+
+#define SQ(base) ((struct sq_store *)(base))
+
+/* The votes read for one task's live aggregate: far above any overlap
+ * (projects.c caps max_overlap at 100), a bound on a loop over rows. */
+#define GOLD_MAX_VOTES 1000
+
+static int read_worker(struct sq_conn *c, int64_t project_pk, int64_t user_pk,
+                       struct tl_worker *out) {
+    memset(out, 0, sizeof *out);
+    out->skill = -1;
+    sqlite3_stmt *st = sq_stmt(c, Q_GOLD_WORKER_GET);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, project_pk);
+    sqlite3_bind_int64(st, 2, user_pk);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        out->is_known = true;
+        out->is_suspended = sqlite3_column_int(st, 0) == 1;
+        out->n_gold = sqlite3_column_int64(st, 1);
+        out->gold_sum = sqlite3_column_double(st, 2);
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+            out->skill = sqlite3_column_double(st, 3);
+    }
+    sqlite3_reset(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : sq_err(step);
+}
+
+int sq_worker_get(struct tl_store *s, const struct tl_project *p, int64_t user_pk,
+                  struct tl_worker *out) {
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    rc = read_worker(c, p->pk, user_pk, out);
+    sq_reader_put(SQ(s), c);
+    return rc;
+}
+
+int sq_gold_decide(struct sq_conn *w, const struct tl_project *p, int64_t user_pk,
+                   struct tl_lease_policy *pol) {
+    pol->decision = (struct tl_lease_decision){.gold = TL_LEASE_ORDINARY};
+    pol->is_gold = pol->is_gold_exhausted = false;
+    if (!pol->decide)
+        return 0;
+    struct tl_worker wk;
+    int rc = read_worker(w, p->pk, user_pk, &wk);
+    if (rc)
+        return rc;
+    pol->decide(pol, &wk, &pol->decision);
+    return pol->decision.refusal ? TL_EPERM : 0;
+}
+
+int sq_gold_pick(struct sq_conn *w, const struct tl_project *p, int64_t user_pk, int64_t now_ms,
+                 bool is_gold, int64_t *task_pk, struct tl_lease *out) {
+    sqlite3_stmt *st = sq_stmt(w, is_gold ? Q_GOLD_PICK : Q_GOLD_ORDINARY_PICK);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, p->pk);
+    sqlite3_bind_int64(st, 2, now_ms);
+    if (is_gold) {
+        sqlite3_bind_int64(st, 3, user_pk);
+    } else {
+        sqlite3_bind_int(st, 3, p->overlap);
+        sqlite3_bind_int64(st, 4, user_pk);
+    }
+    int step = sqlite3_step(st);
+    if (step != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return step == SQLITE_DONE ? TL_EEMPTY : sq_err(step);
+    }
+    *task_pk = sqlite3_column_int64(st, 0);
+    sq_copy_col(st, 1, out->task_id, sizeof out->task_id);
+    out->task_data = sq_dup_col(st, 2);
+    out->task_data_len = (size_t)sqlite3_column_bytes(st, 2);
+    sqlite3_reset(st);
+    return out->task_data ? 0 : TL_ENOMEM;
+}
+
+int sq_gold_max_overlap(const struct tl_project *p) {
+    return p->q.max_overlap > p->overlap ? p->q.max_overlap : p->overlap;
+}
+
+bool sq_gold_is_complete(const struct tl_project *p, int n, double min_confidence) {
+    if (n >= sq_gold_max_overlap(p))
+        return true;
+    return n >= p->overlap &&
+           (p->q.confidence_target <= 0 || min_confidence >= p->q.confidence_target);
+}
+
+/* Free what read_votes allocated. */
+static void votes_free(struct tl_store_vote *v, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        free((char *)v[i].result);
+    free(v);
+}
+
+static int read_votes(struct sq_conn *w, int64_t project_pk, int64_t task_pk,
+                      struct tl_store_vote **out, size_t *n) {
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_VOTES);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, task_pk);
+    sqlite3_bind_int64(st, 2, project_pk);
+    sqlite3_bind_int(st, 3, GOLD_MAX_VOTES);
+    struct tl_store_vote *v = NULL;
+    size_t cap = 0;
+    int rc = 0, step;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            struct tl_store_vote *grown = realloc(v, cap * sizeof *v);
+            if (!grown) {
+                rc = TL_ENOMEM;
+                break;
+            }
+            v = grown;
+        }
+        struct tl_store_vote *x = &v[*n];
+        x->result = sq_dup_col(st, 0);
+        x->result_len = (size_t)sqlite3_column_bytes(st, 0);
+        x->skill = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_double(st, 1);
+        if (!x->result)
+            rc = TL_ENOMEM;
+        else
+            (*n)++;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = sq_err(step);
+    sqlite3_reset(st);
+    if (rc) {
+        votes_free(v, *n);
+        v = NULL;
+        *n = 0;
+    }
+    *out = v;
+    return rc;
+}
+
+static int write_aggregate(struct sq_conn *w, const struct tl_project *p, int64_t task_pk,
+                           const struct tl_store_agg *agg, size_t n, int64_t now_ms) {
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_AGG_WRITE);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, task_pk);
+    sqlite3_bind_int64(st, 2, p->pk);
+    sqlite3_bind_text(st, 3, p->q.method[0] ? p->q.method : "auto", -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, agg->result, (int)strlen(agg->result), SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, agg->confidence, (int)strlen(agg->confidence), SQLITE_STATIC);
+    sqlite3_bind_double(st, 6, agg->min_confidence);
+    sqlite3_bind_int64(st, 7, (int64_t)n);
+    sqlite3_bind_int64(st, 8, now_ms);
+    return sq_exec(st);
+}
+
+/* A reviewed aggregate (a reviewer's correction) is sure; else the one just
+ * written. */
+static int reviewed(struct sq_conn *w, int64_t task_pk, bool *is_reviewed) {
+    *is_reviewed = false;
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_AGG_MIN);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, task_pk);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *is_reviewed = sqlite3_column_int(st, 1) != 0;
+    sqlite3_reset(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : sq_err(step);
+}
+
+int sq_gold_settle(struct sq_conn *w, const struct tl_project *p, int64_t task_pk, int n,
+                   const struct tl_submit_hooks *h, int64_t now_ms, bool *is_complete) {
+    /* Without an aggregator (a store-level caller) every task counts as
+     * sure: fixed overlap, as before adaptive overlap. */
+    double min_confidence = 1;
+    if (h && h->aggregate) {
+        struct tl_store_vote *v;
+        size_t nv;
+        int rc = read_votes(w, p->pk, task_pk, &v, &nv);
+        struct tl_store_agg agg = {0};
+        if (!rc)
+            rc = h->aggregate(h, v, nv, &agg);
+        if (!rc)
+            rc = write_aggregate(w, p, task_pk, &agg, nv, now_ms);
+        bool is_reviewed = false;
+        if (!rc)
+            rc = reviewed(w, task_pk, &is_reviewed);
+        min_confidence = is_reviewed ? 1 : agg.min_confidence;
+        free(agg.result);
+        free(agg.confidence);
+        votes_free(v, nv);
+        if (rc)
+            return rc;
+    }
+    *is_complete = sq_gold_is_complete(p, n, min_confidence);
+    return 0;
+}
+
+int sq_gold_scored(struct sq_conn *w, const struct tl_project *p, int64_t annotation_pk,
+                   int64_t annotator_pk, double score, int64_t now_ms) {
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_ANNOT_SCORE);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_double(st, 1, score);
+    sqlite3_bind_int64(st, 2, annotation_pk);
+    int rc = sq_exec(st);
+    st = rc ? NULL : sq_stmt(w, Q_GOLD_WORKER_SCORE);
+    if (rc || !st)
+        return rc ? rc : TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, p->pk);
+    sqlite3_bind_int64(st, 2, annotator_pk);
+    sqlite3_bind_double(st, 3, score);
+    sqlite3_bind_int64(st, 4, now_ms);
+    return sq_exec(st);
+}
+
+int sq_gold_recompute(struct sq_conn *w, const struct tl_project *p) {
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_REOPEN);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, p->pk);
+    sqlite3_bind_int(st, 2, p->overlap);
+    sqlite3_bind_int(st, 3, sq_gold_max_overlap(p));
+    sqlite3_bind_double(st, 4, p->q.confidence_target);
+    int rc = sq_exec(st);
+    if (rc)
+        return rc;
+    /* Only when some task crossed the line: the recount reads every
+     * complete task's newest annotation. */
+    if (sqlite3_changes64(w->db) > 0)
+        rc = sq_stats_recount_completions(w, p->pk);
+    st = rc ? NULL : sq_stmt(w, Q_GOLD_RECOUNT);
+    if (rc || !st)
+        return rc ? rc : TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, p->pk);
+    return sq_exec(st);
+}
+
+int sq_gold_write_settings(struct sq_conn *w, int64_t tenant_pk, const struct tl_project *p) {
+    const struct tl_quality_settings *q = &p->q;
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_PROJECT_QUALITY);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, p->pk);
+    sqlite3_bind_int64(st, 2, tenant_pk);
+    sqlite3_bind_double(st, 3, q->gold_rate);
+    sqlite3_bind_int(st, 4, q->qual_tasks);
+    sqlite3_bind_double(st, 5, q->qual_pass);
+    sqlite3_bind_int(st, 6, q->max_overlap);
+    sqlite3_bind_double(st, 7, q->confidence_target);
+    sqlite3_bind_text(st, 8, q->method[0] ? q->method : "auto", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 9, q->is_auto_suspend ? 1 : 0);
+    sqlite3_bind_double(st, 10, q->gold_threshold);
+    sqlite3_bind_double(st, 11, q->review_rate);
+    sqlite3_bind_double(st, 12, q->review_below);
+    int rc = sq_exec(st);
+    return !rc && sqlite3_changes(w->db) == 0 ? TL_ENOTFOUND : rc;
+}
+
+int sq_gold_is_gold_task(struct sq_conn *w, const struct tl_project *p, int64_t tenant_pk,
+                         const char *task_id, bool *is_gold) {
+    *is_gold = false;
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_TASK_FIND);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, p->pk);
+    sqlite3_bind_int64(st, 2, tenant_pk);
+    sqlite3_bind_text(st, 3, task_id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *is_gold = sqlite3_column_int(st, 3) != 0;
+    sqlite3_reset(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : sq_err(step);
+}
+
+/* ---- PUT /tasks/{id}/gold ---- */
+
+struct gold_arg {
+    const struct tl_scope *sc;
+    const struct tl_project *p;
+    const char *task_id, *gold;
+    size_t gold_len;
+};
+
+/* The aggregate's min_confidence, 1 without one (as Q_GOLD_REOPEN). */
+static int min_confidence_of(struct sq_conn *w, int64_t task_pk, double *out) {
+    *out = 1;
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_AGG_MIN);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, task_pk);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW && !sqlite3_column_int(st, 1))
+        *out = sqlite3_column_double(st, 0);
+    sqlite3_reset(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : sq_err(step);
+}
+
+static int w_gold_set(struct sq_store *s, struct sq_conn *w, void *arg) {
+    (void)s;
+    struct gold_arg *a = arg;
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_TASK_FIND);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, a->p->pk);
+    sqlite3_bind_int64(st, 2, a->sc->tenant_pk);
+    sqlite3_bind_text(st, 3, a->task_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return TL_ENOTFOUND;
+    }
+    int64_t task_pk = sqlite3_column_int64(st, 0);
+    bool was_complete = sqlite3_column_int(st, 1) == 0;
+    int n = sqlite3_column_int(st, 2);
+    bool was_gold = sqlite3_column_int(st, 3) != 0;
+    sqlite3_reset(st);
+    bool is_gold = a->gold != NULL;
+    /* An ordinary task: complete by the adaptive rule on what it has. */
+    double min_confidence = 1;
+    int rc = is_gold ? 0 : min_confidence_of(w, task_pk, &min_confidence);
+    bool is_complete = !is_gold && sq_gold_is_complete(a->p, n, min_confidence);
+    st = rc ? NULL : sq_stmt(w, Q_GOLD_SET);
+    if (rc || !st)
+        return rc ? rc : TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, task_pk);
+    if (is_gold)
+        sqlite3_bind_blob(st, 2, a->gold, (int)a->gold_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 2);
+    sqlite3_bind_int(st, 3, is_gold || is_complete ? 0 : 1);
+    if ((rc = sq_exec(st)) || was_gold == is_gold)
+        return rc;
+    /* The task leaves progress, or rejoins it. */
+    st = sq_stmt(w, Q_GOLD_PROJECT_COUNTS);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, a->p->pk);
+    sqlite3_bind_int(st, 2, is_gold ? -1 : 1);
+    sqlite3_bind_int(st, 3, is_gold ? -(int)was_complete : (int)is_complete);
+    return sq_exec(st);
+}
+
+int sq_task_gold_set(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                     const char *task_id, const char *gold, size_t gold_len) {
+    struct gold_arg a = {sc, p, task_id, gold, gold_len};
+    return sq_write(SQ(s), w_gold_set, &a);
+}
+
+int sq_gold_task_state(struct sq_conn *w, int64_t task_pk, bool *is_gold, bool *is_open) {
+    *is_gold = false;
+    *is_open = true;
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_TASK_STATE);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, task_pk);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        *is_gold = sqlite3_column_int(st, 0) != 0;
+        *is_open = sqlite3_column_int(st, 1) != 0;
+    }
+    sqlite3_reset(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : sq_err(step);
+}
+
+int sq_gold_task_unbump(struct sq_conn *w, int64_t task_pk, bool is_open) {
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_TASK_UNBUMP);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, task_pk);
+    sqlite3_bind_int(st, 2, is_open ? 1 : 0);
+    return sq_exec(st);
+}
