@@ -39,7 +39,10 @@ def test_project_create_get_list(api):
     p = api.project(mgr.token, pid)
     assert set(p) == {"id", "name", "schema", "overlap", "lease_seconds",
                       "max_leases_per_annotator", "created_at", "counts", "instructions",
-                      "allow_edits", "archived"}, p
+                      "allow_edits", "archived",
+                      # quality (core): docs/quality-projects.md
+                      "gold_rate", "qualification", "max_overlap", "confidence_target",
+                      "quality"}, p
     assert p["id"] == pid and p["name"] == name
     assert p["schema"] == FULL_SCHEMA
     assert p["overlap"] == 2 and p["lease_seconds"] == 600
