@@ -153,8 +153,12 @@ static int read_votes(struct sq_conn *w, int64_t project_pk, int64_t task_pk,
     return rc;
 }
 
+/* Write the task's aggregate: *is_reviewed when a reviewer's correction
+ * holds the row (then left as it is: the upsert's WHERE skips it, and
+ * changes() says so without another read). */
 static int write_aggregate(struct sq_conn *w, const struct tl_project *p, int64_t task_pk,
-                           const struct tl_store_agg *agg, size_t n, int64_t now_ms) {
+                           const struct tl_store_agg *agg, size_t n, int64_t now_ms,
+                           bool *is_reviewed) {
     sqlite3_stmt *st = sq_stmt(w, Q_GOLD_AGG_WRITE);
     if (!st)
         return TL_EINTERNAL;
@@ -166,22 +170,9 @@ static int write_aggregate(struct sq_conn *w, const struct tl_project *p, int64_
     sqlite3_bind_double(st, 6, agg->min_confidence);
     sqlite3_bind_int64(st, 7, (int64_t)n);
     sqlite3_bind_int64(st, 8, now_ms);
-    return sq_exec(st);
-}
-
-/* A reviewed aggregate (a reviewer's correction) is sure; else the one just
- * written. */
-static int reviewed(struct sq_conn *w, int64_t task_pk, bool *is_reviewed) {
-    *is_reviewed = false;
-    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_AGG_MIN);
-    if (!st)
-        return TL_EINTERNAL;
-    sqlite3_bind_int64(st, 1, task_pk);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *is_reviewed = sqlite3_column_int(st, 1) != 0;
-    sqlite3_reset(st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : sq_err(step);
+    int rc = sq_exec(st);
+    *is_reviewed = !rc && sqlite3_changes(w->db) == 0;
+    return rc;
 }
 
 int sq_gold_settle(struct sq_conn *w, const struct tl_project *p, int64_t task_pk, int n,
@@ -196,11 +187,10 @@ int sq_gold_settle(struct sq_conn *w, const struct tl_project *p, int64_t task_p
         struct tl_store_agg agg = {0};
         if (!rc)
             rc = h->aggregate(h, v, nv, &agg);
-        if (!rc)
-            rc = write_aggregate(w, p, task_pk, &agg, nv, now_ms);
         bool is_reviewed = false;
         if (!rc)
-            rc = reviewed(w, task_pk, &is_reviewed);
+            rc = write_aggregate(w, p, task_pk, &agg, nv, now_ms, &is_reviewed);
+        /* a reviewed answer is sure */
         min_confidence = is_reviewed ? 1 : agg.min_confidence;
         free(agg.result);
         free(agg.confidence);

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <semaphore.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -261,11 +262,115 @@ static void test_adaptive_overlap(void **state) {
     world_close(&w);
 }
 
+struct waiter {
+    sem_t sem;
+    int rc;
+};
+
+static void on_done(void *arg, int rc) {
+    struct waiter *wt = arg;
+    wt->rc = rc;
+    sem_post(&wt->sem);
+}
+
+/* The export's tasks, and those with the expected gold answer. */
+struct seen {
+    int n, n_gold;
+};
+
+static int on_task(void *ctx, const struct tl_export_task *t) {
+    struct seen *sn = ctx;
+    if (t->gold) {
+        assert_int_equal(t->gold_len, 9);
+        assert_memory_equal(t->gold, "{\"l\":\"y\"}", 9);
+        sn->n_gold++;
+    }
+    sn->n++;
+    return 0;
+}
+
+/* Gold through a staged import: the staged rows keep it through the move,
+ * the last batch's items get it directly, and n_tasks counts neither. */
+static void test_staged_import_keeps_gold(void **state) {
+    struct world w;
+    world_open(&w, 1, 0, 0); /* 3 ordinary tasks */
+    struct tl_blob items[2] = {{"{\"i\":4}", 7}, {"{\"i\":5}", 7}};
+    const char *g = "{\"l\":\"y\"}";
+    struct tl_prediction_in gold = {.item = 1, .model = "gold", .model_len = 4, .result = g,
+                                    .result_len = strlen(g), .is_gold = true};
+    struct waiter wt;
+    sem_init(&wt.sem, 0, 0);
+    int64_t id = tl_store_import_id();
+    assert_int_equal(
+        tl_store_import_stage(w.s, &w.m, &w.p, id, items, 2, &gold, 1, on_done, &wt), 0);
+    sem_wait(&wt.sem);
+    assert_int_equal(wt.rc, 0);
+    struct tl_prediction_in last = gold;
+    last.item = 0;
+    assert_int_equal(
+        tl_store_import_commit(w.s, &w.m, &w.p, id, 2, items, 1, &last, 1, on_done, &wt), 0);
+    sem_wait(&wt.sem);
+    assert_int_equal(wt.rc, 0);
+    sem_destroy(&wt.sem);
+    struct tl_project p = fresh(&w);
+    assert_int_equal(p.n_tasks, 3 + 1); /* 3 new, 2 of them gold */
+    tl_project_release(&p);
+    struct seen sn = {0};
+    int64_t cursor = 0;
+    bool done = false;
+    for (int i = 0; i < 10 && !done; i++)
+        assert_int_equal(
+            tl_store_export_page(w.s, &w.m, &w.p, &cursor, 100, 1 << 20, on_task, &sn, &done), 0);
+    assert_int_equal(sn.n, 6);
+    assert_int_equal(sn.n_gold, 2);
+    world_close(&w);
+}
+
+/* A reviewer's correction is never overwritten and counts as sure. */
+static void test_reviewed_aggregate_stands(void **state) {
+    struct world w;
+    world_open(&w, 2, 3, 0.8);
+    double unsure = 0.5;
+    struct tl_submit_hooks h = {.aggregate = agg_fixed, .ctx = &unsure};
+    struct tl_lease l;
+    assert_int_equal(tl_store_lease_claim(w.s, &w.a, &w.p, tl_clock_ms(), &l), 0);
+    tl_id out;
+    assert_int_equal(tl_store_annotation_submit_hooked(w.s, &w.a, &w.p, l.task_id, l.id,
+                                                       "{\"l\":\"x\"}", 9, tl_clock_ms(), &h,
+                                                       out, NULL, NULL),
+                     0);
+    tl_lease_release(&l);
+    sql(&w, "UPDATE aggregates SET is_reviewed = 1, result = '{\"l\":\"y\"}'");
+    assert_int_equal(tl_store_lease_claim(w.s, &w.b, &w.p, tl_clock_ms(), &l), 0);
+    assert_int_equal(tl_store_annotation_submit_hooked(w.s, &w.b, &w.p, l.task_id, l.id,
+                                                       "{\"l\":\"x\"}", 9, tl_clock_ms(), &h,
+                                                       out, NULL, NULL),
+                     0);
+    tl_lease_release(&l);
+    assert_true(h.is_complete); /* unsure by the votes, but reviewed */
+    char path[96];
+    snprintf(path, sizeof path, "%s/tally.db", w.dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT result, n_annotations FROM aggregates", -1,
+                                        &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "{\"l\":\"y\"}");
+    assert_int_equal(sqlite3_column_int(st, 1), 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    world_close(&w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gold_outside_progress_and_served_by_injection),
         cmocka_unit_test(test_suspended_and_unqualified_are_refused_in_the_claim),
         cmocka_unit_test(test_adaptive_overlap),
+        cmocka_unit_test(test_staged_import_keeps_gold),
+        cmocka_unit_test(test_reviewed_aggregate_stands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
