@@ -55,6 +55,12 @@ enum sq_q {
     Q_ST_BUMP, Q_ST_ANNOTATOR_BUMP, Q_ST_LAST_AT, Q_ST_DONE_AT, Q_ST_TASK_ANNOTS,
     Q_ST_RECOUNT_CLEAR, Q_ST_RECOUNT, Q_ST_COMPLETED, Q_ST_FIRST, Q_ST_BUCKETS, Q_ST_SECONDS,
     Q_ST_ANNOTATORS, Q_ST_ME,
+    /* quality: review (review.c) */
+    Q_RV_HELD, Q_RV_SWEEP_GET, Q_RV_SWEEP_SET, Q_RV_WINDOW, Q_RV_AGG_CONF, Q_RV_ANY_FLAG,
+    Q_RV_FLAGGED, Q_RV_OF_TASK, Q_RV_INSERT, Q_RV_RECLAIM, Q_RV_ITEM_PK, Q_RV_ITEM_ID,
+    Q_RV_ANNOTS, Q_RV_AGG, Q_RV_LIST_PENDING, Q_RV_LIST_DONE, Q_RV_FIND, Q_RV_DECIDE,
+    Q_RV_AGG_UPSERT, Q_RV_AGG_DELETE, Q_RV_COUNTED, Q_RV_SET_ASIDE, Q_RV_TASK_STATE,
+    Q_RV_TASK_SET, Q_RV_PROJECT_UNCOUNT, Q_RV_DONE,
     Q_COUNT
 };
 
@@ -265,6 +271,22 @@ int sq_webhook_deliveries(struct tl_store *s, const struct tl_project *p, const 
 int sq_webhook_due(struct tl_store *s, int64_t now_ms, bool is_all, size_t max,
                    struct tl_webhook_job **out, size_t *n);
 int sq_webhook_record(struct tl_store *s, int64_t pk, const struct tl_webhook_attempt *a);
+
+/* quality: review (review.c): the vtab's review calls. */
+int sq_review_next(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                   int64_t now_ms, struct tl_review_item *out);
+int sq_review_get(struct tl_store *s, const struct tl_project *p, const char *id,
+                  struct tl_review_item *out);
+int sq_review_list(struct tl_store *s, const struct tl_project *p, bool is_done, size_t limit,
+                   int64_t *cursor, struct tl_review_item **out, size_t *n);
+int sq_review_decide(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                     const char *id, const struct tl_review_decision *d, int64_t now_ms);
+int sq_review_done(struct tl_store *s, const struct tl_project *p, struct tl_review_done **out,
+                   size_t *n);
+#define SQ_REVIEW_OPS                                                                        \
+    .review_next = sq_review_next, .review_get = sq_review_get,                               \
+    .review_list = sq_review_list, .review_decide = sq_review_decide,                         \
+    .review_done = sq_review_done
 
 /* The vtab of this backend (ops.c). */
 extern const struct tl_store_vtab sq_vtab;
