@@ -124,6 +124,7 @@ struct next_arg {
     struct tl_review_item *out;
     const unsigned char *secret;
     bool has_flags; /* the project has an open or upheld flag */
+    bool is_empty;  /* out: nothing to review */
 };
 
 static int64_t one_int(struct sq_conn *w, enum sq_q q, int64_t x, int64_t none) {
@@ -327,9 +328,10 @@ static int w_review_next(struct sq_store *s, struct sq_conn *w, void *arg) {
     }
     if (rc)
         return rc;
-    if (!found)
-        return TL_EEMPTY;
-    return read_item(w, Q_RV_ITEM_PK, found, NULL, a->p->pk, a->out);
+    /* Nothing found is not an error here: an error would roll the sweep's
+     * new position back with this op's savepoint. */
+    a->is_empty = !found;
+    return found ? read_item(w, Q_RV_ITEM_PK, found, NULL, a->p->pk, a->out) : 0;
 }
 
 int sq_review_next(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
@@ -338,6 +340,8 @@ int sq_review_next(struct tl_store *s, const struct tl_scope *sc, const struct t
     struct next_arg a = {.sc = sc, .p = p, .now_ms = now_ms, .out = out,
                          .secret = SQ(s)->secret};
     int rc = sq_write(SQ(s), w_review_next, &a);
+    if (!rc && a.is_empty)
+        rc = TL_EEMPTY;
     if (rc)
         tl_review_item_release(out);
     return rc;
