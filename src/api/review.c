@@ -41,10 +41,14 @@ static const char *name_in(const char *const *names, size_t n, int i) {
     return i >= 0 && (size_t)i < n ? names[i] : "unknown";
 }
 
-/* A person as the project's tenant may see them. */
-static json_t *person_json(struct tl_api *a, const struct tl_project *p,
+/* A person as the caller may see them: export's rule with the caller's
+ * tenant as the viewer, so the tenant's staff see their colleagues by
+ * email and a workforce member reviewer sees everyone by pseudonym (keyed
+ * by the project's tenant, as in the export). */
+static json_t *person_json(struct tl_api *a, const struct tl_api_call *c,
                            const struct tl_review_person *who) {
-    if (tl_policy_shows_email(p->tenant_id, who->tenant_id, who->role))
+    const struct tl_project *p = &c->p;
+    if (tl_policy_shows_email(c->sc.tenant_id, who->tenant_id, who->role))
         return json_string(who->email);
     char name[TL_PSEUDONYM_LEN + 1];
     tl_pseudonym(tl_store_secret(a->store), p->tenant_id, who->user_id, name);
@@ -105,14 +109,14 @@ static int item_aggregate(const struct tl_schema *s, const struct tl_review_item
     return rc;
 }
 
-static json_t *item_json(struct tl_api *a, const struct tl_project *p,
+static json_t *item_json(struct tl_api *a, const struct tl_api_call *c,
                          const struct tl_review_item *v, const json_t *agg_result,
                          const json_t *agg_conf, const char *method) {
     json_t *annots = json_array();
     for (size_t i = 0; annots && i < v->n_annots; i++)
         json_array_append_new(annots,
                               json_pack("{s:s,s:o,s:o}", "id", v->annots[i].id, "annotator",
-                                        person_json(a, p, &v->annots[i].by), "result",
+                                        person_json(a, c, &v->annots[i].by), "result",
                                         parse_or_null(v->annots[i].result)));
     json_t *agg = agg_result ? json_pack("{s:s,s:O,s:O,s:b}", "method", method, "result",
                                          agg_result, "confidence", agg_conf, "reviewed",
@@ -124,12 +128,12 @@ static json_t *item_json(struct tl_api *a, const struct tl_project *p,
 }
 
 /* A review as lists and decisions answer it. */
-static json_t *review_json(struct tl_api *a, const struct tl_project *p,
+static json_t *review_json(struct tl_api *a, const struct tl_api_call *c,
                            const struct tl_review_item *v) {
     return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "id", v->id, "task_id",
                      v->task_id, "reason", name_in(reason_names, 3, v->reason), "status",
                      name_in(status_names, 4, v->status), "reviewer",
-                     v->has_reviewer ? person_json(a, p, &v->reviewer) : json_null(),
+                     v->has_reviewer ? person_json(a, c, &v->reviewer) : json_null(),
                      "created_at", tl_api_time_or_null(v->created_at_ms), "claimed_at",
                      tl_api_time_or_null(v->claimed_at_ms), "decided_at",
                      tl_api_time_or_null(v->decided_at_ms), "correction",
@@ -156,7 +160,7 @@ void tl_api_reviews_next(void *app, struct tl_http_req *r) {
     if (rc)
         tl_api_fail(r, rc, NULL);
     else
-        tl_http_respond_json(r, 200, item_json(a, &c->p, &v, res, conf, method));
+        tl_http_respond_json(r, 200, item_json(a, c, &v, res, conf, method));
     json_decref(res);
     json_decref(conf);
     if (js) {
@@ -235,7 +239,7 @@ void tl_api_reviews_list(void *app, struct tl_http_req *r) {
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         if (arr)
-            json_array_append_new(arr, review_json(a, &c->p, &v[i]));
+            json_array_append_new(arr, review_json(a, c, &v[i]));
         tl_review_item_release(&v[i]);
     }
     free(v);
@@ -417,7 +421,7 @@ void tl_api_reviews_decide(void *app, struct tl_http_req *r) {
     if (rc) {
         tl_api_fail(r, rc, eb.msg);
     } else {
-        tl_http_respond_json(r, 200, review_json(a, &c->p, &v));
+        tl_http_respond_json(r, 200, review_json(a, c, &v));
         tl_review_item_release(&v);
     }
     if (js) {
@@ -487,7 +491,7 @@ void tl_api_reviewers(void *app, struct tl_http_req *r) {
     json_t *arr = rc ? NULL : json_array();
     for (size_t i = 0; arr && i < k; i++)
         json_array_append_new(
-            arr, json_pack("{s:o,s:I,s:o,s:{s:I,s:o}}", "reviewer", person_json(a, &c->p, who[i]),
+            arr, json_pack("{s:o,s:I,s:o,s:{s:I,s:o}}", "reviewer", person_json(a, c, who[i]),
                            "reviews", (json_int_t)sc[i].n_reviews, "agreement",
                            ratio_or_null(sc[i].n_agree, sc[i].n_pairs), "gold", "answered",
                            (json_int_t)sc[i].n_gold, "accuracy",

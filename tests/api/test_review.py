@@ -350,6 +350,13 @@ def test_access_by_role_and_tenant(api, server):
     got = review_next(api, member.token, s.pid)
     assert got is not None and got["id"] != item["id"]
     assert decide(api, member.token, got["id"], {"decision": "accept"}).status_code == 200
-    assert member.email not in json.dumps(reviewers(api, member.token, s.pid))
+    assert decide(api, s.manager.token, item["id"], {"decision": "accept"}).status_code == 200
+    # the tenant's staff see each other by email, the workforce by pseudonym;
+    # a workforce member reviewer sees every one by pseudonym
     names = reviewers(api, s.manager.token, s.pid)
-    assert any(k.startswith("anon-") for k in names), names  # the workforce reviewer
+    assert s.manager.email in names and member.email not in names, names
+    assert sum(k.startswith("anon-") for k in names) == 1, names
+    seen = reviewers(api, member.token, s.pid)
+    assert len(seen) == 2 and all(k.startswith("anon-") for k in seen), seen
+    # one pseudonym per person in the project's tenant, whoever looks
+    assert [k for k in names if k.startswith("anon-")][0] in seen
