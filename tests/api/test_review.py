@@ -360,3 +360,36 @@ def test_access_by_role_and_tenant(api, server):
     assert len(seen) == 2 and all(k.startswith("anon-") for k in seen), seen
     # one pseudonym per person in the project's tenant, whoever looks
     assert [k for k in names if k.startswith("anon-")][0] in seen
+
+
+# ---------------------------------------------------------------- deletion
+
+def test_reviewed_task_and_project_can_be_deleted(api, server):
+    """Regression: reviews, aggregates, flags and the sweep's row hang on
+    tasks and projects; deleting a reviewed task answered 409 and the
+    project purge stopped at its first slice."""
+    s = api.setup_project(n_tasks=3, n_annotators=1)
+    label_all(api, s.pid, s.annotators)
+    set_review(server, s.pid, rate=1.0)
+    item = review_next(api, s.manager.token, s.pid)
+    add_flag(server, s.pid, s.annotators[0].id)
+    r = server.request("DELETE", f"/api/v1/projects/{s.pid}/tasks", s.manager.token,
+                       json_body={"ids": [item["task_id"]]})
+    assert r.status_code == 200, r.text
+    assert r.json()["deleted"] == 1
+    assert db_exec(server, "SELECT count(*) FROM reviews v JOIN tasks k ON k.pk = v.task_pk"
+                   " WHERE k.id = ?", (item["task_id"],))[0][0] == 0
+    ppk = project_pk(server, s.pid)
+    owner = s.tenant.user("owner")
+    r = server.request("DELETE", f"/api/v1/projects/{s.pid}", owner.token)
+    assert r.status_code in (200, 202, 204), r.text
+    for _ in range(100):  # the purge runs in the background, in slices
+        rows = db_exec(server, "SELECT count(*) FROM projects WHERE id = ?", (s.pid,))
+        if rows[0][0] == 0:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the project's purge did not finish")
+    for table in ("flags", "reviews", "review_sweeps", "workers", "aggregates"):
+        n = db_exec(server, f"SELECT count(*) FROM {table} WHERE project_pk = ?", (ppk,))
+        assert n[0][0] == 0, table

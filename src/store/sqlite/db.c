@@ -288,11 +288,16 @@ static const char *const sql[Q_COUNT] = {
     [Q_LC_SLICE_IMPORTED] = LC_SLICE("imported_annotations"),
     [Q_LC_SLICE_SKIPS] = LC_SLICE("skips"),
     [Q_LC_SLICE_HISTORY] = LC_SLICE("annotation_history"),
+    [Q_LC_SLICE_REVIEWS] = LC_SLICE("reviews"),
+    [Q_LC_SLICE_AGGREGATES] = LC_SLICE("aggregates"),
     [Q_LC_SLICE_TASKS] = "DELETE FROM tasks WHERE pk IN (" LC_SLICE_TASKS ")",
     [Q_LC_END_MEMBERS] = "DELETE FROM project_members WHERE project_pk = ?1",
     [Q_LC_END_FILES] = "DELETE FROM files WHERE project_pk = ?1",
     [Q_LC_END_STATS] = "DELETE FROM stats_buckets WHERE project_pk = ?1",
     [Q_LC_END_STATS_ANNOTATORS] = "DELETE FROM stats_annotators WHERE project_pk = ?1",
+    [Q_LC_END_FLAGS] = "DELETE FROM flags WHERE project_pk = ?1",
+    [Q_LC_END_WORKERS] = "DELETE FROM workers WHERE project_pk = ?1",
+    [Q_LC_END_SWEEPS] = "DELETE FROM review_sweeps WHERE project_pk = ?1",
     [Q_LC_END_PROJECT] = "DELETE FROM projects WHERE pk = ?1 AND deleted = 1",
     /* stats.c: the counters of migration 10, kept by the writer wherever
      * projects.n_annotations / n_completed change. ?2 is a time in ms, ?3
