@@ -29,8 +29,13 @@ int tl_schema_check_gold(const struct tl_schema *s, const json_t *gold, const js
         int rc = tl_schema_validate_field(s, (size_t)i, gold, data, eb);
         if (rc == TL_ENOMEM)
             return rc;
-        if (rc) /* keep the validator's message, say it is about gold */
-            return tl_errf(eb, TL_EINVAL, "gold: %s", eb->msg);
+        if (rc && !eb)
+            return TL_EINVAL;
+        if (rc) { /* keep the validator's message, say it is about gold */
+            char why[sizeof eb->msg];
+            memcpy(why, eb->msg, sizeof why);
+            return tl_errf(eb, TL_EINVAL, "gold: %s", why);
+        }
     }
     return 0;
 }
@@ -233,7 +238,8 @@ static double poly_iou(const struct tl_score_region *a, const struct tl_score_re
     if (va[0] > vb[0] + vb[2] || vb[0] > va[0] + va[2] || va[1] > vb[1] + vb[3] ||
         vb[1] > va[1] + va[3])
         return 0;
-    long cost = (long)TL_SCORE_POLY_ROWS * (long)(na + nb);
+    /* each scan line sorts its crossings: charge the log factor too */
+    long cost = (long)TL_SCORE_POLY_ROWS * (long)(na + nb) * (long)ceil(log2((double)(na + nb)));
     if (*budget < cost)
         return 0;
     *budget -= cost;

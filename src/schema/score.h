@@ -26,9 +26,10 @@
  *
  * Cost is bounded whatever the input: region matching looks at the first
  * TL_SCORE_MAX_REGIONS items of each side (O(n*m) similarity calls; the
- * rest count as unmatched), polygon IoU is O(64 * points), and all the
- * polygon IoUs of one call together scan at most TL_SCORE_POLY_BUDGET
- * edge-rows (pairs past the budget do not match). Pure functions: no
+ * rest count as unmatched), polygon IoU is O(64 * p log p) for p points of
+ * the pair, and all the polygon IoUs of one call together spend at most
+ * TL_SCORE_POLY_BUDGET of those steps (pairs past the budget do not
+ * match). Pure functions: no
  * store, no globals. */
 #ifndef TL_SCHEMA_SCORE_H
 #define TL_SCHEMA_SCORE_H
@@ -45,7 +46,7 @@
 #define TL_SCORE_TEXT_MAX         2000      /* code points of a text compared */
 #define TL_SCORE_MAX_REGIONS      1000      /* region items of one side matched */
 #define TL_SCORE_POLY_ROWS        64        /* scan lines of one polygon IoU */
-#define TL_SCORE_POLY_BUDGET      20000000  /* edge-rows of polygon IoU per call */
+#define TL_SCORE_POLY_BUDGET      20000000  /* polygon IoU steps per call */
 
 /* Check gold for schema s: an object naming at least one field of s, each
  * value (not null) valid as that field's result (tl_schema_validate_field:
@@ -87,8 +88,8 @@ void tl_score_regions_free(struct tl_score_region *r, size_t n);
 /* Similarity of two regions of field f in [0, 1], 0 when the labels
  * differ: IoU for spans, segments, boxes and polygons; for keypoints
  * 1 - distance / (2 * TL_SCORE_KEYPOINT_RADIUS), so that matching at
- * TL_SCORE_MATCH means "within the radius". *budget (edge-rows left for
- * polygon IoU) is decreased; a polygon pair past it scores 0. */
+ * TL_SCORE_MATCH means "within the radius". *budget (polygon IoU steps
+ * left) is decreased; a polygon pair past it scores 0. */
 double tl_score_region_sim(const struct tl_field *f, const struct tl_score_region *a,
                            const struct tl_score_region *b, long *budget);
 

@@ -73,6 +73,9 @@ static void test_check_gold(void **state) {
     assert_int_equal(check_gold(&s, "{\"c\":null}", NULL), TL_EINVAL);
     assert_int_equal(check_gold(&s, "{\"r\":6}", NULL), TL_EINVAL);
     assert_int_equal(check_gold(&s, "{\"rk\":[\"a\",\"a\"]}", NULL), TL_EINVAL);
+    json_t *bad = json_pack("{ss}", "c", "z"); /* without an error buffer */
+    assert_int_equal(tl_schema_check_gold(&s, bad, NULL, NULL), TL_EINVAL);
+    json_decref(bad);
     /* relations need their spans in the gold too */
     assert_int_equal(check_gold(&s, "{\"rel\":[{\"from\":0,\"to\":1,\"label\":\"w\"}]}", NULL),
                      TL_EINVAL);
