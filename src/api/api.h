@@ -200,6 +200,11 @@ void tl_api_webhooks_create(void *app, struct tl_http_req *r);
 void tl_api_webhooks_list(void *app, struct tl_http_req *r);
 void tl_api_webhooks_delete(void *app, struct tl_http_req *r);
 void tl_api_webhooks_deliveries(void *app, struct tl_http_req *r);
+/* quality: review (review.c) */
+void tl_api_reviews_list(void *app, struct tl_http_req *r);
+void tl_api_reviews_next(void *app, struct tl_http_req *r);
+void tl_api_reviews_decide(void *app, struct tl_http_req *r);
+void tl_api_reviewers(void *app, struct tl_http_req *r);
 
 /* quality (core): a project's quality settings (project_quality.c) and
  * a task's gold answer (gold.c) */

@@ -121,6 +121,17 @@ const struct tl_route tl_api_routes[] = {
     /* quality (core): a task's gold answer (gold.c) */
     {.method = "PUT", .pattern = "/api/v1/tasks/{}/gold", .handler = tl_api_tasks_gold_put,
      .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_TASK)},
+    /* quality: review (review.c): the review queue; reviewers' scores */
+    {.method = "GET", .pattern = "/api/v1/projects/{}/reviews", .handler = tl_api_reviews_list,
+     .body = TL_BODY_NONE, .query = QUERY("status", "limit", "cursor"),
+     .policy = POLICY(.act = TL_ACT_REVIEW, .obj = TL_OBJ_PROJECT)},
+    {.method = "POST", .pattern = "/api/v1/projects/{}/reviews/next",
+     .handler = tl_api_reviews_next, .body = TL_BODY_SMALL,
+     .policy = POLICY(.act = TL_ACT_REVIEW, .obj = TL_OBJ_PROJECT)},
+    {.method = "POST", .pattern = "/api/v1/reviews/{}", .handler = tl_api_reviews_decide,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_REVIEW, .obj = TL_OBJ_REVIEW)},
+    {.method = "GET", .pattern = "/api/v1/projects/{}/reviewers", .handler = tl_api_reviewers,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_QUALITY, .obj = TL_OBJ_PROJECT)},
 };
 
 const size_t tl_api_n_routes = sizeof tl_api_routes / sizeof tl_api_routes[0];

@@ -975,3 +975,15 @@ int tl_schema_validate_imported(const struct tl_schema *s, const json_t *result,
 int tl_schema_validate(const struct tl_schema *s, const json_t *result, struct tl_errbuf *eb) {
     return tl_schema_validate_task(s, result, NULL, eb);
 }
+
+int tl_schema_validate_field(const struct tl_schema *s, size_t i, const json_t *result,
+                             const json_t *data, struct tl_errbuf *eb) {
+    if (i >= s->n_fields || !json_is_object(result))
+        return tl_errf(eb, TL_EUNPROC, "result must be an object");
+    const struct tl_field *f = &s->fields[i];
+    const json_t *v = json_object_get(result, f->name);
+    if (!v || json_is_null(v))
+        return tl_errf(eb, TL_EUNPROC, "'%s' has no value", f->name);
+    struct vctx c = {.result = result, .data = s->needs_data ? data : NULL, .eb = eb};
+    return check_value(&c, s, f, v);
+}

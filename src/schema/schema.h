@@ -157,6 +157,15 @@ int tl_schema_validate_imported(const struct tl_schema *s, const json_t *result,
 /* tl_schema_validate_task without task data (see above). */
 int tl_schema_validate(const struct tl_schema *s, const json_t *result, struct tl_errbuf *eb);
 
+/* Check one field's value in result (field index i of s) as
+ * tl_schema_validate_task checks it, ignoring every other field's rules
+ * (required, show_if): how a partial result such as a gold answer is
+ * checked. A relations field reads its spans field from the same result.
+ * 0, or TL_EUNPROC naming the field (also when the value is absent or
+ * null), or TL_ENOMEM. */
+int tl_schema_validate_field(const struct tl_schema *s, size_t i, const json_t *result,
+                             const json_t *data, struct tl_errbuf *eb);
+
 /* Code points in a UTF-8 string of len bytes (assumed valid UTF-8, as
  * jansson guarantees): the unit of span offsets. */
 size_t tl_schema_utf8_len(const char *s, size_t len);

@@ -146,6 +146,18 @@ struct tl_store_vtab {
     int (*task_gold_set)(struct tl_store *s, const struct tl_scope *sc,
                          const struct tl_project *p, const char *task_id, const char *gold,
                          size_t gold_len);
+    /* quality: review (store/review.c) */
+    int (*review_next)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                       int64_t now_ms, struct tl_review_item *out);
+    int (*review_get)(struct tl_store *s, const struct tl_project *p, const char *id,
+                      struct tl_review_item *out);
+    int (*review_list)(struct tl_store *s, const struct tl_project *p, bool is_done,
+                       size_t limit, int64_t *cursor, struct tl_review_item **out, size_t *n);
+    int (*review_decide)(struct tl_store *s, const struct tl_scope *sc,
+                         const struct tl_project *p, const char *id,
+                         const struct tl_review_decision *d, int64_t now_ms);
+    int (*review_done)(struct tl_store *s, const struct tl_project *p,
+                       struct tl_review_done **out, size_t *n);
 };
 
 struct tl_store {

@@ -623,8 +623,9 @@ int tl_store_webhook_record(struct tl_store *s, int64_t pk, const struct tl_webh
 /* --- quality (core): the worker row, gold, the lease policy, live
  * aggregates and adaptive overlap (docs/quality-projects.md) ---
  * Gold tasks (tasks.gold not NULL) are outside progress: not in n_tasks or
- * n_completed, never complete (is_open stays 1), never served by the
- * ordinary pick; annotations on them count in n_annotations. */
+ * n_completed, never complete, never served by the ordinary pick (is_open
+ * stays 0: outside the queue index); annotations on them count in
+ * n_annotations. */
 
 /* One annotator's row in a project (table workers, migration 11). */
 struct tl_worker {
@@ -725,5 +726,123 @@ int tl_store_annotation_submit_hooked(struct tl_store *s, const struct tl_scope 
 int tl_store_task_gold_set(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_project *p, const char *task_id, const char *gold,
                            size_t gold_len);
+/* --- quality: review (store/sqlite/review.c, docs/quality-review.md) ---
+ * A review is one reviewer's decision on one task of a project: accept the
+ * task's aggregate, reject annotations (set aside, their slots reopen) or
+ * correct the answer. Which tasks are offered is decided lazily by
+ * tl_store_review_next, in the writer's transaction, never on submit. */
+enum tl_review_reason { TL_REVIEW_SAMPLED, TL_REVIEW_LOW_CONFIDENCE, TL_REVIEW_FLAGGED };
+enum tl_review_status {
+    TL_REVIEW_PENDING,
+    TL_REVIEW_ACCEPTED,
+    TL_REVIEW_REJECTED,
+    TL_REVIEW_CORRECTED,
+};
+#define TL_REVIEW_CLAIM_MS     (30LL * 60 * 1000) /* a pending claim is reclaimable after */
+#define TL_REVIEW_SECOND_RATE  0.10 /* share of reviewed tasks offered to a second reviewer */
+#define TL_REVIEW_SCAN_MAX     4096 /* tasks one `next` examines at most */
+#define TL_REVIEW_MAX_ANNOTS   64   /* annotations an item shows (and a reject takes) */
+#define TL_REVIEW_SCORE_ROWS   200000 /* newest decided reviews the scores read */
+
+/* The keyed draw in [0, 1) of task_id for salt ("sample", "second"):
+ * BLAKE2b keyed by the installation secret, so stable for a task but not
+ * predictable by annotators, and independent between salts. */
+double tl_review_draw(const unsigned char secret[TL_SECRET_LEN], const char *salt,
+                      const char *task_id);
+
+/* Who a review or an annotation is by, as the API names people
+ * (tl_policy_shows_email: email for the tenant's own staff, else the
+ * pseudonym of user_id in the project's tenant). */
+struct tl_review_person {
+    tl_id user_id;
+    tl_id tenant_id; /* "" for the workforce */
+    enum tl_role role; /* the user's tenant role */
+    char email[256];
+};
+struct tl_review_annot {
+    tl_id id;
+    struct tl_review_person by;
+    char *result; /* owned, compact JSON */
+};
+struct tl_review_item {
+    tl_id id, task_id;
+    int reason; /* enum tl_review_reason */
+    int status; /* enum tl_review_status */
+    bool has_reviewer;
+    struct tl_review_person reviewer;
+    int64_t created_at_ms, claimed_at_ms, decided_at_ms; /* 0: not yet */
+    char *correction; /* owned or NULL: the reviewed answer (accept, correct) */
+    char *rejected;   /* owned or NULL: JSON array of the annotation ids set aside */
+    /* Filled by next and get only (NULL / 0 in lists): */
+    char *data; /* owned: the task's data */
+    char *gold; /* owned or NULL: the task's gold. NEVER shown to reviewers
+                 * (they are scored against it); the API scores with it. */
+    struct tl_review_annot *annots; /* owned: the task's counted annotations */
+    size_t n_annots;
+    bool has_aggregate;
+    bool is_agg_reviewed;
+    char agg_method[16];
+    char *agg_result, *agg_confidence; /* owned when has_aggregate */
+};
+void tl_review_item_release(struct tl_review_item *v);
+
+/* The caller's next review item of p (read with annotations, aggregate and
+ * gold): the live claim they already hold on p, else the first task the
+ * sweep finds (docs/quality-review.md), claimed by them in the same
+ * transaction. 0, TL_EEMPTY (nothing to review within TL_REVIEW_SCAN_MAX
+ * tasks), or a store error. */
+int tl_store_review_next(struct tl_store *s, const struct tl_scope *sc,
+                         const struct tl_project *p, int64_t now_ms, struct tl_review_item *out);
+/* Review id of p, read like next's. 0 or TL_ENOTFOUND. */
+int tl_store_review_get(struct tl_store *s, const struct tl_project *p, const char *id,
+                        struct tl_review_item *out);
+/* Up to limit reviews of p (is_done: decided ones, newest decision first
+ * by pk; else pending, oldest first), after *cursor (0 from the start; set
+ * to the last row's position, 0 at the end). Lists carry no data. */
+int tl_store_review_list(struct tl_store *s, const struct tl_project *p, bool is_done,
+                         size_t limit, int64_t *cursor, struct tl_review_item **out, size_t *n);
+
+/* A decision on a pending review held by the caller. */
+struct tl_review_decision {
+    int status; /* TL_REVIEW_ACCEPTED, _REJECTED or _CORRECTED */
+    /* accept and correct: the reviewed answer (compact JSON; accept: the
+     * aggregate accepted, may be NULL when the task had none) and its
+     * per-field confidence object; both written to aggregates with
+     * is_reviewed 1 (method: agg_method, "review" for a correction). */
+    const char *answer;
+    const char *confidence;
+    const char *agg_method;
+    /* reject: the annotation ids of the task to set aside (NULL: all its
+     * counted ones), at most TL_REVIEW_MAX_ANNOTS. */
+    const char *const *annotation_ids;
+    size_t n_ids;
+    bool has_gold_score;
+    double gold_score; /* see migration 15 */
+};
+/* Record decision d on review id of p, decided by the caller (who must hold
+ * its claim): the review row, and the aggregate (accept, correct) or the
+ * set-aside of the rejected annotations, with the task reopened and the
+ * counters fixed (the same mechanic as tl_store_annotations_set_aside), in
+ * one transaction. 0; TL_ENOTFOUND (no such review in p); TL_ECONFLICT
+ * (decided already, or claimed by someone else); TL_EINVAL (a reject
+ * naming an annotation that is not a counted one of the task). */
+int tl_store_review_decide(struct tl_store *s, const struct tl_scope *sc,
+                           const struct tl_project *p, const char *id,
+                           const struct tl_review_decision *d, int64_t now_ms);
+
+/* One decided review, as the reviewers' scores read it. */
+struct tl_review_done {
+    int64_t task_pk;
+    struct tl_review_person reviewer;
+    int status;
+    char *answer; /* owned or NULL: the correction column */
+    bool has_gold_score;
+    double gold_score;
+};
+/* The newest TL_REVIEW_SCORE_ROWS decided reviews of p, by task: *out
+ * (release each with free(answer), free the array) and *n. */
+int tl_store_review_done(struct tl_store *s, const struct tl_project *p,
+                         struct tl_review_done **out, size_t *n);
+void tl_review_done_free(struct tl_review_done *v, size_t n);
 
 #endif

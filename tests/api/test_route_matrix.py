@@ -101,6 +101,7 @@ def world(server):
                         data=b"GIF89a" + bytes(64), headers={"Content-Type": "image/gif"})
     assert r.status_code == 201, r.text
     world_state.update(api=api, s=s, members=(tann.email, wm.email), target=target_user)
+    world_state.update(review_id=review_row(server, s.pid, task_id))  # quality: review
     return api, s, tokens, task_id, target, r.json()["id"]
 
 
@@ -113,6 +114,19 @@ def new_hook(api, s):
 
 
 world_state = {}
+
+
+def review_row(server, pid, task_id):
+    """quality: review: a pending review of the project's task, for the routes
+    whose {} is a review (written as `reviews/next` would, without a claim)."""
+    import sqlite3
+    from pathlib import Path
+    review_id = "0190b5a0-0000-7000-8000-0000000000aa"
+    with sqlite3.connect(Path(server.data) / "tally.db", timeout=30) as db:
+        db.execute("INSERT INTO reviews(id, project_pk, task_pk, reason, created_at)"
+                   " SELECT ?, k.project_pk, k.pk, 0, 0 FROM tasks k WHERE k.id = ?",
+                   (review_id, task_id))
+    return review_id
 
 
 def annotation_by(api, user, pid):
@@ -140,6 +154,8 @@ def request_for(rt, pid, task_id, target, file_id, people=None, hook_id=None):
         pid = disposable_project()
     first = {"task": task_id, "lease": world_state["lease_id"], "annotation":
              world_state["annotation_id"]}.get(rt["object"], pid)
+    if rt["object"] == "review":  # quality: review
+        first = world_state["review_id"]
     if rt["method"] == "DELETE" and rt["object"] == "annotation":
         first = annotation_by(world_state["api"], world_state["wm"], world_state["s"].pid)
     if rt["pattern"].startswith("/api/v1/tokens/"):

@@ -302,6 +302,19 @@ const struct tl_migration tl_migrations[] = {
      "  created_at BIGINT NOT NULL, claimed_at BIGINT, decided_at BIGINT);"
      "CREATE INDEX reviews_project ON reviews(project_pk, status, pk);"
      "CREATE INDEX reviews_task ON reviews(task_pk);"},
+    /* quality: review (store/sqlite/review.c, docs/quality-review.md) */
+    {15, "review_queue",
+     /* The review queue is chosen lazily by `next` (nothing is written on
+      * the submit path): a sweep over the project's tasks in pk order that
+      * resumes where the last one stopped, so each `next` reads a bounded
+      * window. gold_score: the reviewed answer (accepted aggregate or
+      * correction) scored against the task's gold at the decision, for a
+      * reject whether the rejected annotations were all wrong (1) or not
+      * (0); NULL for a task without gold. reviews_reviewer: the reviewers'
+      * scores and a reviewer's own history. */
+     "CREATE TABLE review_sweeps(project_pk INTEGER PRIMARY KEY, task_pk INTEGER NOT NULL);"
+     "ALTER TABLE reviews ADD COLUMN gold_score REAL;"
+     "CREATE INDEX reviews_reviewer ON reviews(project_pk, reviewer_pk, status);"},
 };
 
 const int tl_migrations_count = sizeof tl_migrations / sizeof tl_migrations[0];

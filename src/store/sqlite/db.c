@@ -293,11 +293,16 @@ static const char *const sql[Q_COUNT] = {
     [Q_LC_SLICE_IMPORTED] = LC_SLICE("imported_annotations"),
     [Q_LC_SLICE_SKIPS] = LC_SLICE("skips"),
     [Q_LC_SLICE_HISTORY] = LC_SLICE("annotation_history"),
+    [Q_LC_SLICE_REVIEWS] = LC_SLICE("reviews"),
+    [Q_LC_SLICE_AGGREGATES] = LC_SLICE("aggregates"),
     [Q_LC_SLICE_TASKS] = "DELETE FROM tasks WHERE pk IN (" LC_SLICE_TASKS ")",
     [Q_LC_END_MEMBERS] = "DELETE FROM project_members WHERE project_pk = ?1",
     [Q_LC_END_FILES] = "DELETE FROM files WHERE project_pk = ?1",
     [Q_LC_END_STATS] = "DELETE FROM stats_buckets WHERE project_pk = ?1",
     [Q_LC_END_STATS_ANNOTATORS] = "DELETE FROM stats_annotators WHERE project_pk = ?1",
+    [Q_LC_END_FLAGS] = "DELETE FROM flags WHERE project_pk = ?1",
+    [Q_LC_END_WORKERS] = "DELETE FROM workers WHERE project_pk = ?1",
+    [Q_LC_END_SWEEPS] = "DELETE FROM review_sweeps WHERE project_pk = ?1",
     [Q_LC_END_PROJECT] = "DELETE FROM projects WHERE pk = ?1 AND deleted = 1",
     /* stats.c: the counters of migration 10, kept by the writer wherever
      * projects.n_annotations / n_completed change. ?2 is a time in ms, ?3
@@ -532,6 +537,70 @@ static const char *const sql[Q_COUNT] = {
     [Q_GOLD_TASK_STATE] = "SELECT gold IS NOT NULL, is_open FROM tasks WHERE pk = ?1",
     [Q_GOLD_TASK_UNBUMP] = "UPDATE tasks SET n_annotations = n_annotations - 1, is_open = ?2"
                            " WHERE pk = ?1",
+    /* quality: review (review.c). Every statement reads one index range
+     * of one project or task, with a LIMIT where the range can grow. */
+    [Q_RV_HELD] = "SELECT pk FROM reviews WHERE project_pk = ?1 AND reviewer_pk = ?2"
+                  " AND status = 0 AND claimed_at > ?3 ORDER BY pk LIMIT 1",
+    [Q_RV_SWEEP_GET] = "SELECT task_pk FROM review_sweeps WHERE project_pk = ?1",
+    [Q_RV_SWEEP_SET] = "INSERT INTO review_sweeps(project_pk, task_pk) VALUES(?1, ?2)"
+                       " ON CONFLICT(project_pk) DO UPDATE SET task_pk = excluded.task_pk",
+    [Q_RV_WINDOW] = "SELECT pk, id, is_open, n_annotations, gold IS NOT NULL FROM tasks"
+                    " WHERE project_pk = ?1 AND pk > ?2 ORDER BY pk LIMIT ?3",
+    [Q_RV_AGG_CONF] = "SELECT min_confidence FROM aggregates WHERE task_pk = ?1",
+    [Q_RV_ANY_FLAG] = "SELECT 1 FROM flags WHERE project_pk = ?1 AND status IN (0, 1) LIMIT 1",
+    [Q_RV_FLAGGED] = "SELECT 1 FROM annotations a WHERE a.task_pk = ?1 AND a.set_aside = 0"
+                     " AND EXISTS (SELECT 1 FROM flags g WHERE g.project_pk = ?2"
+                     " AND g.annotator_pk = a.annotator_pk AND g.status IN (0, 1)) LIMIT 1",
+    [Q_RV_OF_TASK] = "SELECT pk, reviewer_pk, status, claimed_at, reason FROM reviews"
+                     " WHERE task_pk = ?1 ORDER BY pk LIMIT 16",
+    [Q_RV_INSERT] = "INSERT INTO reviews(id, project_pk, task_pk, reviewer_pk, reason, status,"
+                    " created_at, claimed_at) VALUES(?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)",
+    [Q_RV_RECLAIM] = "UPDATE reviews SET reviewer_pk = ?2, claimed_at = ?3"
+                     " WHERE pk = ?1 AND status = 0",
+#define REVIEW_COLS                                                                          \
+    "SELECT v.pk, v.id, k.id, v.reason, v.status, v.reviewer_pk, v.created_at, v.claimed_at,"  \
+    " v.decided_at, v.correction, v.rejected, k.data, k.gold, k.pk, u.id, COALESCE(t.id, ''),"  \
+    " u.role, u.email FROM reviews v JOIN tasks k ON k.pk = v.task_pk"                        \
+    " LEFT JOIN users u ON u.pk = v.reviewer_pk LEFT JOIN tenants t ON t.pk = u.tenant_pk "
+    [Q_RV_ITEM_PK] = REVIEW_COLS "WHERE v.pk = ?1 AND v.project_pk = ?2",
+    [Q_RV_ITEM_ID] = REVIEW_COLS "WHERE v.id = ?1 AND v.project_pk = ?2",
+    [Q_RV_ANNOTS] = "SELECT a.id, u.id, COALESCE(t.id, ''), u.role, u.email, a.result"
+                    " FROM annotations a JOIN users u ON u.pk = a.annotator_pk"
+                    " LEFT JOIN tenants t ON t.pk = u.tenant_pk"
+                    " WHERE a.task_pk = ?1 AND a.set_aside = 0 ORDER BY a.pk LIMIT ?2",
+    [Q_RV_AGG] = "SELECT method, result, confidence, is_reviewed FROM aggregates"
+                 " WHERE task_pk = ?1",
+    [Q_RV_LIST_PENDING] = REVIEW_COLS "WHERE v.project_pk = ?1 AND v.status = 0 AND v.pk > ?2"
+                                      " ORDER BY v.pk LIMIT ?3",
+    [Q_RV_LIST_DONE] = REVIEW_COLS "WHERE v.project_pk = ?1 AND v.status IN (1, 2, 3)"
+                                   " AND v.pk > ?2 ORDER BY v.pk LIMIT ?3",
+#undef REVIEW_COLS
+    [Q_RV_FIND] = "SELECT pk, task_pk, reviewer_pk, status FROM reviews"
+                  " WHERE id = ?1 AND project_pk = ?2",
+    [Q_RV_DECIDE] = "UPDATE reviews SET status = ?2, correction = ?3, rejected = ?4,"
+                    " gold_score = ?5, decided_at = ?6 WHERE pk = ?1 AND status = 0",
+    /* WHERE before ON CONFLICT: SQLite's upsert-from-SELECT needs one. */
+    [Q_RV_AGG_UPSERT] = "INSERT INTO aggregates(task_pk, project_pk, method, result, confidence,"
+                        " min_confidence, n_annotations, is_reviewed, updated_at)"
+                        " SELECT ?1, ?2, ?3, ?4, ?5, ?6, k.n_annotations, 1, ?7 FROM tasks k"
+                        " WHERE k.pk = ?1 ON CONFLICT(task_pk) DO UPDATE SET"
+                        " method = excluded.method, result = excluded.result,"
+                        " confidence = excluded.confidence,"
+                        " min_confidence = excluded.min_confidence,"
+                        " n_annotations = excluded.n_annotations, is_reviewed = 1,"
+                        " updated_at = excluded.updated_at",
+    [Q_RV_AGG_DELETE] = "DELETE FROM aggregates WHERE task_pk = ?1",
+    [Q_RV_COUNTED] = "SELECT pk, id, annotator_pk, created_at, claimed_at FROM annotations"
+                     " WHERE task_pk = ?1 AND set_aside = 0 ORDER BY pk LIMIT ?2",
+    [Q_RV_SET_ASIDE] = "UPDATE annotations SET set_aside = 1 WHERE pk = ?1 AND set_aside = 0",
+    [Q_RV_TASK_STATE] = "SELECT n_annotations, is_open FROM tasks WHERE pk = ?1",
+    [Q_RV_TASK_SET] = "UPDATE tasks SET n_annotations = ?2, is_open = ?3 WHERE pk = ?1",
+    [Q_RV_PROJECT_UNCOUNT] = "UPDATE projects SET n_annotations = n_annotations - ?2,"
+                             " n_completed = n_completed - ?3 WHERE pk = ?1",
+    [Q_RV_DONE] = "SELECT v.task_pk, u.id, COALESCE(t.id, ''), u.role, u.email, v.status,"
+                  " v.correction, v.gold_score FROM reviews v"
+                  " JOIN users u ON u.pk = v.reviewer_pk LEFT JOIN tenants t ON t.pk = u.tenant_pk"
+                  " WHERE v.project_pk = ?1 AND v.status IN (1, 2, 3) ORDER BY v.pk DESC LIMIT ?2",
 };
 
 struct sq_wop {

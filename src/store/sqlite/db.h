@@ -42,7 +42,9 @@ enum sq_q {
     Q_LC_PROJECT_UPDATE, Q_LC_REOPEN, Q_LC_RECOUNT, Q_LC_PROJECT_DELETE, Q_LC_DELETED, Q_LC_FILE_IDS,
     Q_LC_TASKS_ALL, Q_LC_TASKS_STATE, Q_LC_TASK_GET, Q_LC_TASK_FIND, Q_LC_PROJECT_SUB,
     Q_LC_SLICE_ANNOTS, Q_LC_SLICE_LEASES, Q_LC_SLICE_PREDS, Q_LC_SLICE_IMPORTED, Q_LC_SLICE_SKIPS,
-    Q_LC_SLICE_HISTORY, Q_LC_SLICE_TASKS, Q_LC_END_MEMBERS, Q_LC_END_FILES, Q_LC_END_STATS,
+    Q_LC_SLICE_HISTORY, Q_LC_SLICE_REVIEWS, Q_LC_SLICE_AGGREGATES, Q_LC_SLICE_TASKS,
+    Q_LC_END_MEMBERS, Q_LC_END_FILES, Q_LC_END_STATS, Q_LC_END_FLAGS, Q_LC_END_WORKERS,
+    Q_LC_END_SWEEPS,
     Q_LC_END_STATS_ANNOTATORS, Q_LC_END_PROJECT,
     Q_LC_MEMBERS, Q_LC_MEDIAN, Q_LC_MEMBER_ROLE, Q_LC_MEMBER_REMOVE, Q_LC_LEASES_DROP,
     Q_LC_LEASE_PROJECT, Q_LC_ANNOT_PROJECT, Q_LC_FLAG_PROJECT, Q_LC_REVIEW_PROJECT, Q_LC_SKIP_INSERT, Q_LC_SKIPS_RECENT, Q_LC_ANNOT_GET,
@@ -62,6 +64,12 @@ enum sq_q {
     Q_GOLD_PROJECT_COUNTS, Q_GOLD_TASK_INSERTED, Q_GOLD_STAGE_INSERTED, Q_GOLD_STAGE_MOVE,
     Q_GOLD_STAGE_COUNT, Q_GOLD_EXPORT_TASKS, Q_GOLD_EXPORT_ANNOTS, Q_GOLD_AGG_MIN,
     Q_GOLD_TASK_STATE, Q_GOLD_TASK_UNBUMP,
+    /* quality: review (review.c) */
+    Q_RV_HELD, Q_RV_SWEEP_GET, Q_RV_SWEEP_SET, Q_RV_WINDOW, Q_RV_AGG_CONF, Q_RV_ANY_FLAG,
+    Q_RV_FLAGGED, Q_RV_OF_TASK, Q_RV_INSERT, Q_RV_RECLAIM, Q_RV_ITEM_PK, Q_RV_ITEM_ID,
+    Q_RV_ANNOTS, Q_RV_AGG, Q_RV_LIST_PENDING, Q_RV_LIST_DONE, Q_RV_FIND, Q_RV_DECIDE,
+    Q_RV_AGG_UPSERT, Q_RV_AGG_DELETE, Q_RV_COUNTED, Q_RV_SET_ASIDE, Q_RV_TASK_STATE,
+    Q_RV_TASK_SET, Q_RV_PROJECT_UNCOUNT, Q_RV_DONE,
     Q_COUNT
 };
 
@@ -272,6 +280,22 @@ int sq_webhook_deliveries(struct tl_store *s, const struct tl_project *p, const 
 int sq_webhook_due(struct tl_store *s, int64_t now_ms, bool is_all, size_t max,
                    struct tl_webhook_job **out, size_t *n);
 int sq_webhook_record(struct tl_store *s, int64_t pk, const struct tl_webhook_attempt *a);
+
+/* quality: review (review.c): the vtab's review calls. */
+int sq_review_next(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                   int64_t now_ms, struct tl_review_item *out);
+int sq_review_get(struct tl_store *s, const struct tl_project *p, const char *id,
+                  struct tl_review_item *out);
+int sq_review_list(struct tl_store *s, const struct tl_project *p, bool is_done, size_t limit,
+                   int64_t *cursor, struct tl_review_item **out, size_t *n);
+int sq_review_decide(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                     const char *id, const struct tl_review_decision *d, int64_t now_ms);
+int sq_review_done(struct tl_store *s, const struct tl_project *p, struct tl_review_done **out,
+                   size_t *n);
+#define SQ_REVIEW_OPS                                                                        \
+    .review_next = sq_review_next, .review_get = sq_review_get,                               \
+    .review_list = sq_review_list, .review_decide = sq_review_decide,                         \
+    .review_done = sq_review_done
 
 /* The vtab of this backend (ops.c). */
 extern const struct tl_store_vtab sq_vtab;

@@ -1514,4 +1514,5 @@ const struct tl_store_vtab sq_vtab = {
     .webhook_due = sq_webhook_due,
     .webhook_record = sq_webhook_record,
     SQ_GOLD_OPS,
+    SQ_REVIEW_OPS, /* quality: review (review.c) */
 };
