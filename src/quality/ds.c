@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "quality/em.h"
+#include "quality/symmetric.h"
 
 /* Small enough not to move an estimate, large enough that log() of an
  * unobserved cell is finite: a worker who never said l keeps P(l) ~ 1e-10. */
@@ -119,7 +120,7 @@ void tl_q_ds_run(struct tl_q_em *em, const struct tl_q_opts *o, const struct tl_
 }
 
 static int ds_common(const struct tl_q_labels *L, const struct tl_q_opts *o, bool one_coin,
-                     struct tl_q_result *r) {
+                     bool free_model, struct tl_q_result *r) {
     struct tl_q_opts defaults;
     int rc = tl_q_begin(L, &o, &defaults, r);
     if (rc)
@@ -138,10 +139,11 @@ static int ds_common(const struct tl_q_labels *L, const struct tl_q_opts *o, boo
     /* One-coin errors are symmetric, so a crowd's shared bias towards one
      * class can only be explained as that class being common: learning the
      * class prior then feeds on itself (duck: 58% vs 76% for majority vote,
-     * relevance: 25% vs 54%). With a fixed uniform prior and accuracies
-     * floored at chance (1/K), one-coin never falls far below the vote. */
-    struct tl_q_ds_cfg cfg = {.one_coin = one_coin, .uniform_prior = one_coin};
-    if (one_coin)
+     * relevance: 25% vs 54%). The guarded fit keeps a uniform prior and
+     * floors accuracies at chance (1/K); the free fit is the textbook model
+     * (learned prior, adversaries below chance), and symmetric.c chooses. */
+    struct tl_q_ds_cfg cfg = {.one_coin = one_coin, .uniform_prior = one_coin && !free_model};
+    if (one_coin && !free_model)
         cfg.min_accuracy = 1.0 / (double)K;
     tl_q_ds_run(&em, o, &cfg, &r->log_likelihood, &r->iterations, &r->converged);
     tl_q_em_export(&em, r);
@@ -154,9 +156,10 @@ static int ds_common(const struct tl_q_labels *L, const struct tl_q_opts *o, boo
 }
 
 int tl_q_ds(const struct tl_q_labels *L, const struct tl_q_opts *o, struct tl_q_result *r) {
-    return ds_common(L, o, false, r);
+    return ds_common(L, o, false, false, r);
 }
 
-int tl_q_onecoin(const struct tl_q_labels *L, const struct tl_q_opts *o, struct tl_q_result *r) {
-    return ds_common(L, o, true, r);
+int tl_q_onecoin_fit(const struct tl_q_labels *L, const struct tl_q_opts *o, bool free_model,
+                     struct tl_q_result *r) {
+    return ds_common(L, o, true, free_model, r);
 }
