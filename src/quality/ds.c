@@ -20,6 +20,9 @@
 /* One-coin accuracies stay inside [CLAMP, 1 - CLAMP]: a worker at exactly 1
  * would make two disagreeing perfect workers an impossible event. */
 #define ONECOIN_CLAMP 1e-6
+/* A learned one-coin prior has settled when no class's share moves by more
+ * than this in an iteration (0.01 points). */
+#define PRIOR_SETTLED 1e-4
 
 static void mstep_prior(struct tl_q_em *em, const struct tl_q_ds_cfg *cfg) {
     size_t K = em->K;
@@ -33,6 +36,23 @@ static void mstep_prior(struct tl_q_em *em, const struct tl_q_ds_cfg *cfg) {
         total += em->class_mass[k] + a;
     for (size_t k = 0; k < K; k++)
         em->log_prior[k] = log((em->class_mass[k] + a) / total);
+}
+
+/* How far the coming mstep_prior() moves the learned class prior (largest
+ * change of a probability); 0 when the prior is not learned. */
+static double prior_drift(const struct tl_q_em *em, const struct tl_q_ds_cfg *cfg) {
+    if (cfg->uniform_prior)
+        return 0;
+    size_t K = em->K;
+    double a = cfg->class_pseudo + TINY, total = 0, drift = 0;
+    for (size_t k = 0; k < K; k++)
+        total += em->class_mass[k] + a;
+    for (size_t k = 0; k < K; k++) {
+        double d = fabs((em->class_mass[k] + a) / total - exp(em->log_prior[k]));
+        if (d > drift)
+            drift = d;
+    }
+    return drift;
 }
 
 /* Full confusion tables; returns the log prior density of the pseudo-counts
@@ -104,12 +124,18 @@ void tl_q_ds_run(struct tl_q_em *em, const struct tl_q_opts *o, const struct tl_
         tl_q_em_counts(em);
         if (cfg->update_prior)
             cfg->update_prior(em, cfg->update_ctx);
+        /* A one-coin model with a learned prior creeps along the prior long
+         * after the log-likelihood has stopped gaining tol a label (skewed
+         * crowds: 7 iterations, then labels still move); it converges when
+         * the prior has settled too. */
+        double drift = cfg->one_coin && it > 0 ? prior_drift(em, cfg) : 0;
         mstep_prior(em, cfg);
         double log_density = cfg->one_coin ? mstep_onecoin(em, cfg) : mstep_full(em, cfg);
         double ll = tl_q_em_estep(em);
         obj = cfg->ll_only ? ll : ll + log_density;
         it++;
-        if ((cfg->ll_only ? fabs(obj - prev) : obj - prev) / n < o->tol) {
+        if ((cfg->ll_only ? fabs(obj - prev) : obj - prev) / n < o->tol &&
+            drift < PRIOR_SETTLED) {
             *converged = true;
             break;
         }

@@ -35,29 +35,49 @@ static size_t agreement(const struct tl_q_result *a, const struct tl_q_result *b
     return n;
 }
 
+/* The larger agreement of fit with either referee (0 for a missing one). */
+static size_t closest(const struct tl_q_result *fit, const struct tl_q_result *ref, size_t nref) {
+    size_t best = 0;
+    for (size_t i = 0; i < nref; i++) {
+        size_t a = agreement(fit, &ref[i]);
+        if (a > best)
+            best = a;
+    }
+    return best;
+}
+
 static int choose(const struct tl_q_labels *L, const struct tl_q_opts *o, fit_fn fit,
                   const char *name, struct tl_q_result *r) {
-    struct tl_q_result free_fit, referee;
+    struct tl_q_result free_fit, ref[2];
     tl_q_result_init(&free_fit);
-    tl_q_result_init(&referee);
+    tl_q_result_init(&ref[0]);
+    tl_q_result_init(&ref[1]);
     int rc = fit(L, o, false, r);
     if (!rc)
         rc = fit(L, o, true, &free_fit);
-    bool refereed = false;
+    /* The referees: plain DS and auto. A model too large for them
+     * (TL_ETOOBIG) referees nothing. */
+    size_t nref = 0;
     if (!rc) {
-        rc = tl_q_auto(L, o, &referee);
-        refereed = !rc;
-        if (rc == TL_ETOOBIG) /* no referee for this size: the guarded fit */
+        rc = tl_q_ds(L, o, &ref[nref]);
+        nref += !rc;
+        if (rc == TL_ETOOBIG)
+            rc = 0;
+    }
+    if (!rc) {
+        rc = tl_q_auto(L, o, &ref[nref]);
+        nref += !rc;
+        if (rc == TL_ETOOBIG)
             rc = 0;
     }
     if (rc) {
         tl_q_result_release(r);
         tl_q_result_release(&free_fit);
-        tl_q_result_release(&referee);
+        tl_q_result_release(&ref[0]);
+        tl_q_result_release(&ref[1]);
         return rc;
     }
-    size_t agree_guarded = refereed ? agreement(r, &referee) : 1;
-    size_t agree_free = refereed ? agreement(&free_fit, &referee) : 0;
+    size_t agree_guarded = closest(r, ref, nref), agree_free = closest(&free_fit, ref, nref);
     bool use_free = agree_free > agree_guarded;
     if (use_free) {
         struct tl_q_result tmp = *r;
@@ -65,11 +85,12 @@ static int choose(const struct tl_q_labels *L, const struct tl_q_opts *o, fit_fn
         free_fit = tmp;
     }
     snprintf(r->detail, sizeof r->detail,
-             "%s: %s fit (agrees with auto on %zu tasks, the %s fit on %zu of %zu)", name,
-             use_free ? "free" : "guarded", use_free ? agree_free : agree_guarded,
-             use_free ? "guarded" : "free", use_free ? agree_guarded : agree_free, L->n_tasks);
+             "%s: %s fit (agrees with ds/auto on %zu of %zu tasks, the %s fit on %zu)", name,
+             use_free ? "free" : "guarded", use_free ? agree_free : agree_guarded, L->n_tasks,
+             use_free ? "guarded" : "free", use_free ? agree_guarded : agree_free);
     tl_q_result_release(&free_fit);
-    tl_q_result_release(&referee);
+    tl_q_result_release(&ref[0]);
+    tl_q_result_release(&ref[1]);
     return 0;
 }
 
