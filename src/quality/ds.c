@@ -134,8 +134,7 @@ void tl_q_ds_run(struct tl_q_em *em, const struct tl_q_opts *o, const struct tl_
         double ll = tl_q_em_estep(em);
         obj = cfg->ll_only ? ll : ll + log_density;
         it++;
-        if ((cfg->ll_only ? fabs(obj - prev) : obj - prev) / n < o->tol &&
-            drift < PRIOR_SETTLED) {
+        if ((cfg->ll_only ? fabs(obj - prev) : obj - prev) / n < o->tol && drift < PRIOR_SETTLED) {
             *converged = true;
             break;
         }

@@ -33,8 +33,8 @@ struct crowd {
 static const struct crowd MIX = {"mix", 2026, {0.7, 0.2, 0.1}, 3, 50, 5, 756, 652};
 /* Only for the convergence test (no reference figure needed). */
 static const struct crowd SKEWED = {"skewed", 1, {0.75, 0.2, 0.05}, 5, 40, 0, 0, 0};
-static const struct crowd ADVERSARIAL = {
-    "adversarial", 2026, {1.0 / 3, 1.0 / 3, 1.0 / 3}, 5, 40, 4, 788, 787};
+static const struct crowd ADVERSARIAL = {"adversarial", 2026, {1.0 / 3, 1.0 / 3, 1.0 / 3}, 5, 40, 4,
+                                         788,           787};
 
 static void make_crowd(const struct crowd *c, struct tl_q_labels *L, uint32_t *truth) {
     const double *prior = c->prior;
