@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "quality/em.h"
+#include "quality/symmetric.h"
 
 /* Small enough not to move an estimate, large enough that log() of an
  * unobserved cell is finite: a worker who never said l keeps P(l) ~ 1e-10. */
@@ -19,6 +20,9 @@
 /* One-coin accuracies stay inside [CLAMP, 1 - CLAMP]: a worker at exactly 1
  * would make two disagreeing perfect workers an impossible event. */
 #define ONECOIN_CLAMP 1e-6
+/* A learned one-coin prior has settled when no class's share moves by more
+ * than this in an iteration (0.01 points). */
+#define PRIOR_SETTLED 1e-4
 
 static void mstep_prior(struct tl_q_em *em, const struct tl_q_ds_cfg *cfg) {
     size_t K = em->K;
@@ -32,6 +36,23 @@ static void mstep_prior(struct tl_q_em *em, const struct tl_q_ds_cfg *cfg) {
         total += em->class_mass[k] + a;
     for (size_t k = 0; k < K; k++)
         em->log_prior[k] = log((em->class_mass[k] + a) / total);
+}
+
+/* How far the coming mstep_prior() moves the learned class prior (largest
+ * change of a probability); 0 when the prior is not learned. */
+static double prior_drift(const struct tl_q_em *em, const struct tl_q_ds_cfg *cfg) {
+    if (cfg->uniform_prior)
+        return 0;
+    size_t K = em->K;
+    double a = cfg->class_pseudo + TINY, total = 0, drift = 0;
+    for (size_t k = 0; k < K; k++)
+        total += em->class_mass[k] + a;
+    for (size_t k = 0; k < K; k++) {
+        double d = fabs((em->class_mass[k] + a) / total - exp(em->log_prior[k]));
+        if (d > drift)
+            drift = d;
+    }
+    return drift;
 }
 
 /* Full confusion tables; returns the log prior density of the pseudo-counts
@@ -103,12 +124,17 @@ void tl_q_ds_run(struct tl_q_em *em, const struct tl_q_opts *o, const struct tl_
         tl_q_em_counts(em);
         if (cfg->update_prior)
             cfg->update_prior(em, cfg->update_ctx);
+        /* A one-coin model with a learned prior creeps along the prior long
+         * after the log-likelihood has stopped gaining tol a label (skewed
+         * crowds: 7 iterations, then labels still move); it converges when
+         * the prior has settled too. */
+        double drift = cfg->one_coin && it > 0 ? prior_drift(em, cfg) : 0;
         mstep_prior(em, cfg);
         double log_density = cfg->one_coin ? mstep_onecoin(em, cfg) : mstep_full(em, cfg);
         double ll = tl_q_em_estep(em);
         obj = cfg->ll_only ? ll : ll + log_density;
         it++;
-        if ((cfg->ll_only ? fabs(obj - prev) : obj - prev) / n < o->tol) {
+        if ((cfg->ll_only ? fabs(obj - prev) : obj - prev) / n < o->tol && drift < PRIOR_SETTLED) {
             *converged = true;
             break;
         }
@@ -119,7 +145,7 @@ void tl_q_ds_run(struct tl_q_em *em, const struct tl_q_opts *o, const struct tl_
 }
 
 static int ds_common(const struct tl_q_labels *L, const struct tl_q_opts *o, bool one_coin,
-                     struct tl_q_result *r) {
+                     bool free_model, struct tl_q_result *r) {
     struct tl_q_opts defaults;
     int rc = tl_q_begin(L, &o, &defaults, r);
     if (rc)
@@ -138,10 +164,11 @@ static int ds_common(const struct tl_q_labels *L, const struct tl_q_opts *o, boo
     /* One-coin errors are symmetric, so a crowd's shared bias towards one
      * class can only be explained as that class being common: learning the
      * class prior then feeds on itself (duck: 58% vs 76% for majority vote,
-     * relevance: 25% vs 54%). With a fixed uniform prior and accuracies
-     * floored at chance (1/K), one-coin never falls far below the vote. */
-    struct tl_q_ds_cfg cfg = {.one_coin = one_coin, .uniform_prior = one_coin};
-    if (one_coin)
+     * relevance: 25% vs 54%). The guarded fit keeps a uniform prior and
+     * floors accuracies at chance (1/K); the free fit is the textbook model
+     * (learned prior, adversaries below chance), and symmetric.c chooses. */
+    struct tl_q_ds_cfg cfg = {.one_coin = one_coin, .uniform_prior = one_coin && !free_model};
+    if (one_coin && !free_model)
         cfg.min_accuracy = 1.0 / (double)K;
     tl_q_ds_run(&em, o, &cfg, &r->log_likelihood, &r->iterations, &r->converged);
     tl_q_em_export(&em, r);
@@ -154,9 +181,10 @@ static int ds_common(const struct tl_q_labels *L, const struct tl_q_opts *o, boo
 }
 
 int tl_q_ds(const struct tl_q_labels *L, const struct tl_q_opts *o, struct tl_q_result *r) {
-    return ds_common(L, o, false, r);
+    return ds_common(L, o, false, false, r);
 }
 
-int tl_q_onecoin(const struct tl_q_labels *L, const struct tl_q_opts *o, struct tl_q_result *r) {
-    return ds_common(L, o, true, r);
+int tl_q_onecoin_fit(const struct tl_q_labels *L, const struct tl_q_opts *o, bool free_model,
+                     struct tl_q_result *r) {
+    return ds_common(L, o, true, free_model, r);
 }

@@ -31,6 +31,7 @@
 #include "quality/em.h"
 #include "quality/num.h"
 #include "quality/par.h"
+#include "quality/symmetric.h"
 
 #define ALPHA_MEAN 1.0
 #define B_MEAN     1.0
@@ -47,6 +48,7 @@ struct glad {
     double *log_prior;
     double *block_ll;
     size_t nblocks;
+    bool free_alpha; /* abilities may go negative (the free fit) */
 };
 
 static void glad_estep_part(void *ctx, int tid, int nthreads) {
@@ -108,7 +110,7 @@ static void glad_alpha_part(void *ctx, int tid, int nthreads) {
             step = MAX_STEP;
         if (step < -MAX_STEP)
             step = -MAX_STEP;
-        g->alpha[w] = a + step > 0 ? a + step : 0.0;
+        g->alpha[w] = a + step > 0 || g->free_alpha ? a + step : 0.0;
     }
 }
 
@@ -160,13 +162,15 @@ static void glad_free(struct glad *g) {
     free(g->block_ll);
 }
 
-int tl_q_glad(const struct tl_q_labels *L, const struct tl_q_opts *o, struct tl_q_result *r) {
+int tl_q_glad_fit(const struct tl_q_labels *L, const struct tl_q_opts *o, bool free_model,
+                  struct tl_q_result *r) {
     struct tl_q_opts defaults;
     int rc = tl_q_begin(L, &o, &defaults, r);
     if (rc)
         return rc;
     size_t K = L->n_classes, nt = L->n_tasks, nw = L->n_workers;
-    struct glad g = {.L = L, .K = K, .nthreads = tl_q_par_threads(o, L->n)};
+    struct glad g = {
+        .L = L, .K = K, .nthreads = tl_q_par_threads(o, L->n), .free_alpha = free_model};
     g.log_other = K > 1 ? -log((double)(K - 1)) : 0.0;
     g.nblocks = (nt + TL_Q_BLOCK - 1) / TL_Q_BLOCK;
     g.alpha = malloc(nw * sizeof *g.alpha);
