@@ -57,6 +57,9 @@ struct tl_api {
     /* Session cookies carry Secure (set by the caller from --secure-cookies:
      * the server is reached over TLS through a proxy). */
     bool secure_cookies;
+    /* quality: the background re-inference (infer helper; borrowed, set by
+     * the caller after tl_api_init; NULL: aggregates/run answers 503). */
+    struct tl_reinferer *reinferer;
 };
 
 /* The browser session's cookie (auth.c; read by tl_api_authorize). */
@@ -200,5 +203,9 @@ void tl_api_webhooks_create(void *app, struct tl_http_req *r);
 void tl_api_webhooks_list(void *app, struct tl_http_req *r);
 void tl_api_webhooks_delete(void *app, struct tl_http_req *r);
 void tl_api_webhooks_deliveries(void *app, struct tl_http_req *r);
+/* quality: aggregates, re-inference, the quality summary (aggregates.c) */
+void tl_api_aggregates_list(void *app, struct tl_http_req *r);
+void tl_api_aggregates_run(void *app, struct tl_http_req *r);
+void tl_api_quality_summary(void *app, struct tl_http_req *r);
 
 #endif

@@ -55,6 +55,9 @@ enum sq_q {
     Q_ST_BUMP, Q_ST_ANNOTATOR_BUMP, Q_ST_LAST_AT, Q_ST_DONE_AT, Q_ST_TASK_ANNOTS,
     Q_ST_RECOUNT_CLEAR, Q_ST_RECOUNT, Q_ST_COMPLETED, Q_ST_FIRST, Q_ST_BUCKETS, Q_ST_SECONDS,
     Q_ST_ANNOTATORS, Q_ST_ME,
+    /* quality: aggregates and full re-inference (infer helper; aggregates.c) */
+    Q_AGG_LABELS, Q_AGG_SEEN, Q_AGG_UPSERT, Q_AGG_STALE, Q_AGG_WORKER, Q_AGG_RUN_PUT,
+    Q_AGG_RUN_GET, Q_AGG_DUE, Q_AGG_LIST, Q_AGG_HIST, Q_AGG_GOLD_DAYS, Q_AGG_EXPORT,
     Q_COUNT
 };
 
@@ -265,6 +268,37 @@ int sq_webhook_deliveries(struct tl_store *s, const struct tl_project *p, const 
 int sq_webhook_due(struct tl_store *s, int64_t now_ms, bool is_all, size_t max,
                    struct tl_webhook_job **out, size_t *n);
 int sq_webhook_record(struct tl_store *s, int64_t pk, const struct tl_webhook_attempt *a);
+
+/* quality: aggregates and full re-inference (infer helper; aggregates.c):
+ * the vtab's entries, and the export page's aggregates. */
+int sq_agg_labels(struct tl_store *s, const struct tl_project *p, tl_agg_label_fn fn, void *ctx,
+                  struct tl_agg_seen *seen);
+int sq_agg_write(struct tl_store *s, const struct tl_project *p, const char *method,
+                 const struct tl_agg_row *rows, size_t n, int64_t read_at_ms, size_t *n_written);
+int sq_agg_workers(struct tl_store *s, const struct tl_project *p, const struct tl_agg_worker *w,
+                   size_t n, int64_t now_ms);
+int sq_quality_run_put(struct tl_store *s, const struct tl_project *p,
+                       const struct tl_quality_run *r);
+int sq_quality_run_get(struct tl_store *s, const struct tl_project *p,
+                       struct tl_quality_run *out);
+int sq_reinfer_due(struct tl_store *s, size_t max, tl_id **out, size_t *n);
+int sq_aggregate_list(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                      size_t limit, int64_t *cursor, struct tl_aggregate **out, size_t *n);
+int sq_quality_summary(struct tl_store *s, const struct tl_project *p,
+                       struct tl_quality_summary *out);
+#define SQ_AGG_OPS                                                                            \
+    .agg_labels = sq_agg_labels, .agg_write = sq_agg_write, .agg_workers = sq_agg_workers,    \
+    .quality_run_put = sq_quality_run_put, .quality_run_get = sq_quality_run_get,             \
+    .reinfer_due = sq_reinfer_due, .aggregate_list = sq_aggregate_list,                       \
+    .quality_summary = sq_quality_summary
+/* One export page's aggregates: for tasks pk[0..n) (ascending) of
+ * project_pk, on reader c inside the page's read transaction, call
+ * put(ctx, i, method, result, result_len, confidence, confidence_len) for
+ * each task i that has one (strings valid during the call). 0 or TL_E*. */
+typedef int (*sq_agg_put_fn)(void *ctx, size_t i, const char *method, const char *result,
+                             size_t result_len, const char *confidence, size_t confidence_len);
+int sq_agg_export_page(struct sq_conn *c, int64_t project_pk, const int64_t *pk, size_t n,
+                       sq_agg_put_fn put, void *ctx);
 
 /* The vtab of this backend (ops.c). */
 extern const struct tl_store_vtab sq_vtab;
