@@ -30,10 +30,18 @@
 #define ARENA_MAX         ((size_t)1 << 34)
 #define NAME_LEN          8 /* hex digits of a task or worker index */
 
-static double now_s(void) {
+static double clock_s(clockid_t id) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double now_s(void) {
+    return clock_s(CLOCK_MONOTONIC);
+}
+
+static double cpu_s(void) {
+    return clock_s(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 /* One choice field: its options sorted for bsearch, with their indices. */
@@ -610,14 +618,16 @@ int tl_queue_reinfer(struct tl_store *s, const struct tl_project *p, int threads
     struct run R;
     rc = run_init(&R, &schema);
     struct tl_agg_seen seen = {0};
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     rc = rc ? rc : tl_store_agg_labels(s, p, on_label, &R, &seen);
     if (!rc && R.n_tasks)
         R.task_off[R.n_tasks] = (uint32_t)R.n;
     st.read_s = now_s() - t0;
+    st.read_cpu_s = cpu_s() - c0;
     bool was_read = !rc;
 
     t0 = now_s();
+    c0 = cpu_s();
     struct tl_quality_run run = {.started_at_ms = seen.read_at_ms, .seen = seen};
     snprintf(run.method, sizeof run.method, "%s", p->q.method[0] ? p->q.method : "auto");
     struct worker_sums ws = {0};
@@ -648,8 +658,10 @@ int tl_queue_reinfer(struct tl_store *s, const struct tl_project *p, int threads
     for (size_t w = 0; !rc && w < R.n_workers; w++)
         skill[w] = ws.skill_n[w] ? ws.skill_sum[w] / ws.skill_n[w] : -1;
     st.infer_s = now_s() - t0;
+    st.infer_cpu_s = cpu_s() - c0;
 
     t0 = now_s();
+    c0 = cpu_s();
     if (!rc)
         rc = write_back(s, p, &R, skill, seen.read_at_ms, &st.n_written);
     struct tl_agg_worker *wk = rc ? NULL : calloc(nw, sizeof *wk);
@@ -666,6 +678,7 @@ int tl_queue_reinfer(struct tl_store *s, const struct tl_project *p, int threads
     if (!rc)
         rc = agreement_json(&R, &run.agreement);
     st.write_s = now_s() - t0;
+    st.write_cpu_s = cpu_s() - c0;
 
     st.n_labels = R.n;
     st.n_tasks = R.n_tasks;

@@ -33,6 +33,10 @@
 
 struct tl_reinfer_stats {
     double read_s, infer_s, write_s; /* the three phases, wall clock */
+    /* ... and the CPU the process spent in each (every thread: the
+     * engine's, the store's writer): on a shared machine the wall clock
+     * also counts waiting for a core; this does not. */
+    double read_cpu_s, infer_cpu_s, write_cpu_s;
     size_t n_labels, n_tasks, n_workers, n_written;
     size_t n_slow; /* results the fast scanner handed to jansson */
 };
