@@ -57,6 +57,9 @@ struct tl_api {
     /* Session cookies carry Secure (set by the caller from --secure-cookies:
      * the server is reached over TLS through a proxy). */
     bool secure_cookies;
+    /* quality: the background re-inference (infer helper; borrowed, set by
+     * the caller after tl_api_init; NULL: aggregates/run answers 503). */
+    struct tl_reinferer *reinferer;
 };
 
 /* The browser session's cookie (auth.c; read by tl_api_authorize). */
@@ -216,5 +219,10 @@ int tl_api_quality_parse(const json_t *body, struct tl_project *p, struct tl_err
 /* Add p's quality settings to its JSON j: 0 or TL_ENOMEM. */
 int tl_api_quality_json(const struct tl_project *p, json_t *j);
 void tl_api_tasks_gold_put(void *app, struct tl_http_req *r);
+
+/* quality: aggregates, re-inference, the quality summary (aggregates.c) */
+void tl_api_aggregates_list(void *app, struct tl_http_req *r);
+void tl_api_aggregates_run(void *app, struct tl_http_req *r);
+void tl_api_quality_summary(void *app, struct tl_http_req *r);
 
 #endif

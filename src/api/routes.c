@@ -132,6 +132,15 @@ const struct tl_route tl_api_routes[] = {
      .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_REVIEW, .obj = TL_OBJ_REVIEW)},
     {.method = "GET", .pattern = "/api/v1/projects/{}/reviewers", .handler = tl_api_reviewers,
      .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_QUALITY, .obj = TL_OBJ_PROJECT)},
+    /* quality: aggregates, re-inference, the quality summary (infer helper; aggregates.c) */
+    {.method = "GET", .pattern = "/api/v1/projects/{}/aggregates",
+     .handler = tl_api_aggregates_list, .body = TL_BODY_NONE, .query = QUERY("limit", "cursor"),
+     .policy = POLICY(.act = TL_ACT_EXPORT, .obj = TL_OBJ_PROJECT)},
+    {.method = "POST", .pattern = "/api/v1/projects/{}/aggregates/run",
+     .handler = tl_api_aggregates_run, .body = TL_BODY_SMALL,
+     .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
+    {.method = "GET", .pattern = "/api/v1/projects/{}/quality", .handler = tl_api_quality_summary,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_QUALITY, .obj = TL_OBJ_PROJECT)},
 };
 
 const size_t tl_api_n_routes = sizeof tl_api_routes / sizeof tl_api_routes[0];

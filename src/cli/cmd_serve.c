@@ -13,12 +13,14 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/log.h"
+#include "queue/reinfer_sched.h"
 #include "webhook/deliver.h"
 
 enum { OPT_DATA = 1000, OPT_LISTEN, OPT_MAX_BODY, OPT_MAX_IMPORT, OPT_READERS, OPT_HELP,
        OPT_SECRET_FILE, OPT_MAX_FILE };
 enum { OPT_MAX_CONN = 1100, OPT_MAX_PER_ADDR, OPT_THREADS, OPT_HEADER_TIMEOUT, OPT_IDLE_TIMEOUT };
 enum { OPT_HOOK_PRIVATE = 1200, OPT_SECURE_COOKIES };
+enum { OPT_REINFER_SECONDS = 1300 }; /* quality: re-inference (infer helper) */
 
 static const char usage[] =
     "usage: tally serve [--data DIR] [--listen HOST:PORT] [--max-body BYTES]\n"
@@ -27,6 +29,7 @@ static const char usage[] =
     "                   [--max-connections N] [--max-connections-per-address N]\n"
     "                   [--threads N] [--header-timeout S] [--idle-timeout S]\n"
     "                   [--webhook-allow-private] [--secure-cookies]\n"
+    "                   [--reinfer-seconds S]\n"
     "Serve the API in the foreground; SIGINT/SIGTERM drain and exit.\n"
     "  --data DIR              data directory (default $TALLY_DATA, else ./tally-data)\n"
     "  --listen HOST:PORT      address and port: 127.0.0.1:8080 (default, or\n"
@@ -48,7 +51,8 @@ static const char usage[] =
     "                          (self-hosted receivers); never link-local or metadata\n"
     "  --secure-cookies        mark the web UI's session cookie Secure: set it when\n"
     "                          Tally is served over TLS by a proxy (browsers then\n"
-    "                          send the cookie over https only)\n";
+    "                          send the cookie over https only)\n"
+    "  --reinfer-seconds S     re-infer projects with new labels every S s (default 60)\n";
 
 /* A whole decimal number in [lo, hi]: 0 or -1. */
 static int parse_size(const char *s, unsigned long long lo, unsigned long long hi,
@@ -115,6 +119,7 @@ int tl_cmd_serve(int argc, char **argv) {
         {"secret-file", required_argument, NULL, OPT_SECRET_FILE},
         {"webhook-allow-private", no_argument, NULL, OPT_HOOK_PRIVATE},
         {"secure-cookies", no_argument, NULL, OPT_SECURE_COOKIES},
+        {"reinfer-seconds", required_argument, NULL, OPT_REINFER_SECONDS},
         {NULL, 0, NULL, 0},
     };
     /* The environment sets defaults (containers, `make run`); flags win. */
@@ -131,6 +136,7 @@ int tl_cmd_serve(int argc, char **argv) {
     unsigned long long max_file = TL_HTTP_MAX_FILE_BODY;
     unsigned long long max_conn = 16384, max_per_addr = 64, threads = 0, header_s = 10,
                        idle_s = 60;
+    unsigned long long reinfer_s = 60; /* quality: re-inference (infer helper) */
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -151,6 +157,7 @@ int tl_cmd_serve(int argc, char **argv) {
         case OPT_SECRET_FILE: secret_file = optarg; break;
         case OPT_HOOK_PRIVATE: wopts.allow_private = true; break;
         case OPT_SECURE_COOKIES: secure_cookies = true; break;
+        case OPT_REINFER_SECONDS: bad = parse_size(optarg, 1, 86400, &reinfer_s); break;
         default: fprintf(stderr, "%s", usage); return 2;
         }
         if (bad) {
@@ -208,7 +215,18 @@ int tl_cmd_serve(int argc, char **argv) {
         tl_store_close(store);
         return 1;
     }
+    /* quality: the background re-inference (infer helper) */
+    struct tl_reinferer *reinferer = NULL;
+    if ((rc = tl_queue_reinferer_start(store, (int)reinfer_s, &reinferer))) {
+        fprintf(stderr, "tally: cannot start re-inference: %s\n", tl_strerror(rc));
+        tl_webhook_stop(sender);
+        tl_api_release(&api);
+        tl_store_close(store);
+        return 1;
+    }
+    api.reinferer = reinferer;
     if ((rc = tl_files_open(data, &api.files))) {
+        tl_queue_reinferer_stop(reinferer);
         tl_webhook_stop(sender);
         fprintf(stderr, "tally: cannot open %s/files: %s\n", data, tl_strerror(rc));
         tl_api_release(&api);
@@ -237,6 +255,7 @@ int tl_cmd_serve(int argc, char **argv) {
         fprintf(stderr, "tally: cannot listen on %s (%s)\n", listen,
                 rc == TL_ENOTFOUND ? "no such host" : "address in use or not permitted");
         tl_files_free(api.files);
+        tl_queue_reinferer_stop(reinferer);
         tl_webhook_stop(sender);
         tl_api_release(&api);
         tl_store_close(store);
@@ -255,6 +274,7 @@ int tl_cmd_serve(int argc, char **argv) {
     tl_http_stop(http, 10000);
     tl_api_release(&api); /* first: its slow pool may still finish an upload */
     tl_files_free(api.files);
+    tl_queue_reinferer_stop(reinferer); /* before the store it reads */
     tl_webhook_stop(sender); /* before the store it reads */
     tl_store_close(store);
     tl_log("stopped");

@@ -93,6 +93,12 @@ struct tl_export_task {
      * and GET /tasks/{id} are refused to annotators. */
     const char *gold;
     size_t gold_len;
+    /* quality: the task's aggregate (infer helper), valid during the
+     * callback only; agg_method NULL when the task has none. result and
+     * confidence are compact JSON objects {FIELD: VALUE} / {FIELD: P}. */
+    const char *agg_method;
+    const char *agg_result, *agg_confidence;
+    size_t agg_result_len, agg_confidence_len;
 };
 
 /* Called once per task, in task order; a non-zero return stops the page. */

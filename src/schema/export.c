@@ -46,7 +46,11 @@ static size_t jsonl_bound(struct tl_exporter *e, const struct tl_export_task *t)
     /* a model name escapes to at most 6 bytes a byte */
     for (size_t i = 0; i < t->n_predictions; i++)
         line_max += t->predictions[i].result_len + 6 * TL_PREDICTION_MAX_MODEL + LINE_OVERHEAD;
-    return line_max + t->gold_len; /* quality (core): "gold" */
+    line_max += t->gold_len; /* quality (core): "gold" */
+    if (t->agg_method) /* quality: the aggregate (infer helper) */
+        line_max += 6 * strlen(t->agg_method) + t->agg_result_len + t->agg_confidence_len +
+                    LINE_OVERHEAD;
+    return line_max;
 }
 
 static int jsonl_task(struct tl_exporter *e, struct tl_buf *out, const struct tl_export_task *t) {

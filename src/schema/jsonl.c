@@ -585,5 +585,14 @@ int tl_jsonl_export_task(struct tl_buf *b, const struct tl_export_task *t,
         rc = tl_buf_puts(b, ",\"gold\":");
         rc = rc ? rc : tl_buf_append(b, t->gold, t->gold_len);
     }
+    if (!rc && t->agg_method) { /* quality: the task's aggregate (infer helper) */
+        rc = tl_buf_puts(b, ",\"aggregate\":{\"method\":");
+        rc = rc ? rc : tl_buf_json_str(b, t->agg_method, strlen(t->agg_method));
+        rc = rc ? rc : tl_buf_puts(b, ",\"result\":");
+        rc = rc ? rc : tl_buf_append(b, t->agg_result, t->agg_result_len);
+        rc = rc ? rc : tl_buf_puts(b, ",\"confidence\":");
+        rc = rc ? rc : tl_buf_append(b, t->agg_confidence, t->agg_confidence_len);
+        rc = rc ? rc : tl_buf_puts(b, "}");
+    }
     return rc ? rc : tl_buf_puts(b, "}\n");
 }

@@ -158,6 +158,24 @@ struct tl_store_vtab {
                          const struct tl_review_decision *d, int64_t now_ms);
     int (*review_done)(struct tl_store *s, const struct tl_project *p,
                        struct tl_review_done **out, size_t *n);
+    /* quality: aggregates and full re-inference (infer helper; aggregates.c) */
+    int (*agg_labels)(struct tl_store *s, const struct tl_project *p, tl_agg_label_fn fn,
+                      void *ctx, struct tl_agg_seen *seen);
+    int (*agg_write)(struct tl_store *s, const struct tl_project *p, const char *method,
+                     const struct tl_agg_row *rows, size_t n, int64_t read_at_ms,
+                     size_t *n_written);
+    int (*agg_workers)(struct tl_store *s, const struct tl_project *p,
+                       const struct tl_agg_worker *w, size_t n, int64_t now_ms);
+    int (*quality_run_put)(struct tl_store *s, const struct tl_project *p,
+                           const struct tl_quality_run *r);
+    int (*quality_run_get)(struct tl_store *s, const struct tl_project *p,
+                           struct tl_quality_run *out);
+    int (*reinfer_due)(struct tl_store *s, size_t max, tl_id **out, size_t *n);
+    int (*aggregate_list)(struct tl_store *s, const struct tl_scope *sc,
+                          const struct tl_project *p, size_t limit, int64_t *cursor,
+                          struct tl_aggregate **out, size_t *n);
+    int (*quality_summary)(struct tl_store *s, const struct tl_project *p,
+                           struct tl_quality_summary *out);
 };
 
 struct tl_store {

@@ -312,3 +312,69 @@ int tl_store_task_gold_set(struct tl_store *s, const struct tl_scope *sc,
                            size_t gold_len) {
     return s->vt->task_gold_set(s, sc, p, task_id, gold, gold_len);
 }
+
+/* quality: aggregates and full re-inference (infer helper; sqlite/aggregates.c) */
+int tl_store_agg_labels(struct tl_store *s, const struct tl_project *p, tl_agg_label_fn fn,
+                        void *ctx, struct tl_agg_seen *seen) {
+    return s->vt->agg_labels(s, p, fn, ctx, seen);
+}
+
+int tl_store_agg_write(struct tl_store *s, const struct tl_project *p, const char *method,
+                       const struct tl_agg_row *rows, size_t n, int64_t read_at_ms,
+                       size_t *n_written) {
+    return s->vt->agg_write(s, p, method, rows, n, read_at_ms, n_written);
+}
+
+int tl_store_agg_workers(struct tl_store *s, const struct tl_project *p,
+                         const struct tl_agg_worker *w, size_t n, int64_t now_ms) {
+    return s->vt->agg_workers(s, p, w, n, now_ms);
+}
+
+int tl_store_quality_run_put(struct tl_store *s, const struct tl_project *p,
+                             const struct tl_quality_run *r) {
+    return s->vt->quality_run_put(s, p, r);
+}
+
+int tl_store_quality_run_get(struct tl_store *s, const struct tl_project *p,
+                             struct tl_quality_run *out) {
+    return s->vt->quality_run_get(s, p, out);
+}
+
+int tl_store_reinfer_due(struct tl_store *s, size_t max, tl_id **out, size_t *n) {
+    return s->vt->reinfer_due(s, max, out, n);
+}
+
+int tl_store_aggregate_list(struct tl_store *s, const struct tl_scope *sc,
+                            const struct tl_project *p, size_t limit, int64_t *cursor,
+                            struct tl_aggregate **out, size_t *n) {
+    return s->vt->aggregate_list(s, sc, p, limit, cursor, out, n);
+}
+
+int tl_store_quality_summary(struct tl_store *s, const struct tl_project *p,
+                             struct tl_quality_summary *out) {
+    return s->vt->quality_summary(s, p, out);
+}
+
+void tl_quality_run_release(struct tl_quality_run *r) {
+    if (r) {
+        free(r->agreement);
+        r->agreement = NULL;
+    }
+}
+
+void tl_aggregate_release(struct tl_aggregate *a) {
+    if (a) {
+        free(a->result);
+        free(a->confidence);
+        a->result = a->confidence = NULL;
+    }
+}
+
+void tl_quality_summary_release(struct tl_quality_summary *q) {
+    if (q) {
+        free(q->days);
+        q->days = NULL;
+        q->n_days = 0;
+        tl_quality_run_release(&q->run);
+    }
+}

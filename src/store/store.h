@@ -845,4 +845,123 @@ int tl_store_review_done(struct tl_store *s, const struct tl_project *p,
                          struct tl_review_done **out, size_t *n);
 void tl_review_done_free(struct tl_review_done *v, size_t n);
 
+/* --- quality: aggregates and full re-inference (infer helper; sqlite/aggregates.c,
+ * docs/quality-aggregates.md) --- */
+
+/* One counted annotation (set_aside = 0) of a project as re-inference reads
+ * it. Pointers are valid during the callback only. gold is the task's gold
+ * answer ({FIELD: VALUE}), NULL for an ordinary task. */
+struct tl_agg_label {
+    int64_t task_pk, annotator_pk;
+    const char *result;
+    size_t result_len;
+    const char *gold;
+    size_t gold_len;
+};
+typedef int (*tl_agg_label_fn)(void *ctx, const struct tl_agg_label *l);
+/* What one read saw: due-ness is judged against it (tl_store_reinfer_due). */
+struct tl_agg_seen {
+    int64_t n_annotations; /* the project's counted annotations (projects.n_annotations) */
+    int64_t last_at_ms;    /* its newest annotation time (0: none) */
+    int64_t read_at_ms;    /* the clock just before the read began */
+};
+/* Stream every counted annotation of p (gold tasks included) to fn in task
+ * pk order (a task's annotations together, in pk order), in ONE read
+ * transaction, so the labels are one instant's; *seen is that instant.
+ * Stops at fn's first non-zero return and returns it; else 0 or TL_E*. */
+int tl_store_agg_labels(struct tl_store *s, const struct tl_project *p, tl_agg_label_fn fn,
+                        void *ctx, struct tl_agg_seen *seen);
+
+/* One task's aggregate as re-inference writes it (strings borrowed). */
+struct tl_agg_row {
+    int64_t task_pk;
+    const char *result; /* {FIELD: VALUE}, compact JSON */
+    size_t result_len;
+    const char *confidence; /* {FIELD: P} */
+    size_t confidence_len;
+    double min_confidence;
+    int n_annotations;
+};
+/* One annotator's estimates; skill or agreement < 0: unknown (NULL). */
+struct tl_agg_worker {
+    int64_t annotator_pk;
+    double skill, agreement;
+};
+/* Write p's aggregates rows[0..n) with method, as of read_at_ms (the
+ * seen->read_at_ms of the read they come from): in slices of
+ * TL_AGG_WRITE_SLICE rows, one writer op each, so live submits interleave.
+ * A row is not written over a reviewed aggregate (is_reviewed = 1) nor over
+ * one a live submit updated after read_at_ms (it is newer than this run's
+ * snapshot). Then p's aggregates that are neither reviewed, nor written by
+ * this run, nor updated since read_at_ms are deleted (their tasks have no
+ * counted annotation left). *n_written (may be NULL): rows written. */
+#define TL_AGG_WRITE_SLICE 10000
+int tl_store_agg_write(struct tl_store *s, const struct tl_project *p, const char *method,
+                       const struct tl_agg_row *rows, size_t n, int64_t read_at_ms,
+                       size_t *n_written);
+/* Set workers.skill/agreement of p's annotators w[0..n) (rows made as
+ * needed), in slices like tl_store_agg_write. */
+int tl_store_agg_workers(struct tl_store *s, const struct tl_project *p,
+                         const struct tl_agg_worker *w, size_t n, int64_t now_ms);
+
+/* The record of p's last full re-inference (migration 13). */
+struct tl_quality_run {
+    int64_t started_at_ms, finished_at_ms;
+    char method[16];  /* the project's method when it ran */
+    char detail[160]; /* what auto chose, per field; "" otherwise */
+    int64_t n_labels, n_tasks, n_workers;
+    double seconds;
+    char *agreement; /* owned: {FIELD: alpha|null}, compact JSON */
+    char error[200]; /* "" or why the run failed */
+    struct tl_agg_seen seen;
+};
+void tl_quality_run_release(struct tl_quality_run *r);
+/* Record (replace) p's last run: 0 or TL_E*. */
+int tl_store_quality_run_put(struct tl_store *s, const struct tl_project *p,
+                             const struct tl_quality_run *r);
+/* p's last run into *out (release it): 0 or TL_ENOTFOUND (never ran). */
+int tl_store_quality_run_get(struct tl_store *s, const struct tl_project *p,
+                             struct tl_quality_run *out);
+/* Up to max ids of projects (any tenant: the scheduler is the
+ * installation's own) whose counted annotations or newest annotation time
+ * moved since their last run, or that never ran and have annotations;
+ * least recently run first. *out is caller-freed. */
+int tl_store_reinfer_due(struct tl_store *s, size_t max, tl_id **out, size_t *n);
+
+/* One row of GET /projects/{id}/aggregates. */
+struct tl_aggregate {
+    tl_id task_id;
+    char method[16];
+    char *result, *confidence; /* owned compact JSON */
+    int n_annotations;
+    bool is_reviewed;
+    int64_t updated_at_ms;
+};
+void tl_aggregate_release(struct tl_aggregate *a);
+/* p's aggregates of tasks after *cursor (0: from the start), task order, at
+ * most limit: *out (release each, free the array), *n; *cursor becomes the
+ * last one's position, 0 when no aggregate is left after it. */
+int tl_store_aggregate_list(struct tl_store *s, const struct tl_scope *sc,
+                            const struct tl_project *p, size_t limit, int64_t *cursor,
+                            struct tl_aggregate **out, size_t *n);
+
+/* The quality page's charts (GET /projects/{id}/quality). */
+#define TL_QUALITY_MAX_DAYS 1000 /* the newest days of gold accuracy kept */
+struct tl_gold_day {
+    int64_t day_ms; /* midnight UTC */
+    double accuracy; /* mean gold score of the day's answers */
+    int64_t answered;
+};
+struct tl_quality_summary {
+    int64_t histogram[10]; /* aggregates by min_confidence: [0,.1) .. [.9,1] */
+    struct tl_gold_day *days; /* owned, oldest first */
+    size_t n_days;
+    bool has_run;
+    struct tl_quality_run run; /* when has_run */
+};
+void tl_quality_summary_release(struct tl_quality_summary *q);
+int tl_store_quality_summary(struct tl_store *s, const struct tl_project *p,
+                             struct tl_quality_summary *out);
+/* --- end quality: aggregates --- */
+
 #endif

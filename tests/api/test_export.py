@@ -30,7 +30,11 @@ def test_export_format(api):
     assert sorted(line["data"]["n"] for line in lines) == list(range(5))
     seen = {}
     for line in lines:
-        assert set(line) == {"id", "data", "annotations", "predictions"}, line
+        # a labeled task carries its live aggregate (docs/quality-projects.md)
+        keys = {"id", "data", "annotations", "predictions"}
+        assert set(line) == (keys | {"aggregate"} if line["annotations"] else keys), line
+        if line["annotations"]:
+            assert set(line["aggregate"]) == {"method", "result", "confidence"}, line
         assert line["predictions"] == [], line
         assert ID_RE.match(line["id"])
         for ann in line["annotations"]:

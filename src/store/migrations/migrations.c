@@ -302,6 +302,21 @@ const struct tl_migration tl_migrations[] = {
      "  created_at BIGINT NOT NULL, claimed_at BIGINT, decided_at BIGINT);"
      "CREATE INDEX reviews_project ON reviews(project_pk, status, pk);"
      "CREATE INDEX reviews_task ON reviews(task_pk);"},
+    /* quality: full re-inference (infer helper; docs/quality-aggregates.md) */
+    {13, "quality_runs",
+     /* The last full re-inference of a project: when, what ran (method and
+      * auto's choice), how much it read, how long it took, and Krippendorff's
+      * alpha per choice field ({FIELD: alpha|null}, computed in the run).
+      * seen_annotations / seen_last_at are what the run read (the project's
+      * counted annotations and its newest annotation time): the scheduler
+      * re-infers a project when either moved. error: "" or why it failed. */
+     "CREATE TABLE quality_runs(project_pk INTEGER PRIMARY KEY REFERENCES projects(pk),"
+     "  started_at BIGINT NOT NULL, finished_at BIGINT NOT NULL, method TEXT NOT NULL,"
+     "  detail TEXT NOT NULL DEFAULT '', n_labels BIGINT NOT NULL DEFAULT 0,"
+     "  n_tasks BIGINT NOT NULL DEFAULT 0, n_workers BIGINT NOT NULL DEFAULT 0,"
+     "  seconds REAL NOT NULL DEFAULT 0, agreement BLOB NOT NULL DEFAULT '{}',"
+     "  seen_annotations BIGINT NOT NULL DEFAULT 0, seen_last_at BIGINT NOT NULL DEFAULT 0,"
+     "  error TEXT NOT NULL DEFAULT '');"},
     /* quality: review (store/sqlite/review.c, docs/quality-review.md) */
     {15, "review_queue",
      /* The review queue is chosen lazily by `next` (nothing is written on

@@ -303,6 +303,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_LC_END_FLAGS] = "DELETE FROM flags WHERE project_pk = ?1",
     [Q_LC_END_WORKERS] = "DELETE FROM workers WHERE project_pk = ?1",
     [Q_LC_END_SWEEPS] = "DELETE FROM review_sweeps WHERE project_pk = ?1",
+    [Q_LC_END_RUNS] = "DELETE FROM quality_runs WHERE project_pk = ?1",
     [Q_LC_END_PROJECT] = "DELETE FROM projects WHERE pk = ?1 AND deleted = 1",
     /* stats.c: the counters of migration 10, kept by the writer wherever
      * projects.n_annotations / n_completed change. ?2 is a time in ms, ?3
@@ -601,6 +602,59 @@ static const char *const sql[Q_COUNT] = {
                   " v.correction, v.gold_score FROM reviews v"
                   " JOIN users u ON u.pk = v.reviewer_pk LEFT JOIN tenants t ON t.pk = u.tenant_pk"
                   " WHERE v.project_pk = ?1 AND v.status IN (1, 2, 3) ORDER BY v.pk DESC LIMIT ?2",
+    /* ---- quality: aggregates and full re-inference (infer helper; aggregates.c) ---- */
+    /* A project's counted labels, by task (tasks_project), each task's
+     * annotations through UNIQUE(task_pk, annotator_pk): no sort. */
+    [Q_AGG_LABELS] = "SELECT a.task_pk, a.annotator_pk, a.result, k.gold"
+                     " FROM tasks k JOIN annotations a ON a.task_pk = k.pk"
+                     " WHERE k.project_pk = ?1 AND a.set_aside = 0 ORDER BY k.pk",
+    [Q_AGG_SEEN] = "SELECT n_annotations, (SELECT coalesce(max(last_at), 0)"
+                   " FROM stats_annotators WHERE project_pk = ?1) FROM projects WHERE pk = ?1",
+    /* Never over a reviewer's answer, nor over a live submit's newer one. */
+    [Q_AGG_UPSERT] = "INSERT INTO aggregates(task_pk, project_pk, method, result, confidence,"
+                     " min_confidence, n_annotations, is_reviewed, updated_at)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)"
+                     " ON CONFLICT(task_pk) DO UPDATE SET method = excluded.method,"
+                     " result = excluded.result, confidence = excluded.confidence,"
+                     " min_confidence = excluded.min_confidence,"
+                     " n_annotations = excluded.n_annotations, updated_at = excluded.updated_at"
+                     " WHERE aggregates.is_reviewed = 0 AND aggregates.updated_at <= ?8"
+                     " AND aggregates.project_pk = ?2",
+    [Q_AGG_STALE] = "DELETE FROM aggregates WHERE project_pk = ?1 AND is_reviewed = 0"
+                    " AND updated_at < ?2",
+    [Q_AGG_WORKER] = "INSERT INTO workers(project_pk, annotator_pk, skill, agreement, updated_at)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(project_pk, annotator_pk)"
+                     " DO UPDATE SET skill = excluded.skill, agreement = excluded.agreement,"
+                     " updated_at = excluded.updated_at",
+    [Q_AGG_RUN_PUT] = "INSERT OR REPLACE INTO quality_runs(project_pk, started_at, finished_at,"
+                      " method, detail, n_labels, n_tasks, n_workers, seconds, agreement,"
+                      " seen_annotations, seen_last_at, error)"
+                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    [Q_AGG_RUN_GET] = "SELECT started_at, finished_at, method, detail, n_labels, n_tasks,"
+                      " n_workers, seconds, agreement, seen_annotations, seen_last_at, error"
+                      " FROM quality_runs WHERE project_pk = ?1",
+    /* Due: labels were counted or uncounted, or made, since the last run. */
+    [Q_AGG_DUE] = "SELECT p.id FROM projects p LEFT JOIN quality_runs r ON r.project_pk = p.pk"
+                  " WHERE p.deleted = 0 AND CASE WHEN r.project_pk IS NULL"
+                  " THEN p.n_annotations > 0"
+                  " ELSE r.seen_annotations != p.n_annotations OR r.seen_last_at <"
+                  " (SELECT coalesce(max(s.last_at), 0) FROM stats_annotators s"
+                  " WHERE s.project_pk = p.pk) END"
+                  " ORDER BY coalesce(r.finished_at, 0), p.pk LIMIT ?1",
+    [Q_AGG_LIST] = "SELECT k.id, g.method, g.result, g.confidence, g.n_annotations,"
+                   " g.is_reviewed, g.updated_at, g.task_pk FROM aggregates g"
+                   " JOIN tasks k ON k.pk = g.task_pk AND k.tenant_pk = ?4"
+                   " WHERE g.project_pk = ?1 AND g.task_pk > ?2 ORDER BY g.task_pk LIMIT ?3",
+    [Q_AGG_HIST] = "SELECT max(0, min(9, CAST(min_confidence * 10 AS INTEGER))) AS b, count(*)"
+                   " FROM aggregates WHERE project_pk = ?1 GROUP BY b",
+    /* The gold tasks (tasks_gold), then their answers: newest days first. */
+    [Q_AGG_GOLD_DAYS] = "SELECT a.created_at / 86400000 AS d, avg(a.gold_score), count(*)"
+                        " FROM tasks k JOIN annotations a ON a.task_pk = k.pk"
+                        " WHERE k.project_pk = ?1 AND k.gold IS NOT NULL"
+                        " AND a.gold_score IS NOT NULL GROUP BY d ORDER BY d DESC LIMIT ?2",
+    [Q_AGG_EXPORT] = "SELECT task_pk, method, result, confidence FROM aggregates"
+                     " WHERE task_pk >= ?1 AND task_pk <= ?2 AND project_pk = ?3"
+                     " ORDER BY task_pk",
 };
 
 struct sq_wop {

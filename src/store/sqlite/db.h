@@ -44,7 +44,7 @@ enum sq_q {
     Q_LC_SLICE_ANNOTS, Q_LC_SLICE_LEASES, Q_LC_SLICE_PREDS, Q_LC_SLICE_IMPORTED, Q_LC_SLICE_SKIPS,
     Q_LC_SLICE_HISTORY, Q_LC_SLICE_REVIEWS, Q_LC_SLICE_AGGREGATES, Q_LC_SLICE_TASKS,
     Q_LC_END_MEMBERS, Q_LC_END_FILES, Q_LC_END_STATS, Q_LC_END_FLAGS, Q_LC_END_WORKERS,
-    Q_LC_END_SWEEPS,
+    Q_LC_END_SWEEPS, Q_LC_END_RUNS,
     Q_LC_END_STATS_ANNOTATORS, Q_LC_END_PROJECT,
     Q_LC_MEMBERS, Q_LC_MEDIAN, Q_LC_MEMBER_ROLE, Q_LC_MEMBER_REMOVE, Q_LC_LEASES_DROP,
     Q_LC_LEASE_PROJECT, Q_LC_ANNOT_PROJECT, Q_LC_FLAG_PROJECT, Q_LC_REVIEW_PROJECT, Q_LC_SKIP_INSERT, Q_LC_SKIPS_RECENT, Q_LC_ANNOT_GET,
@@ -70,6 +70,9 @@ enum sq_q {
     Q_RV_ANNOTS, Q_RV_AGG, Q_RV_LIST_PENDING, Q_RV_LIST_DONE, Q_RV_FIND, Q_RV_DECIDE,
     Q_RV_AGG_UPSERT, Q_RV_AGG_DELETE, Q_RV_COUNTED, Q_RV_SET_ASIDE, Q_RV_TASK_STATE,
     Q_RV_TASK_SET, Q_RV_PROJECT_UNCOUNT, Q_RV_DONE,
+    /* quality: aggregates and full re-inference (infer helper; aggregates.c) */
+    Q_AGG_LABELS, Q_AGG_SEEN, Q_AGG_UPSERT, Q_AGG_STALE, Q_AGG_WORKER, Q_AGG_RUN_PUT,
+    Q_AGG_RUN_GET, Q_AGG_DUE, Q_AGG_LIST, Q_AGG_HIST, Q_AGG_GOLD_DAYS, Q_AGG_EXPORT,
     Q_COUNT
 };
 
@@ -296,6 +299,36 @@ int sq_review_done(struct tl_store *s, const struct tl_project *p, struct tl_rev
     .review_next = sq_review_next, .review_get = sq_review_get,                               \
     .review_list = sq_review_list, .review_decide = sq_review_decide,                         \
     .review_done = sq_review_done
+/* quality: aggregates and full re-inference (infer helper; aggregates.c):
+ * the vtab's entries, and the export page's aggregates. */
+int sq_agg_labels(struct tl_store *s, const struct tl_project *p, tl_agg_label_fn fn, void *ctx,
+                  struct tl_agg_seen *seen);
+int sq_agg_write(struct tl_store *s, const struct tl_project *p, const char *method,
+                 const struct tl_agg_row *rows, size_t n, int64_t read_at_ms, size_t *n_written);
+int sq_agg_workers(struct tl_store *s, const struct tl_project *p, const struct tl_agg_worker *w,
+                   size_t n, int64_t now_ms);
+int sq_quality_run_put(struct tl_store *s, const struct tl_project *p,
+                       const struct tl_quality_run *r);
+int sq_quality_run_get(struct tl_store *s, const struct tl_project *p,
+                       struct tl_quality_run *out);
+int sq_reinfer_due(struct tl_store *s, size_t max, tl_id **out, size_t *n);
+int sq_aggregate_list(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                      size_t limit, int64_t *cursor, struct tl_aggregate **out, size_t *n);
+int sq_quality_summary(struct tl_store *s, const struct tl_project *p,
+                       struct tl_quality_summary *out);
+#define SQ_AGG_OPS                                                                            \
+    .agg_labels = sq_agg_labels, .agg_write = sq_agg_write, .agg_workers = sq_agg_workers,    \
+    .quality_run_put = sq_quality_run_put, .quality_run_get = sq_quality_run_get,             \
+    .reinfer_due = sq_reinfer_due, .aggregate_list = sq_aggregate_list,                       \
+    .quality_summary = sq_quality_summary
+/* One export page's aggregates: for tasks pk[0..n) (ascending) of
+ * project_pk, on reader c inside the page's read transaction, call
+ * put(ctx, i, method, result, result_len, confidence, confidence_len) for
+ * each task i that has one (strings valid during the call). 0 or TL_E*. */
+typedef int (*sq_agg_put_fn)(void *ctx, size_t i, const char *method, const char *result,
+                             size_t result_len, const char *confidence, size_t confidence_len);
+int sq_agg_export_page(struct sq_conn *c, int64_t project_pk, const int64_t *pk, size_t n,
+                       sq_agg_put_fn put, void *ctx);
 
 /* The vtab of this backend (ops.c). */
 extern const struct tl_store_vtab sq_vtab;

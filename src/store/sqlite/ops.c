@@ -1201,6 +1201,8 @@ struct page_task {
     size_t data_len, first_annot, n_annot, first_pred, n_pred;
     char *gold; /* quality (core): NULL for an ordinary task */
     size_t gold_len;
+    char *agg; /* quality (infer helper): method NUL result NUL confidence NUL; NULL: none */
+    size_t agg_result_len, agg_confidence_len;
 };
 
 struct page_preds {
@@ -1213,6 +1215,7 @@ static void page_free(struct page_task *t, size_t nt, struct tl_export_annotatio
     for (size_t i = 0; i < nt; i++) {
         free(t[i].data);
         free(t[i].gold);
+        free(t[i].agg);
     }
     for (size_t i = 0; i < na; i++) {
         free((char *)an[i].result);
@@ -1260,6 +1263,36 @@ static int page_predictions(struct sq_conn *c, const struct tl_project *p,
         pp->n++;
     }
     sqlite3_reset(st);
+    return rc;
+}
+
+/* quality (infer helper): keep one task's aggregate with the page. */
+static int page_aggregate(void *ctx, size_t i, const char *method, const char *result,
+                          size_t result_len, const char *confidence, size_t confidence_len) {
+    struct page_task *t = &((struct page_task *)ctx)[i];
+    size_t m_len = strlen(method);
+    t->agg = malloc(m_len + result_len + confidence_len + 3);
+    if (!t->agg)
+        return TL_ENOMEM;
+    memcpy(t->agg, method, m_len + 1);
+    memcpy(t->agg + m_len + 1, result, result_len);
+    t->agg[m_len + 1 + result_len] = '\0';
+    memcpy(t->agg + m_len + 2 + result_len, confidence, confidence_len);
+    t->agg[m_len + 2 + result_len + confidence_len] = '\0';
+    t->agg_result_len = result_len;
+    t->agg_confidence_len = confidence_len;
+    return 0;
+}
+
+static int page_aggregates(struct sq_conn *c, const struct tl_project *p,
+                           struct page_task *tasks, size_t nt) {
+    int64_t *pks = malloc(nt * sizeof *pks);
+    if (!pks)
+        return TL_ENOMEM;
+    for (size_t i = 0; i < nt; i++)
+        pks[i] = tasks[i].pk;
+    int rc = sq_agg_export_page(c, p->pk, pks, nt, page_aggregate, tasks);
+    free(pks);
     return rc;
 }
 
@@ -1358,6 +1391,8 @@ static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
     }
     if (!rc && nt > 0)
         rc = page_predictions(c, p, tasks, nt, &pp);
+    if (!rc && nt > 0) /* quality (infer helper): the same snapshot's aggregates */
+        rc = page_aggregates(c, p, tasks, nt);
     sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
     sq_reader_put(SQ(s), c);
 
@@ -1373,6 +1408,13 @@ static int sq_export_page(struct tl_store *s, const struct tl_scope *sc,
                                     .gold = tasks[i].gold,
                                     .gold_len = tasks[i].gold_len};
         memcpy(et.id, tasks[i].id, sizeof et.id);
+        if (tasks[i].agg) { /* quality (infer helper) */
+            et.agg_method = tasks[i].agg;
+            et.agg_result = et.agg_method + strlen(et.agg_method) + 1;
+            et.agg_result_len = tasks[i].agg_result_len;
+            et.agg_confidence = et.agg_result + et.agg_result_len + 1;
+            et.agg_confidence_len = tasks[i].agg_confidence_len;
+        }
         rc = fn(ctx, &et);
         if (!rc)
             *cursor = tasks[i].pk;
@@ -1507,6 +1549,7 @@ const struct tl_store_vtab sq_vtab = {
     .project_stats = sq_project_stats,
     .my_stats = sq_my_stats,
     SQ_LIFECYCLE_OPS,
+    SQ_AGG_OPS, /* quality: aggregates (infer helper) */
     .webhook_create = sq_webhook_create,
     .webhook_list = sq_webhook_list,
     .webhook_delete = sq_webhook_delete,

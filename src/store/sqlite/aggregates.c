@@ -1,0 +1,463 @@
+/* aggregates.c: the store side of full re-inference (queue/reinfer.h) and
+ * of the aggregates the API shows (docs/quality-aggregates.md): a project's
+ * counted labels read in one transaction, the aggregates and worker
+ * estimates written back in bounded slices, the record of the last run
+ * (migration 13), the aggregates list, the quality page's charts, and the
+ * export page's aggregates.
+ *
+ * Write-back is sliced because one writer serves every submit: 333,000
+ * aggregate rows in one op would hold the writer (and every submit queued
+ * behind it) for the whole write. TL_AGG_WRITE_SLICE rows per op keep each
+ * hold in the tens of milliseconds; submits queued meanwhile commit between
+ * the slices. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "store/sqlite/db.h"
+
+#define SQ(base) ((struct sq_store *)(base))
+
+static int read_seen(struct sq_conn *c, int64_t project_pk, struct tl_agg_seen *seen) {
+    sqlite3_stmt *st = sq_stmt(c, Q_AGG_SEEN);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, project_pk);
+    int step = sqlite3_step(st);
+    int rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? TL_ENOTFOUND : sq_err(step);
+    if (!rc) {
+        seen->n_annotations = sqlite3_column_int64(st, 0);
+        seen->last_at_ms = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int sq_agg_labels(struct tl_store *s, const struct tl_project *p, tl_agg_label_fn fn, void *ctx,
+                  struct tl_agg_seen *seen) {
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    memset(seen, 0, sizeof *seen);
+    seen->read_at_ms = tl_clock_ms();
+    /* One read transaction: the counters in *seen and the labels streamed
+     * are the same instant's, so due-ness compares like with like. */
+    sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
+    rc = read_seen(c, p->pk, seen);
+    sqlite3_stmt *st = rc ? NULL : sq_stmt(c, Q_AGG_LABELS);
+    if (!rc && !st)
+        rc = TL_EINTERNAL;
+    if (st) {
+        sqlite3_bind_int64(st, 1, p->pk);
+        int step = SQLITE_DONE;
+        while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            struct tl_agg_label l = {
+                .task_pk = sqlite3_column_int64(st, 0),
+                .annotator_pk = sqlite3_column_int64(st, 1),
+                .result = (const char *)sqlite3_column_blob(st, 2),
+                .result_len = (size_t)sqlite3_column_bytes(st, 2),
+            };
+            if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+                l.gold = (const char *)sqlite3_column_blob(st, 3);
+                l.gold_len = (size_t)sqlite3_column_bytes(st, 3);
+            }
+            if (!l.result)
+                l.result = "";
+            rc = fn(ctx, &l);
+        }
+        if (!rc && step != SQLITE_DONE)
+            rc = sq_err(step);
+        sqlite3_reset(st);
+    }
+    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    sq_reader_put(SQ(s), c);
+    return rc;
+}
+
+/* ---- write-back ---- */
+
+struct agg_slice {
+    const struct tl_project *p;
+    const char *method;
+    const struct tl_agg_row *rows;
+    size_t n;
+    int64_t read_at_ms;
+    size_t n_written;
+};
+
+static int w_agg_slice(struct sq_store *s, struct sq_conn *w, void *arg) {
+    (void)s;
+    struct agg_slice *a = arg;
+    for (size_t i = 0; i < a->n; i++) {
+        const struct tl_agg_row *r = &a->rows[i];
+        sqlite3_stmt *st = sq_stmt(w, Q_AGG_UPSERT);
+        if (!st)
+            return TL_EINTERNAL;
+        sqlite3_bind_int64(st, 1, r->task_pk);
+        sqlite3_bind_int64(st, 2, a->p->pk);
+        sqlite3_bind_text(st, 3, a->method, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, r->result, (int)r->result_len, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 5, r->confidence, (int)r->confidence_len, SQLITE_STATIC);
+        sqlite3_bind_double(st, 6, r->min_confidence);
+        sqlite3_bind_int(st, 7, r->n_annotations);
+        sqlite3_bind_int64(st, 8, a->read_at_ms);
+        int rc = sq_exec(st);
+        if (rc)
+            return rc;
+        a->n_written += (size_t)sqlite3_changes(w->db);
+    }
+    return 0;
+}
+
+struct agg_stale {
+    int64_t project_pk, read_at_ms;
+};
+
+static int w_agg_stale(struct sq_store *s, struct sq_conn *w, void *arg) {
+    (void)s;
+    struct agg_stale *a = arg;
+    sqlite3_stmt *st = sq_stmt(w, Q_AGG_STALE);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, a->project_pk);
+    sqlite3_bind_int64(st, 2, a->read_at_ms);
+    return sq_exec(st);
+}
+
+int sq_agg_write(struct tl_store *s, const struct tl_project *p, const char *method,
+                 const struct tl_agg_row *rows, size_t n, int64_t read_at_ms, size_t *n_written) {
+    size_t written = 0;
+    int rc = 0;
+    for (size_t at = 0; !rc && at < n; at += TL_AGG_WRITE_SLICE) {
+        struct agg_slice a = {.p = p,
+                              .method = method,
+                              .rows = rows + at,
+                              .n = n - at < TL_AGG_WRITE_SLICE ? n - at : TL_AGG_WRITE_SLICE,
+                              .read_at_ms = read_at_ms};
+        rc = sq_write(SQ(s), w_agg_slice, &a);
+        written += rc ? 0 : a.n_written;
+    }
+    if (!rc) {
+        struct agg_stale a = {.project_pk = p->pk, .read_at_ms = read_at_ms};
+        rc = sq_write(SQ(s), w_agg_stale, &a);
+    }
+    if (n_written)
+        *n_written = written;
+    return rc;
+}
+
+struct agg_workers {
+    int64_t project_pk, now_ms;
+    const struct tl_agg_worker *w;
+    size_t n;
+};
+
+static void bind_unknown(sqlite3_stmt *st, int i, double v) {
+    if (v < 0)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_double(st, i, v);
+}
+
+static int w_agg_workers(struct sq_store *s, struct sq_conn *w, void *arg) {
+    (void)s;
+    struct agg_workers *a = arg;
+    for (size_t i = 0; i < a->n; i++) {
+        sqlite3_stmt *st = sq_stmt(w, Q_AGG_WORKER);
+        if (!st)
+            return TL_EINTERNAL;
+        sqlite3_bind_int64(st, 1, a->project_pk);
+        sqlite3_bind_int64(st, 2, a->w[i].annotator_pk);
+        bind_unknown(st, 3, a->w[i].skill);
+        bind_unknown(st, 4, a->w[i].agreement);
+        sqlite3_bind_int64(st, 5, a->now_ms);
+        int rc = sq_exec(st);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int sq_agg_workers(struct tl_store *s, const struct tl_project *p, const struct tl_agg_worker *w,
+                   size_t n, int64_t now_ms) {
+    int rc = 0;
+    for (size_t at = 0; !rc && at < n; at += TL_AGG_WRITE_SLICE) {
+        struct agg_workers a = {.project_pk = p->pk,
+                                .now_ms = now_ms,
+                                .w = w + at,
+                                .n = n - at < TL_AGG_WRITE_SLICE ? n - at : TL_AGG_WRITE_SLICE};
+        rc = sq_write(SQ(s), w_agg_workers, &a);
+    }
+    return rc;
+}
+
+/* ---- the last run ---- */
+
+struct run_put {
+    int64_t project_pk;
+    const struct tl_quality_run *r;
+};
+
+static int w_run_put(struct sq_store *s, struct sq_conn *w, void *arg) {
+    (void)s;
+    struct run_put *a = arg;
+    const struct tl_quality_run *r = a->r;
+    sqlite3_stmt *st = sq_stmt(w, Q_AGG_RUN_PUT);
+    if (!st)
+        return TL_EINTERNAL;
+    const char *agreement = r->agreement ? r->agreement : "{}";
+    sqlite3_bind_int64(st, 1, a->project_pk);
+    sqlite3_bind_int64(st, 2, r->started_at_ms);
+    sqlite3_bind_int64(st, 3, r->finished_at_ms);
+    sqlite3_bind_text(st, 4, r->method, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, r->detail, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, r->n_labels);
+    sqlite3_bind_int64(st, 7, r->n_tasks);
+    sqlite3_bind_int64(st, 8, r->n_workers);
+    sqlite3_bind_double(st, 9, r->seconds);
+    sqlite3_bind_blob(st, 10, agreement, (int)strlen(agreement), SQLITE_STATIC);
+    sqlite3_bind_int64(st, 11, r->seen.n_annotations);
+    sqlite3_bind_int64(st, 12, r->seen.last_at_ms);
+    sqlite3_bind_text(st, 13, r->error, -1, SQLITE_STATIC);
+    return sq_exec(st);
+}
+
+int sq_quality_run_put(struct tl_store *s, const struct tl_project *p,
+                       const struct tl_quality_run *r) {
+    struct run_put a = {.project_pk = p->pk, .r = r};
+    return sq_write(SQ(s), w_run_put, &a);
+}
+
+static int read_run(struct sq_conn *c, int64_t project_pk, struct tl_quality_run *out) {
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = sq_stmt(c, Q_AGG_RUN_GET);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, project_pk);
+    int step = sqlite3_step(st);
+    int rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? TL_ENOTFOUND : sq_err(step);
+    if (!rc) {
+        out->started_at_ms = sqlite3_column_int64(st, 0);
+        out->finished_at_ms = sqlite3_column_int64(st, 1);
+        sq_copy_col(st, 2, out->method, sizeof out->method);
+        sq_copy_col(st, 3, out->detail, sizeof out->detail);
+        out->n_labels = sqlite3_column_int64(st, 4);
+        out->n_tasks = sqlite3_column_int64(st, 5);
+        out->n_workers = sqlite3_column_int64(st, 6);
+        out->seconds = sqlite3_column_double(st, 7);
+        out->agreement = sq_dup_col(st, 8);
+        out->seen.n_annotations = sqlite3_column_int64(st, 9);
+        out->seen.last_at_ms = sqlite3_column_int64(st, 10);
+        sq_copy_col(st, 11, out->error, sizeof out->error);
+        rc = out->agreement ? 0 : TL_ENOMEM;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int sq_quality_run_get(struct tl_store *s, const struct tl_project *p,
+                       struct tl_quality_run *out) {
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    rc = read_run(c, p->pk, out);
+    sq_reader_put(SQ(s), c);
+    return rc;
+}
+
+static int read_id(sqlite3_stmt *st, void *slot) {
+    sq_copy_col(st, 0, slot, sizeof(tl_id));
+    return 0;
+}
+
+int sq_reinfer_due(struct tl_store *s, size_t max, tl_id **out, size_t *n) {
+    *out = NULL;
+    *n = 0;
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = sq_stmt(c, Q_AGG_DUE);
+    if (st)
+        sqlite3_bind_int64(st, 1, (int64_t)max);
+    rc = sq_collect(st, sizeof(tl_id), read_id, NULL, (void **)out, n);
+    sq_reader_put(SQ(s), c);
+    return rc;
+}
+
+/* ---- what the API shows ---- */
+
+static int read_aggregate(sqlite3_stmt *st, void *slot) {
+    struct tl_aggregate *a = slot;
+    memset(a, 0, sizeof *a);
+    sq_copy_col(st, 0, a->task_id, sizeof a->task_id);
+    sq_copy_col(st, 1, a->method, sizeof a->method);
+    a->result = sq_dup_col(st, 2);
+    a->confidence = sq_dup_col(st, 3);
+    a->n_annotations = sqlite3_column_int(st, 4);
+    a->is_reviewed = sqlite3_column_int(st, 5) != 0;
+    a->updated_at_ms = sqlite3_column_int64(st, 6);
+    if (!a->result || !a->confidence) {
+        tl_aggregate_release(a);
+        return TL_ENOMEM;
+    }
+    return 0;
+}
+
+static void undo_aggregates(void *v, size_t n) {
+    struct tl_aggregate *a = v;
+    for (size_t i = 0; i < n; i++)
+        tl_aggregate_release(&a[i]);
+}
+
+int sq_aggregate_list(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                      size_t limit, int64_t *cursor, struct tl_aggregate **out, size_t *n) {
+    *out = NULL;
+    *n = 0;
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    /* One more than asked says whether another page follows, without a
+     * second query; the task pk of the last row shown is the cursor. */
+    sqlite3_stmt *st = sq_stmt(c, Q_AGG_LIST);
+    int64_t last_pk = 0;
+    size_t got = 0;
+    struct tl_aggregate *v = calloc(limit + 1, sizeof *v);
+    if (!st || !v) {
+        rc = st ? TL_ENOMEM : TL_EINTERNAL;
+    } else {
+        sqlite3_bind_int64(st, 1, p->pk);
+        sqlite3_bind_int64(st, 2, *cursor);
+        sqlite3_bind_int64(st, 3, (int64_t)limit + 1);
+        sqlite3_bind_int64(st, 4, sc->tenant_pk);
+        int step = SQLITE_DONE;
+        while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            if (got == limit) {
+                got++;
+                break;
+            }
+            rc = read_aggregate(st, &v[got]);
+            if (!rc) {
+                last_pk = sqlite3_column_int64(st, 7);
+                got++;
+            }
+        }
+        if (!rc && got <= limit && step != SQLITE_DONE)
+            rc = sq_err(step);
+        sqlite3_reset(st);
+    }
+    sq_reader_put(SQ(s), c);
+    if (rc) {
+        undo_aggregates(v, got > limit ? limit : got);
+        free(v);
+        return rc;
+    }
+    bool has_more = got > limit;
+    *n = has_more ? limit : got;
+    *cursor = has_more ? last_pk : 0;
+    *out = v;
+    return 0;
+}
+
+static int read_histogram(struct sq_conn *c, int64_t project_pk, int64_t hist[10]) {
+    sqlite3_stmt *st = sq_stmt(c, Q_AGG_HIST);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, project_pk);
+    int step = SQLITE_DONE;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int b = sqlite3_column_int(st, 0);
+        if (b >= 0 && b < 10)
+            hist[b] = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return step == SQLITE_DONE ? 0 : sq_err(step);
+}
+
+static int read_days(struct sq_conn *c, int64_t project_pk, struct tl_quality_summary *out) {
+    sqlite3_stmt *st = sq_stmt(c, Q_AGG_GOLD_DAYS);
+    if (!st)
+        return TL_EINTERNAL;
+    out->days = calloc(TL_QUALITY_MAX_DAYS, sizeof *out->days);
+    if (!out->days) {
+        sqlite3_reset(st);
+        return TL_ENOMEM;
+    }
+    sqlite3_bind_int64(st, 1, project_pk);
+    sqlite3_bind_int64(st, 2, TL_QUALITY_MAX_DAYS);
+    int step = SQLITE_DONE;
+    size_t n = 0;
+    while (n < TL_QUALITY_MAX_DAYS && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct tl_gold_day *d = &out->days[n++];
+        d->day_ms = sqlite3_column_int64(st, 0) * 86400000LL;
+        d->accuracy = sqlite3_column_double(st, 1);
+        d->answered = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_reset(st);
+    /* newest first from SQL (so the LIMIT keeps the newest); oldest first out */
+    for (size_t i = 0; i < n / 2; i++) {
+        struct tl_gold_day t = out->days[i];
+        out->days[i] = out->days[n - 1 - i];
+        out->days[n - 1 - i] = t;
+    }
+    out->n_days = n;
+    return n == TL_QUALITY_MAX_DAYS || step == SQLITE_DONE ? 0 : sq_err(step);
+}
+
+int sq_quality_summary(struct tl_store *s, const struct tl_project *p,
+                       struct tl_quality_summary *out) {
+    memset(out, 0, sizeof *out);
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
+    rc = read_histogram(c, p->pk, out->histogram);
+    rc = rc ? rc : read_days(c, p->pk, out);
+    if (!rc) {
+        rc = read_run(c, p->pk, &out->run);
+        out->has_run = rc == 0;
+        if (rc == TL_ENOTFOUND)
+            rc = 0;
+    }
+    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    sq_reader_put(SQ(s), c);
+    if (rc)
+        tl_quality_summary_release(out);
+    return rc;
+}
+
+int sq_agg_export_page(struct sq_conn *c, int64_t project_pk, const int64_t *pk, size_t n,
+                       sq_agg_put_fn put, void *ctx) {
+    if (!n)
+        return 0;
+    sqlite3_stmt *st = sq_stmt(c, Q_AGG_EXPORT);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, pk[0]);
+    sqlite3_bind_int64(st, 2, pk[n - 1]);
+    sqlite3_bind_int64(st, 3, project_pk);
+    size_t i = 0;
+    int rc = 0, step = SQLITE_DONE;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t task_pk = sqlite3_column_int64(st, 0);
+        while (i < n && pk[i] < task_pk)
+            i++;
+        if (i == n || pk[i] != task_pk)
+            continue;
+        const char *m = (const char *)sqlite3_column_text(st, 1);
+        const char *r = (const char *)sqlite3_column_blob(st, 2);
+        size_t r_len = (size_t)sqlite3_column_bytes(st, 2);
+        const char *cf = (const char *)sqlite3_column_blob(st, 3);
+        size_t cf_len = (size_t)sqlite3_column_bytes(st, 3);
+        if (m && r && cf)
+            rc = put(ctx, i, m, r, r_len, cf, cf_len);
+    }
+    if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
+        rc = sq_err(step);
+    sqlite3_reset(st);
+    return rc;
+}

@@ -1,0 +1,310 @@
+/* Tests for src/queue/reinfer.c with the store's aggregates.c: a full
+ * re-inference writes every task's aggregate and the workers' estimates,
+ * leaves set-aside labels out, never overwrites a reviewed aggregate,
+ * deletes the aggregate of a task left without counted labels, clamps gold
+ * tasks, keeps non-choice fields (through taskagg), and shows up in export
+ * pages, the quality summary and the scheduler's due list. Set-aside,
+ * review and gold are simulated by SQL on the database file (their own
+ * code paths belong to other modules). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "queue/queue.h"
+#include "queue/reinfer.h"
+#include "store/fixture.h"
+
+#define N_TASKS 4
+
+struct world {
+    char dir[64];
+    struct tl_store *s;
+    struct tl_scope m, a[3];
+    struct tl_project p;
+    int64_t task_pk[N_TASKS + 1];
+};
+
+static void sql(struct world *w, const char *text) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/tally.db", w->dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    char *err = NULL;
+    int rc = sqlite3_exec(db, text, NULL, NULL, &err);
+    if (rc != SQLITE_OK)
+        fail_msg("%s: %s", text, err ? err : "?");
+    sqlite3_close(db);
+}
+
+static double sql_double(struct world *w, const char *text) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/tally.db", w->dir);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, text, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    double v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Which task a lease is for: data {"k":i}. */
+static int task_k(const struct tl_lease *l) {
+    const char *at = strstr(l->task_data, "\"k\":");
+    assert_non_null(at);
+    return at[4] - '0';
+}
+
+/* Annotator i labels every task it is served with answer(i, k). */
+static void label_all(struct world *w, int i, const char *(*answer)(int i, int k),
+                      const char *note) {
+    struct tl_errbuf eb = {{0}};
+    for (;;) {
+        struct tl_lease l;
+        int rc = tl_queue_next(w->s, &w->a[i], &w->p, &l);
+        if (rc == TL_EEMPTY)
+            return;
+        assert_int_equal(rc, 0);
+        json_t *res = note ? json_pack("{s:s,s:s}", "label", answer(i, task_k(&l)), "note", note)
+                           : json_pack("{s:s}", "label", answer(i, task_k(&l)));
+        tl_id id;
+        assert_int_equal(tl_queue_submit(w->s, &w->a[i], &w->p, l.task_id, l.id, res, id, &eb),
+                         0);
+        json_decref(res);
+        tl_lease_release(&l);
+    }
+}
+
+static void world_open(struct world *w, const char *schema) {
+    memset(w, 0, sizeof *w);
+    assert_int_equal(store_fx_open(w->dir, &w->s), 0);
+    tl_id t;
+    assert_int_equal(tl_store_tenant_create(w->s, "r", t), 0);
+    w->m = store_fx_user(w->s, t, "m@r", TL_ROLE_MANAGER);
+    const char *emails[3] = {"a0@r", "a1@r", "a2@r"};
+    for (int i = 0; i < 3; i++)
+        w->a[i] = store_fx_user(w->s, "", emails[i], TL_ROLE_ANNOTATOR);
+    struct tl_project p = {.name = "p", .schema_json = (char *)schema, .overlap = 3,
+                           .lease_seconds = 60};
+    assert_int_equal(tl_store_project_create(w->s, &w->m, &p), 0);
+    struct tl_blob items[N_TASKS] = {{"{\"k\":0}", 7}, {"{\"k\":1}", 7}, {"{\"k\":2}", 7},
+                                     {"{\"k\":3}", 7}};
+    assert_int_equal(tl_store_tasks_import(w->s, &w->m, &p, items, N_TASKS), 0);
+    struct tl_filter f = {.tenant_pk = w->m.tenant_pk};
+    assert_int_equal(tl_store_project_get(w->s, &f, p.id, &w->p), 0);
+    /* tasks were imported in order: k is the rank of the pk */
+    for (int k = 0; k < N_TASKS; k++) {
+        char q[160];
+        snprintf(q, sizeof q,
+                 "SELECT pk FROM tasks WHERE project_pk = %lld ORDER BY pk LIMIT 1 OFFSET %d",
+                 (long long)w->p.pk, k);
+        w->task_pk[k] = (int64_t)sql_double(w, q);
+    }
+}
+
+static void world_close(struct world *w) {
+    tl_project_release(&w->p);
+    assert_int_equal(store_fx_close(w->s, w->dir), 0);
+}
+
+/* Task k's aggregate result and confidence text ("" for none). */
+struct agg_view {
+    char result[128], confidence[128];
+    int n_annotations;
+    bool is_reviewed;
+};
+
+static void aggregates(struct world *w, struct agg_view v[N_TASKS], size_t *count) {
+    memset(v, 0, N_TASKS * sizeof *v);
+    int64_t cursor = 0;
+    *count = 0;
+    do {
+        struct tl_aggregate *a;
+        size_t n;
+        assert_int_equal(tl_store_aggregate_list(w->s, &w->m, &w->p, 2, &cursor, &a, &n), 0);
+        for (size_t i = 0; i < n; i++) {
+            int k = -1;
+            char q[200];
+            snprintf(q, sizeof q, "SELECT pk FROM tasks WHERE id = '%s'", a[i].task_id);
+            int64_t pk = (int64_t)sql_double(w, q);
+            for (int j = 0; j < N_TASKS; j++)
+                if (w->task_pk[j] == pk)
+                    k = j;
+            assert_true(k >= 0);
+            snprintf(v[k].result, sizeof v[k].result, "%s", a[i].result);
+            snprintf(v[k].confidence, sizeof v[k].confidence, "%s", a[i].confidence);
+            v[k].n_annotations = a[i].n_annotations;
+            v[k].is_reviewed = a[i].is_reviewed;
+            tl_aggregate_release(&a[i]);
+            (*count)++;
+        }
+        free(a);
+    } while (cursor);
+}
+
+static const char *answers(int i, int k) {
+    /* task 0: x, z, z (z by vote); every other task: x, x, z */
+    if (k == 0)
+        return i == 0 ? "x" : "z";
+    return i == 2 ? "z" : "x";
+}
+
+static const char choice_schema[] =
+    "{\"fields\":[{\"name\":\"label\",\"type\":\"choice\",\"options\":[\"z\",\"x\"]}]}";
+
+static int export_fn(void *ctx, const struct tl_export_task *t) {
+    int *with_agg = ctx;
+    if (t->agg_method) {
+        assert_string_equal(t->agg_method, "mv");
+        assert_true(t->agg_result_len > 0 && t->agg_result[0] == '{');
+        assert_true(t->agg_confidence_len > 0 && t->agg_confidence[0] == '{');
+        (*with_agg)++;
+    }
+    return 0;
+}
+
+static void test_reinfer_writes_and_respects(void **state) {
+    struct world w;
+    world_open(&w, choice_schema);
+    for (int i = 0; i < 3; i++)
+        label_all(&w, i, answers, NULL);
+    snprintf(w.p.q.method, sizeof w.p.q.method, "mv");
+
+    struct tl_reinfer_stats st;
+    assert_int_equal(tl_queue_reinfer(w.s, &w.p, 1, &st), 0);
+    assert_int_equal(st.n_labels, 12);
+    assert_int_equal(st.n_tasks, N_TASKS);
+    assert_int_equal(st.n_workers, 3);
+    assert_int_equal(st.n_slow, 0);
+    struct agg_view v[N_TASKS];
+    size_t n;
+    aggregates(&w, v, &n);
+    assert_int_equal(n, N_TASKS);
+    assert_string_equal(v[0].result, "{\"label\":\"z\"}");
+    for (int k = 1; k < N_TASKS; k++) {
+        assert_string_equal(v[k].result, "{\"label\":\"x\"}");
+        assert_int_equal(v[k].n_annotations, 3);
+    }
+    /* mv's confidence is the vote share; the worker's agreement is the
+     * share of their labels equal to the aggregate */
+    assert_non_null(strstr(v[1].confidence, "0.66666"));
+    char q[256];
+    snprintf(q, sizeof q,
+             "SELECT agreement FROM workers WHERE project_pk = %lld AND annotator_pk = %lld",
+             (long long)w.p.pk, (long long)w.a[2].user_pk);
+    assert_true(sql_double(&w, q) > 0.249 && sql_double(&w, q) < 0.251); /* 1 of 4 */
+    snprintf(q, sizeof q,
+             "SELECT skill FROM workers WHERE project_pk = %lld AND annotator_pk = %lld",
+             (long long)w.p.pk, (long long)w.a[0].user_pk);
+    assert_true(sql_double(&w, q) > 0.7);
+
+    /* the export page carries the aggregates of the same snapshot */
+    int64_t cursor = 0;
+    bool done = false;
+    int with_agg = 0;
+    assert_int_equal(tl_store_export_page(w.s, &w.m, &w.p, &cursor, 100, 1 << 20, export_fn,
+                                          &with_agg, &done),
+                     0);
+    assert_int_equal(with_agg, N_TASKS);
+
+    /* nothing new: not due; the quality summary shows the run */
+    tl_id *due;
+    size_t n_due;
+    assert_int_equal(tl_store_reinfer_due(w.s, 10, &due, &n_due), 0);
+    assert_int_equal(n_due, 0);
+    free(due);
+    struct tl_quality_summary qs;
+    assert_int_equal(tl_store_quality_summary(w.s, &w.p, &qs), 0);
+    assert_true(qs.has_run);
+    assert_string_equal(qs.run.method, "mv");
+    assert_int_equal(qs.run.n_labels, 12);
+    assert_non_null(strstr(qs.run.agreement, "\"label\""));
+    int64_t total = 0;
+    for (int b = 0; b < 10; b++)
+        total += qs.histogram[b];
+    assert_int_equal(total, N_TASKS);
+    tl_quality_summary_release(&qs);
+
+    /* a1's labels set aside: task 0 is x, z (a tie: the first class of the
+     * engine's byte order, x); a reviewed aggregate stays; a gold task is
+     * its gold; a task whose every label is set aside loses its aggregate */
+    snprintf(q, sizeof q, "UPDATE annotations SET set_aside = 1 WHERE annotator_pk = %lld",
+             (long long)w.a[1].user_pk);
+    sql(&w, q);
+    snprintf(q, sizeof q,
+             "UPDATE aggregates SET is_reviewed = 1, result = '{\"label\":\"z\"}'"
+             " WHERE task_pk = %lld",
+             (long long)w.task_pk[1]);
+    sql(&w, q);
+    snprintf(q, sizeof q, "UPDATE tasks SET gold = '{\"label\":\"z\"}' WHERE pk = %lld",
+             (long long)w.task_pk[2]);
+    sql(&w, q);
+    snprintf(q, sizeof q, "UPDATE annotations SET set_aside = 1 WHERE task_pk = %lld",
+             (long long)w.task_pk[3]);
+    sql(&w, q);
+    assert_int_equal(tl_queue_reinfer(w.s, &w.p, 1, &st), 0);
+    assert_int_equal(st.n_labels, 12 - 4 - 2);
+    aggregates(&w, v, &n);
+    assert_int_equal(n, 3);
+    assert_string_equal(v[0].result, "{\"label\":\"x\"}");
+    assert_int_equal(v[0].n_annotations, 2);
+    assert_true(v[1].is_reviewed);
+    assert_string_equal(v[1].result, "{\"label\":\"z\"}");
+    assert_int_equal(v[1].n_annotations, 3); /* the reviewed row is untouched */
+    assert_string_equal(v[2].result, "{\"label\":\"z\"}");
+    assert_string_equal(v[2].confidence, "{\"label\":1}");
+    assert_string_equal(v[3].result, "");
+    world_close(&w);
+}
+
+static const char *all_x(int i, int k) {
+    (void)i;
+    (void)k;
+    return "x";
+}
+
+static void test_other_fields_and_auto(void **state) {
+    struct world w;
+    world_open(&w, "{\"fields\":[{\"name\":\"label\",\"type\":\"choice\",\"options\":"
+                   "[\"z\",\"x\"]},{\"name\":\"note\",\"type\":\"text\"}]}");
+    for (int i = 0; i < 3; i++)
+        label_all(&w, i, i == 2 ? answers : all_x, "same words");
+    struct tl_reinfer_stats st;
+    assert_int_equal(tl_queue_reinfer(w.s, &w.p, 0, &st), 0); /* the default: auto */
+    struct agg_view v[N_TASKS];
+    size_t n;
+    aggregates(&w, v, &n);
+    assert_int_equal(n, N_TASKS);
+    for (int k = 0; k < N_TASKS; k++) {
+        assert_non_null(strstr(v[k].result, "\"label\":\"x\""));
+        assert_non_null(strstr(v[k].result, "\"note\":\"same words\""));
+        assert_non_null(strstr(v[k].confidence, "\"note\""));
+    }
+    /* a new label makes the project due again */
+    struct tl_blob item = {"{\"k\":9}", 7};
+    assert_int_equal(tl_store_tasks_import(w.s, &w.m, &w.p, &item, 1), 0);
+    label_all(&w, 0, all_x, "more");
+    tl_id *due;
+    size_t n_due;
+    assert_int_equal(tl_store_reinfer_due(w.s, 10, &due, &n_due), 0);
+    assert_int_equal(n_due, 1);
+    assert_string_equal(due[0], w.p.id);
+    free(due);
+    world_close(&w);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reinfer_writes_and_respects),
+        cmocka_unit_test(test_other_fields_and_auto),
+    };
+    return cmocka_run_group_tests_name("reinfer", tests, NULL, NULL);
+}
