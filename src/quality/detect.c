@@ -811,6 +811,8 @@ int tl_q_detect(const struct tl_q_snapshot *s, const struct tl_q_detect_opts *o,
         return rc;
     struct ctx c = {.s = s, .o = o, .K = s->n_classes};
     rc = prepare(&c);
+    if (!rc && o->is_stats_only)
+        goto done;
     if (!rc)
         rc = rule_gold(&c);
     if (!rc)
@@ -823,6 +825,7 @@ int tl_q_detect(const struct tl_q_snapshot *s, const struct tl_q_detect_opts *o,
         rc = rule_collusion(&c);
     if (!rc)
         rc = rule_copied_text(&c);
+done:
     free(c.w_off);
     free(c.w_lab);
     free(c.t_off);

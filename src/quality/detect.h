@@ -87,6 +87,7 @@ struct tl_q_detect_opts {
     double copy_share;        /* of the annotator's texts (0.2) */
     size_t max_per_task;      /* labels of a task used for pairs (64) */
     size_t pair_budget;       /* pair visits in all (20,000,000) */
+    bool is_stats_only;       /* only the per-worker figures, no rule */
 };
 void tl_q_detect_opts_init(struct tl_q_detect_opts *o);
 

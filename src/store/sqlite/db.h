@@ -55,6 +55,12 @@ enum sq_q {
     Q_ST_BUMP, Q_ST_ANNOTATOR_BUMP, Q_ST_LAST_AT, Q_ST_DONE_AT, Q_ST_TASK_ANNOTS,
     Q_ST_RECOUNT_CLEAR, Q_ST_RECOUNT, Q_ST_COMPLETED, Q_ST_FIRST, Q_ST_BUCKETS, Q_ST_SECONDS,
     Q_ST_ANNOTATORS, Q_ST_ME,
+    /* quality: workers (workers.c) */
+    Q_WK_PEOPLE, Q_WK_LABELS, Q_WK_TASKS, Q_WK_FLAG_FIND, Q_WK_FLAG_INSERT, Q_WK_FLAG_UPDATE,
+    Q_WK_FLAGS_PROJECT, Q_WK_FLAGS_MINE, Q_WK_FLAG_GET, Q_WK_FLAG_APPEAL, Q_WK_FLAG_DECIDE,
+    Q_WK_SUSPENDING, Q_WK_STATUS_SET, Q_WK_HAS_WORK, Q_WK_ASIDE_ALL, Q_WK_ASIDE_ONE,
+    Q_WK_ASIDE_MARK, Q_WK_TASK_N, Q_WK_TASK_SET, Q_WK_PROJECT_ADJ, Q_WK_AGG_DROP,
+    Q_WK_PROJECTS_DUE,
     Q_COUNT
 };
 
@@ -265,6 +271,34 @@ int sq_webhook_deliveries(struct tl_store *s, const struct tl_project *p, const 
 int sq_webhook_due(struct tl_store *s, int64_t now_ms, bool is_all, size_t max,
                    struct tl_webhook_job **out, size_t *n);
 int sq_webhook_record(struct tl_store *s, int64_t pk, const struct tl_webhook_attempt *a);
+
+/* quality: workers (workers.c): the vtab's entries. */
+int sq_wk_snapshot(struct tl_store *s, const struct tl_project *p, size_t max_labels,
+                   struct tl_wk_snapshot *out);
+int sq_flags_record(struct tl_store *s, const struct tl_project *p, const struct tl_flag_in *f,
+                    size_t n, bool is_suspend, int64_t now_ms, size_t *n_new);
+int sq_flag_list(struct tl_store *s, const struct tl_project *p, int64_t annotator_pk,
+                 size_t limit, struct tl_flag **out, size_t *n);
+int sq_flags_mine(struct tl_store *s, const struct tl_scope *sc, size_t limit,
+                  struct tl_flag **out, size_t *n);
+int sq_flag_get(struct tl_store *s, const struct tl_project *p, const char *id,
+                struct tl_flag *out);
+int sq_flag_appeal(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                   const char *id, const char *text, int64_t now_ms);
+int sq_flag_decide(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                   const char *id, bool is_upheld, const char *note, int64_t now_ms);
+int sq_worker_set_status(struct tl_store *s, const struct tl_project *p, int64_t annotator_pk,
+                         bool is_suspended, int64_t now_ms);
+int sq_annotations_set_aside(struct tl_store *s, const struct tl_scope *sc,
+                             const struct tl_project *p, int64_t annotator_pk,
+                             const char *const *ids, size_t n_ids, bool is_set, size_t *changed);
+int sq_wk_projects_due(struct tl_store *s, int64_t since_ms, tl_id **out, size_t *n);
+#define SQ_WORKERS_OPS                                                                      \
+    .wk_snapshot = sq_wk_snapshot, .flags_record = sq_flags_record,                           \
+    .flag_list = sq_flag_list, .flags_mine = sq_flags_mine, .flag_get = sq_flag_get,          \
+    .flag_appeal = sq_flag_appeal, .flag_decide = sq_flag_decide,                             \
+    .worker_set_status = sq_worker_set_status,                                                \
+    .annotations_set_aside = sq_annotations_set_aside, .wk_projects_due = sq_wk_projects_due
 
 /* The vtab of this backend (ops.c). */
 extern const struct tl_store_vtab sq_vtab;

@@ -1381,4 +1381,6 @@ const struct tl_store_vtab sq_vtab = {
     .webhook_deliveries = sq_webhook_deliveries,
     .webhook_due = sq_webhook_due,
     .webhook_record = sq_webhook_record,
+    /* quality: workers (workers.c) */
+    SQ_WORKERS_OPS,
 };
