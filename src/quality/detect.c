@@ -26,7 +26,7 @@ const char *tl_q_rule_name(enum tl_q_rule r) {
 void tl_q_detect_opts_init(struct tl_q_detect_opts *o) {
     *o = (struct tl_q_detect_opts){
         .gold_threshold = 0,
-        .gold_min = 5,
+        .gold_min = 10,
         .speed_min = 10,
         .speed_ratio = 0.25,
         .speed_z = 3,

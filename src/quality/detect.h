@@ -68,7 +68,11 @@ struct tl_q_snapshot {
 
 struct tl_q_detect_opts {
     double gold_threshold; /* project's q.gold_threshold; <= 0 disables the rule */
-    int gold_min;          /* gold answers needed (5) */
+    /* gold answers needed (10): below that the 5% bound is noise to act
+     * on: a perfect record of 5 bounds at 0.61, and one wrong answer in 5
+     * moves it to 0.42 (in the planted-cheater replay, an honest 0.56
+     * worker with 2 of 5 gold right fell to 0.15) */
+    int gold_min;
     int speed_min;         /* timed labels needed (10) */
     double speed_ratio;    /* of the project median (0.25) */
     double speed_z;        /* robust z below -speed_z (3) */

@@ -281,8 +281,8 @@ int tl_detect_run(struct tl_store *s, const struct tl_project *p, struct tl_dete
         out->per_rule[f->rule]++;
     }
     if (!rc)
-        rc = tl_store_flags_record(s, p, fin, res.n_flags, p->q.is_auto_suspend, tl_clock_ms(),
-                                   &out->n_new);
+        rc = tl_store_flags_record(s, p, fin, res.n_flags, p->q.is_auto_suspend,
+                                   !res.is_truncated, tl_clock_ms(), &out->n_new);
     if (!rc) {
         out->n_workers = w.n_persons;
         out->n_labels = in.q.n_labels;

@@ -134,8 +134,8 @@ struct tl_store_vtab {
     int (*wk_snapshot)(struct tl_store *s, const struct tl_project *p, size_t max_labels,
                        struct tl_wk_snapshot *out);
     int (*flags_record)(struct tl_store *s, const struct tl_project *p,
-                        const struct tl_flag_in *f, size_t n, bool is_suspend, int64_t now_ms,
-                        size_t *n_new);
+                        const struct tl_flag_in *f, size_t n, bool is_suspend,
+                        bool is_complete, int64_t now_ms, size_t *n_new);
     int (*flag_list)(struct tl_store *s, const struct tl_project *p, int64_t annotator_pk,
                      size_t limit, struct tl_flag **out, size_t *n);
     int (*flags_mine)(struct tl_store *s, const struct tl_scope *sc, size_t limit,

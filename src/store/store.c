@@ -317,9 +317,9 @@ int tl_store_wk_snapshot(struct tl_store *s, const struct tl_project *p, size_t 
 }
 
 int tl_store_flags_record(struct tl_store *s, const struct tl_project *p,
-                          const struct tl_flag_in *f, size_t n, bool is_suspend, int64_t now_ms,
-                          size_t *n_new) {
-    return s->vt->flags_record(s, p, f, n, is_suspend, now_ms, n_new);
+                          const struct tl_flag_in *f, size_t n, bool is_suspend,
+                          bool is_complete, int64_t now_ms, size_t *n_new) {
+    return s->vt->flags_record(s, p, f, n, is_suspend, is_complete, now_ms, n_new);
 }
 
 int tl_store_flag_list(struct tl_store *s, const struct tl_project *p, int64_t annotator_pk,

@@ -701,11 +701,18 @@ struct tl_flag_in {
  * a new open flag; an upheld or dismissed one stands (the lead's decision
  * is not re-opened by later runs). With is_suspend, each flag that this
  * call makes or updates becomes suspending, and an annotator whose flag
- * became suspending now is suspended (tl_store_worker_set_status). *n_new
+ * became suspending now is suspended (tl_store_worker_set_status). With
+ * is_complete (f holds every finding of a whole run), an open flag that
+ * never suspended and that f no longer holds is dismissed with the note
+ * "no longer found by the detectors" and no decider: a finding describes
+ * the labels as they are (a run on a half-replayed crowd must not leave
+ * flags behind), while a suspension stands until a lead lifts it; such a
+ * flag, unlike a lead's dismissal, does not stop a new one for the same
+ * rule. *n_new
  * (may be NULL): the flags made. */
 int tl_store_flags_record(struct tl_store *s, const struct tl_project *p,
-                          const struct tl_flag_in *f, size_t n, bool is_suspend, int64_t now_ms,
-                          size_t *n_new);
+                          const struct tl_flag_in *f, size_t n, bool is_suspend,
+                          bool is_complete, int64_t now_ms, size_t *n_new);
 /* Flags of p (annotator_pk 0: everyone's), oldest first, at most limit. */
 int tl_store_flag_list(struct tl_store *s, const struct tl_project *p, int64_t annotator_pk,
                        size_t limit, struct tl_flag **out, size_t *n);

@@ -442,7 +442,7 @@ static const char *const sql[Q_COUNT] = {
                    "   WHERE r.task_pk = k.pk ORDER BY r.pk LIMIT 1) FROM tasks k"
                    " WHERE k.project_pk = ?1 AND EXISTS (SELECT 1 FROM annotations a"
                    "   WHERE a.task_pk = k.pk) ORDER BY k.pk",
-    [Q_WK_FLAG_FIND] = "SELECT pk, status, action FROM flags WHERE project_pk = ?1"
+    [Q_WK_FLAG_FIND] = "SELECT pk, status, action, decided_by IS NULL FROM flags WHERE project_pk = ?1"
                        " AND annotator_pk = ?2 AND rule = ?3 ORDER BY pk DESC LIMIT 1",
     [Q_WK_FLAG_INSERT] = "INSERT INTO flags(id, project_pk, annotator_pk, rule, score, evidence,"
                          " created_at, action) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -493,6 +493,10 @@ static const char *const sql[Q_COUNT] = {
     [Q_WK_PROJECTS_DUE] = "SELECT p.id FROM projects p WHERE p.deleted = 0 AND p.archived = 0"
                           " AND EXISTS (SELECT 1 FROM stats_annotators s"
                           "   WHERE s.project_pk = p.pk AND s.last_at > ?1) ORDER BY p.pk",
+    [Q_WK_FLAGS_OPEN] = "SELECT pk, annotator_pk, rule FROM flags WHERE project_pk = ?1"
+                        " AND status = 0 AND action = 0",
+    [Q_WK_FLAG_EXPIRE] = "UPDATE flags SET status = 2, decision = 'no longer found by the"
+                         " detectors', decided_at = ?2 WHERE pk = ?1",
 };
 
 struct sq_wop {

@@ -60,7 +60,7 @@ enum sq_q {
     Q_WK_FLAGS_PROJECT, Q_WK_FLAGS_MINE, Q_WK_FLAG_GET, Q_WK_FLAG_APPEAL, Q_WK_FLAG_DECIDE,
     Q_WK_SUSPENDING, Q_WK_STATUS_SET, Q_WK_HAS_WORK, Q_WK_ASIDE_ALL, Q_WK_ASIDE_ONE,
     Q_WK_ASIDE_MARK, Q_WK_TASK_N, Q_WK_TASK_SET, Q_WK_PROJECT_ADJ, Q_WK_AGG_DROP,
-    Q_WK_PROJECTS_DUE,
+    Q_WK_PROJECTS_DUE, Q_WK_FLAGS_OPEN, Q_WK_FLAG_EXPIRE,
     Q_COUNT
 };
 
@@ -276,7 +276,7 @@ int sq_webhook_record(struct tl_store *s, int64_t pk, const struct tl_webhook_at
 int sq_wk_snapshot(struct tl_store *s, const struct tl_project *p, size_t max_labels,
                    struct tl_wk_snapshot *out);
 int sq_flags_record(struct tl_store *s, const struct tl_project *p, const struct tl_flag_in *f,
-                    size_t n, bool is_suspend, int64_t now_ms, size_t *n_new);
+                    size_t n, bool is_suspend, bool is_complete, int64_t now_ms, size_t *n_new);
 int sq_flag_list(struct tl_store *s, const struct tl_project *p, int64_t annotator_pk,
                  size_t limit, struct tl_flag **out, size_t *n);
 int sq_flags_mine(struct tl_store *s, const struct tl_scope *sc, size_t limit,

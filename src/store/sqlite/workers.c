@@ -377,10 +377,60 @@ struct record_arg {
     const struct tl_project *p;
     const struct tl_flag_in *f;
     size_t n;
-    bool is_suspend;
+    bool is_suspend, is_complete;
     int64_t now_ms;
     size_t n_new;
 };
+
+/* Is (annotator_pk, rule) among the findings? (A linear scan: a run's
+ * findings and a project's open flags are both bounded by six rules per
+ * annotator, and this runs once per open flag per run.) */
+static bool is_found(const struct record_arg *a, int64_t annotator_pk, const char *rule) {
+    for (size_t i = 0; i < a->n; i++)
+        if (a->f[i].annotator_pk == annotator_pk && !strcmp(a->f[i].rule, rule))
+            return true;
+    return false;
+}
+
+/* Dismiss the open, never-suspending flags that the run no longer found. */
+static int expire_stale(struct sq_conn *w, const struct record_arg *a) {
+    sqlite3_stmt *st = sq_stmt(w, Q_WK_FLAGS_OPEN);
+    if (!st)
+        return TL_EIO;
+    sqlite3_bind_int64(st, 1, a->p->pk);
+    int64_t *stale = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0, step;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (is_found(a, sqlite3_column_int64(st, 1), (const char *)sqlite3_column_text(st, 2)))
+            continue;
+        if (n == cap) {
+            size_t c = cap ? 2 * cap : 16;
+            int64_t *x = realloc(stale, c * sizeof *x);
+            if (!x) {
+                rc = TL_ENOMEM;
+                break;
+            }
+            stale = x;
+            cap = c;
+        }
+        stale[n++] = sqlite3_column_int64(st, 0);
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = TL_EIO;
+    sqlite3_reset(st);
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (!(st = sq_stmt(w, Q_WK_FLAG_EXPIRE))) {
+            rc = TL_EIO;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, stale[i]);
+        sqlite3_bind_int64(st, 2, a->now_ms);
+        rc = sq_exec(st);
+    }
+    free(stale);
+    return rc;
+}
 
 /* One finding: *suspend_now is set when its flag became suspending. */
 static int record_one(struct sq_conn *w, struct record_arg *a, const struct tl_flag_in *f,
@@ -394,9 +444,12 @@ static int record_one(struct sq_conn *w, struct record_arg *a, const struct tl_f
     bool found = sqlite3_step(st) == SQLITE_ROW;
     int64_t pk = found ? sqlite3_column_int64(st, 0) : 0;
     int status = found ? sqlite3_column_int(st, 1) : 0, action = found ? sqlite3_column_int(st, 2) : 0;
+    bool is_expired = found && status == TL_FLAG_DISMISSED && sqlite3_column_int(st, 3);
     sqlite3_reset(st);
     *suspend_now = false;
-    if (found && status != TL_FLAG_OPEN)
+    if (is_expired)
+        found = false; /* dismissed by a run, not a lead: found again, flagged again */
+    else if (found && status != TL_FLAG_OPEN)
         return 0; /* decided: the lead's word stands */
     if (found) {
         if (!(st = sq_stmt(w, Q_WK_FLAG_UPDATE)))
@@ -438,13 +491,13 @@ static int w_flags_record(struct sq_store *s, struct sq_conn *w, void *arg) {
         if (rc)
             return rc;
     }
-    return 0;
+    return a->is_complete ? expire_stale(w, a) : 0;
 }
 
 int sq_flags_record(struct tl_store *s, const struct tl_project *p, const struct tl_flag_in *f,
-                    size_t n, bool is_suspend, int64_t now_ms, size_t *n_new) {
-    struct record_arg a = {p, f, n, is_suspend, now_ms, 0};
-    int rc = n ? sq_write(SQ(s), w_flags_record, &a) : 0;
+                    size_t n, bool is_suspend, bool is_complete, int64_t now_ms, size_t *n_new) {
+    struct record_arg a = {p, f, n, is_suspend, is_complete, now_ms, 0};
+    int rc = n || is_complete ? sq_write(SQ(s), w_flags_record, &a) : 0;
     if (n_new)
         *n_new = rc ? 0 : a.n_new;
     return rc;
