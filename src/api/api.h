@@ -225,4 +225,22 @@ void tl_api_aggregates_list(void *app, struct tl_http_req *r);
 void tl_api_aggregates_run(void *app, struct tl_http_req *r);
 void tl_api_quality_summary(void *app, struct tl_http_req *r);
 
+/* quality: workers (workers.c) and flags (flags.c) */
+#define TL_API_NAME_MAX 256 /* an annotator's shown name: email or pseudonym */
+/* The name p's tenant sees for a user (the export's rule: the tenant's own
+ * staff by email, everyone else by pseudonym) into out. */
+void tl_api_annotator_name(struct tl_api *a, const struct tl_project *p, const char *user_id,
+                           const char *tenant_id, enum tl_role role, const char *email,
+                           char out[TL_API_NAME_MAX]);
+/* Flag f of p as staff see it (other annotators named from persons[0..n),
+ * or looked up); NULL when out of memory. */
+json_t *tl_api_flag_json(struct tl_api *a, const struct tl_project *p, const struct tl_flag *f,
+                         const struct tl_wk_person *persons, size_t n);
+void tl_api_workers_list(void *app, struct tl_http_req *r);
+void tl_api_workers_patch(void *app, struct tl_http_req *r);
+void tl_api_quality_run(void *app, struct tl_http_req *r);
+void tl_api_me_flags(void *app, struct tl_http_req *r);
+void tl_api_flag_appeal(void *app, struct tl_http_req *r);
+void tl_api_flag_decision(void *app, struct tl_http_req *r);
+
 #endif

@@ -141,6 +141,22 @@ const struct tl_route tl_api_routes[] = {
      .policy = POLICY(.act = TL_ACT_MANAGE, .obj = TL_OBJ_PROJECT)},
     {.method = "GET", .pattern = "/api/v1/projects/{}/quality", .handler = tl_api_quality_summary,
      .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_QUALITY, .obj = TL_OBJ_PROJECT)},
+    /* quality: workers (workers.c) and flags (flags.c); the annotator is
+     * the second {}; an appeal's handler admits only the flag's annotator */
+    {.method = "GET", .pattern = "/api/v1/projects/{}/workers", .handler = tl_api_workers_list,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_QUALITY, .obj = TL_OBJ_PROJECT)},
+    {.method = "PATCH", .pattern = "/api/v1/projects/{}/workers/{}",
+     .handler = tl_api_workers_patch, .body = TL_BODY_SMALL,
+     .policy = POLICY(.act = TL_ACT_LEAD, .obj = TL_OBJ_PROJECT)},
+    {.method = "POST", .pattern = "/api/v1/projects/{}/quality/run",
+     .handler = tl_api_quality_run, .body = TL_BODY_NONE,
+     .policy = POLICY(.act = TL_ACT_LEAD, .obj = TL_OBJ_PROJECT)},
+    {.method = "GET", .pattern = "/api/v1/me/flags", .handler = tl_api_me_flags,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_ACCOUNT)},
+    {.method = "POST", .pattern = "/api/v1/flags/{}/appeal", .handler = tl_api_flag_appeal,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_READ, .obj = TL_OBJ_FLAG)},
+    {.method = "POST", .pattern = "/api/v1/flags/{}/decision", .handler = tl_api_flag_decision,
+     .body = TL_BODY_SMALL, .policy = POLICY(.act = TL_ACT_LEAD, .obj = TL_OBJ_FLAG)},
 };
 
 const size_t tl_api_n_routes = sizeof tl_api_routes / sizeof tl_api_routes[0];

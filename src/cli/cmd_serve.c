@@ -15,12 +15,14 @@
 #include "core/log.h"
 #include "queue/reinfer_sched.h"
 #include "webhook/deliver.h"
+#include "queue/detect_run.h"
 
 enum { OPT_DATA = 1000, OPT_LISTEN, OPT_MAX_BODY, OPT_MAX_IMPORT, OPT_READERS, OPT_HELP,
        OPT_SECRET_FILE, OPT_MAX_FILE };
 enum { OPT_MAX_CONN = 1100, OPT_MAX_PER_ADDR, OPT_THREADS, OPT_HEADER_TIMEOUT, OPT_IDLE_TIMEOUT };
 enum { OPT_HOOK_PRIVATE = 1200, OPT_SECURE_COOKIES };
 enum { OPT_REINFER_SECONDS = 1300 }; /* quality: re-inference (infer helper) */
+enum { OPT_QUALITY_SECONDS = 1310 }; /* quality: workers (detect_run.h) */
 
 static const char usage[] =
     "usage: tally serve [--data DIR] [--listen HOST:PORT] [--max-body BYTES]\n"
@@ -30,6 +32,7 @@ static const char usage[] =
     "                   [--threads N] [--header-timeout S] [--idle-timeout S]\n"
     "                   [--webhook-allow-private] [--secure-cookies]\n"
     "                   [--reinfer-seconds S]\n"
+    "                   [--quality-seconds S]\n"
     "Serve the API in the foreground; SIGINT/SIGTERM drain and exit.\n"
     "  --data DIR              data directory (default $TALLY_DATA, else ./tally-data)\n"
     "  --listen HOST:PORT      address and port: 127.0.0.1:8080 (default, or\n"
@@ -52,7 +55,9 @@ static const char usage[] =
     "  --secure-cookies        mark the web UI's session cookie Secure: set it when\n"
     "                          Tally is served over TLS by a proxy (browsers then\n"
     "                          send the cookie over https only)\n"
-    "  --reinfer-seconds S     re-infer projects with new labels every S s (default 60)\n";
+    "  --reinfer-seconds S     re-infer projects with new labels every S s (default 60)\n"
+    "  --quality-seconds S     run the cheat detectors on projects with new labels\n"
+    "                          every S s (default 60)\n";
 
 /* A whole decimal number in [lo, hi]: 0 or -1. */
 static int parse_size(const char *s, unsigned long long lo, unsigned long long hi,
@@ -120,6 +125,7 @@ int tl_cmd_serve(int argc, char **argv) {
         {"webhook-allow-private", no_argument, NULL, OPT_HOOK_PRIVATE},
         {"secure-cookies", no_argument, NULL, OPT_SECURE_COOKIES},
         {"reinfer-seconds", required_argument, NULL, OPT_REINFER_SECONDS},
+        {"quality-seconds", required_argument, NULL, OPT_QUALITY_SECONDS},
         {NULL, 0, NULL, 0},
     };
     /* The environment sets defaults (containers, `make run`); flags win. */
@@ -137,6 +143,7 @@ int tl_cmd_serve(int argc, char **argv) {
     unsigned long long max_conn = 16384, max_per_addr = 64, threads = 0, header_s = 10,
                        idle_s = 60;
     unsigned long long reinfer_s = 60; /* quality: re-inference (infer helper) */
+    unsigned long long quality_s = 60; /* quality: workers */
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -158,6 +165,7 @@ int tl_cmd_serve(int argc, char **argv) {
         case OPT_HOOK_PRIVATE: wopts.allow_private = true; break;
         case OPT_SECURE_COOKIES: secure_cookies = true; break;
         case OPT_REINFER_SECONDS: bad = parse_size(optarg, 1, 86400, &reinfer_s); break;
+        case OPT_QUALITY_SECONDS: bad = parse_size(optarg, 1, 86400, &quality_s); break;
         default: fprintf(stderr, "%s", usage); return 2;
         }
         if (bad) {
@@ -261,6 +269,11 @@ int tl_cmd_serve(int argc, char **argv) {
         tl_store_close(store);
         return 1;
     }
+    /* quality: workers: the detectors' periodic run (queue/detect_run.h);
+     * without it the detectors still run on request */
+    struct tl_detect_scheduler *detectors = NULL;
+    if (tl_detect_scheduler_start(store, (int)quality_s, &detectors))
+        tl_log("quality: cannot start the detectors' scheduler");
     char url[INET6_ADDRSTRLEN + 32] = "http://?";
     tl_http_url(http, url, sizeof url);
     tl_log("tally %s serving %s data=%s max-connections=%u", TL_VERSION, url, data,
@@ -272,6 +285,7 @@ int tl_cmd_serve(int argc, char **argv) {
     sigwait(&stop, &sig);
     tl_log("signal %d: draining", sig);
     tl_http_stop(http, 10000);
+    tl_detect_scheduler_stop(detectors); /* quality: before the store it reads */
     tl_api_release(&api); /* first: its slow pool may still finish an upload */
     tl_files_free(api.files);
     tl_queue_reinferer_stop(reinferer); /* before the store it reads */

@@ -176,6 +176,29 @@ struct tl_store_vtab {
                           struct tl_aggregate **out, size_t *n);
     int (*quality_summary)(struct tl_store *s, const struct tl_project *p,
                            struct tl_quality_summary *out);
+    /* quality: workers (workers.c) */
+    int (*wk_snapshot)(struct tl_store *s, const struct tl_project *p, size_t max_labels,
+                       struct tl_wk_snapshot *out);
+    int (*flags_record)(struct tl_store *s, const struct tl_project *p,
+                        const struct tl_flag_in *f, size_t n, bool is_suspend,
+                        bool is_complete, int64_t now_ms, size_t *n_new);
+    int (*flag_list)(struct tl_store *s, const struct tl_project *p, int64_t annotator_pk,
+                     size_t limit, struct tl_flag **out, size_t *n);
+    int (*flags_mine)(struct tl_store *s, const struct tl_scope *sc, size_t limit,
+                      struct tl_flag **out, size_t *n);
+    int (*flag_get)(struct tl_store *s, const struct tl_project *p, const char *id,
+                    struct tl_flag *out);
+    int (*flag_appeal)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                       const char *id, const char *text, int64_t now_ms);
+    int (*flag_decide)(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                       const char *id, bool is_upheld, const char *note, int64_t now_ms);
+    int (*worker_set_status)(struct tl_store *s, const struct tl_project *p, int64_t annotator_pk,
+                             bool is_suspended, int64_t now_ms);
+    int (*annotations_set_aside)(struct tl_store *s, const struct tl_scope *sc,
+                                 const struct tl_project *p, int64_t annotator_pk,
+                                 const char *const *ids, size_t n_ids, bool is_set,
+                                 size_t *changed);
+    int (*wk_projects_due)(struct tl_store *s, int64_t since_ms, tl_id **out, size_t *n);
 };
 
 struct tl_store {

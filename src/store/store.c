@@ -378,3 +378,84 @@ void tl_quality_summary_release(struct tl_quality_summary *q) {
         tl_quality_run_release(&q->run);
     }
 }
+
+/* quality: workers (workers.c) */
+void tl_wk_snapshot_release(struct tl_wk_snapshot *w) {
+    for (size_t i = 0; i < w->n_labels; i++)
+        free(w->labels[i].result);
+    for (size_t i = 0; i < w->n_tasks; i++) {
+        free(w->tasks[i].gold);
+        free(w->tasks[i].prelabel);
+    }
+    free(w->persons);
+    free(w->labels);
+    free(w->tasks);
+    memset(w, 0, sizeof *w);
+}
+
+void tl_flag_release(struct tl_flag *f) {
+    free(f->evidence);
+    free(f->appeal);
+    free(f->note);
+    f->evidence = f->appeal = f->note = NULL;
+}
+
+void tl_flags_free(struct tl_flag *f, size_t n) {
+    for (size_t i = 0; f && i < n; i++)
+        tl_flag_release(&f[i]);
+    free(f);
+}
+
+int tl_store_wk_snapshot(struct tl_store *s, const struct tl_project *p, size_t max_labels,
+                         struct tl_wk_snapshot *out) {
+    return s->vt->wk_snapshot(s, p, max_labels, out);
+}
+
+int tl_store_flags_record(struct tl_store *s, const struct tl_project *p,
+                          const struct tl_flag_in *f, size_t n, bool is_suspend,
+                          bool is_complete, int64_t now_ms, size_t *n_new) {
+    return s->vt->flags_record(s, p, f, n, is_suspend, is_complete, now_ms, n_new);
+}
+
+int tl_store_flag_list(struct tl_store *s, const struct tl_project *p, int64_t annotator_pk,
+                       size_t limit, struct tl_flag **out, size_t *n) {
+    return s->vt->flag_list(s, p, annotator_pk, limit, out, n);
+}
+
+int tl_store_flags_mine(struct tl_store *s, const struct tl_scope *sc, size_t limit,
+                        struct tl_flag **out, size_t *n) {
+    return s->vt->flags_mine(s, sc, limit, out, n);
+}
+
+int tl_store_flag_get(struct tl_store *s, const struct tl_project *p, const char *id,
+                      struct tl_flag *out) {
+    return s->vt->flag_get(s, p, id, out);
+}
+
+int tl_store_flag_appeal(struct tl_store *s, const struct tl_scope *sc,
+                         const struct tl_project *p, const char *id, const char *text,
+                         int64_t now_ms) {
+    return s->vt->flag_appeal(s, sc, p, id, text, now_ms);
+}
+
+int tl_store_flag_decide(struct tl_store *s, const struct tl_scope *sc,
+                         const struct tl_project *p, const char *id, bool is_upheld,
+                         const char *note, int64_t now_ms) {
+    return s->vt->flag_decide(s, sc, p, id, is_upheld, note, now_ms);
+}
+
+int tl_store_worker_set_status(struct tl_store *s, const struct tl_project *p,
+                               int64_t annotator_pk, bool is_suspended, int64_t now_ms) {
+    return s->vt->worker_set_status(s, p, annotator_pk, is_suspended, now_ms);
+}
+
+int tl_store_annotations_set_aside(struct tl_store *s, const struct tl_scope *sc,
+                                   const struct tl_project *p, int64_t annotator_pk,
+                                   const char *const *ids, size_t n_ids, bool is_set,
+                                   size_t *changed) {
+    return s->vt->annotations_set_aside(s, sc, p, annotator_pk, ids, n_ids, is_set, changed);
+}
+
+int tl_store_wk_projects_due(struct tl_store *s, int64_t since_ms, tl_id **out, size_t *n) {
+    return s->vt->wk_projects_due(s, since_ms, out, n);
+}

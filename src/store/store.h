@@ -964,4 +964,141 @@ int tl_store_quality_summary(struct tl_store *s, const struct tl_project *p,
                              struct tl_quality_summary *out);
 /* --- end quality: aggregates --- */
 
+/* --- quality: workers (workers.c): the detectors' snapshot, flags with
+ * their appeal and decision, suspension and set-aside
+ * (docs/quality-workers.md). Every call takes p as fetched through the
+ * caller's filter and names p in its SQL. --- */
+/* An annotator of the project with their workers row (or its defaults). */
+struct tl_wk_person {
+    int64_t pk;
+    tl_id user_id, tenant_id; /* tenant_id "" for the workforce */
+    enum tl_role role;        /* their tenant role (TL_ROLE_ANNOTATOR for the workforce) */
+    char email[256];
+    bool is_suspended;
+    bool has_skill, has_agreement; /* written by re-inference */
+    double skill, agreement;
+};
+/* One annotation of the project (set-aside ones too: is_set_aside). */
+struct tl_wk_label {
+    size_t person;  /* index into persons */
+    size_t task;    /* index into tasks */
+    tl_id id;
+    char *result;   /* owned, compact JSON */
+    int64_t created_at_ms, claimed_at_ms; /* claimed 0: unknown */
+    bool has_gold_score, is_set_aside;
+    double gold_score;
+};
+/* A task that has annotations. */
+struct tl_wk_task {
+    int64_t pk;
+    tl_id id;
+    char *gold;     /* owned compact JSON, NULL: not gold */
+    char *prelabel; /* owned: its oldest prediction's result, NULL: none */
+};
+struct tl_wk_snapshot {
+    struct tl_wk_person *persons; /* by pk ascending */
+    size_t n_persons;
+    struct tl_wk_label *labels;   /* by task, then annotation */
+    size_t n_labels;
+    struct tl_wk_task *tasks;     /* by pk */
+    size_t n_tasks;
+};
+void tl_wk_snapshot_release(struct tl_wk_snapshot *w);
+/* p's annotators (those with an annotation, a workers row or a flag),
+ * annotations and annotated tasks, read in one transaction: 0, TL_ETOOBIG
+ * when p has more than max_labels annotations, TL_ENOMEM or TL_EIO. */
+int tl_store_wk_snapshot(struct tl_store *s, const struct tl_project *p, size_t max_labels,
+                         struct tl_wk_snapshot *out);
+
+enum tl_flag_status { TL_FLAG_OPEN, TL_FLAG_UPHELD, TL_FLAG_DISMISSED };
+/* A detector's finding as stored. */
+struct tl_flag {
+    tl_id id;
+    tl_id project_id;
+    char project_name[256];
+    int64_t annotator_pk;
+    tl_id annotator_id;
+    char rule[32];
+    double score;
+    char *evidence; /* owned, compact JSON object */
+    int64_t created_at_ms;
+    int status;       /* enum tl_flag_status */
+    bool is_suspending; /* its action suspended the annotator */
+    char *appeal;       /* owned, NULL: none */
+    int64_t appealed_at_ms;
+    char *note;         /* owned: the decision's note, NULL: none */
+    char decided_by_email[256]; /* "" undecided */
+    tl_id decided_by_id;
+    int64_t decided_at_ms;
+};
+void tl_flag_release(struct tl_flag *f);
+void tl_flags_free(struct tl_flag *f, size_t n);
+/* What a detector run found about one annotator. */
+struct tl_flag_in {
+    int64_t annotator_pk;
+    const char *rule;
+    double score;
+    const char *evidence; /* compact JSON object */
+};
+/* Record findings f[0..n) of p in one transaction. An annotator has at most
+ * one flag per rule: an open one is updated (score, evidence); none makes
+ * a new open flag; an upheld or dismissed one stands (the lead's decision
+ * is not re-opened by later runs). With is_suspend, each flag that this
+ * call makes or updates becomes suspending, and an annotator whose flag
+ * became suspending now is suspended (tl_store_worker_set_status). With
+ * is_complete (f holds every finding of a whole run), an open flag that
+ * never suspended and that f no longer holds is dismissed with the note
+ * "no longer found by the detectors" and no decider: a finding describes
+ * the labels as they are (a run on a half-replayed crowd must not leave
+ * flags behind), while a suspension stands until a lead lifts it; such a
+ * flag, unlike a lead's dismissal, does not stop a new one for the same
+ * rule. *n_new
+ * (may be NULL): the flags made. */
+int tl_store_flags_record(struct tl_store *s, const struct tl_project *p,
+                          const struct tl_flag_in *f, size_t n, bool is_suspend,
+                          bool is_complete, int64_t now_ms, size_t *n_new);
+/* Flags of p (annotator_pk 0: everyone's), oldest first, at most limit. */
+int tl_store_flag_list(struct tl_store *s, const struct tl_project *p, int64_t annotator_pk,
+                       size_t limit, struct tl_flag **out, size_t *n);
+/* sc's own flags in every project not deleted, newest first, at most limit. */
+int tl_store_flags_mine(struct tl_store *s, const struct tl_scope *sc, size_t limit,
+                        struct tl_flag **out, size_t *n);
+/* Flag id of p: 0 or TL_ENOTFOUND. */
+int tl_store_flag_get(struct tl_store *s, const struct tl_project *p, const char *id,
+                      struct tl_flag *out);
+/* Record sc's appeal text on their own flag id of p (a later appeal
+ * replaces it): 0, or TL_ENOTFOUND (no such flag, or not sc's). */
+int tl_store_flag_appeal(struct tl_store *s, const struct tl_scope *sc,
+                         const struct tl_project *p, const char *id, const char *text,
+                         int64_t now_ms);
+/* sc decides flag id of p: upheld or dismissed, with note (NULL: none),
+ * kept with who and when. Dismissing a suspending flag reinstates its
+ * annotator unless another open or upheld suspending flag of theirs in p
+ * remains. 0 or TL_ENOTFOUND. */
+int tl_store_flag_decide(struct tl_store *s, const struct tl_scope *sc,
+                         const struct tl_project *p, const char *id, bool is_upheld,
+                         const char *note, int64_t now_ms);
+/* Suspend (or reinstate) annotator_pk on p: their workers row's status,
+ * their live leases on p dropped, and their annotations on p set aside (or
+ * counted again), in one transaction. 0, or TL_ENOTFOUND when annotator_pk
+ * has neither annotations nor a workers row on p. */
+int tl_store_worker_set_status(struct tl_store *s, const struct tl_project *p,
+                               int64_t annotator_pk, bool is_suspended, int64_t now_ms);
+/* Set aside (is_set) or count again annotations of p: every one of
+ * annotator_pk's when it is not 0, else those of ids[0..n_ids). Each one
+ * changed moves its task's n_annotations by one, reopens a task that falls
+ * below overlap (or completes one that reaches it: a reinstated task may
+ * then hold more than overlap), moves the project's counters and the
+ * completion statistics, and deletes the task's aggregate row so the next
+ * submission or re-inference recomputes it. *changed (may be NULL): how
+ * many. sc may be NULL (the detectors' own run). */
+int tl_store_annotations_set_aside(struct tl_store *s, const struct tl_scope *sc,
+                                   const struct tl_project *p, int64_t annotator_pk,
+                                   const char *const *ids, size_t n_ids, bool is_set,
+                                   size_t *changed);
+/* Every project of every tenant not deleted and not archived with an
+ * annotation newer than since_ms (the detectors' scheduler, which is the
+ * installation's own and reachable from no request): *out (caller frees). */
+int tl_store_wk_projects_due(struct tl_store *s, int64_t since_ms, tl_id **out, size_t *n);
+
 #endif

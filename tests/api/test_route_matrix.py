@@ -14,6 +14,7 @@ import json
 import pytest
 
 from conftest import CHOICE_AB, NDJSON, Api, run_cli, unique
+from quality_db import insert_flag
 
 STAFF = ("owner", "admin", "manager", "reviewer", "viewer")
 # caller kind -> (tenant role it holds, is a member of the project, same tenant)
@@ -69,6 +70,17 @@ def expected(rt, caller):
     return 403
 
 
+def expected_here(rt, caller):
+    """expected(), less what a handler narrows (quality: workers): an
+    appeal is the flagged annotator's alone (the world's flag is the
+    workforce member's); anyone else the table admits gets 404."""
+    want = expected(rt, caller)
+    if rt["pattern"] == "/api/v1/flags/{}/appeal" and want == "allowed" \
+            and caller != "workforce_member":
+        return 404
+    return want
+
+
 @pytest.fixture(scope="module")
 def world(server):
     api = Api(server)
@@ -102,6 +114,14 @@ def world(server):
     assert r.status_code == 201, r.text
     world_state.update(api=api, s=s, members=(tann.email, wm.email), target=target_user)
     world_state.update(review_id=review_row(server, s.pid, task_id))  # quality: review
+    # quality: workers: a flag of the workforce member's, and the name the
+    # workers list shows them by (the PATCH .../workers/{annotator} routes)
+    flag_id = insert_flag(server, s.pid, wm.id)
+    wr = api.srv.request("GET", f"/api/v1/projects/{s.pid}/workers", s.manager.token)
+    assert wr.status_code == 200, wr.text
+    named = [w["annotator"] for w in wr.json()["workers"]
+             if any(f["id"] == flag_id for f in w["flags"])]
+    world_state.update(flag_id=flag_id, wm_name=named[0])
     return api, s, tokens, task_id, target, r.json()["id"]
 
 
@@ -153,7 +173,7 @@ def request_for(rt, pid, task_id, target, file_id, people=None, hook_id=None):
     if rt["method"] == "DELETE" and rt["pattern"] == "/api/v1/projects/{}":
         pid = disposable_project()
     first = {"task": task_id, "lease": world_state["lease_id"], "annotation":
-             world_state["annotation_id"]}.get(rt["object"], pid)
+             world_state["annotation_id"], "flag": world_state["flag_id"]}.get(rt["object"], pid)
     if rt["object"] == "review":  # quality: review
         first = world_state["review_id"]
     if rt["method"] == "DELETE" and rt["object"] == "annotation":
@@ -169,6 +189,8 @@ def request_for(rt, pid, task_id, target, file_id, people=None, hook_id=None):
         api, s, user = world_state["api"], world_state["s"], world_state["target"]
         api.add_member(s.manager.token, s.pid, user.email)
         path = path.replace("{}", user.id, 1)
+    if "/workers/{}" in rt["pattern"]:
+        path = path.replace("{}", world_state["wm_name"], 1)
     path = path.replace("{}", hook_id if "/webhooks/" in path else file_id, 1)
     headers, data = {}, None
     if rt["method"] in ("POST", "PUT", "PATCH"):
@@ -190,6 +212,12 @@ def request_for(rt, pid, task_id, target, file_id, people=None, hook_id=None):
             data = json.dumps({"disabled": False})
         elif "/members/" in path:
             data = json.dumps({"role": "annotator"})
+        elif "/workers/" in path:
+            data = json.dumps({"status": "active"})
+        elif path.endswith("/appeal"):
+            data = json.dumps({"text": "I did label these myself."})
+        elif path.endswith("/decision"):
+            data = json.dumps({"decision": "uphold"})
         elif rt["method"] == "PATCH":
             data = json.dumps({"name": unique("renamed")})
         elif path.endswith("/webhooks"):
@@ -218,7 +246,7 @@ def test_route_by_caller(world, rt, caller):
     method, path, data, headers = request_for(rt, s.pid, task_id, target, file_id, people,
                                               hook_id)
     r = api.srv.request(method, path, tokens[caller], data=data, headers=headers)
-    want = expected(rt, caller)
+    want = expected_here(rt, caller)
     what = f"{caller} {method} {path}: table says {want}, got {r.status_code} {r.text[:200]}"
     if want == "public":
         assert r.status_code not in (403, 404) and r.status_code < 500, what

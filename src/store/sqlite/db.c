@@ -655,6 +655,80 @@ static const char *const sql[Q_COUNT] = {
     [Q_AGG_EXPORT] = "SELECT task_pk, method, result, confidence FROM aggregates"
                      " WHERE task_pk >= ?1 AND task_pk <= ?2 AND project_pk = ?3"
                      " ORDER BY task_pk",
+    /* quality: workers (workers.c). ?1 is always the project, fetched
+     * through the caller's filter; a flag is reached only with it. */
+    [Q_WK_PEOPLE] = "SELECT u.pk, u.id, COALESCE(t.id, ''), u.role, u.email,"
+                    " COALESCE(w.status, 0), w.skill, w.agreement FROM users u"
+                    " LEFT JOIN tenants t ON t.pk = u.tenant_pk"
+                    " LEFT JOIN workers w ON w.project_pk = ?1 AND w.annotator_pk = u.pk"
+                    " WHERE u.pk IN (SELECT a.annotator_pk FROM annotations a"
+                    "   JOIN tasks k ON k.pk = a.task_pk WHERE k.project_pk = ?1"
+                    "   UNION SELECT annotator_pk FROM workers WHERE project_pk = ?1"
+                    "   UNION SELECT annotator_pk FROM flags WHERE project_pk = ?1)"
+                    " ORDER BY u.pk",
+    [Q_WK_LABELS] = "SELECT a.annotator_pk, a.task_pk, a.id, a.result, a.created_at,"
+                    " a.claimed_at, a.gold_score, a.set_aside FROM annotations a"
+                    " JOIN tasks k ON k.pk = a.task_pk WHERE k.project_pk = ?1"
+                    " ORDER BY a.task_pk, a.pk LIMIT ?2",
+    [Q_WK_TASKS] = "SELECT k.pk, k.id, k.gold, (SELECT r.result FROM predictions r"
+                   "   WHERE r.task_pk = k.pk ORDER BY r.pk LIMIT 1) FROM tasks k"
+                   " WHERE k.project_pk = ?1 AND EXISTS (SELECT 1 FROM annotations a"
+                   "   WHERE a.task_pk = k.pk) ORDER BY k.pk",
+    [Q_WK_FLAG_FIND] = "SELECT pk, status, action, decided_by IS NULL FROM flags WHERE project_pk = ?1"
+                       " AND annotator_pk = ?2 AND rule = ?3 ORDER BY pk DESC LIMIT 1",
+    [Q_WK_FLAG_INSERT] = "INSERT INTO flags(id, project_pk, annotator_pk, rule, score, evidence,"
+                         " created_at, action) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_WK_FLAG_UPDATE] = "UPDATE flags SET score = ?2, evidence = ?3, action = max(action, ?4)"
+                         " WHERE pk = ?1",
+    [Q_WK_FLAGS_PROJECT] = "SELECT g.id, p.id, p.name, g.annotator_pk, u.id, g.rule, g.score, g.evidence,"
+    " g.created_at, g.status, g.action, g.appeal, g.appealed_at, g.decision,"
+    " COALESCE(d.email, ''), COALESCE(d.id, ''), g.decided_at FROM flags g"
+    " JOIN projects p ON p.pk = g.project_pk JOIN users u ON u.pk = g.annotator_pk"
+    " LEFT JOIN users d ON d.pk = g.decided_by ""WHERE g.project_pk = ?1 AND (?2 = 0 OR g.annotator_pk = ?2) ORDER BY g.pk LIMIT ?3",
+    [Q_WK_FLAGS_MINE] = "SELECT g.id, p.id, p.name, g.annotator_pk, u.id, g.rule, g.score, g.evidence,"
+    " g.created_at, g.status, g.action, g.appeal, g.appealed_at, g.decision,"
+    " COALESCE(d.email, ''), COALESCE(d.id, ''), g.decided_at FROM flags g"
+    " JOIN projects p ON p.pk = g.project_pk JOIN users u ON u.pk = g.annotator_pk"
+    " LEFT JOIN users d ON d.pk = g.decided_by ""WHERE g.annotator_pk = ?1 AND p.deleted = 0"
+                        " AND (?2 = 0 OR p.tenant_pk = ?2) ORDER BY g.pk DESC LIMIT ?3",
+    [Q_WK_FLAG_GET] = "SELECT g.id, p.id, p.name, g.annotator_pk, u.id, g.rule, g.score, g.evidence,"
+    " g.created_at, g.status, g.action, g.appeal, g.appealed_at, g.decision,"
+    " COALESCE(d.email, ''), COALESCE(d.id, ''), g.decided_at FROM flags g"
+    " JOIN projects p ON p.pk = g.project_pk JOIN users u ON u.pk = g.annotator_pk"
+    " LEFT JOIN users d ON d.pk = g.decided_by ""WHERE g.id = ?1 AND g.project_pk = ?2",
+    [Q_WK_FLAG_APPEAL] = "UPDATE flags SET appeal = ?3, appealed_at = ?4 WHERE id = ?1"
+                         " AND project_pk = ?2 AND annotator_pk = ?5",
+    [Q_WK_FLAG_DECIDE] = "UPDATE flags SET status = ?3, decision = ?4, decided_by = ?5,"
+                         " decided_at = ?6 WHERE id = ?1 AND project_pk = ?2"
+                         " RETURNING annotator_pk, action",
+    [Q_WK_SUSPENDING] = "SELECT count(*) FROM flags WHERE project_pk = ?1 AND annotator_pk = ?2"
+                        " AND action = 1 AND status IN (0, 1)",
+    [Q_WK_STATUS_SET] = "INSERT INTO workers(project_pk, annotator_pk, status, updated_at)"
+                        " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(project_pk, annotator_pk)"
+                        " DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
+    [Q_WK_HAS_WORK] = "SELECT EXISTS (SELECT 1 FROM workers WHERE project_pk = ?1"
+                      " AND annotator_pk = ?2) OR EXISTS (SELECT 1 FROM annotations a"
+                      " JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?1"
+                      " WHERE a.annotator_pk = ?2)",
+    [Q_WK_ASIDE_ALL] = "SELECT a.pk, a.task_pk FROM annotations a"
+                       " JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?1"
+                       " WHERE a.annotator_pk = ?2 AND a.set_aside = ?3",
+    [Q_WK_ASIDE_ONE] = "SELECT a.pk, a.task_pk FROM annotations a"
+                       " JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?1"
+                       " WHERE a.id = ?2 AND a.set_aside = ?3",
+    [Q_WK_ASIDE_MARK] = "UPDATE annotations SET set_aside = ?2 WHERE pk = ?1",
+    [Q_WK_TASK_N] = "SELECT n_annotations FROM tasks WHERE pk = ?1",
+    [Q_WK_TASK_SET] = "UPDATE tasks SET n_annotations = ?2, is_open = (?2 < ?3) WHERE pk = ?1",
+    [Q_WK_PROJECT_ADJ] = "UPDATE projects SET n_annotations = n_annotations + ?2,"
+                         " n_completed = n_completed + ?3 WHERE pk = ?1",
+    [Q_WK_AGG_DROP] = "DELETE FROM aggregates WHERE task_pk = ?1",
+    [Q_WK_PROJECTS_DUE] = "SELECT p.id FROM projects p WHERE p.deleted = 0 AND p.archived = 0"
+                          " AND EXISTS (SELECT 1 FROM stats_annotators s"
+                          "   WHERE s.project_pk = p.pk AND s.last_at > ?1) ORDER BY p.pk",
+    [Q_WK_FLAGS_OPEN] = "SELECT pk, annotator_pk, rule FROM flags WHERE project_pk = ?1"
+                        " AND status = 0 AND action = 0",
+    [Q_WK_FLAG_EXPIRE] = "UPDATE flags SET status = 2, decision = 'no longer found by the"
+                         " detectors', decided_at = ?2 WHERE pk = ?1",
 };
 
 struct sq_wop {

@@ -73,6 +73,12 @@ enum sq_q {
     /* quality: aggregates and full re-inference (infer helper; aggregates.c) */
     Q_AGG_LABELS, Q_AGG_SEEN, Q_AGG_UPSERT, Q_AGG_STALE, Q_AGG_WORKER, Q_AGG_RUN_PUT,
     Q_AGG_RUN_GET, Q_AGG_DUE, Q_AGG_LIST, Q_AGG_HIST, Q_AGG_GOLD_DAYS, Q_AGG_EXPORT,
+    /* quality: workers (workers.c) */
+    Q_WK_PEOPLE, Q_WK_LABELS, Q_WK_TASKS, Q_WK_FLAG_FIND, Q_WK_FLAG_INSERT, Q_WK_FLAG_UPDATE,
+    Q_WK_FLAGS_PROJECT, Q_WK_FLAGS_MINE, Q_WK_FLAG_GET, Q_WK_FLAG_APPEAL, Q_WK_FLAG_DECIDE,
+    Q_WK_SUSPENDING, Q_WK_STATUS_SET, Q_WK_HAS_WORK, Q_WK_ASIDE_ALL, Q_WK_ASIDE_ONE,
+    Q_WK_ASIDE_MARK, Q_WK_TASK_N, Q_WK_TASK_SET, Q_WK_PROJECT_ADJ, Q_WK_AGG_DROP,
+    Q_WK_PROJECTS_DUE, Q_WK_FLAGS_OPEN, Q_WK_FLAG_EXPIRE,
     Q_COUNT
 };
 
@@ -329,6 +335,33 @@ typedef int (*sq_agg_put_fn)(void *ctx, size_t i, const char *method, const char
                              size_t result_len, const char *confidence, size_t confidence_len);
 int sq_agg_export_page(struct sq_conn *c, int64_t project_pk, const int64_t *pk, size_t n,
                        sq_agg_put_fn put, void *ctx);
+/* quality: workers (workers.c): the vtab's entries. */
+int sq_wk_snapshot(struct tl_store *s, const struct tl_project *p, size_t max_labels,
+                   struct tl_wk_snapshot *out);
+int sq_flags_record(struct tl_store *s, const struct tl_project *p, const struct tl_flag_in *f,
+                    size_t n, bool is_suspend, bool is_complete, int64_t now_ms, size_t *n_new);
+int sq_flag_list(struct tl_store *s, const struct tl_project *p, int64_t annotator_pk,
+                 size_t limit, struct tl_flag **out, size_t *n);
+int sq_flags_mine(struct tl_store *s, const struct tl_scope *sc, size_t limit,
+                  struct tl_flag **out, size_t *n);
+int sq_flag_get(struct tl_store *s, const struct tl_project *p, const char *id,
+                struct tl_flag *out);
+int sq_flag_appeal(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                   const char *id, const char *text, int64_t now_ms);
+int sq_flag_decide(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                   const char *id, bool is_upheld, const char *note, int64_t now_ms);
+int sq_worker_set_status(struct tl_store *s, const struct tl_project *p, int64_t annotator_pk,
+                         bool is_suspended, int64_t now_ms);
+int sq_annotations_set_aside(struct tl_store *s, const struct tl_scope *sc,
+                             const struct tl_project *p, int64_t annotator_pk,
+                             const char *const *ids, size_t n_ids, bool is_set, size_t *changed);
+int sq_wk_projects_due(struct tl_store *s, int64_t since_ms, tl_id **out, size_t *n);
+#define SQ_WORKERS_OPS                                                                      \
+    .wk_snapshot = sq_wk_snapshot, .flags_record = sq_flags_record,                           \
+    .flag_list = sq_flag_list, .flags_mine = sq_flags_mine, .flag_get = sq_flag_get,          \
+    .flag_appeal = sq_flag_appeal, .flag_decide = sq_flag_decide,                             \
+    .worker_set_status = sq_worker_set_status,                                                \
+    .annotations_set_aside = sq_annotations_set_aside, .wk_projects_due = sq_wk_projects_due
 
 /* The vtab of this backend (ops.c). */
 extern const struct tl_store_vtab sq_vtab;

@@ -1558,4 +1558,6 @@ const struct tl_store_vtab sq_vtab = {
     .webhook_record = sq_webhook_record,
     SQ_GOLD_OPS,
     SQ_REVIEW_OPS, /* quality: review (review.c) */
+    /* quality: workers (workers.c) */
+    SQ_WORKERS_OPS,
 };
