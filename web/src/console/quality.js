@@ -80,8 +80,9 @@ export function qualityTab(root, project, { onChange } = {}) {
       : 'No gold task has been answered yet.';
     const li = q.last_inference;
     mount(last, li && typeof li === 'object'
-      ? Object.entries(li).filter(([, v]) => v == null || typeof v !== 'object').slice(0, 8).map(([k, v]) =>
-        h('div', null, h('dt', null, k.replace(/_/g, ' ')), h('dd', null, /_at$|^at$/.test(k) && v ? fmtTime(v) : String(v ?? '–'))))
+      ? Object.entries(li).filter(([, v]) => v != null && typeof v !== 'object').slice(0, 8).map(([k, v]) =>
+        h('div', null, h('dt', null, k.replace(/_/g, ' ')), h('dd', null, /_at$|^at$/.test(k) ? fmtTime(v)
+          : typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : String(v))))
       : h('div', null, h('dt', null, 'Last inference'), h('dd', null, 'not run yet')));
   }
 
