@@ -61,6 +61,8 @@ export function qualityTab(root, project, { onChange } = {}) {
     const agree = Object.entries(q.agreement || {}).filter(([, v]) => v != null && isFinite(v));
     drawChart(boxes.agreement, { label: 'Agreement', kind: 'bars', time: false,
       xs: agree.map((_, i) => i), ys: agree.map(([, v]) => Number(v)), xLabel: 'field',
+      // Alpha and kappa run below 0 when raters disagree more than chance.
+      yRange: [Math.min(0, ...agree.map(([, v]) => Math.floor(Number(v) * 4) / 4)), 1],
       fmtX: (i) => (Number.isInteger(i) && agree[i] ? agree[i][0] : '') });
     mount(agreeTable, Object.keys(q.agreement || {}).length
       ? h('table', { class: 'q-agree', 'aria-label': 'Agreement per field (numbers)' }, h('tbody', null,
@@ -73,7 +75,7 @@ export function qualityTab(root, project, { onChange } = {}) {
       fmtX: (i) => (Number.isInteger(i) ? BINS[i] || '' : '') });
     const pts = (q.gold_accuracy || []).map((p) => [epoch(p.t), Number(p.accuracy), Number(p.answered) || 0])
       .filter((p) => p[0] != null && isFinite(p[1]));
-    drawChart(boxes.gold, { label: 'Gold accuracy', xs: pts.map((p) => p[0]), ys: pts.map((p) => p[1]), yLabel: 'accuracy' });
+    drawChart(boxes.gold, { label: 'Gold accuracy', xs: pts.map((p) => p[0]), ys: pts.map((p) => p[1]), yLabel: 'accuracy', yRange: [0, 1] });
     const answered = pts.reduce((s, p) => s + p[2], 0);
     goldNote.textContent = pts.length
       ? `${answered} gold answers over ${pts.length} day${pts.length === 1 ? '' : 's'}; latest day ${fmtRate(pts[pts.length - 1][1])}.`
