@@ -194,7 +194,8 @@ class LabelingLoop {
       h('p', null, suspended
         ? 'No tasks will be served to you here until a project lead reinstates you. You can appeal the flag behind it on your own page.'
         : 'This project needs its qualification tasks answered well enough before real work. Ask the project manager if you think this is wrong.'),
-      h('p', null, h('a', { href: '#/me' }, 'See your flags and appeal'), ' · ', h('a', { href: '#/' }, 'Back to your projects'))));
+      h('p', null, suspended && [h('a', { href: '#/me' }, 'See your flags and appeal'), ' · '],
+        h('a', { href: '#/' }, 'Back to your projects'))));
   }
 
   async submit() {
