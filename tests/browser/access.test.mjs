@@ -52,7 +52,8 @@ test('an annotator cannot open manager screens, nor call their API', async () =>
   assert.equal(await page.getByRole('link', { name: 'Admin' }).count(), 0, 'no admin link for an annotator');
   const pid = demoProject.id;
   for (const hash of ['#/manage', '#/manage/new', `#/manage/p/${pid}`, `#/manage/p/${pid}/data`,
-    `#/manage/p/${pid}/members`, `#/manage/p/${pid}/task/${demoTask.id}`, '#/admin', '#/admin/tokens']) {
+    `#/manage/p/${pid}/members`, `#/manage/p/${pid}/task/${demoTask.id}`, '#/admin', '#/admin/tokens',
+    `#/manage/p/${pid}/quality`, `#/manage/p/${pid}/workers`, `#/manage/p/${pid}/appeals`, `#/p/${pid}/review`]) {
     const text = await mainText(page, hash, 'Not available');
     assert.ok(!text.includes(demoTask.data.text), `${hash}: no task data`);
     assert.ok(!text.includes(DEMO.manager.email), `${hash}: no user list`);
@@ -73,6 +74,14 @@ test('an annotator cannot open manager screens, nor call their API', async () =>
     ['GET', `/api/v1/projects/${pid}/export?format=jsonl`],
     ['GET', `/api/v1/projects/${pid}/stats?bucket=hour`],
     ['GET', `/api/v1/tasks/${demoTask.id}`],
+    ['GET', `/api/v1/projects/${pid}/quality`],
+    ['GET', `/api/v1/projects/${pid}/workers`],
+    ['GET', `/api/v1/projects/${pid}/reviewers`],
+    ['GET', `/api/v1/projects/${pid}/aggregates`],
+    ['POST', `/api/v1/projects/${pid}/aggregates/run`],
+    ['POST', `/api/v1/projects/${pid}/quality/run`],
+    ['POST', `/api/v1/projects/${pid}/reviews/next`],
+    ['GET', `/api/v1/projects/${pid}/reviews?status=pending`],
     ['GET', '/api/v1/users'],
     ['POST', '/api/v1/users', { email: 'evil@example.test', role: 'owner' }],
   ];

@@ -161,3 +161,43 @@ export async function exportJsonl(srv, token, projectId) {
   if (r.status !== 200) throw new Error('export: ' + r.status + ' ' + r.text);
   return r.text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
+
+/** Wait until the page has not changed for 300 ms (a screen done drawing). */
+export async function settled(page) {
+  await page.evaluate(() => new Promise((ok) => {
+    let timer = setTimeout(done, 300);
+    const mo = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, 300); });
+    function done() { mo.disconnect(); ok(); }
+    mo.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  }));
+}
+
+/** Controls without an accessible name on the page, as HTML excerpts. The
+ *  name is computed as a screen reader would find it first: aria-label,
+ *  aria-labelledby, the <label>, title, then the text; shadow roots
+ *  included (the code view and the waveform live in them). */
+export function unnamedControls(page) {
+  return page.evaluate(() => {
+    const SEL = 'button, input, select, textarea, [role=button], [role=checkbox], [role=radio], a[href]';
+    const all = [...document.querySelectorAll(SEL)];
+    const walk = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (!el.shadowRoot) continue;
+        all.push(...el.shadowRoot.querySelectorAll(SEL));
+        walk(el.shadowRoot);
+      }
+    };
+    walk(document);
+    const name = (el) => {
+      if (el.getAttribute('aria-label')) return el.getAttribute('aria-label');
+      const by = el.getAttribute('aria-labelledby');
+      if (by) return by.split(/\s+/).map((id) => el.getRootNode().getElementById?.(id)?.textContent || '').join(' ').trim();
+      if (el.labels && el.labels.length) return [...el.labels].map((l) => l.textContent).join(' ').trim();
+      if (el.title) return el.title;
+      if (el.tagName === 'INPUT' && ['submit', 'button'].includes(el.type)) return el.value;
+      return (el.textContent || '').trim();
+    };
+    return all.filter((el) => el.type !== 'hidden' && el.getClientRects().length > 0 && !name(el))
+      .map((el) => el.outerHTML.slice(0, 160));
+  });
+}

@@ -8,6 +8,7 @@ import { api, currentUser, isStaff, onSession, resume, signIn, signOut } from '.
 import { go, render, route, setGuard, start } from './lib/router.js';
 import './screens/index.js';
 import './console/index.js';
+import { mayReview } from './screens/review.js';
 
 const isAdmin = (u) => !!u && (u.role === 'owner' || u.role === 'admin');
 
@@ -27,6 +28,7 @@ function header(u) {
     u && h('nav', { 'aria-label': 'Main' },
       link('/', 'Projects'),
       link('/me', 'My work'),
+      mayReview(u) && link('/review', 'Review'),
       isStaff(u) && link('/manage', 'Console'),
       isAdmin(u) && link('/admin', 'Admin')),
     u && h('span', { class: 'who' }, u.email),

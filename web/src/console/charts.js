@@ -18,7 +18,9 @@ export function epoch(t) {
 function width(box) { return Math.max(260, Math.floor(box.clientWidth || 480) - 8); }
 
 /** Draw into box: kind 'line' | 'bars'; xs, ys: numbers; time: x is epoch s. */
-export function drawChart(box, { label, xs, ys, kind = 'line', time = true, xLabel, yLabel, fmtX }) {
+/** yRange: [min, max] fixed (e.g. agreement, which may be negative);
+ *  default from 0 to a little above the largest value. */
+export function drawChart(box, { label, xs, ys, kind = 'line', time = true, xLabel, yLabel, fmtX, yRange }) {
   if (box._plot) { box._plot.destroy(); box._plot = null; }
   box.replaceChildren();
   if (!xs.length) {
@@ -35,7 +37,7 @@ export function drawChart(box, { label, xs, ys, kind = 'line', time = true, xLab
   }
   const opts = {
     width: width(box), height: 200,
-    scales: { x: { time }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
+    scales: { x: { time }, y: { range: yRange ? () => yRange : (u, min, max) => [0, Math.max(1, max * 1.1)] } },
     axes: [
       { label: xLabel, values: fmtX ? (u, vals) => vals.map(fmtX) : undefined },
       { label: yLabel },

@@ -12,6 +12,9 @@ import { importTab } from './tab-import.js';
 import { exportTab } from './tab-export.js';
 import { membersTab } from './tab-members.js';
 import { settingsTab } from './tab-settings.js';
+import { qualityTab } from './quality.js';
+import { workersTab } from './workers.js';
+import { appealsTab } from './appeals.js';
 
 const TABS = [
   ['overview', 'Overview', overviewTab],
@@ -20,6 +23,9 @@ const TABS = [
   ['export', 'Export', exportTab],
   ['members', 'Members', membersTab],
   ['settings', 'Settings', settingsTab],
+  ['quality', 'Quality', qualityTab],
+  ['workers', 'Workers', workersTab],
+  ['appeals', 'Appeals', appealsTab],
 ];
 
 export async function projectScreen(root, { id, tab }) {
@@ -40,9 +46,10 @@ export async function projectScreen(root, { id, tab }) {
       'aria-current': key === which[0] ? 'page' : null, title: `${label} (Alt+${i + 1})` }, label)));
   mount(root, h('section', { class: 'console' },
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/manage' }, 'Projects'), ' / ', project.name),
-    h('div', { class: 'c-head' }, title, project.archived && h('span', { class: 'c-badge' }, 'archived')),
+    h('div', { class: 'c-head' }, title, project.archived && h('span', { class: 'c-badge' }, 'archived'),
+      h('a', { class: 'button', href: `#/p/${encodeURIComponent(project.id)}/review` }, 'Review queue')),
     bar, body));
-  // Alt+1..6 switch tabs, so the console is usable without the mouse.
+  // Alt+1..9 switch tabs, so the console is usable without the mouse.
   const dropKeys = pushKeys('project', TABS.map(([key, label], i) => ({
     key: `Alt+${i + 1}`, label: `Go to ${label}`, run: () => go(`${base}/${key}`), allowInInput: true })));
   const onRename = (p) => { title.textContent = p.name; };

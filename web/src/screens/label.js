@@ -117,6 +117,7 @@ class LabelingLoop {
         break;
       } catch (e) {
         if (!this.life.alive()) return;
+        if (e instanceof ApiError && (e.code === 'not_qualified' || e.code === 'suspended')) { this.refused(e); return; }
         if (e instanceof ApiError && e.status < 500 && e.status !== 429) { this.say('Could not get a task: ' + e.message, 'error'); return; }
         this.say('The server cannot be reached; trying again…', 'warn');
         await sleep(Math.min(8000, 500 * 2 ** attempt));
@@ -178,6 +179,23 @@ class LabelingLoop {
         ? `Nothing is left for you in this project. You labeled ${this.done} task${this.done === 1 ? '' : 's'} in this session.`
         : 'Nothing is left for you in this project.'),
       h('p', null, h('a', { href: '#/' }, 'Back to your projects'))));
+  }
+
+  /** The server will not hand this annotator tasks: they failed the
+   *  qualification (not_qualified) or are suspended. Its message says why
+   *  (the score and the pass mark); the flags and the appeal form are on
+   *  their own page. */
+  refused(e) {
+    this.allDone();
+    const suspended = e.code === 'suspended';
+    mount(this.taskEl, h('div', { class: 'refusal', role: 'alert', dataset: { refusal: e.code } },
+      h('h2', null, suspended ? 'You are suspended from this project' : 'You did not pass the qualification'),
+      h('p', null, e.message),
+      h('p', null, suspended
+        ? 'No tasks will be served to you here until a project lead reinstates you. You can appeal the flag behind it on your own page.'
+        : 'This project needs its qualification tasks answered well enough before real work. Ask the project manager if you think this is wrong.'),
+      h('p', null, suspended && [h('a', { href: '#/me' }, 'See your flags and appeal'), ' · '],
+        h('a', { href: '#/' }, 'Back to your projects'))));
   }
 
   async submit() {

@@ -1,10 +1,12 @@
 // screens/me.js: the annotator's own page (#/me): tasks done and time
-// spent, in total and per project (GET /api/v1/me/stats). Until the server
-// has that route, the page says so and lists their projects.
+// spent, in total and per project (GET /api/v1/me/stats), and their quality
+// flags with the appeal form (flags.js). Until the server has the stats
+// route, the page says so and lists their projects.
 import { h, mount } from '../lib/dom.js';
 import { api } from '../lib/api.js';
 import { route } from '../lib/router.js';
 import { duration, liveness } from './util.js';
+import { flagsSection } from './flags.js';
 
 const tile = (label, value) => h('div', { class: 'tile' }, h('span', { class: 'tile-value' }, value), h('span', { class: 'tile-label' }, label));
 
@@ -24,7 +26,7 @@ route('/me', (root) => {
     if (!stats) {
       mount(root, h('section', { class: 'me' }, head, who, h('p', { class: 'note', role: 'status' }, why),
         me && me.projects?.length ? h('ul', null, me.projects.map((p) =>
-          h('li', null, h('a', { href: `#/p/${encodeURIComponent(p.id)}/label` }, p.name)))) : null));
+          h('li', null, h('a', { href: `#/p/${encodeURIComponent(p.id)}/label` }, p.name)))) : null, flagsSection()));
       return;
     }
     const rows = (stats.projects || []).map((p) => h('tr', null,
@@ -40,7 +42,8 @@ route('/me', (root) => {
           h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Project'), h('th', { scope: 'col' }, 'Tasks done'),
             h('th', { scope: 'col' }, 'Time spent'), h('th', { scope: 'col' }, 'Last labeled'))),
           h('tbody', null, rows))
-        : h('p', { class: 'muted' }, 'Nothing labeled yet.')));
+        : h('p', { class: 'muted' }, 'Nothing labeled yet.'),
+      flagsSection()));
   })();
   return () => life.stop();
 });
