@@ -114,6 +114,8 @@ void tl_api_aggregates_list(void *app, struct tl_http_req *r) {
 void tl_api_aggregates_run(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
+    if (tl_api_body_refused_unless_empty(r))
+        return;
     if (!a->reinferer) {
         tl_http_respond_json(r, 503, json_pack("{s:{s:s,s:s}}", "error", "code", "unavailable",
                                                "message",

@@ -87,18 +87,6 @@ static json_t *predictions_json(const struct tl_lease *l) {
     return arr ? arr : json_array();
 }
 
-/* next takes no parameters: no body, or an empty object (what most
- * clients send with a POST); any key is refused like any unknown key. */
-static bool next_body_refused(struct tl_http_req *r) {
-    size_t len;
-    tl_http_body(r, &len);
-    if (!len)
-        return false;
-    json_t *body = tl_api_body_strict(r, (const char *const[]){NULL});
-    json_decref(body);
-    return !body;
-}
-
 void tl_api_next(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
@@ -107,7 +95,7 @@ void tl_api_next(void *app, struct tl_http_req *r) {
         tl_http_respond_empty(r, 204); /* an archived project serves no work */
         return;
     }
-    if (!pd && next_body_refused(r))
+    if (!pd && tl_api_body_refused_unless_empty(r))
         return;
     if (!pd) {
         if (!(pd = pending_new(r, c))) {

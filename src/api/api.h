@@ -132,6 +132,10 @@ struct tl_api_call *tl_api_call(struct tl_http_req *r);
  * is not a JSON object, or naming the first unknown key. (Query
  * parameters are checked before any handler, against the route table.) */
 json_t *tl_api_body_strict(struct tl_http_req *r, const char *const *known);
+/* For a POST that takes no parameters (next, runs, a review's next): no
+ * body or an empty object (what most clients send with a POST) is fine;
+ * true when answered (400 for anything else, any key refused by name). */
+bool tl_api_body_refused_unless_empty(struct tl_http_req *r);
 /* A time as an RFC 3339 string, or null for 0. */
 json_t *tl_api_time_or_null(int64_t ms);
 /* A JSON array of to_json(item) for the n items of `size` bytes at items;

@@ -270,3 +270,13 @@ json_t *tl_api_project_json(const struct tl_project *p) {
 void tl_api_healthz(void *app, struct tl_http_req *r) {
     tl_http_respond_json(r, 200, json_pack("{s:s}", "status", "ok"));
 }
+
+bool tl_api_body_refused_unless_empty(struct tl_http_req *r) {
+    size_t len;
+    tl_http_body(r, &len);
+    if (!len)
+        return false;
+    json_t *body = tl_api_body_strict(r, (const char *const[]){NULL});
+    json_decref(body);
+    return !body;
+}

@@ -143,6 +143,8 @@ static json_t *review_json(struct tl_api *a, const struct tl_api_call *c,
 void tl_api_reviews_next(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
+    if (tl_api_body_refused_unless_empty(r))
+        return;
     struct tl_review_item v;
     int rc = tl_store_review_next(a->store, &c->sc, &c->p, tl_clock_ms(), &v);
     if (rc == TL_EEMPTY) {

@@ -143,6 +143,8 @@ void tl_api_workers_patch(void *app, struct tl_http_req *r) {
 void tl_api_quality_run(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     const struct tl_project *p = &tl_api_call(r)->p;
+    if (tl_api_body_refused_unless_empty(r))
+        return;
     struct tl_detect_summary sum;
     int rc = tl_detect_run(a->store, p, &sum);
     if (rc) {

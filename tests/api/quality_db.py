@@ -25,6 +25,17 @@ def _pk(db, table, public_id):
     return row[0]
 
 
+def insert_review(srv, task_id):
+    """A pending, unclaimed review of task_id (as `reviews/next` writes one
+    before its claim), for the routes whose {} is a review; its public id."""
+    review_id = str(uuid.uuid4())
+    with connect(srv) as db:
+        db.execute("INSERT INTO reviews(id, project_pk, task_pk, reason, created_at)"
+                   " SELECT ?, k.project_pk, k.pk, 0, 0 FROM tasks k WHERE k.id = ?",
+                   (review_id, task_id))
+    return review_id
+
+
 def insert_flag(srv, project_id, user_id, rule="speed", evidence=None, score=1.0):
     """A new open flag of user_id in project_id; its public id."""
     flag_id = str(uuid.uuid4())

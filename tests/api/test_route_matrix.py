@@ -14,7 +14,7 @@ import json
 import pytest
 
 from conftest import CHOICE_AB, NDJSON, Api, run_cli, unique
-from quality_db import insert_flag
+from quality_db import insert_flag, insert_review
 
 STAFF = ("owner", "admin", "manager", "reviewer", "viewer")
 # caller kind -> (tenant role it holds, is a member of the project, same tenant)
@@ -113,7 +113,7 @@ def world(server):
                         data=b"GIF89a" + bytes(64), headers={"Content-Type": "image/gif"})
     assert r.status_code == 201, r.text
     world_state.update(api=api, s=s, members=(tann.email, wm.email), target=target_user)
-    world_state.update(review_id=review_row(server, s.pid, task_id))  # quality: review
+    world_state.update(review_id=insert_review(server, task_id))  # quality: review
     # quality: workers: a flag of the workforce member's, and the name the
     # workers list shows them by (the PATCH .../workers/{annotator} routes)
     flag_id = insert_flag(server, s.pid, wm.id)
@@ -134,19 +134,6 @@ def new_hook(api, s):
 
 
 world_state = {}
-
-
-def review_row(server, pid, task_id):
-    """quality: review: a pending review of the project's task, for the routes
-    whose {} is a review (written as `reviews/next` would, without a claim)."""
-    import sqlite3
-    from pathlib import Path
-    review_id = "0190b5a0-0000-7000-8000-0000000000aa"
-    with sqlite3.connect(Path(server.data) / "tally.db", timeout=30) as db:
-        db.execute("INSERT INTO reviews(id, project_pk, task_pk, reason, created_at)"
-                   " SELECT ?, k.project_pk, k.pk, 0, 0 FROM tasks k WHERE k.id = ?",
-                   (review_id, task_id))
-    return review_id
 
 
 def annotation_by(api, user, pid):

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from conftest import CHOICE_AB, HTTP_TIMEOUT, Api, assert_error, run_cli, unique
+from quality_db import insert_flag, insert_review
 
 FAKE_ID = "0190b5a0-0000-7000-8000-000000000000"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -54,22 +55,29 @@ def world(server):
     done = api.next(author.token, s.pid)
     r = api.submit(author.token, done["task"]["id"], done["lease"]["id"], {"label": "a"})
     assert r.status_code == 201, r.text
+    # quality: a flag of the author's (only they may appeal it) and a review
+    # of the labeled task, for the routes whose {} names one
+    flag_id = insert_flag(server, s.pid, author.id)
+    review_id = insert_review(server, done["task"]["id"])
     return {"api": api, "s": s, "owner": owner, "holder": holder, "author": author,
-            "lease": lease, "annotation_id": r.json()["id"]}
+            "lease": lease, "annotation_id": r.json()["id"], "flag_id": flag_id,
+            "review_id": review_id}
 
 
 def concrete(rt, w):
     """The route's pattern with real ids, and a token allowed to call it."""
     s = w["s"]
     first = {"project": s.pid, "task": w["lease"]["task"]["id"],
-             "lease": w["lease"]["lease"]["id"], "annotation": w["annotation_id"]}.get(
-        rt["object"], FAKE_ID)
+             "lease": w["lease"]["lease"]["id"], "annotation": w["annotation_id"],
+             "flag": w["flag_id"], "review": w["review_id"]}.get(rt["object"], FAKE_ID)
     if rt["pattern"].startswith("/api/v1/users/"):
         first = w["owner"].id
     path = rt["pattern"].replace("{}", first, 1)
     path = path.replace("{}", w["holder"].id if "/members/" in path else FAKE_ID, 1)
     if rt["public"]:
         token = None
+    elif rt["pattern"] == "/api/v1/flags/{}/appeal":
+        token = w["author"].token  # the flagged annotator's alone
     elif "owner" in rt["tenant_roles"]:
         token = w["owner"].token
     else:  # the labeling routes: the holder of the lease, the author of the annotation
@@ -139,6 +147,8 @@ def test_route_query_lists():
         ("GET", "/api/v1/projects/{}/tasks"): ["limit", "cursor", "state"],
         ("GET", "/api/v1/projects/{}/webhooks/{}/deliveries"): ["limit"],
         ("GET", "/api/v1/projects/{}/stats"): ["bucket"],
+        ("GET", "/api/v1/projects/{}/aggregates"): ["limit", "cursor"],
+        ("GET", "/api/v1/projects/{}/reviews"): ["status", "limit", "cursor"],
     }
 
 
