@@ -240,6 +240,7 @@ void tl_api_annotator_name(struct tl_api *a, const struct tl_project *p, const c
  * or looked up); NULL when out of memory. */
 json_t *tl_api_flag_json(struct tl_api *a, const struct tl_project *p, const struct tl_flag *f,
                          const struct tl_wk_person *persons, size_t n);
+void tl_api_my_quality(void *app, struct tl_http_req *r);
 void tl_api_workers_list(void *app, struct tl_http_req *r);
 void tl_api_workers_patch(void *app, struct tl_http_req *r);
 void tl_api_quality_run(void *app, struct tl_http_req *r);

@@ -143,6 +143,8 @@ const struct tl_route tl_api_routes[] = {
      .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_QUALITY, .obj = TL_OBJ_PROJECT)},
     /* quality: workers (workers.c) and flags (flags.c); the annotator is
      * the second {}; an appeal's handler admits only the flag's annotator */
+    {.method = "GET", .pattern = "/api/v1/projects/{}/me/quality", .handler = tl_api_my_quality,
+     .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_READ, .obj = TL_OBJ_PROJECT)},
     {.method = "GET", .pattern = "/api/v1/projects/{}/workers", .handler = tl_api_workers_list,
      .body = TL_BODY_NONE, .policy = POLICY(.act = TL_ACT_QUALITY, .obj = TL_OBJ_PROJECT)},
     {.method = "PATCH", .pattern = "/api/v1/projects/{}/workers/{}",

@@ -75,6 +75,42 @@ void tl_api_workers_list(void *app, struct tl_http_req *r) {
     tl_http_respond_json(r, 200, arr ? json_pack("{s:o}", "workers", arr) : NULL);
 }
 
+/* GET /api/v1/projects/{id}/me/quality (policy "read": any member): the
+ * caller's own standing in the project, the same numbers the workers list
+ * shows about them, without flags (GET /me/flags has those, stripped of
+ * what concerns others) and without any other annotator. */
+void tl_api_my_quality(void *app, struct tl_http_req *r) {
+    struct tl_api *a = app;
+    struct tl_api_call *c = tl_api_call(r);
+    struct tl_detect_view v;
+    int rc = tl_detect_view(a->store, &c->p, &v);
+    if (rc) {
+        tl_api_fail(r, rc, rc == TL_ETOOBIG ? "the project has too many annotations" : NULL);
+        return;
+    }
+    json_t *out = NULL;
+    for (size_t i = 0; i < v.snap.n_persons && !out; i++) {
+        const struct tl_wk_person *w = &v.snap.persons[i];
+        if (w->pk != c->sc.user_pk)
+            continue;
+        const struct tl_q_worker_stats *st = &v.stats[i];
+        double agreement = w->has_agreement ? w->agreement : st->agreement;
+        out = json_pack("{s:s,s:I,s:{s:I,s:o,s:o},s:o,s:o,s:o,s:s}", "project_id", c->p.id,
+                        "annotations", (json_int_t)st->n_labels, "gold", "answered",
+                        (json_int_t)st->gold_answered, "accuracy", x_or_null(st->gold_accuracy),
+                        "lower_bound", x_or_null(st->gold_lower_bound), "skill",
+                        w->has_skill ? json_real(w->skill) : json_null(), "agreement",
+                        x_or_null(agreement), "median_seconds", x_or_null(st->median_seconds),
+                        "status", w->is_suspended ? "suspended" : "active");
+    }
+    tl_detect_view_release(&v);
+    if (!out) /* nothing labeled here yet */
+        out = json_pack("{s:s,s:i,s:{s:i,s:n,s:n},s:n,s:n,s:n,s:s}", "project_id", c->p.id,
+                        "annotations", 0, "gold", "answered", 0, "accuracy", "lower_bound",
+                        "skill", "agreement", "median_seconds", "status", "active");
+    tl_http_respond_json(r, 200, out);
+}
+
 /* The index in v of the annotator named `name` (as the list shows them). */
 static int find_named(struct tl_api *a, const struct tl_project *p,
                       const struct tl_detect_view *v, const char *name, size_t *out) {

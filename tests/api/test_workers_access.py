@@ -123,6 +123,28 @@ def test_workforce_annotator_of_two_tenants_sees_own_flags(world):
     assert both.id not in r.text and "anon-" not in r.text
 
 
+def test_annotator_sees_own_scores_only(world):
+    """GET /projects/{id}/me/quality: the caller's own numbers, per project,
+    in each tenant the workforce annotator works for; nobody else's."""
+    api, a, b, both, peer, _tann, _mr, _flags = world
+    for pid in (a.pid, b.pid):
+        r = api.srv.request("GET", f"/api/v1/projects/{pid}/me/quality", both.token)
+        assert r.status_code == 200, r.text
+        me = r.json()
+        assert me["project_id"] == pid and me["annotations"] == 3, me
+        assert me["status"] == "active"
+        assert set(me["gold"]) == {"answered", "accuracy", "lower_bound"}
+        assert "annotator" not in me and "anon-" not in r.text and peer.id not in r.text
+    # a member who has labeled nothing gets zeros, not someone else's row
+    fresh = api.workforce_annotator()
+    api.add_member(a.manager.token, a.pid, fresh.email)
+    r = api.srv.request("GET", f"/api/v1/projects/{a.pid}/me/quality", fresh.token)
+    assert r.status_code == 200 and r.json()["annotations"] == 0, r.text
+    # not a member of B: B's project is not there at all
+    r = api.srv.request("GET", f"/api/v1/projects/{b.pid}/me/quality", peer.token)
+    assert r.status_code == 404, r.text
+
+
 def test_appeal_only_ones_own(world):
     api, a, _b, both, peer, tann, _mr, flags = world
     # another annotator's flag: 404, as if it did not exist
