@@ -182,6 +182,16 @@ test('an annotator appeals a flag on their page; the lead dismisses it in Appeal
   const page = await newPage(browser);
   await signIn(page, srv, bad);
   await page.goto(`${srv.url}/#/me`);
+  // their own scores, the numbers the workers table shows about them
+  const scores = page.getByRole('region', { name: 'My scores' });
+  const row = scores.getByRole('row').filter({ hasText: 'Quality screens' });
+  await row.waitFor();
+  const mq = await apiAs(srv, bad.token, 'GET', `/api/v1/projects/${project.id}/me/quality`);
+  assert.equal(mq.status, 200);
+  assert.ok(mq.json.gold.answered > 0, 'gold was answered');
+  const cells = await row.getByRole('cell').allInnerTexts();
+  assert.equal(cells[0], String(mq.json.gold.answered));
+  assert.equal(cells[1], `${Math.round(mq.json.gold.accuracy * 100)} %`);
   const mine = page.getByRole('region', { name: 'Quality flags' });
   const flag = mine.locator('article.q-flag').filter({ hasText: 'gold accuracy' });
   await flag.waitFor();

@@ -1,12 +1,13 @@
 // screens/me.js: the annotator's own page (#/me): tasks done and time
 // spent, in total and per project (GET /api/v1/me/stats), and their quality
-// flags with the appeal form (flags.js). Until the server has the stats
+// scores per project (myscores.js) and flags with the appeal form (flags.js). Until the server has the stats
 // route, the page says so and lists their projects.
 import { h, mount } from '../lib/dom.js';
 import { api } from '../lib/api.js';
 import { route } from '../lib/router.js';
 import { duration, liveness } from './util.js';
 import { flagsSection } from './flags.js';
+import { scoresSection } from './myscores.js';
 
 const tile = (label, value) => h('div', { class: 'tile' }, h('span', { class: 'tile-value' }, value), h('span', { class: 'tile-label' }, label));
 
@@ -43,6 +44,7 @@ route('/me', (root) => {
             h('th', { scope: 'col' }, 'Time spent'), h('th', { scope: 'col' }, 'Last labeled'))),
           h('tbody', null, rows))
         : h('p', { class: 'muted' }, 'Nothing labeled yet.'),
+      scoresSection(stats.projects || []),
       flagsSection()));
   })();
   return () => life.stop();
