@@ -17,49 +17,6 @@
 
 #define PAGE_DEFAULT      100
 #define PAGE_MAX          1000
-#define CURSOR_MAX_DIGITS 16
-
-static int parse_limit(const char *s, size_t *out) {
-    size_t v = 0, n = 0;
-    for (; s[n] >= '0' && s[n] <= '9' && n < 5; n++)
-        v = v * 10 + (size_t)(s[n] - '0');
-    if (n == 0 || s[n] || v < 1 || v > PAGE_MAX)
-        return TL_EINVAL;
-    *out = v;
-    return 0;
-}
-
-static int parse_cursor(const char *s, int64_t *out) {
-    if (s[0] != 'a')
-        return TL_EINVAL;
-    uint64_t v = 0;
-    size_t n = 1;
-    for (; s[n] && n <= CURSOR_MAX_DIGITS; n++) {
-        char ch = s[n];
-        int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-        if (d < 0)
-            return TL_EINVAL;
-        v = v << 4 | (uint64_t)d;
-    }
-    if (n == 1 || s[n] || v == 0 || v > INT64_MAX)
-        return TL_EINVAL;
-    *out = (int64_t)v;
-    return 0;
-}
-
-static json_t *cursor_json(int64_t pos) {
-    if (!pos)
-        return json_null();
-    char text[CURSOR_MAX_DIGITS + 2] = "a";
-    size_t n = 1;
-    for (int shift = 60; shift >= 0; shift -= 4) {
-        unsigned d = (unsigned)((uint64_t)pos >> shift) & 0xf;
-        if (d || n > 1)
-            text[n++] = "0123456789abcdef"[d];
-    }
-    text[n] = '\0';
-    return json_string(text);
-}
 
 /* A stored JSON blob parsed back (null if unreadable: never a 500 for one row). */
 static json_t *blob_json(const char *s) {
@@ -82,11 +39,11 @@ void tl_api_aggregates_list(void *app, struct tl_http_req *r) {
     const char *cursor_q = tl_http_query(r, "cursor");
     size_t limit = PAGE_DEFAULT;
     int64_t cursor = 0;
-    if (limit_q && parse_limit(limit_q, &limit)) {
+    if (limit_q && tl_api_page_limit(limit_q, PAGE_MAX, &limit)) {
         tl_api_fail(r, TL_EINVAL, "limit must be an integer in 1..1000");
         return;
     }
-    if (cursor_q && parse_cursor(cursor_q, &cursor)) {
+    if (cursor_q && tl_api_cursor_parse('a', cursor_q, &cursor)) {
         tl_api_fail(r, TL_EINVAL, "cursor must be a next_cursor this endpoint returned");
         return;
     }
@@ -107,7 +64,7 @@ void tl_api_aggregates_list(void *app, struct tl_http_req *r) {
     }
     free(items);
     tl_http_respond_json(r, 200, arr ? json_pack("{s:o,s:o}", "aggregates", arr, "next_cursor",
-                                                 cursor_json(cursor))
+                                                 tl_api_cursor_json('a', cursor))
                                      : NULL);
 }
 

@@ -136,6 +136,13 @@ json_t *tl_api_body_strict(struct tl_http_req *r, const char *const *known);
  * body or an empty object (what most clients send with a POST) is fine;
  * true when answered (400 for anything else, any key refused by name). */
 bool tl_api_body_refused_unless_empty(struct tl_http_req *r);
+/* Paging (page.c): `limit` as a decimal in [1, max]: 0 or TL_EINVAL. A
+ * cursor is the list's tag letter and a position > 0 in lower-case hex,
+ * opaque to clients: parse it (0 or TL_EINVAL), or make one (null for
+ * position 0: no more pages; NULL only when out of memory). */
+int tl_api_page_limit(const char *s, size_t max, size_t *out);
+int tl_api_cursor_parse(char tag, const char *s, int64_t *out);
+json_t *tl_api_cursor_json(char tag, int64_t pos);
 /* A time as an RFC 3339 string, or null for 0. */
 json_t *tl_api_time_or_null(int64_t ms);
 /* A JSON array of to_json(item) for the n items of `size` bytes at items;

@@ -23,7 +23,6 @@
 
 #define PAGE_DEFAULT      50
 #define PAGE_MAX          500
-#define CURSOR_MAX_DIGITS 16
 
 static const char *const reason_names[] = {
     [TL_REVIEW_SAMPLED] = "sampled",
@@ -174,43 +173,6 @@ void tl_api_reviews_next(void *app, struct tl_http_req *r) {
 
 /* ---- the list ---- */
 
-static int parse_limit(const char *s, size_t *out) {
-    size_t v = 0, n = 0;
-    for (; s[n] >= '0' && s[n] <= '9' && n < 5; n++)
-        v = v * 10 + (size_t)(s[n] - '0');
-    if (n == 0 || s[n] || v < 1 || v > PAGE_MAX)
-        return TL_EINVAL;
-    *out = v;
-    return 0;
-}
-
-/* "r" + a position in hex, as task pages' "t" cursor: opaque to clients. */
-static int parse_cursor(const char *s, int64_t *out) {
-    if (s[0] != 'r')
-        return TL_EINVAL;
-    uint64_t v = 0;
-    size_t n = 1;
-    for (; s[n] && n <= CURSOR_MAX_DIGITS; n++) {
-        char ch = s[n];
-        int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-        if (d < 0)
-            return TL_EINVAL;
-        v = v << 4 | (uint64_t)d;
-    }
-    if (n == 1 || s[n] || v == 0 || v > INT64_MAX)
-        return TL_EINVAL;
-    *out = (int64_t)v;
-    return 0;
-}
-
-static json_t *cursor_json(int64_t pos) {
-    if (!pos)
-        return json_null();
-    char text[CURSOR_MAX_DIGITS + 2];
-    snprintf(text, sizeof text, "r%llx", (unsigned long long)pos);
-    return json_string(text);
-}
-
 void tl_api_reviews_list(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
@@ -222,11 +184,11 @@ void tl_api_reviews_list(void *app, struct tl_http_req *r) {
         tl_api_fail(r, TL_EINVAL, "status must be pending or done");
         return;
     }
-    if (limit_q && parse_limit(limit_q, &limit)) {
+    if (limit_q && tl_api_page_limit(limit_q, PAGE_MAX, &limit)) {
         tl_api_fail(r, TL_EINVAL, "limit must be an integer in 1..500");
         return;
     }
-    if (cursor_q && parse_cursor(cursor_q, &cursor)) {
+    if (cursor_q && tl_api_cursor_parse('r', cursor_q, &cursor)) {
         tl_api_fail(r, TL_EINVAL, "cursor must be a next_cursor this endpoint returned");
         return;
     }
@@ -245,8 +207,8 @@ void tl_api_reviews_list(void *app, struct tl_http_req *r) {
         tl_review_item_release(&v[i]);
     }
     free(v);
-    tl_http_respond_json(r, 200,
-                         json_pack("{s:o*,s:o}", "reviews", arr, "next_cursor", cursor_json(cursor)));
+    tl_http_respond_json(r, 200, json_pack("{s:o*,s:o}", "reviews", arr, "next_cursor",
+                                           tl_api_cursor_json('r', cursor)));
 }
 
 /* ---- decisions ---- */
