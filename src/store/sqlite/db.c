@@ -158,9 +158,6 @@ static const char *const sql[Q_COUNT] = {
     [Q_TASK_PROJECT] = "SELECT p.id FROM tasks k JOIN projects p ON p.pk = k.project_pk"
                        " WHERE k.id = ?1",
     [Q_TASK_DATA] = "SELECT data FROM tasks WHERE id = ?1 AND project_pk = ?2",
-    [Q_TASK_BUMP] = "UPDATE tasks SET n_annotations = n_annotations + 1,"
-                    " is_open = CASE WHEN n_annotations + 1 >= ?1 THEN 0 ELSE 1 END"
-                    " WHERE pk = ?2",
     /* The caller's live leases on a project, oldest first (lease_seconds is
      * fixed per project, so expiry order is claim order): one range of
      * leases_holder, read from the index alone. ?4 caps the rows read. */
@@ -168,20 +165,6 @@ static const char *const sql[Q_COUNT] = {
                      " AND expires_at > ?3 ORDER BY expires_at, pk LIMIT ?4",
     [Q_LEASE_RESUME] = "SELECT l.id, l.expires_at, k.id, k.data, k.pk FROM leases l"
                        " JOIN tasks k ON k.pk = l.task_pk WHERE l.pk = ?1",
-    /* The distribution rule in one statement: a task with a free slot
-     * (annotations + live leases < overlap) that this annotator has neither
-     * annotated nor holds a live lease on, in queue order. */
-    [Q_LEASE_PICK] = "SELECT t.pk, t.id, t.data FROM tasks t"
-                     " WHERE t.project_pk = ?1 AND t.is_open = 1"
-                     " AND t.n_annotations + (SELECT count(*) FROM leases l"
-                     "   WHERE l.task_pk = t.pk AND l.expires_at > ?2) < ?3"
-                     " AND NOT EXISTS (SELECT 1 FROM annotations a"
-                     "   WHERE a.task_pk = t.pk AND a.annotator_pk = ?4)"
-                     " AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.task_pk = t.pk"
-                     "   AND l.annotator_pk = ?4 AND l.expires_at > ?2)"
-                     " AND NOT EXISTS (SELECT 1 FROM skips s"
-                     "   WHERE s.task_pk = t.pk AND s.annotator_pk = ?4)"
-                     " ORDER BY t.priority DESC, t.pk LIMIT 1",
     [Q_LEASE_INSERT] = "INSERT INTO leases(id, task_pk, annotator_pk, expires_at, created_at,"
                        " project_pk) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_LEASE_FIND] = "SELECT l.pk, l.task_pk, l.annotator_pk, l.expires_at, k.id, k.project_pk,"
@@ -197,29 +180,12 @@ static const char *const sql[Q_COUNT] = {
     [Q_ANNOT_RESUBMIT] = "SELECT a.id FROM annotations a JOIN tasks k ON k.pk = a.task_pk"
                          " WHERE k.id = ?1 AND k.project_pk = ?2 AND a.annotator_pk = ?3"
                          " AND a.lease_id = ?4 AND a.result = ?5",
-    [Q_EXPORT_TASKS] = "SELECT pk, id, data FROM tasks WHERE project_pk = ?1 AND pk > ?2"
-                       " AND tenant_pk = ?4 ORDER BY pk LIMIT ?3",
-    /* Annotations imported with the tasks come first in each task (they
-     * predate the labels made here); both arms are in task order, so the
-     * compound ORDER BY merges them without a sort of the page. */
-    [Q_EXPORT_ANNOTS] = "SELECT a.task_pk, 1, a.pk, a.id, u.id, a.result, a.created_at, NULL"
-                        " FROM annotations a JOIN users u ON u.pk = a.annotator_pk"
-                        " JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?3"
-                        " WHERE a.task_pk >= ?1 AND a.task_pk <= ?2"
-                        " UNION ALL"
-                        " SELECT i.task_pk, 0, i.pk, i.id, '', i.result, i.created_at, i.source"
-                        " FROM imported_annotations i"
-                        " WHERE i.task_pk >= ?1 AND i.task_pk <= ?2 AND i.project_pk = ?3"
-                        " ORDER BY 1, 2, 3",
     /* A staged import: batches wait in import_staging, invisible to every
      * reader, until one write moves them into tasks (or deletes them). */
     [Q_STAGE_PROJECT] = "SELECT 1 FROM projects WHERE pk = ?1 AND tenant_pk = ?2",
     /* the parameters of Q_TASK_INSERT, then the import id */
     [Q_STAGE_INSERT] = "INSERT INTO import_staging(id, project_pk, tenant_pk, data, created_at,"
                        " import_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-    [Q_STAGE_MOVE] = "INSERT INTO tasks(id, project_pk, tenant_pk, data, created_at)"
-                     " SELECT id, project_pk, tenant_pk, data, created_at FROM import_staging"
-                     " WHERE import_id = ?1 AND project_pk = ?2 AND tenant_pk = ?3 ORDER BY pk",
     /* In slices: every page a write changes is copied into its savepoint's
      * journal, held in memory (temp_store=MEMORY), so deleting 60 MiB of
      * staged rows in one op cost 100 MiB of RAM. */
@@ -262,11 +228,6 @@ static const char *const sql[Q_COUNT] = {
                             " lease_seconds = ?6, max_leases_per_annotator = ?7,"
                             " allow_edits = ?8, archived = ?9"
                             " WHERE pk = ?1 AND tenant_pk = ?2 AND deleted = 0",
-    /* A new overlap: only the tasks whose state flips are written. */
-    [Q_LC_REOPEN] = "UPDATE tasks SET is_open = (n_annotations < ?2)"
-                    " WHERE project_pk = ?1 AND is_open != (n_annotations < ?2)",
-    [Q_LC_RECOUNT] = "UPDATE projects SET n_completed = (SELECT count(*) FROM tasks"
-                     " WHERE project_pk = ?1 AND is_open = 0) WHERE pk = ?1",
     [Q_LC_PROJECT_DELETE] = "UPDATE projects SET deleted = 1"
                             " WHERE pk = ?1 AND tenant_pk = ?2 AND deleted = 0",
     [Q_LC_DELETED] = "SELECT pk FROM projects WHERE deleted = 1",
@@ -429,9 +390,6 @@ static const char *const sql[Q_COUNT] = {
                         " JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?2"
                         " AND (?3 = 0 OR k.tenant_pk = ?3) WHERE a.id = ?1",
     [Q_LC_ANNOT_DELETE] = "DELETE FROM annotations WHERE pk = ?1",
-    /* the right side reads the old n_annotations */
-    [Q_LC_TASK_UNBUMP] = "UPDATE tasks SET n_annotations = n_annotations - 1,"
-                         " is_open = (n_annotations - 1 < ?2) WHERE pk = ?1",
     [Q_LC_PROJECT_UNBUMP] = "UPDATE projects SET n_annotations = n_annotations - 1,"
                             " n_completed = n_completed - ?2 WHERE pk = ?1",
     /* ---- quality (core): gold.c; the claim, submit, import and export
