@@ -236,3 +236,39 @@ def test_qualification_without_gold_left(api):
     assert_error(r, 403, "not_qualified")
     assert "no qualification tasks left" in r.json()["error"]["message"]
     assert "1 of the 3" in r.json()["error"]["message"]
+
+
+def test_suspension_leaves_gold_tasks_out_of_the_queue(api):
+    """Regression: setting a suspended annotator's work aside reopened the
+    gold tasks they had answered by the ordinary overlap rule, so gold
+    entered the ordinary queue (served to anyone, its answer then learnable)
+    and the progress counts went wrong. Set-aside is one mechanism now
+    (store/sqlite/gold.c: sq_gold_set_aside), used by suspension and by a
+    review's reject."""
+    s = api.setup_project(fields=FIELDS, n_annotators=2, gold_rate=1)
+    api.import_tasks(s.manager.token, s.pid, gold_tasks(3) + ordinary(2))
+    golds = gold_ids(api, s)
+    bad, other = s.annotators
+    for _ in range(3):  # gold_rate 1: the three gold tasks first
+        got = api.next(bad.token, s.pid)
+        assert got["task"]["id"] in golds
+        r = api.submit(bad.token, got["task"]["id"], got["lease"]["id"], {"label": "a"})
+        assert r.status_code == 201, r.text
+    before = api.counts(s.manager.token, s.pid)
+    r = api.srv.request("GET", f"/api/v1/projects/{s.pid}/workers", s.manager.token)
+    name = next(w["annotator"] for w in r.json()["workers"] if w["annotations"] == 3)
+    r = api.srv.request("PATCH", f"/api/v1/projects/{s.pid}/workers/{name}", s.manager.token,
+                        json_body={"status": "suspended"})
+    assert r.status_code == 200, r.text
+    after = api.counts(s.manager.token, s.pid)
+    assert after == dict(before, annotations=before["annotations"] - 3), (before, after)
+    # the other annotator, with gold off, gets only the two ordinary tasks
+    r = api.srv.request("PATCH", f"/api/v1/projects/{s.pid}", s.manager.token,
+                        json_body={"gold_rate": 0})
+    assert r.status_code == 200, r.text
+    served = []
+    while (got := api.next(other.token, s.pid)) is not None:
+        served.append(got["task"]["id"])
+        r = api.submit(other.token, got["task"]["id"], got["lease"]["id"], {"label": "b"})
+        assert r.status_code == 201, r.text
+    assert len(served) == 2 and not set(served) & golds, served

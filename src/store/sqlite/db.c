@@ -494,6 +494,13 @@ static const char *const sql[Q_COUNT] = {
                              " ORDER BY 1, 2, 3",
     [Q_GOLD_AGG_MIN] = "SELECT min_confidence, is_reviewed FROM aggregates WHERE task_pk = ?1",
     [Q_GOLD_TASK_STATE] = "SELECT gold IS NOT NULL, is_open FROM tasks WHERE pk = ?1",
+    /* sq_gold_set_aside: one annotation's mark, then its task and project */
+    [Q_GOLD_ASIDE_MARK] = "UPDATE annotations SET set_aside = ?2 WHERE pk = ?1 AND set_aside != ?2",
+    [Q_GOLD_ASIDE_STATE] = "SELECT n_annotations, is_open, gold IS NOT NULL FROM tasks WHERE pk = ?1",
+    [Q_GOLD_ASIDE_TASK] = "UPDATE tasks SET n_annotations = ?2, is_open = ?3 WHERE pk = ?1",
+    [Q_GOLD_ASIDE_PROJECT] = "UPDATE projects SET n_annotations = n_annotations + ?2,"
+                             " n_completed = n_completed + ?3 WHERE pk = ?1",
+    [Q_GOLD_ASIDE_AGG] = "DELETE FROM aggregates WHERE task_pk = ?1",
     [Q_GOLD_TASK_UNBUMP] = "UPDATE tasks SET n_annotations = n_annotations - 1, is_open = ?2"
                            " WHERE pk = ?1",
     /* quality: review (review.c). Every statement reads one index range
@@ -548,14 +555,8 @@ static const char *const sql[Q_COUNT] = {
                         " min_confidence = excluded.min_confidence,"
                         " n_annotations = excluded.n_annotations, is_reviewed = 1,"
                         " updated_at = excluded.updated_at",
-    [Q_RV_AGG_DELETE] = "DELETE FROM aggregates WHERE task_pk = ?1",
-    [Q_RV_COUNTED] = "SELECT pk, id, annotator_pk, created_at, claimed_at FROM annotations"
+    [Q_RV_COUNTED] = "SELECT pk, id FROM annotations"
                      " WHERE task_pk = ?1 AND set_aside = 0 ORDER BY pk LIMIT ?2",
-    [Q_RV_SET_ASIDE] = "UPDATE annotations SET set_aside = 1 WHERE pk = ?1 AND set_aside = 0",
-    [Q_RV_TASK_STATE] = "SELECT n_annotations, is_open FROM tasks WHERE pk = ?1",
-    [Q_RV_TASK_SET] = "UPDATE tasks SET n_annotations = ?2, is_open = ?3 WHERE pk = ?1",
-    [Q_RV_PROJECT_UNCOUNT] = "UPDATE projects SET n_annotations = n_annotations - ?2,"
-                             " n_completed = n_completed - ?3 WHERE pk = ?1",
     [Q_RV_DONE] = "SELECT v.task_pk, u.id, COALESCE(t.id, ''), u.role, u.email, v.status,"
                   " v.correction, v.gold_score FROM reviews v"
                   " JOIN users u ON u.pk = v.reviewer_pk LEFT JOIN tenants t ON t.pk = u.tenant_pk"
@@ -674,12 +675,6 @@ static const char *const sql[Q_COUNT] = {
     [Q_WK_ASIDE_ONE] = "SELECT a.pk, a.task_pk FROM annotations a"
                        " JOIN tasks k ON k.pk = a.task_pk AND k.project_pk = ?1"
                        " WHERE a.id = ?2 AND a.set_aside = ?3",
-    [Q_WK_ASIDE_MARK] = "UPDATE annotations SET set_aside = ?2 WHERE pk = ?1",
-    [Q_WK_TASK_N] = "SELECT n_annotations FROM tasks WHERE pk = ?1",
-    [Q_WK_TASK_SET] = "UPDATE tasks SET n_annotations = ?2, is_open = (?2 < ?3) WHERE pk = ?1",
-    [Q_WK_PROJECT_ADJ] = "UPDATE projects SET n_annotations = n_annotations + ?2,"
-                         " n_completed = n_completed + ?3 WHERE pk = ?1",
-    [Q_WK_AGG_DROP] = "DELETE FROM aggregates WHERE task_pk = ?1",
     [Q_WK_PROJECTS_DUE] = "SELECT p.id FROM projects p WHERE p.deleted = 0 AND p.archived = 0"
                           " AND EXISTS (SELECT 1 FROM stats_annotators s"
                           "   WHERE s.project_pk = p.pk AND s.last_at > ?1) ORDER BY p.pk",

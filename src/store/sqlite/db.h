@@ -61,13 +61,13 @@ enum sq_q {
     Q_GOLD_PROJECT_QUALITY, Q_GOLD_REOPEN, Q_GOLD_RECOUNT, Q_GOLD_TASK_FIND, Q_GOLD_SET,
     Q_GOLD_PROJECT_COUNTS, Q_GOLD_TASK_INSERTED, Q_GOLD_STAGE_INSERTED, Q_GOLD_STAGE_MOVE,
     Q_GOLD_STAGE_COUNT, Q_GOLD_EXPORT_TASKS, Q_GOLD_EXPORT_ANNOTS, Q_GOLD_AGG_MIN,
-    Q_GOLD_TASK_STATE, Q_GOLD_TASK_UNBUMP,
+    Q_GOLD_TASK_STATE, Q_GOLD_TASK_UNBUMP, Q_GOLD_ASIDE_MARK, Q_GOLD_ASIDE_STATE,
+    Q_GOLD_ASIDE_TASK, Q_GOLD_ASIDE_PROJECT, Q_GOLD_ASIDE_AGG,
     /* quality: review (review.c) */
     Q_RV_HELD, Q_RV_SWEEP_GET, Q_RV_SWEEP_SET, Q_RV_WINDOW, Q_RV_AGG_CONF, Q_RV_ANY_FLAG,
     Q_RV_FLAGGED, Q_RV_OF_TASK, Q_RV_INSERT, Q_RV_RECLAIM, Q_RV_ITEM_PK, Q_RV_ITEM_ID,
     Q_RV_ANNOTS, Q_RV_AGG, Q_RV_LIST_PENDING, Q_RV_LIST_DONE, Q_RV_FIND, Q_RV_DECIDE,
-    Q_RV_AGG_UPSERT, Q_RV_AGG_DELETE, Q_RV_COUNTED, Q_RV_SET_ASIDE, Q_RV_TASK_STATE,
-    Q_RV_TASK_SET, Q_RV_PROJECT_UNCOUNT, Q_RV_DONE,
+    Q_RV_AGG_UPSERT, Q_RV_COUNTED, Q_RV_DONE,
     /* quality: aggregates and full re-inference (infer helper; aggregates.c) */
     Q_AGG_LABELS, Q_AGG_SEEN, Q_AGG_UPSERT, Q_AGG_STALE, Q_AGG_WORKER, Q_AGG_RUN_PUT,
     Q_AGG_RUN_GET, Q_AGG_DUE, Q_AGG_LIST, Q_AGG_HIST, Q_AGG_GOLD_DAYS, Q_AGG_EXPORT,
@@ -75,7 +75,6 @@ enum sq_q {
     Q_WK_PEOPLE, Q_WK_LABELS, Q_WK_TASKS, Q_WK_FLAG_FIND, Q_WK_FLAG_INSERT, Q_WK_FLAG_UPDATE,
     Q_WK_FLAGS_PROJECT, Q_WK_FLAGS_MINE, Q_WK_FLAG_GET, Q_WK_FLAG_APPEAL, Q_WK_FLAG_DECIDE,
     Q_WK_SUSPENDING, Q_WK_STATUS_SET, Q_WK_HAS_WORK, Q_WK_ASIDE_ALL, Q_WK_ASIDE_ONE,
-    Q_WK_ASIDE_MARK, Q_WK_TASK_N, Q_WK_TASK_SET, Q_WK_PROJECT_ADJ, Q_WK_AGG_DROP,
     Q_WK_PROJECTS_DUE, Q_WK_FLAGS_OPEN, Q_WK_FLAG_EXPIRE,
     Q_COUNT
 };
@@ -383,6 +382,16 @@ bool sq_gold_is_complete(const struct tl_project *p, int n, double min_confidenc
  * (through h->aggregate, when there is one) written to aggregates, and
  * *is_complete by the adaptive rule. The shared step of submit, set-aside
  * and review: callers then write is_open and the counts. */
+/* Annotation annotation_pk of task task_pk set aside (is_set: kept, no
+ * longer counted; an annotator suspended, or rejected in review) or
+ * counted again, with everything that follows from its count: the task's
+ * n_annotations and state by the project's completion rule (a gold task
+ * stays out of the queue and of progress), the project's counters, the
+ * completion chart, the task's aggregate row dropped. Nothing when the
+ * annotation is already so. The one place this is done: workers.c and
+ * review.c call it inside their transactions. */
+int sq_gold_set_aside(struct sq_conn *w, const struct tl_project *p, int64_t annotation_pk,
+                      int64_t task_pk, bool is_set);
 int sq_gold_settle(struct sq_conn *w, const struct tl_project *p, int64_t task_pk, int n,
                    const struct tl_submit_hooks *h, int64_t now_ms, bool *is_complete);
 /* A gold submission's score: annotations.gold_score and workers(n_gold,

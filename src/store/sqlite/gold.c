@@ -376,3 +376,56 @@ int sq_gold_task_unbump(struct sq_conn *w, int64_t task_pk, bool is_open) {
     sqlite3_bind_int(st, 2, is_open ? 1 : 0);
     return sq_exec(st);
 }
+
+int sq_gold_set_aside(struct sq_conn *w, const struct tl_project *p, int64_t annotation_pk,
+                      int64_t task_pk, bool is_set) {
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_ASIDE_MARK);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, annotation_pk);
+    sqlite3_bind_int(st, 2, is_set);
+    int rc = sq_exec(st);
+    if (rc || sqlite3_changes(w->db) == 0)
+        return rc; /* already so: nothing moves */
+    if (!(st = sq_stmt(w, Q_GOLD_ASIDE_STATE)))
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, task_pk);
+    int step = sqlite3_step(st);
+    int64_t n = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    bool was_open = step == SQLITE_ROW && sqlite3_column_int(st, 1) != 0;
+    bool is_gold = step == SQLITE_ROW && sqlite3_column_int(st, 2) != 0;
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW)
+        return step == SQLITE_DONE ? TL_EINTERNAL : sq_err(step);
+    int64_t n_after = is_set ? (n > 0 ? n - 1 : 0) : n + 1;
+    /* A gold task stays out of the queue and of progress whatever its
+     * count. An ordinary one follows the project's rule; its aggregate
+     * goes (the next submission or re-inference makes it again), and a
+     * task without one counts as sure, as in Q_GOLD_REOPEN. */
+    bool was_complete = !is_gold && !was_open;
+    bool is_complete = !is_gold && sq_gold_is_complete(p, (int)n_after, 1);
+    int64_t done_at = -1;
+    /* the completion time is the newest annotation's (set-aside ones
+     * included: the row stays), so it is the same before and after */
+    if (was_complete != is_complete)
+        rc = sq_stats_done_at(w, task_pk, &done_at);
+    if (!rc && (st = sq_stmt(w, Q_GOLD_ASIDE_TASK))) {
+        sqlite3_bind_int64(st, 1, task_pk);
+        sqlite3_bind_int64(st, 2, n_after);
+        sqlite3_bind_int(st, 3, !is_gold && !is_complete);
+        rc = sq_exec(st);
+    }
+    if (!rc && (st = sq_stmt(w, Q_GOLD_ASIDE_PROJECT))) {
+        sqlite3_bind_int64(st, 1, p->pk);
+        sqlite3_bind_int64(st, 2, n_after - n);
+        sqlite3_bind_int(st, 3, (int)is_complete - (int)was_complete);
+        rc = sq_exec(st);
+    }
+    if (!rc && was_complete != is_complete)
+        rc = sq_stats_completion(w, p->pk, done_at, is_complete ? 1 : -1);
+    if (!rc && (st = sq_stmt(w, Q_GOLD_ASIDE_AGG))) {
+        sqlite3_bind_int64(st, 1, task_pk);
+        rc = sq_exec(st);
+    }
+    return rc ? rc : (st ? 0 : TL_EINTERNAL);
+}

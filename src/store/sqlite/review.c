@@ -484,17 +484,13 @@ static int upsert_aggregate(struct sq_conn *w, const struct decide_arg *a, int64
 struct counted {
     int64_t pk;
     tl_id id;
-    struct sq_stats_annot stats;
     bool is_chosen;
 };
 
 /* Set aside the chosen annotations of task task_pk (all when d names
- * none): the same mechanic as tl_store_annotations_set_aside (store.h),
- * for one task. Each stays with set_aside 1; the task's n_annotations
- * drops by as many and it reopens below overlap; the project's counters
- * and the completion chart follow; its aggregate row goes (the next
- * submission or re-inference makes it again without them). The ids set
- * aside, as a JSON array, into *json (caller frees). */
+ * none), each through sq_gold_set_aside (db.h): kept with set_aside 1,
+ * the task's count, state and aggregate and the project's counters
+ * follow. The ids set aside, as a JSON array, into *json (caller frees). */
 static int set_aside(struct sq_conn *w, const struct decide_arg *a, int64_t task_pk,
                      char **json) {
     struct counted *c = calloc(TL_REVIEW_MAX_ANNOTS, sizeof *c);
@@ -509,11 +505,6 @@ static int set_aside(struct sq_conn *w, const struct decide_arg *a, int64_t task
         while (n < TL_REVIEW_MAX_ANNOTS && sqlite3_step(st) == SQLITE_ROW) {
             c[n].pk = sqlite3_column_int64(st, 0);
             sq_copy_col(st, 1, c[n].id, sizeof c[n].id);
-            c[n].stats.project_pk = a->p->pk;
-            c[n].stats.annotator_pk = sqlite3_column_int64(st, 2);
-            c[n].stats.created_at = sqlite3_column_int64(st, 3);
-            c[n].stats.claimed_at = sqlite3_column_int64(st, 4);
-            c[n].stats.has_claim = sqlite3_column_type(st, 4) != SQLITE_NULL;
             c[n].is_chosen = a->d->annotation_ids == NULL;
             n++;
         }
@@ -528,9 +519,8 @@ static int set_aside(struct sq_conn *w, const struct decide_arg *a, int64_t task
         else
             c[j].is_chosen = true;
     }
-    int64_t k = 0;
-    size_t cap = 3 + n * (sizeof(tl_id) + 3);
-    char *ids = malloc(cap), *end = ids;
+    size_t k = 0;
+    char *ids = rc ? NULL : malloc(3 + n * (sizeof(tl_id) + 3)), *end = ids;
     if (!rc && !ids)
         rc = TL_ENOMEM;
     if (!rc)
@@ -538,12 +528,7 @@ static int set_aside(struct sq_conn *w, const struct decide_arg *a, int64_t task
     for (size_t i = 0; !rc && i < n; i++) {
         if (!c[i].is_chosen)
             continue;
-        if (!(st = sq_stmt(w, Q_RV_SET_ASIDE))) {
-            rc = TL_EIO;
-            break;
-        }
-        sqlite3_bind_int64(st, 1, c[i].pk);
-        rc = sq_exec(st);
+        rc = sq_gold_set_aside(w, a->p, c[i].pk, task_pk, true);
         size_t len = strlen(c[i].id);
         if (k++)
             *end++ = ',';
@@ -552,49 +537,13 @@ static int set_aside(struct sq_conn *w, const struct decide_arg *a, int64_t task
         end += len;
         *end++ = '"';
     }
-    if (!rc) {
-        *end++ = ']';
-        *end = '\0';
-    }
-    int64_t n_before = 0;
-    bool was_open = true;
-    if (!rc && (st = sq_stmt(w, Q_RV_TASK_STATE))) {
-        sqlite3_bind_int64(st, 1, task_pk);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            n_before = sqlite3_column_int64(st, 0);
-            was_open = sqlite3_column_int(st, 1) != 0;
-        }
-        sqlite3_reset(st);
-    }
-    int64_t n_after = n_before - k >= 0 ? n_before - k : 0;
-    bool is_open = n_after < a->p->overlap;
-    bool is_reopened = !was_open && is_open;
-    int64_t done_before = -1;
-    if (!rc && is_reopened)
-        rc = sq_stats_done_at(w, task_pk, &done_before);
-    if (!rc && (st = sq_stmt(w, Q_RV_TASK_SET))) {
-        sqlite3_bind_int64(st, 1, task_pk);
-        sqlite3_bind_int64(st, 2, n_after);
-        sqlite3_bind_int(st, 3, is_open || was_open);
-        rc = sq_exec(st);
-    }
-    if (!rc && (st = sq_stmt(w, Q_RV_PROJECT_UNCOUNT))) {
-        sqlite3_bind_int64(st, 1, a->p->pk);
-        sqlite3_bind_int64(st, 2, k);
-        sqlite3_bind_int(st, 3, is_reopened);
-        rc = sq_exec(st);
-    }
-    if (!rc && is_reopened)
-        rc = sq_stats_completion(w, a->p->pk, done_before, -1);
-    if (!rc && (st = sq_stmt(w, Q_RV_AGG_DELETE))) {
-        sqlite3_bind_int64(st, 1, task_pk);
-        rc = sq_exec(st);
-    }
     free(c);
     if (rc) {
         free(ids);
         return rc;
     }
+    *end++ = ']';
+    *end = '\0';
     *json = ids;
     return 0;
 }

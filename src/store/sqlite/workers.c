@@ -10,6 +10,7 @@
  * or re-inference) without the annotation. The throughput and
  * per-annotator statistics keep counting it: the work was done. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,35 +21,30 @@
 
 /* ---- the snapshot ---- */
 
-static int person_index(const struct tl_wk_snapshot *w, int64_t pk, size_t *out) {
-    size_t lo = 0, hi = w->n_persons;
+/* The index of the element whose pk is pk in arr[0..n), elements of elem
+ * bytes sorted by a leading int64_t pk (persons and tasks both start with
+ * it): 0 and *out, or TL_EINTERNAL when absent. */
+static int pk_index(const void *arr, size_t n, size_t elem, int64_t pk, size_t *out) {
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (w->persons[mid].pk < pk)
+        int64_t at;
+        memcpy(&at, (const char *)arr + mid * elem, sizeof at);
+        if (at < pk)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo == w->n_persons || w->persons[lo].pk != pk)
+    int64_t found = 0;
+    if (lo < n)
+        memcpy(&found, (const char *)arr + lo * elem, sizeof found);
+    if (lo == n || found != pk)
         return TL_EINTERNAL;
     *out = lo;
     return 0;
 }
-
-static int task_index(const struct tl_wk_snapshot *w, int64_t pk, size_t *out) {
-    size_t lo = 0, hi = w->n_tasks;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (w->tasks[mid].pk < pk)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == w->n_tasks || w->tasks[lo].pk != pk)
-        return TL_EINTERNAL;
-    *out = lo;
-    return 0;
-}
+_Static_assert(offsetof(struct tl_wk_person, pk) == 0, "pk_index reads a leading pk");
+_Static_assert(offsetof(struct tl_wk_task, pk) == 0, "pk_index reads a leading pk");
 
 static int grow(void **arr, size_t *cap, size_t n, size_t elem) {
     if (n < *cap)
@@ -132,9 +128,11 @@ static int read_labels(struct sq_conn *c, const struct tl_project *p, size_t max
         if ((rc = grow((void **)&w->labels, &cap, w->n_labels, sizeof *w->labels)))
             break;
         struct tl_wk_label *l = &w->labels[w->n_labels];
-        rc = person_index(w, sqlite3_column_int64(st, 0), &l->person);
+        rc = pk_index(w->persons, w->n_persons, sizeof *w->persons,
+                      sqlite3_column_int64(st, 0), &l->person);
         if (!rc)
-            rc = task_index(w, sqlite3_column_int64(st, 1), &l->task);
+            rc = pk_index(w->tasks, w->n_tasks, sizeof *w->tasks, sqlite3_column_int64(st, 1),
+                          &l->task);
         if (rc)
             break;
         sq_copy_col(st, 2, l->id, sizeof l->id);
@@ -178,52 +176,6 @@ int sq_wk_snapshot(struct tl_store *s, const struct tl_project *p, size_t max_la
 }
 
 /* ---- set-aside (writer thread, inside the caller's transaction) ---- */
-
-/* Mark annotation pk of task task_pk set aside (is_set) or counted again,
- * and move every count that depends on it. */
-static int aside_one(struct sq_conn *w, const struct tl_project *p, int64_t pk, int64_t task_pk,
-                     bool is_set) {
-    sqlite3_stmt *st = sq_stmt(w, Q_WK_TASK_N);
-    if (!st)
-        return TL_EIO;
-    sqlite3_bind_int64(st, 1, task_pk);
-    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_reset(st);
-    if (n < 0)
-        return TL_EIO;
-    int64_t n_after = is_set ? (n > 0 ? n - 1 : 0) : n + 1;
-    bool was_complete = n >= p->overlap, is_complete = n_after >= p->overlap;
-    int64_t done_at = -1;
-    int rc = 0;
-    /* the completion time is the newest annotation's (set-aside ones
-     * included: the row stays), so it is the same before and after */
-    if (was_complete != is_complete)
-        rc = sq_stats_done_at(w, task_pk, &done_at);
-    if (!rc && (st = sq_stmt(w, Q_WK_ASIDE_MARK))) {
-        sqlite3_bind_int64(st, 1, pk);
-        sqlite3_bind_int(st, 2, is_set);
-        rc = sq_exec(st);
-    }
-    if (!rc && (st = sq_stmt(w, Q_WK_TASK_SET))) {
-        sqlite3_bind_int64(st, 1, task_pk);
-        sqlite3_bind_int64(st, 2, n_after);
-        sqlite3_bind_int(st, 3, p->overlap);
-        rc = sq_exec(st);
-    }
-    if (!rc && (st = sq_stmt(w, Q_WK_PROJECT_ADJ))) {
-        sqlite3_bind_int64(st, 1, p->pk);
-        sqlite3_bind_int64(st, 2, n_after - n);
-        sqlite3_bind_int(st, 3, (int)is_complete - (int)was_complete);
-        rc = sq_exec(st);
-    }
-    if (!rc && was_complete != is_complete)
-        rc = sq_stats_completion(w, p->pk, done_at, is_complete ? 1 : -1);
-    if (!rc && (st = sq_stmt(w, Q_WK_AGG_DROP))) {
-        sqlite3_bind_int64(st, 1, task_pk);
-        rc = sq_exec(st);
-    }
-    return rc ? rc : (st ? 0 : TL_EIO);
-}
 
 /* The (pk, task_pk) pairs st yields, collected first: updating while
  * stepping the same table would let a changed row be met again. */
@@ -269,7 +221,7 @@ static int aside_annotator(struct sq_conn *w, const struct tl_project *p, int64_
     size_t n;
     int rc = collect_pairs(st, &rows, &n);
     for (size_t i = 0; !rc && i < n; i++)
-        rc = aside_one(w, p, rows[2 * i], rows[2 * i + 1], is_set);
+        rc = sq_gold_set_aside(w, p, rows[2 * i], rows[2 * i + 1], is_set);
     free(rows);
     if (!rc && changed)
         *changed += n;
@@ -301,7 +253,7 @@ static int w_set_aside(struct sq_store *s, struct sq_conn *w, void *arg) {
         size_t n;
         int rc = collect_pairs(st, &rows, &n);
         if (!rc && n)
-            rc = aside_one(w, a->p, rows[0], rows[1], a->is_set);
+            rc = sq_gold_set_aside(w, a->p, rows[0], rows[1], a->is_set);
         free(rows);
         if (rc)
             return rc;
