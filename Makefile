@@ -133,7 +133,7 @@ fuzz-replay: $(FUZZ_BINS)
 
 # Real fuzzing (needs clang: scripts/deps.sh fuzz), e.g. make fuzz TARGET=import
 # (targets: import, schema, labels, split, headers, lsxml, lsjson, media,
-# csvtasks, cookie, negotiate); FUZZ_SECONDS=300 for a longer run.
+# csvtasks, cookie, negotiate, score, scan); FUZZ_SECONDS=300 for a longer run.
 TARGET ?= import
 FUZZ_SECONDS ?= 60
 fuzz:
@@ -141,7 +141,7 @@ fuzz:
 	@mkdir -p build/fuzz-clang
 	clang -std=c17 -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
 	    -o build/fuzz-clang/$(TARGET) fuzz/$(TARGET).c $(wildcard src/core/*.c src/schema/*.c src/quality/*.c) src/http/framing.c \
-	    src/http/cookie.c src/web/negotiate.c $(PKG_CFLAGS) $(PKG_LIBS) -lm -pthread
+	    src/http/cookie.c src/web/negotiate.c src/queue/reinfer_scan.c $(PKG_CFLAGS) $(PKG_LIBS) -lm -pthread
 	@mkdir -p build/fuzz-clang/new-$(TARGET)
 	build/fuzz-clang/$(TARGET) -max_total_time=$(FUZZ_SECONDS) build/fuzz-clang/new-$(TARGET) fuzz/corpus/$(TARGET)
 
