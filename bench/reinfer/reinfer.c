@@ -277,9 +277,9 @@ int main(void) {
                i + 1, st.read_s, st.infer_s, st.write_s, st.n_written, tot[i], crd[i], cinf[i],
                cwr[i], ctot[i]);
     }
-    printf("method %s, %zu labels, %zu tasks, %zu workers, %zu results parsed by jansson;"
-           " median of %ld:\n",
-           method, st.n_labels, st.n_tasks, st.n_workers, st.n_slow, repeat);
+    printf("method %s, %zu labels, %zu tasks, %zu workers, %zu results parsed by jansson,"
+           " read in %zu parts; median of %ld:\n",
+           method, st.n_labels, st.n_tasks, st.n_workers, st.n_slow, st.n_parts, repeat);
     print_phase("read", rd, repeat);
     print_phase("infer", inf, repeat);
     print_phase("write", wr, repeat);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/clock.h"
@@ -29,6 +30,9 @@
 #define MAX_CHOICE_FIELDS 64 /* the scanner's ceiling; more go through taskagg */
 #define ARENA_MAX         ((size_t)1 << 34)
 #define NAME_LEN          8 /* hex digits of a task or worker index */
+/* Tasks per part of the read at least: a small project is read in tens of
+ * milliseconds, and a second reader and thread would save little of it. */
+#define PART_MIN_TASKS 20000
 
 static double clock_s(clockid_t id) {
     struct timespec ts;
@@ -240,6 +244,30 @@ static void pick_slow(struct run *R, const char *text, size_t len, size_t i) {
     json_decref(j);
 }
 
+/* Room for cap labels in every per-label array (what grew is kept, and
+ * freed with the run, if another fails). */
+static int labels_reserve(struct run *R, size_t cap) {
+    int rc = 0;
+#define REGROW(ptr, count)                                                                         \
+    do {                                                                                           \
+        void *q_ = realloc((ptr), (count) * sizeof *(ptr));                                        \
+        if (!q_)                                                                                   \
+            rc = TL_ENOMEM;                                                                        \
+        else                                                                                       \
+            (ptr) = q_;                                                                            \
+    } while (0)
+    REGROW(R->lab_task, cap);
+    REGROW(R->lab_worker, cap);
+    for (size_t k = 0; k < R->n_choice; k++)
+        REGROW(R->ch[k].cls, cap);
+    if (R->has_other)
+        REGROW(R->raw_off, cap + 1); /* offsets: one more than the labels */
+#undef REGROW
+    if (!rc)
+        R->cap = cap;
+    return rc;
+}
+
 static int on_label(void *ctx, const struct tl_agg_label *l) {
     struct run *R = ctx;
     if (l->result_len > UINT32_MAX || R->n >= UINT32_MAX - 1)
@@ -254,26 +282,9 @@ static int on_label(void *ctx, const struct tl_agg_label *l) {
             return rc;
     }
     if (R->n == R->cap) {
-        size_t cap = R->cap ? R->cap * 2 : 4096;
-        int rc = 0;
-#define REGROW(ptr, count)                                                                 \
-    do {                                                                                   \
-        void *q_ = realloc((ptr), (count) * sizeof *(ptr));                                \
-        if (!q_)                                                                           \
-            rc = TL_ENOMEM;                                                                \
-        else                                                                               \
-            (ptr) = q_;                                                                    \
-    } while (0)
-        REGROW(R->lab_task, cap);
-        REGROW(R->lab_worker, cap);
-        for (size_t k = 0; k < R->n_choice; k++)
-            REGROW(R->ch[k].cls, cap);
-        if (R->has_other)
-            REGROW(R->raw_off, cap + 1); /* offsets: one more than the labels */
-#undef REGROW
+        int rc = labels_reserve(R, R->cap ? R->cap * 2 : 4096);
         if (rc)
-            return rc; /* what grew is kept and freed with the run */
-        R->cap = cap;
+            return rc;
     }
     size_t i = R->n;
     R->lab_task[i] = (uint32_t)(R->n_tasks - 1);
@@ -346,6 +357,75 @@ static int run_init(struct run *R, const struct tl_schema *schema) {
         qsort(c->sorted, c->n_options, sizeof *c->sorted, by_option);
         R->names[R->n_choice++] = fd->name;
     }
+    return 0;
+}
+
+/* Append part B (read after A: its tasks all come later) to A: tasks,
+ * labels and results moved over, B's workers renumbered into A's. B is
+ * left for run_release. */
+static int run_append(struct run *A, struct run *B) {
+    if (!B->n_tasks)
+        return 0;
+    size_t n_tasks = A->n_tasks + B->n_tasks, n = A->n + B->n;
+    if (n >= UINT32_MAX - 1)
+        return TL_ETOOBIG; /* on_label's ceiling, for the whole */
+    size_t old_cap = A->task_cap;
+    if (grow((void **)&A->task_pk, &A->task_cap, n_tasks + 1, sizeof *A->task_pk))
+        return TL_ENOMEM;
+    if (A->task_cap != old_cap || !A->task_off) {
+        uint32_t *off = realloc(A->task_off, (A->task_cap + 1) * sizeof *off);
+        if (!off)
+            return TL_ENOMEM;
+        A->task_off = off;
+    }
+    for (size_t k = 0; k < A->n_choice; k++) {
+        struct choice *a = &A->ch[k], *b = &B->ch[k];
+        if (!a->gold && !b->gold)
+            continue;
+        /* Gold arrays are task_cap long; rebuilt at A's new capacity. */
+        int16_t *g = malloc(A->task_cap * sizeof *g);
+        if (!g)
+            return TL_ENOMEM;
+        for (size_t t = 0; t < A->task_cap; t++)
+            g[t] = t < A->n_tasks && a->gold                   ? a->gold[t]
+                   : t >= A->n_tasks && t < n_tasks && b->gold ? b->gold[t - A->n_tasks]
+                                                               : -1;
+        free(a->gold);
+        a->gold = g;
+    }
+    memcpy(A->task_pk + A->n_tasks, B->task_pk, B->n_tasks * sizeof *B->task_pk);
+    for (size_t t = 0; t < B->n_tasks; t++)
+        A->task_off[A->n_tasks + t] = (uint32_t)(A->n + B->task_off[t]);
+    if (n > A->cap && labels_reserve(A, n))
+        return TL_ENOMEM;
+    uint32_t *remap = malloc((B->n_workers ? B->n_workers : 1) * sizeof *remap);
+    if (!remap)
+        return TL_ENOMEM;
+    int rc = 0;
+    for (size_t w = 0; !rc && w < B->n_workers; w++)
+        rc = worker_index(A, B->worker_pk[w], &remap[w]);
+    for (size_t i = 0; !rc && i < B->n; i++) {
+        A->lab_task[A->n + i] = (uint32_t)(B->lab_task[i] + A->n_tasks);
+        A->lab_worker[A->n + i] = remap[B->lab_worker[i]];
+    }
+    free(remap);
+    if (rc)
+        return rc;
+    for (size_t k = 0; k < A->n_choice; k++)
+        memcpy(A->ch[k].cls + A->n, B->ch[k].cls, B->n * sizeof *B->ch[k].cls);
+    if (A->has_other) {
+        size_t base = A->raw.len;
+        if (!A->n)
+            A->raw_off[0] = 0;
+        rc = tl_buf_append(&A->raw, B->raw.data, B->raw.len);
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < B->n; i++)
+            A->raw_off[A->n + i + 1] = base + B->raw_off[i + 1];
+    }
+    A->n_tasks = n_tasks;
+    A->n = n;
+    A->n_slow += B->n_slow;
     return 0;
 }
 
@@ -615,13 +695,29 @@ int tl_queue_reinfer(struct tl_store *s, const struct tl_project *p, int threads
     int rc = parse_schema(p, &schema);
     if (rc)
         return rc;
-    struct run R;
-    rc = run_init(&R, &schema);
+    /* The read in parts side by side (store.h), one per core, each into
+     * its own run, then joined in order into part[0]. */
+    struct run part[TL_AGG_MAX_PARTS];
+    void *ctx[TL_AGG_MAX_PARTS];
+    long cores = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
+    int64_t worth = p->n_tasks / PART_MIN_TASKS;
+    if (threads <= 0 && cores > worth)
+        cores = worth; /* a count asked for is used as asked (tests split small projects) */
+    size_t n_parts = cores < 1 ? 1 : cores > TL_AGG_MAX_PARTS ? TL_AGG_MAX_PARTS : (size_t)cores;
+    for (size_t i = 0; i < n_parts; i++) {
+        int irc = run_init(&part[i], &schema);
+        rc = rc ? rc : irc;
+        ctx[i] = &part[i];
+    }
+    struct run *R = &part[0];
     struct tl_agg_seen seen = {0};
     double t0 = now_s(), c0 = cpu_s();
-    rc = rc ? rc : tl_store_agg_labels(s, p, on_label, &R, &seen);
-    if (!rc && R.n_tasks)
-        R.task_off[R.n_tasks] = (uint32_t)R.n;
+    size_t n_used = 1;
+    rc = rc ? rc : tl_store_agg_labels(s, p, n_parts, on_label, ctx, &n_used, &seen);
+    for (size_t i = 1; !rc && i < n_used; i++)
+        rc = run_append(R, &part[i]);
+    if (!rc && R->n_tasks)
+        R->task_off[R->n_tasks] = (uint32_t)R->n;
     st.read_s = now_s() - t0;
     st.read_cpu_s = cpu_s() - c0;
     bool was_read = !rc;
@@ -631,7 +727,7 @@ int tl_queue_reinfer(struct tl_store *s, const struct tl_project *p, int threads
     struct tl_quality_run run = {.started_at_ms = seen.read_at_ms, .seen = seen};
     snprintf(run.method, sizeof run.method, "%s", p->q.method[0] ? p->q.method : "auto");
     struct worker_sums ws = {0};
-    size_t nw = R.n_workers ? R.n_workers : 1;
+    size_t nw = R->n_workers ? R->n_workers : 1;
     double *skill = NULL;
     if (!rc) {
         ws.skill_sum = calloc(nw, sizeof *ws.skill_sum);
@@ -642,9 +738,9 @@ int tl_queue_reinfer(struct tl_store *s, const struct tl_project *p, int threads
         if (!ws.skill_sum || !ws.skill_n || !ws.agree || !ws.answered || !skill)
             rc = TL_ENOMEM;
     }
-    for (size_t k = 0; !rc && k < R.n_choice; k++) {
-        struct choice *c = &R.ch[k];
-        size_t nt = R.n_tasks ? R.n_tasks : 1;
+    for (size_t k = 0; !rc && k < R->n_choice; k++) {
+        struct choice *c = &R->ch[k];
+        size_t nt = R->n_tasks ? R->n_tasks : 1;
         c->agg = malloc(nt * sizeof *c->agg);
         c->conf = calloc(nt, sizeof *c->conf);
         if (!c->agg || !c->conf) {
@@ -653,9 +749,9 @@ int tl_queue_reinfer(struct tl_store *s, const struct tl_project *p, int threads
         }
         for (size_t t = 0; t < nt; t++)
             c->agg[t] = -1;
-        rc = infer_field(&R, c, m, threads, &ws, run.detail, sizeof run.detail);
+        rc = infer_field(R, c, m, threads, &ws, run.detail, sizeof run.detail);
     }
-    for (size_t w = 0; !rc && w < R.n_workers; w++)
+    for (size_t w = 0; !rc && w < R->n_workers; w++)
         skill[w] = ws.skill_n[w] ? ws.skill_sum[w] / ws.skill_n[w] : -1;
     st.infer_s = now_s() - t0;
     st.infer_cpu_s = cpu_s() - c0;
@@ -663,34 +759,35 @@ int tl_queue_reinfer(struct tl_store *s, const struct tl_project *p, int threads
     t0 = now_s();
     c0 = cpu_s();
     if (!rc)
-        rc = write_back(s, p, &R, skill, seen.read_at_ms, &st.n_written);
+        rc = write_back(s, p, R, skill, seen.read_at_ms, &st.n_written);
     struct tl_agg_worker *wk = rc ? NULL : calloc(nw, sizeof *wk);
     if (!rc && !wk)
         rc = TL_ENOMEM;
-    for (size_t w = 0; !rc && w < R.n_workers; w++)
+    for (size_t w = 0; !rc && w < R->n_workers; w++)
         wk[w] = (struct tl_agg_worker){
-            .annotator_pk = R.worker_pk[w],
+            .annotator_pk = R->worker_pk[w],
             .skill = skill[w],
             .agreement = ws.answered[w] ? (double)ws.agree[w] / ws.answered[w] : -1};
     if (!rc)
-        rc = tl_store_agg_workers(s, p, wk, R.n_workers, tl_clock_ms());
+        rc = tl_store_agg_workers(s, p, wk, R->n_workers, tl_clock_ms());
     free(wk);
     if (!rc)
-        rc = agreement_json(&R, &run.agreement);
+        rc = agreement_json(R, &run.agreement);
     st.write_s = now_s() - t0;
     st.write_cpu_s = cpu_s() - c0;
 
-    st.n_labels = R.n;
-    st.n_tasks = R.n_tasks;
-    st.n_workers = R.n_workers;
-    st.n_slow = R.n_slow;
+    st.n_labels = R->n;
+    st.n_tasks = R->n_tasks;
+    st.n_workers = R->n_workers;
+    st.n_slow = R->n_slow;
+    st.n_parts = n_used;
     if (was_read) {
         /* The record is kept even for a failed run: the scheduler then waits
          * for new labels rather than failing again every tick. */
         run.finished_at_ms = tl_clock_ms();
-        run.n_labels = (int64_t)R.n;
-        run.n_tasks = (int64_t)R.n_tasks;
-        run.n_workers = (int64_t)R.n_workers;
+        run.n_labels = (int64_t)R->n;
+        run.n_tasks = (int64_t)R->n_tasks;
+        run.n_workers = (int64_t)R->n_workers;
         run.seconds = st.read_s + st.infer_s + st.write_s;
         if (rc)
             snprintf(run.error, sizeof run.error, "%s", tl_strerror(rc));
@@ -703,7 +800,8 @@ int tl_queue_reinfer(struct tl_store *s, const struct tl_project *p, int threads
     free(ws.agree);
     free(ws.answered);
     free(skill);
-    run_release(&R);
+    for (size_t i = 0; i < n_parts; i++)
+        run_release(&part[i]);
     tl_schema_release(&schema);
     if (stats)
         *stats = st;

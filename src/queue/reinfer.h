@@ -20,9 +20,13 @@
  * per choice field over the counted labels is stored with the run.
  *
  * Memory: O(labels) integers plus, when the schema has fields that are not
- * choice fields, a copy of every result (taskagg needs them). Runs on the
- * caller's thread; the store's writer is held only one write slice at a
- * time. */
+ * choice fields, a copy of every result (taskagg needs them). The read
+ * runs in parts side by side, one thread per core (at most
+ * TL_AGG_MAX_PARTS, and one per PART_MIN_TASKS tasks of the project; a
+ * threads argument > 0 asks for that many parts whatever the size), each
+ * part into its own columns, joined in task order afterwards; the rest
+ * runs on the caller's thread and the engine's. The store's writer is held
+ * only one write slice at a time. */
 #ifndef TL_QUEUE_REINFER_H
 #define TL_QUEUE_REINFER_H
 
@@ -38,7 +42,8 @@ struct tl_reinfer_stats {
      * also counts waiting for a core; this does not. */
     double read_cpu_s, infer_cpu_s, write_cpu_s;
     size_t n_labels, n_tasks, n_workers, n_written;
-    size_t n_slow; /* results the fast scanner handed to jansson */
+    size_t n_slow;  /* results the fast scanner handed to jansson */
+    size_t n_parts; /* the read's parts, read side by side (store.h) */
 };
 
 /* Re-infer p (read the store, infer, write back, record the run). Returns

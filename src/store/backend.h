@@ -159,8 +159,9 @@ struct tl_store_vtab {
     int (*review_done)(struct tl_store *s, const struct tl_project *p,
                        struct tl_review_done **out, size_t *n);
     /* quality: aggregates and full re-inference (infer helper; aggregates.c) */
-    int (*agg_labels)(struct tl_store *s, const struct tl_project *p, tl_agg_label_fn fn,
-                      void *ctx, struct tl_agg_seen *seen);
+    int (*agg_labels)(struct tl_store *s, const struct tl_project *p, size_t n_parts,
+                      tl_agg_label_fn fn, void *const *ctx, size_t *n_used,
+                      struct tl_agg_seen *seen);
     int (*agg_write)(struct tl_store *s, const struct tl_project *p, const char *method,
                      const struct tl_agg_row *rows, size_t n, int64_t read_at_ms,
                      size_t *n_written);

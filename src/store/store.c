@@ -314,9 +314,10 @@ int tl_store_task_gold_set(struct tl_store *s, const struct tl_scope *sc,
 }
 
 /* quality: aggregates and full re-inference (infer helper; sqlite/aggregates.c) */
-int tl_store_agg_labels(struct tl_store *s, const struct tl_project *p, tl_agg_label_fn fn,
-                        void *ctx, struct tl_agg_seen *seen) {
-    return s->vt->agg_labels(s, p, fn, ctx, seen);
+int tl_store_agg_labels(struct tl_store *s, const struct tl_project *p, size_t n_parts,
+                        tl_agg_label_fn fn, void *const *ctx, size_t *n_used,
+                        struct tl_agg_seen *seen) {
+    return s->vt->agg_labels(s, p, n_parts, fn, ctx, n_used, seen);
 }
 
 int tl_store_agg_write(struct tl_store *s, const struct tl_project *p, const char *method,

@@ -865,12 +865,22 @@ struct tl_agg_seen {
     int64_t last_at_ms;    /* its newest annotation time (0: none) */
     int64_t read_at_ms;    /* the clock just before the read began */
 };
-/* Stream every counted annotation of p (gold tasks included) to fn in task
- * pk order (a task's annotations together, in pk order), in ONE read
- * transaction, so the labels are one instant's; *seen is that instant.
- * Stops at fn's first non-zero return and returns it; else 0 or TL_E*. */
-int tl_store_agg_labels(struct tl_store *s, const struct tl_project *p, tl_agg_label_fn fn,
-                        void *ctx, struct tl_agg_seen *seen);
+/* Stream every counted annotation of p (gold tasks included) in task pk
+ * order (a task's annotations together, by annotator), read in up to
+ * n_parts parts side by side, one thread each (part 0 on the caller's):
+ * part i's labels go to fn(ctx[i], l), every task of part i precedes every
+ * task of part i + 1, and parts hold near-equal numbers of tasks. All parts
+ * read ONE instant (their read transactions begin together inside one
+ * writer op, where no commit can land), so the labels are one instant's;
+ * *seen is that instant. Fewer parts are used when the store's readers are
+ * busy or the project is small: *n_used (may be NULL) says how many, and
+ * the parts from *n_used on get nothing. Stops a part at fn's first
+ * non-zero return and returns it; else 0 or TL_E*. n_parts is clamped to
+ * [1, TL_AGG_MAX_PARTS]. */
+#define TL_AGG_MAX_PARTS 8
+int tl_store_agg_labels(struct tl_store *s, const struct tl_project *p, size_t n_parts,
+                        tl_agg_label_fn fn, void *const *ctx, size_t *n_used,
+                        struct tl_agg_seen *seen);
 
 /* One task's aggregate as re-inference writes it (strings borrowed). */
 struct tl_agg_row {

@@ -10,6 +10,9 @@
  * behind it) for the whole write. TL_AGG_WRITE_SLICE rows per op keep each
  * hold in the tens of milliseconds; submits queued meanwhile commit between
  * the slices. */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +21,8 @@
 
 #define SQ(base) ((struct sq_store *)(base))
 
-static int read_seen(struct sq_conn *c, int64_t project_pk, struct tl_agg_seen *seen) {
+static int read_seen(struct sq_conn *c, int64_t project_pk, struct tl_agg_seen *seen,
+                     int64_t *n_tasks) {
     sqlite3_stmt *st = sq_stmt(c, Q_AGG_SEEN);
     if (!st)
         return TL_EINTERNAL;
@@ -28,50 +32,160 @@ static int read_seen(struct sq_conn *c, int64_t project_pk, struct tl_agg_seen *
     if (!rc) {
         seen->n_annotations = sqlite3_column_int64(st, 0);
         seen->last_at_ms = sqlite3_column_int64(st, 1);
+        *n_tasks = sqlite3_column_int64(st, 2);
     }
     sqlite3_reset(st);
     return rc;
 }
 
-int sq_agg_labels(struct tl_store *s, const struct tl_project *p, tl_agg_label_fn fn, void *ctx,
-                  struct tl_agg_seen *seen) {
+/* One part of the read: the labels of the tasks with pk in [lo, hi). */
+struct agg_part {
     struct sq_conn *c;
-    int rc = sq_reader_get(SQ(s), &c);
+    int64_t project_pk, lo, hi;
+    tl_agg_label_fn fn;
+    void *ctx;
+    int rc;
+};
+
+/* Labels and gold side by side on one connection, both in task pk order:
+ * the gold cursor is moved up to each new task (gold tasks are few, and
+ * reading them apart keeps every task row out of the label read). */
+static int read_part(struct agg_part *pt) {
+    sqlite3_stmt *st = sq_stmt(pt->c, Q_AGG_LABELS), *gs = sq_stmt(pt->c, Q_AGG_GOLD);
+    if (!st || !gs)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, pt->project_pk);
+    sqlite3_bind_int64(st, 2, pt->lo);
+    sqlite3_bind_int64(st, 3, pt->hi);
+    sqlite3_bind_int64(gs, 1, pt->project_pk);
+    sqlite3_bind_int64(gs, 2, pt->lo);
+    sqlite3_bind_int64(gs, 3, pt->hi);
+    int gstep = sqlite3_step(gs);
+    int64_t gold_pk = gstep == SQLITE_ROW ? sqlite3_column_int64(gs, 0) : INT64_MAX;
+    int rc = 0, step = SQLITE_DONE;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct tl_agg_label l = {
+            .task_pk = sqlite3_column_int64(st, 0),
+            .annotator_pk = sqlite3_column_int64(st, 1),
+            .result = (const char *)sqlite3_column_blob(st, 2),
+            .result_len = (size_t)sqlite3_column_bytes(st, 2),
+        };
+        while (gstep == SQLITE_ROW && gold_pk < l.task_pk) {
+            gstep = sqlite3_step(gs);
+            gold_pk = gstep == SQLITE_ROW ? sqlite3_column_int64(gs, 0) : INT64_MAX;
+        }
+        if (gold_pk == l.task_pk) {
+            l.gold = (const char *)sqlite3_column_blob(gs, 1);
+            l.gold_len = (size_t)sqlite3_column_bytes(gs, 1);
+        }
+        if (!l.result)
+            l.result = "";
+        rc = pt->fn(pt->ctx, &l);
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = sq_err(step);
+    if (!rc && gstep != SQLITE_ROW && gstep != SQLITE_DONE)
+        rc = sq_err(gstep);
+    sqlite3_reset(st);
+    sqlite3_reset(gs);
+    return rc;
+}
+
+static void *part_thread(void *arg) {
+    struct agg_part *pt = arg;
+    pt->rc = read_part(pt);
+    return NULL;
+}
+
+/* Begin every part's read transaction, reading the counters in each. */
+struct agg_begin {
+    struct sq_conn **c;
+    size_t n;
+    int64_t project_pk;
+    struct tl_agg_seen *seen;
+    int64_t n_tasks;
+};
+
+static int begin_all(struct agg_begin *b) {
+    int rc = 0;
+    for (size_t i = 0; !rc && i < b->n; i++) {
+        struct tl_agg_seen mine = {0};
+        int64_t n_tasks = 0;
+        if (sqlite3_exec(b->c[i]->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+            rc = TL_EIO;
+        rc = rc ? rc : read_seen(b->c[i], b->project_pk, i ? &mine : b->seen, &n_tasks);
+        if (!i)
+            b->n_tasks = n_tasks;
+    }
+    return rc;
+}
+
+/* Run on the writer thread, between two ops of its batch: no commit can
+ * land while it runs, so every transaction begun here sees the same one. */
+static int w_begin_all(struct sq_store *s, struct sq_conn *w, void *arg) {
+    (void)s;
+    (void)w;
+    return begin_all(arg);
+}
+
+int sq_agg_labels(struct tl_store *s, const struct tl_project *p, size_t n_parts,
+                  tl_agg_label_fn fn, void *const *ctx, size_t *n_used, struct tl_agg_seen *seen) {
+    n_parts = n_parts < 1 ? 1 : n_parts > TL_AGG_MAX_PARTS ? TL_AGG_MAX_PARTS : n_parts;
+    struct sq_conn *c[TL_AGG_MAX_PARTS];
+    int rc = sq_reader_get(SQ(s), &c[0]);
     if (rc)
         return rc;
+    size_t n = 1;
+    /* The others only if idle: two runs each holding one reader and
+     * waiting for a second would wait for ever. */
+    while (n < n_parts && sq_reader_try_get(SQ(s), &c[n]) == 0)
+        n++;
     memset(seen, 0, sizeof *seen);
     seen->read_at_ms = tl_clock_ms();
-    /* One read transaction: the counters in *seen and the labels streamed
-     * are the same instant's, so due-ness compares like with like. */
-    sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
-    rc = read_seen(c, p->pk, seen);
-    sqlite3_stmt *st = rc ? NULL : sq_stmt(c, Q_AGG_LABELS);
-    if (!rc && !st)
-        rc = TL_EINTERNAL;
-    if (st) {
-        sqlite3_bind_int64(st, 1, p->pk);
-        int step = SQLITE_DONE;
-        while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-            struct tl_agg_label l = {
-                .task_pk = sqlite3_column_int64(st, 0),
-                .annotator_pk = sqlite3_column_int64(st, 1),
-                .result = (const char *)sqlite3_column_blob(st, 2),
-                .result_len = (size_t)sqlite3_column_bytes(st, 2),
-            };
-            if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
-                l.gold = (const char *)sqlite3_column_blob(st, 3);
-                l.gold_len = (size_t)sqlite3_column_bytes(st, 3);
-            }
-            if (!l.result)
-                l.result = "";
-            rc = fn(ctx, &l);
+    struct agg_begin b = {.c = c, .n = n, .project_pk = p->pk, .seen = seen};
+    rc = n > 1 ? sq_write(SQ(s), w_begin_all, &b) : begin_all(&b);
+
+    struct agg_part part[TL_AGG_MAX_PARTS];
+    for (size_t i = 0; i < n; i++)
+        part[i] = (struct agg_part){
+            .c = c[i], .project_pk = p->pk, .lo = 0, .hi = INT64_MAX, .fn = fn, .ctx = ctx[i]};
+    /* Part i starts at the task after i * n_tasks / n of them. */
+    for (size_t i = 1; !rc && i < n; i++) {
+        sqlite3_stmt *st = sq_stmt(c[0], Q_AGG_SPLIT);
+        if (!st) {
+            rc = TL_EINTERNAL;
+            break;
         }
-        if (!rc && step != SQLITE_DONE)
+        sqlite3_bind_int64(st, 1, p->pk);
+        sqlite3_bind_int64(st, 2, b.n_tasks * (int64_t)i / (int64_t)n);
+        int step = sqlite3_step(st);
+        part[i].lo = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : INT64_MAX;
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
             rc = sq_err(step);
         sqlite3_reset(st);
+        part[i - 1].hi = part[i].lo;
     }
-    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-    sq_reader_put(SQ(s), c);
+    pthread_t th[TL_AGG_MAX_PARTS];
+    bool started[TL_AGG_MAX_PARTS] = {false};
+    for (size_t i = 1; !rc && i < n; i++)
+        started[i] = pthread_create(&th[i], NULL, part_thread, &part[i]) == 0;
+    if (!rc)
+        part[0].rc = read_part(&part[0]);
+    for (size_t i = 1; !rc && i < n; i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+        else
+            part[i].rc = read_part(&part[i]); /* no thread: read it here */
+    }
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = part[i].rc;
+    for (size_t i = 0; i < n; i++) {
+        if (!sqlite3_get_autocommit(c[i]->db))
+            sqlite3_exec(c[i]->db, "COMMIT", NULL, NULL, NULL);
+        sq_reader_put(SQ(s), c[i]);
+    }
+    if (n_used)
+        *n_used = n;
     return rc;
 }
 
@@ -86,23 +200,35 @@ struct agg_slice {
     size_t n_written;
 };
 
+static void bind_row(sqlite3_stmt *st, const struct agg_slice *a, const struct tl_agg_row *r) {
+    sqlite3_bind_int64(st, 1, r->task_pk);
+    sqlite3_bind_int64(st, 2, a->p->pk);
+    sqlite3_bind_text(st, 3, a->method, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, r->result, (int)r->result_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, r->confidence, (int)r->confidence_len, SQLITE_STATIC);
+    sqlite3_bind_double(st, 6, r->min_confidence);
+    sqlite3_bind_int(st, 7, r->n_annotations);
+    sqlite3_bind_int64(st, 8, a->read_at_ms);
+}
+
 static int w_agg_slice(struct sq_store *s, struct sq_conn *w, void *arg) {
     (void)s;
     struct agg_slice *a = arg;
     for (size_t i = 0; i < a->n; i++) {
-        const struct tl_agg_row *r = &a->rows[i];
-        sqlite3_stmt *st = sq_stmt(w, Q_AGG_UPSERT);
+        sqlite3_stmt *st = sq_stmt(w, Q_AGG_UPDATE);
         if (!st)
             return TL_EINTERNAL;
-        sqlite3_bind_int64(st, 1, r->task_pk);
-        sqlite3_bind_int64(st, 2, a->p->pk);
-        sqlite3_bind_text(st, 3, a->method, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 4, r->result, (int)r->result_len, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 5, r->confidence, (int)r->confidence_len, SQLITE_STATIC);
-        sqlite3_bind_double(st, 6, r->min_confidence);
-        sqlite3_bind_int(st, 7, r->n_annotations);
-        sqlite3_bind_int64(st, 8, a->read_at_ms);
+        bind_row(st, a, &a->rows[i]);
         int rc = sq_exec(st);
+        if (!rc && sqlite3_changes(w->db) == 0) {
+            /* No row, or one this run must not touch (the INSERT then
+             * does nothing). */
+            st = sq_stmt(w, Q_AGG_INSERT);
+            if (!st)
+                return TL_EINTERNAL;
+            bind_row(st, a, &a->rows[i]);
+            rc = sq_exec(st);
+        }
         if (rc)
             return rc;
         a->n_written += (size_t)sqlite3_changes(w->db);

@@ -562,23 +562,32 @@ static const char *const sql[Q_COUNT] = {
                   " JOIN users u ON u.pk = v.reviewer_pk LEFT JOIN tenants t ON t.pk = u.tenant_pk"
                   " WHERE v.project_pk = ?1 AND v.status IN (1, 2, 3) ORDER BY v.pk DESC LIMIT ?2",
     /* ---- quality: aggregates and full re-inference (infer helper; aggregates.c) ---- */
-    /* A project's counted labels, by task (tasks_project), each task's
-     * annotations through UNIQUE(task_pk, annotator_pk): no sort. */
-    [Q_AGG_LABELS] = "SELECT a.task_pk, a.annotator_pk, a.result, k.gold"
+    /* A project's counted labels in the task pk range [?2, ?3), by task
+     * (tasks_project, covering), each task's annotations through
+     * UNIQUE(task_pk, annotator_pk): no sort, and no visit to the task row
+     * (its gold comes from Q_AGG_GOLD, through the small tasks_gold). */
+    [Q_AGG_LABELS] = "SELECT a.task_pk, a.annotator_pk, a.result"
                      " FROM tasks k JOIN annotations a ON a.task_pk = k.pk"
-                     " WHERE k.project_pk = ?1 AND a.set_aside = 0 ORDER BY k.pk",
+                     " WHERE k.project_pk = ?1 AND k.pk >= ?2 AND k.pk < ?3 AND a.set_aside = 0"
+                     " ORDER BY k.pk",
+    [Q_AGG_GOLD] = "SELECT pk, gold FROM tasks WHERE project_pk = ?1 AND pk >= ?2 AND pk < ?3"
+                   " AND gold IS NOT NULL ORDER BY pk",
+    /* The task pk after the first ?2 of the project's tasks: a part's start. */
+    [Q_AGG_SPLIT] = "SELECT pk FROM tasks WHERE project_pk = ?1 ORDER BY pk LIMIT 1 OFFSET ?2",
     [Q_AGG_SEEN] = "SELECT n_annotations, (SELECT coalesce(max(last_at), 0)"
-                   " FROM stats_annotators WHERE project_pk = ?1) FROM projects WHERE pk = ?1",
-    /* Never over a reviewer's answer, nor over a live submit's newer one. */
-    [Q_AGG_UPSERT] = "INSERT INTO aggregates(task_pk, project_pk, method, result, confidence,"
+                   " FROM stats_annotators WHERE project_pk = ?1), n_tasks"
+                   " FROM projects WHERE pk = ?1",
+    /* Never over a reviewer's answer, nor over a live submit's newer one.
+     * An UPDATE, then an INSERT only where it changed nothing: after the
+     * first run nearly every row exists, and the UPDATE alone costs about
+     * 0.6x an upsert's conflict path (bench/README.md, bench/reinfer). */
+    [Q_AGG_UPDATE] = "UPDATE aggregates SET method = ?3, result = ?4, confidence = ?5,"
+                     " min_confidence = ?6, n_annotations = ?7, updated_at = ?8"
+                     " WHERE task_pk = ?1 AND project_pk = ?2 AND is_reviewed = 0"
+                     " AND updated_at <= ?8",
+    [Q_AGG_INSERT] = "INSERT INTO aggregates(task_pk, project_pk, method, result, confidence,"
                      " min_confidence, n_annotations, is_reviewed, updated_at)"
-                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)"
-                     " ON CONFLICT(task_pk) DO UPDATE SET method = excluded.method,"
-                     " result = excluded.result, confidence = excluded.confidence,"
-                     " min_confidence = excluded.min_confidence,"
-                     " n_annotations = excluded.n_annotations, updated_at = excluded.updated_at"
-                     " WHERE aggregates.is_reviewed = 0 AND aggregates.updated_at <= ?8"
-                     " AND aggregates.project_pk = ?2",
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8) ON CONFLICT(task_pk) DO NOTHING",
     [Q_AGG_STALE] = "DELETE FROM aggregates WHERE project_pk = ?1 AND is_reviewed = 0"
                     " AND updated_at < ?2",
     [Q_AGG_WORKER] = "INSERT INTO workers(project_pk, annotator_pk, skill, agreement, updated_at)"
@@ -867,10 +876,14 @@ static int private_file(const char *dir, const char *name, bool is_created, stru
     return 0;
 }
 
-int sq_reader_get(struct sq_store *s, struct sq_conn **out) {
+static int reader_take(struct sq_store *s, bool wait, struct sq_conn **out) {
     pthread_mutex_lock(&s->pool_mu);
-    while (s->n_idle == 0 && s->n_open >= s->max_readers)
+    while (wait && s->n_idle == 0 && s->n_open >= s->max_readers)
         pthread_cond_wait(&s->pool_cv, &s->pool_mu);
+    if (s->n_idle == 0 && s->n_open >= s->max_readers) {
+        pthread_mutex_unlock(&s->pool_mu);
+        return TL_ELIMIT;
+    }
     if (s->n_idle > 0) {
         *out = s->readers[--s->n_idle];
         pthread_mutex_unlock(&s->pool_mu);
@@ -890,6 +903,14 @@ int sq_reader_get(struct sq_store *s, struct sq_conn **out) {
     }
     *out = c;
     return 0;
+}
+
+int sq_reader_get(struct sq_store *s, struct sq_conn **out) {
+    return reader_take(s, true, out);
+}
+
+int sq_reader_try_get(struct sq_store *s, struct sq_conn **out) {
+    return reader_take(s, false, out);
 }
 
 void sq_reader_put(struct sq_store *s, struct sq_conn *c) {

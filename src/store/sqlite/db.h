@@ -69,7 +69,8 @@ enum sq_q {
     Q_RV_ANNOTS, Q_RV_AGG, Q_RV_LIST_PENDING, Q_RV_LIST_DONE, Q_RV_FIND, Q_RV_DECIDE,
     Q_RV_AGG_UPSERT, Q_RV_COUNTED, Q_RV_DONE,
     /* quality: aggregates and full re-inference (infer helper; aggregates.c) */
-    Q_AGG_LABELS, Q_AGG_SEEN, Q_AGG_UPSERT, Q_AGG_STALE, Q_AGG_WORKER, Q_AGG_RUN_PUT,
+    Q_AGG_LABELS, Q_AGG_GOLD, Q_AGG_SPLIT, Q_AGG_SEEN, Q_AGG_UPDATE,
+    Q_AGG_INSERT, Q_AGG_STALE, Q_AGG_WORKER, Q_AGG_RUN_PUT,
     Q_AGG_RUN_GET, Q_AGG_DUE, Q_AGG_LIST, Q_AGG_HIST, Q_AGG_GOLD_DAYS, Q_AGG_EXPORT,
     /* quality: workers (workers.c) */
     Q_WK_PEOPLE, Q_WK_LABELS, Q_WK_TASKS, Q_WK_FLAG_FIND, Q_WK_FLAG_INSERT, Q_WK_FLAG_UPDATE,
@@ -127,6 +128,10 @@ int sq_err(int rc);
 /* Borrow a read connection (blocks while all are busy); give it back. */
 int sq_reader_get(struct sq_store *s, struct sq_conn **out);
 void sq_reader_put(struct sq_store *s, struct sq_conn *c);
+/* sq_reader_get without the wait: TL_ELIMIT when every reader is busy (for
+ * a caller that already holds one and wants another: waiting there could
+ * deadlock two such callers). */
+int sq_reader_try_get(struct sq_store *s, struct sq_conn **out);
 
 /* Run fn(s, writer connection, arg) in the writer's next batch and wait for
  * the batch to commit. Returns fn's result, or TL_EIO if the commit failed
@@ -304,8 +309,8 @@ int sq_review_done(struct tl_store *s, const struct tl_project *p, struct tl_rev
     .review_done = sq_review_done
 /* quality: aggregates and full re-inference (infer helper; aggregates.c):
  * the vtab's entries, and the export page's aggregates. */
-int sq_agg_labels(struct tl_store *s, const struct tl_project *p, tl_agg_label_fn fn, void *ctx,
-                  struct tl_agg_seen *seen);
+int sq_agg_labels(struct tl_store *s, const struct tl_project *p, size_t n_parts,
+                  tl_agg_label_fn fn, void *const *ctx, size_t *n_used, struct tl_agg_seen *seen);
 int sq_agg_write(struct tl_store *s, const struct tl_project *p, const char *method,
                  const struct tl_agg_row *rows, size_t n, int64_t read_at_ms, size_t *n_written);
 int sq_agg_workers(struct tl_store *s, const struct tl_project *p, const struct tl_agg_worker *w,

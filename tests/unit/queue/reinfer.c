@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "queue/queue.h"
 #include "queue/reinfer.h"
 #include "store/fixture.h"
@@ -301,10 +302,117 @@ static void test_other_fields_and_auto(void **state) {
     world_close(&w);
 }
 
+/* What a read streams, one line a label. */
+struct collected {
+    struct tl_buf text;
+    size_t n;
+};
+
+static int collect(void *ctx, const struct tl_agg_label *l) {
+    struct collected *c = ctx;
+    char head[64];
+    snprintf(head, sizeof head, "%lld %lld ", (long long)l->task_pk, (long long)l->annotator_pk);
+    assert_int_equal(tl_buf_puts(&c->text, head), 0);
+    assert_int_equal(tl_buf_append(&c->text, l->result, l->result_len), 0);
+    assert_int_equal(tl_buf_puts(&c->text, " gold "), 0);
+    if (l->gold)
+        assert_int_equal(tl_buf_append(&c->text, l->gold, l->gold_len), 0);
+    assert_int_equal(tl_buf_puts(&c->text, "\n"), 0);
+    c->n++;
+    return 0;
+}
+
+static void all_aggregates(struct world *w, char *out, size_t cap) {
+    struct agg_view v[N_TASKS];
+    size_t n;
+    aggregates(w, v, &n);
+    size_t used = 0;
+    for (int k = 0; k < N_TASKS; k++)
+        used += (size_t)snprintf(out + used, cap - used, "%s %s %d|", v[k].result,
+                                 v[k].confidence, v[k].n_annotations);
+}
+
+/* The read in parts streams exactly what one read streams, gold included,
+ * and re-inference from parts (joined: workers renumbered, results and
+ * gold moved) writes the same aggregates and worker estimates. */
+static void test_parts_read_what_one_read_reads(void **state) {
+    struct world w;
+    world_open(&w, "{\"fields\":[{\"name\":\"label\",\"type\":\"choice\",\"options\":"
+                   "[\"z\",\"x\"]},{\"name\":\"note\",\"type\":\"text\"}]}");
+    for (int i = 0; i < 3; i++)
+        label_all(&w, 2 - i, answers, i == 1 ? "other words" : "same words");
+    char q[256];
+    for (int k = 0; k < N_TASKS; k += 2) {
+        snprintf(q, sizeof q, "UPDATE tasks SET gold = '{\"label\":\"z\"}' WHERE pk = %lld",
+                 (long long)w.task_pk[k]);
+        sql(&w, q);
+    }
+
+    /* a0's label of task 0 set aside: part 0 then numbers its workers
+     * differently from the others, which the join must renumber */
+    snprintf(q, sizeof q,
+             "UPDATE annotations SET set_aside = 1 WHERE task_pk = %lld AND annotator_pk = %lld",
+             (long long)w.task_pk[0], (long long)w.a[0].user_pk);
+    sql(&w, q);
+
+    struct collected one = {.n = 0}, parts[3];
+    tl_buf_init(&one.text, 1 << 20);
+    void *ctx1[1] = {&one}, *ctx3[3];
+    for (int i = 0; i < 3; i++) {
+        parts[i].n = 0;
+        tl_buf_init(&parts[i].text, 1 << 20);
+        ctx3[i] = &parts[i];
+    }
+    struct tl_agg_seen seen1, seen3;
+    size_t used;
+    assert_int_equal(tl_store_agg_labels(w.s, &w.p, 1, collect, ctx1, &used, &seen1), 0);
+    assert_int_equal(used, 1);
+    assert_int_equal(one.n, 11);
+    assert_int_equal(tl_store_agg_labels(w.s, &w.p, 3, collect, ctx3, &used, &seen3), 0);
+    assert_int_equal(used, 3);
+    assert_int_equal(seen3.n_annotations, seen1.n_annotations);
+    struct tl_buf joined;
+    tl_buf_init(&joined, 1 << 20);
+    for (int i = 0; i < 3; i++) {
+        assert_true(parts[i].n > 0); /* 4 tasks in 3 parts: 1, 1 and 2 */
+        assert_int_equal(tl_buf_append(&joined, parts[i].text.data, parts[i].text.len), 0);
+    }
+    assert_int_equal(joined.len, one.text.len);
+    assert_memory_equal(joined.data, one.text.data, one.text.len);
+    assert_non_null(strstr(one.text.data, "gold {\"label\":\"z\"}"));
+    tl_buf_release(&joined);
+    tl_buf_release(&one.text);
+    for (int i = 0; i < 3; i++)
+        tl_buf_release(&parts[i].text);
+
+    struct tl_reinfer_stats st;
+    char a1[1024], a3[1024];
+    assert_int_equal(tl_queue_reinfer(w.s, &w.p, 1, &st), 0);
+    assert_int_equal(st.n_parts, 1);
+    all_aggregates(&w, a1, sizeof a1);
+    snprintf(q, sizeof q,
+             "SELECT sum(skill * (annotator_pk + 1) + agreement * annotator_pk) FROM workers"
+             " WHERE project_pk = %lld",
+             (long long)w.p.pk);
+    double workers1 = sql_double(&w, q);
+    sql(&w, "DELETE FROM aggregates");
+    sql(&w, "UPDATE workers SET skill = NULL, agreement = NULL");
+    assert_int_equal(tl_queue_reinfer(w.s, &w.p, 3, &st), 0);
+    assert_int_equal(st.n_parts, 3);
+    assert_int_equal(st.n_labels, 11);
+    assert_int_equal(st.n_workers, 3);
+    all_aggregates(&w, a3, sizeof a3);
+    assert_string_equal(a3, a1);
+    assert_non_null(strstr(a1, "\"note\":\"same words\""));
+    assert_true(sql_double(&w, q) == workers1);
+    world_close(&w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reinfer_writes_and_respects),
         cmocka_unit_test(test_other_fields_and_auto),
+        cmocka_unit_test(test_parts_read_what_one_read_reads),
     };
     return cmocka_run_group_tests_name("reinfer", tests, NULL, NULL);
 }
