@@ -69,6 +69,42 @@ int tl_queue_hooks_init(struct tl_queue_hooks *qh, const struct tl_project *p,
 void tl_queue_hooks_release(struct tl_queue_hooks *qh) {
     tl_queue_schema_put(qh->schema);
     qh->schema = NULL;
+    free(qh->pre.result);
+    free(qh->pre.confidence);
+    qh->pre = (struct tl_store_agg){0};
+    qh->h.pre = NULL;
+}
+
+/* The submission's live aggregate, computed here, on the caller's thread,
+ * from the task's votes as a reader sees them plus this one: the writer
+ * (one thread for every submit) then only checks that the votes are still
+ * those and writes the row (store.h, tl_submit_hooks.pre), instead of
+ * parsing every vote, clustering and serialising inside its transaction.
+ * Anything that fails here leaves h.pre unset: the writer computes it. */
+static void precompute(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
+                       const char *task_id, const char *text, size_t text_len,
+                       struct tl_queue_hooks *qh) {
+    struct tl_store_vote *v;
+    size_t n;
+    double skill;
+    struct tl_store_votes_seen seen;
+    if (tl_store_task_votes(s, p, task_id, sc->user_pk, &v, &n, &skill, &seen))
+        return;
+    struct tl_store_vote *all = realloc(v, (n + 1) * sizeof *v);
+    if (!all) {
+        tl_store_votes_free(v, n);
+        return;
+    }
+    all[n] = (struct tl_store_vote){.result = text, .result_len = text_len, .skill = skill};
+    if (hook_aggregate(&qh->h, all, n + 1, &qh->pre) == 0) {
+        qh->h.pre = &qh->pre;
+        qh->h.pre_seen = seen;
+    } else {
+        free(qh->pre.result);
+        free(qh->pre.confidence);
+        qh->pre = (struct tl_store_agg){0};
+    }
+    tl_store_votes_free(all, n); /* the last vote's text is the caller's */
 }
 
 /* ---- next ---- */
@@ -173,6 +209,7 @@ int tl_queue_submit(struct tl_store *s, const struct tl_scope *sc, const struct 
     struct tl_queue_hooks qh;
     rc = tl_queue_hooks_init(&qh, p, eb);
     if (!rc) {
+        precompute(s, sc, p, task_id, text, strlen(text), &qh);
         rc = tl_store_annotation_submit_hooked(s, sc, p, task_id, lease_id, text, strlen(text),
                                                tl_clock_ms(), &qh.h, out_id, NULL, NULL);
         tl_queue_hooks_release(&qh);
@@ -213,6 +250,7 @@ int tl_queue_submit_async(struct tl_store *s, const struct tl_scope *sc, const s
     }
     op->done = done;
     op->cb_arg = cb_arg;
+    precompute(s, sc, p, task_id, text, text_len, &op->qh);
     rc = tl_store_annotation_submit_hooked(s, sc, p, task_id, lease_id, text, text_len,
                                            tl_clock_ms(), &op->qh.h, out_id, submit_done, op);
     if (rc) {

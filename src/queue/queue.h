@@ -72,6 +72,7 @@ int tl_queue_next_policy_async(struct tl_store *s, const struct tl_scope *sc,
 struct tl_queue_hooks {
     struct tl_submit_hooks h;
     struct tl_queue_schema *schema; /* a reference (schemas.h) */
+    struct tl_store_agg pre;        /* h.pre's aggregate when set (owned) */
 };
 int tl_queue_hooks_init(struct tl_queue_hooks *qh, const struct tl_project *p,
                         struct tl_errbuf *eb);

@@ -133,6 +133,9 @@ struct tl_store_vtab {
     /* quality (core): gold.c */
     int (*worker_get)(struct tl_store *s, const struct tl_project *p, int64_t user_pk,
                       struct tl_worker *out);
+    int (*task_votes)(struct tl_store *s, const struct tl_project *p, const char *task_id,
+                      int64_t user_pk, struct tl_store_vote **v, size_t *n, double *user_skill,
+                      struct tl_store_votes_seen *seen);
     int (*lease_claim_policy)(struct tl_store *s, const struct tl_scope *sc,
                               const struct tl_project *p, int64_t now_ms,
                               struct tl_lease_policy *pol, struct tl_lease *out,

@@ -290,6 +290,18 @@ int tl_store_worker_get(struct tl_store *s, const struct tl_project *p, int64_t 
     return s->vt->worker_get(s, p, user_pk, out);
 }
 
+int tl_store_task_votes(struct tl_store *s, const struct tl_project *p, const char *task_id,
+                        int64_t user_pk, struct tl_store_vote **v, size_t *n, double *user_skill,
+                        struct tl_store_votes_seen *seen) {
+    return s->vt->task_votes(s, p, task_id, user_pk, v, n, user_skill, seen);
+}
+
+void tl_store_votes_free(struct tl_store_vote *v, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        free((char *)v[i].result);
+    free(v);
+}
+
 int tl_store_lease_claim_policy(struct tl_store *s, const struct tl_scope *sc,
                                 const struct tl_project *p, int64_t now_ms,
                                 struct tl_lease_policy *pol, struct tl_lease *out,

@@ -686,6 +686,23 @@ struct tl_store_vote {
     size_t result_len;
     double skill; /* workers.skill; < 0: unknown */
 };
+/* Which counted annotations of a task a live aggregate was computed from:
+ * their number and the newest pk (pks only grow, so a set that changed by a
+ * set-aside, a restore or a new submit shows here). */
+struct tl_store_votes_seen {
+    int64_t n, max_pk;
+};
+/* The counted votes of task task_id of p with their annotators' skills, in
+ * pk order (at most TL_STORE_MAX_VOTES), and user_pk's skill (< 0:
+ * unknown), read on a reader: what the task's live aggregate is computed
+ * from when user_pk submits next, if nothing changes before the write. *v
+ * and its results are the caller's (tl_store_votes_free). 0, TL_EEMPTY for
+ * a gold task (it has no aggregate), TL_ENOTFOUND, or TL_E*. */
+#define TL_STORE_MAX_VOTES 1000 /* far above any overlap (max_overlap <= 100) */
+int tl_store_task_votes(struct tl_store *s, const struct tl_project *p, const char *task_id,
+                        int64_t user_pk, struct tl_store_vote **v, size_t *n, double *user_skill,
+                        struct tl_store_votes_seen *seen);
+void tl_store_votes_free(struct tl_store_vote *v, size_t n);
 /* A task's aggregate as the store writes it (table aggregates). */
 struct tl_store_agg {
     char *result, *confidence; /* malloc'd compact JSON: the store frees them */
@@ -703,8 +720,15 @@ struct tl_submit_hooks {
     int (*aggregate)(const struct tl_submit_hooks *h, const struct tl_store_vote *v, size_t n,
                      struct tl_store_agg *out);
     void *ctx;
+    /* The live aggregate computed before the write, off the writer thread
+     * (queue.c), from the votes pre_seen names plus this submission: the
+     * writer uses it when those are still the task's counted annotations
+     * other than this one, else computes it again through aggregate.
+     * Borrowed; NULL: none. */
+    const struct tl_store_agg *pre;
+    struct tl_store_votes_seen pre_seen;
     /* out, valid once the submit is done */
-    bool is_gold, has_score, is_complete;
+    bool is_gold, has_score, is_complete, pre_used;
     double gold_score;
 };
 /* tl_store_annotation_submit with hooks (may be NULL): on a gold task the

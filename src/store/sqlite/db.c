@@ -436,9 +436,14 @@ static const char *const sql[Q_COUNT] = {
                             " n_gold = n_gold + 1, gold_sum = gold_sum + excluded.gold_sum,"
                             " updated_at = excluded.updated_at",
     /* The task's counted annotations with their annotators' skill. */
-    [Q_GOLD_VOTES] = "SELECT a.result, w.skill FROM annotations a LEFT JOIN workers w"
+    [Q_GOLD_VOTES] = "SELECT a.result, w.skill, a.pk FROM annotations a LEFT JOIN workers w"
                      " ON w.project_pk = ?2 AND w.annotator_pk = a.annotator_pk"
                      " WHERE a.task_pk = ?1 AND a.set_aside = 0 ORDER BY a.pk LIMIT ?3",
+    /* The counted annotations of a task other than the one just inserted
+     * (?2): whether a live aggregate computed before the write still holds. */
+    [Q_GOLD_VOTES_SEEN] = "SELECT count(*), coalesce(max(pk), 0) FROM annotations"
+                          " WHERE task_pk = ?1 AND set_aside = 0 AND pk < ?2",
+    [Q_GOLD_TASK_OF] = "SELECT pk, gold IS NOT NULL FROM tasks WHERE id = ?1 AND project_pk = ?2",
     /* A reviewer's correction (is_reviewed) is never overwritten. */
     [Q_GOLD_AGG_WRITE] = "INSERT INTO aggregates(task_pk, project_pk, method, result, confidence,"
                          " min_confidence, n_annotations, updated_at)"

@@ -57,7 +57,8 @@ enum sq_q {
     Q_ST_ANNOTATORS, Q_ST_ME,
     /* quality (core): gold.c, and the claim/submit/import/export paths of ops.c */
     Q_GOLD_WORKER_GET, Q_GOLD_PICK, Q_GOLD_ORDINARY_PICK, Q_GOLD_LEASE_FIND,
-    Q_GOLD_ANNOT_SCORE, Q_GOLD_WORKER_SCORE, Q_GOLD_VOTES, Q_GOLD_AGG_WRITE, Q_GOLD_TASK_BUMP,
+    Q_GOLD_ANNOT_SCORE, Q_GOLD_WORKER_SCORE, Q_GOLD_VOTES, Q_GOLD_VOTES_SEEN,
+    Q_GOLD_TASK_OF, Q_GOLD_AGG_WRITE, Q_GOLD_TASK_BUMP,
     Q_GOLD_PROJECT_QUALITY, Q_GOLD_REOPEN, Q_GOLD_RECOUNT, Q_GOLD_TASK_FIND, Q_GOLD_SET,
     Q_GOLD_PROJECT_COUNTS, Q_GOLD_TASK_INSERTED, Q_GOLD_STAGE_INSERTED, Q_GOLD_STAGE_MOVE,
     Q_GOLD_STAGE_COUNT, Q_GOLD_EXPORT_TASKS, Q_GOLD_EXPORT_ANNOTS, Q_GOLD_AGG_MIN,
@@ -372,6 +373,9 @@ extern const struct tl_store_vtab sq_vtab;
  * the caller's write unless it says otherwise; 0 or TL_E*. */
 int sq_worker_get(struct tl_store *s, const struct tl_project *p, int64_t user_pk,
                   struct tl_worker *out); /* a read, on a pooled reader */
+int sq_task_votes(struct tl_store *s, const struct tl_project *p, const char *task_id,
+                  int64_t user_pk, struct tl_store_vote **v, size_t *n, double *user_skill,
+                  struct tl_store_votes_seen *seen); /* likewise */
 /* Run pol's decision with user_pk's worker row: TL_EPERM on a refusal. */
 int sq_gold_decide(struct sq_conn *w, const struct tl_project *p, int64_t user_pk,
                    struct tl_lease_policy *pol);
@@ -397,8 +401,11 @@ bool sq_gold_is_complete(const struct tl_project *p, int n, double min_confidenc
  * review.c call it inside their transactions. */
 int sq_gold_set_aside(struct sq_conn *w, const struct tl_project *p, int64_t annotation_pk,
                       int64_t task_pk, bool is_set);
-int sq_gold_settle(struct sq_conn *w, const struct tl_project *p, int64_t task_pk, int n,
-                   const struct tl_submit_hooks *h, int64_t now_ms, bool *is_complete);
+/* The live aggregate of the task that annotation_pk (just inserted, the
+ * task's n-th counted annotation) belongs to, and its completion. */
+int sq_gold_settle(struct sq_conn *w, const struct tl_project *p, int64_t task_pk,
+                   int64_t annotation_pk, int n, struct tl_submit_hooks *h, int64_t now_ms,
+                   bool *is_complete);
 /* A gold submission's score: annotations.gold_score and workers(n_gold,
  * gold_sum). */
 int sq_gold_scored(struct sq_conn *w, const struct tl_project *p, int64_t annotation_pk,
@@ -418,7 +425,8 @@ int sq_gold_task_unbump(struct sq_conn *w, int64_t task_pk, bool is_open);
 int sq_task_gold_set(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                      const char *task_id, const char *gold, size_t gold_len);
 #define SQ_GOLD_OPS                                                                          \
-    .worker_get = sq_worker_get, .lease_claim_policy = sq_lease_claim_policy,               \
+    .worker_get = sq_worker_get, .task_votes = sq_task_votes,                                \
+    .lease_claim_policy = sq_lease_claim_policy,                                             \
     .annotation_submit_hooked = sq_annotation_submit_hooked, .task_gold_set = sq_task_gold_set
 
 #endif

@@ -14,10 +14,6 @@
 
 #define SQ(base) ((struct sq_store *)(base))
 
-/* The votes read for one task's live aggregate: far above any overlap
- * (projects.c caps max_overlap at 100), a bound on a loop over rows. */
-#define GOLD_MAX_VOTES 1000
-
 static int read_worker(struct sq_conn *c, int64_t project_pk, int64_t user_pk,
                        struct tl_worker *out) {
     memset(out, 0, sizeof *out);
@@ -102,23 +98,20 @@ bool sq_gold_is_complete(const struct tl_project *p, int n, double min_confidenc
            (p->q.confidence_target <= 0 || min_confidence >= p->q.confidence_target);
 }
 
-/* Free what read_votes allocated. */
-static void votes_free(struct tl_store_vote *v, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        free((char *)v[i].result);
-    free(v);
-}
-
-static int read_votes(struct sq_conn *w, int64_t project_pk, int64_t task_pk,
-                      struct tl_store_vote **out, size_t *n) {
+/* The task's counted votes in pk order (at most TL_STORE_MAX_VOTES, a
+ * bound on a loop over rows), each result a malloc'd copy, and the set's
+ * stamp (*seen: their number and newest pk). */
+static int read_votes(struct sq_conn *c, int64_t project_pk, int64_t task_pk,
+                      struct tl_store_vote **out, size_t *n, struct tl_store_votes_seen *seen) {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_VOTES);
+    *seen = (struct tl_store_votes_seen){0, 0};
+    sqlite3_stmt *st = sq_stmt(c, Q_GOLD_VOTES);
     if (!st)
         return TL_EINTERNAL;
     sqlite3_bind_int64(st, 1, task_pk);
     sqlite3_bind_int64(st, 2, project_pk);
-    sqlite3_bind_int(st, 3, GOLD_MAX_VOTES);
+    sqlite3_bind_int(st, 3, TL_STORE_MAX_VOTES);
     struct tl_store_vote *v = NULL;
     size_t cap = 0;
     int rc = 0, step;
@@ -136,6 +129,7 @@ static int read_votes(struct sq_conn *w, int64_t project_pk, int64_t task_pk,
         x->result = sq_dup_col(st, 0);
         x->result_len = (size_t)sqlite3_column_bytes(st, 0);
         x->skill = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_double(st, 1);
+        seen->max_pk = sqlite3_column_int64(st, 2);
         if (!x->result)
             rc = TL_ENOMEM;
         else
@@ -145,12 +139,62 @@ static int read_votes(struct sq_conn *w, int64_t project_pk, int64_t task_pk,
         rc = sq_err(step);
     sqlite3_reset(st);
     if (rc) {
-        votes_free(v, *n);
+        tl_store_votes_free(v, *n);
         v = NULL;
         *n = 0;
     }
+    seen->n = (int64_t)*n;
     *out = v;
     return rc;
+}
+
+int sq_task_votes(struct tl_store *s, const struct tl_project *p, const char *task_id,
+                  int64_t user_pk, struct tl_store_vote **v, size_t *n, double *user_skill,
+                  struct tl_store_votes_seen *seen) {
+    *v = NULL;
+    *n = 0;
+    struct sq_conn *c;
+    int rc = sq_reader_get(SQ(s), &c);
+    if (rc)
+        return rc;
+    /* One read transaction: the votes and the skills of one instant. */
+    sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
+    sqlite3_stmt *st = sq_stmt(c, Q_GOLD_TASK_OF);
+    rc = st ? 0 : TL_EINTERNAL;
+    int64_t task_pk = 0;
+    if (!rc) {
+        sqlite3_bind_text(st, 1, task_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, p->pk);
+        int step = sqlite3_step(st);
+        rc = step == SQLITE_ROW    ? (sqlite3_column_int(st, 1) ? TL_EEMPTY : 0)
+             : step == SQLITE_DONE ? TL_ENOTFOUND
+                                   : sq_err(step);
+        task_pk = rc ? 0 : sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    struct tl_worker wk;
+    rc = rc ? rc : read_worker(c, p->pk, user_pk, &wk);
+    if (!rc)
+        *user_skill = wk.skill;
+    rc = rc ? rc : read_votes(c, p->pk, task_pk, v, n, seen);
+    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    sq_reader_put(SQ(s), c);
+    return rc;
+}
+
+/* Whether the votes other than annotation_pk are still those *pre names. */
+static int votes_unchanged(struct sq_conn *w, int64_t task_pk, int64_t annotation_pk,
+                           const struct tl_store_votes_seen *pre, bool *same) {
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_VOTES_SEEN);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, task_pk);
+    sqlite3_bind_int64(st, 2, annotation_pk);
+    int step = sqlite3_step(st);
+    *same = step == SQLITE_ROW && sqlite3_column_int64(st, 0) == pre->n &&
+            sqlite3_column_int64(st, 1) == pre->max_pk;
+    sqlite3_reset(st);
+    return step == SQLITE_ROW ? 0 : sq_err(step);
 }
 
 /* Write the task's aggregate: *is_reviewed when a reviewer's correction
@@ -175,26 +219,34 @@ static int write_aggregate(struct sq_conn *w, const struct tl_project *p, int64_
     return rc;
 }
 
-int sq_gold_settle(struct sq_conn *w, const struct tl_project *p, int64_t task_pk, int n,
-                   const struct tl_submit_hooks *h, int64_t now_ms, bool *is_complete) {
+int sq_gold_settle(struct sq_conn *w, const struct tl_project *p, int64_t task_pk,
+                   int64_t annotation_pk, int n, struct tl_submit_hooks *h, int64_t now_ms,
+                   bool *is_complete) {
     /* Without an aggregator (a store-level caller) every task counts as
      * sure: fixed overlap, as before adaptive overlap. */
     double min_confidence = 1;
     if (h && h->aggregate) {
-        struct tl_store_vote *v;
-        size_t nv;
-        int rc = read_votes(w, p->pk, task_pk, &v, &nv);
-        struct tl_store_agg agg = {0};
-        if (!rc)
-            rc = h->aggregate(h, v, nv, &agg);
+        /* The aggregate computed before the write, if its votes still are
+         * the task's; else computed here, on the writer. */
+        bool use_pre = false;
+        int rc = h->pre ? votes_unchanged(w, task_pk, annotation_pk, &h->pre_seen, &use_pre) : 0;
+        struct tl_store_vote *v = NULL;
+        size_t n_read = 0;
+        struct tl_store_votes_seen seen;
+        struct tl_store_agg own = {0};
+        const struct tl_store_agg *agg = use_pre ? h->pre : &own;
+        if (!use_pre && !rc && !(rc = read_votes(w, p->pk, task_pk, &v, &n_read, &seen)))
+            rc = h->aggregate(h, v, n_read, &own);
+        size_t nv = use_pre ? (size_t)h->pre_seen.n + 1 : n_read;
+        h->pre_used = use_pre;
         bool is_reviewed = false;
         if (!rc)
-            rc = write_aggregate(w, p, task_pk, &agg, nv, now_ms, &is_reviewed);
+            rc = write_aggregate(w, p, task_pk, agg, nv, now_ms, &is_reviewed);
         /* a reviewed answer is sure */
-        min_confidence = is_reviewed ? 1 : agg.min_confidence;
-        free(agg.result);
-        free(agg.confidence);
-        votes_free(v, nv);
+        min_confidence = is_reviewed ? 1 : agg->min_confidence;
+        free(own.result);
+        free(own.confidence);
+        tl_store_votes_free(v, n_read);
         if (rc)
             return rc;
     }

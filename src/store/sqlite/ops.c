@@ -1095,7 +1095,8 @@ static int w_annotation_submit(struct sq_store *s, struct sq_conn *w, void *arg)
     if (a->hooks)
         a->hooks->is_gold = is_gold;
     /* the gold blob is read from the lease row, still stepped */
-    rc = is_gold ? score_gold(w, a, st, sqlite3_last_insert_rowid(w->db), annotator_pk) : 0;
+    int64_t annotation_pk = sqlite3_last_insert_rowid(w->db);
+    rc = is_gold ? score_gold(w, a, st, annotation_pk, annotator_pk) : 0;
     sqlite3_reset(st);
     if (rc)
         return rc;
@@ -1108,8 +1109,8 @@ static int w_annotation_submit(struct sq_store *s, struct sq_conn *w, void *arg)
      * one gets its live aggregate and the adaptive rule. */
     bool is_task_completed = false;
     if (!is_gold)
-        rc = sq_gold_settle(w, a->p, task_pk, n_annotations + 1, a->hooks, a->now_ms,
-                            &is_task_completed);
+        rc = sq_gold_settle(w, a->p, task_pk, annotation_pk, n_annotations + 1, a->hooks,
+                            a->now_ms, &is_task_completed);
     if (rc)
         return rc;
     if (a->hooks)

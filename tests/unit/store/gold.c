@@ -326,6 +326,23 @@ static void test_staged_import_keeps_gold(void **state) {
     world_close(&w);
 }
 
+/* The one aggregate row's result and n_annotations. */
+static void agg_row(struct world *w, char *result, size_t cap, int *n) {
+    char path[96];
+    snprintf(path, sizeof path, "%s/tally.db", w->dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT result, n_annotations FROM aggregates", -1,
+                                        &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(result, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    *n = sqlite3_column_int(st, 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 /* A reviewer's correction is never overwritten and counts as sure. */
 static void test_reviewed_aggregate_stands(void **state) {
     struct world w;
@@ -348,19 +365,85 @@ static void test_reviewed_aggregate_stands(void **state) {
                      0);
     tl_lease_release(&l);
     assert_true(h.is_complete); /* unsure by the votes, but reviewed */
-    char path[96];
-    snprintf(path, sizeof path, "%s/tally.db", w.dir);
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT result, n_annotations FROM aggregates", -1,
-                                        &st, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0), "{\"l\":\"y\"}");
-    assert_int_equal(sqlite3_column_int(st, 1), 1);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    char result[64];
+    int count;
+    agg_row(&w, result, sizeof result, &count);
+    assert_string_equal(result, "{\"l\":\"y\"}");
+    assert_int_equal(count, 1);
+    world_close(&w);
+}
+
+/* An aggregate computed before the write (tl_store_task_votes, then the
+ * caller's own computation) is written when the task's votes are still
+ * the ones it was computed from, and ignored (the writer computes it
+ * through the hook) when another submit came in between. */
+static void test_aggregate_computed_before_the_write(void **state) {
+    struct world w;
+    world_open(&w, 3, 3, 0);
+    double sure = 1;
+    struct tl_store_agg pre = {.result = "{\"l\":\"before\"}", .confidence = "{\"l\":1}",
+                               .min_confidence = 1};
+    struct tl_submit_hooks h = {.aggregate = agg_fixed, .ctx = &sure};
+    struct tl_lease la, lb;
+    assert_int_equal(tl_store_lease_claim(w.s, &w.a, &w.p, tl_clock_ms(), &la), 0);
+    assert_int_equal(tl_store_lease_claim(w.s, &w.b, &w.p, tl_clock_ms(), &lb), 0);
+    assert_string_equal(la.task_id, lb.task_id);
+
+    /* a's vote: none before it */
+    struct tl_store_vote *v;
+    size_t n;
+    double skill;
+    struct tl_store_votes_seen seen_a, seen_b;
+    assert_int_equal(tl_store_task_votes(w.s, &w.p, la.task_id, w.a.user_pk, &v, &n, &skill,
+                                         &seen_a),
+                     0);
+    assert_int_equal(n, 0);
+    assert_true(skill < 0);
+    tl_store_votes_free(v, n);
+    /* b reads too, before a's write: its view goes stale */
+    assert_int_equal(tl_store_task_votes(w.s, &w.p, lb.task_id, w.b.user_pk, &v, &n, &skill,
+                                         &seen_b),
+                     0);
+    tl_store_votes_free(v, n);
+
+    h.pre = &pre;
+    h.pre_seen = seen_a;
+    tl_id out;
+    assert_int_equal(tl_store_annotation_submit_hooked(w.s, &w.a, &w.p, la.task_id, la.id,
+                                                       "{\"l\":\"x\"}", 9, tl_clock_ms(), &h,
+                                                       out, NULL, NULL),
+                     0);
+    assert_true(h.pre_used);
+    char result[64];
+    int count;
+    agg_row(&w, result, sizeof result, &count);
+    assert_string_equal(result, "{\"l\":\"before\"}");
+    assert_int_equal(count, 1);
+
+    h.pre_seen = seen_b; /* computed without a's vote */
+    assert_int_equal(tl_store_annotation_submit_hooked(w.s, &w.b, &w.p, lb.task_id, lb.id,
+                                                       "{\"l\":\"y\"}", 9, tl_clock_ms(), &h,
+                                                       out, NULL, NULL),
+                     0);
+    assert_false(h.pre_used);
+    agg_row(&w, result, sizeof result, &count);
+    assert_string_equal(result, "{\"l\":\"x\"}"); /* agg_fixed's, in the writer */
+    assert_int_equal(count, 2);
+
+    /* now the votes are a's and b's, with their results */
+    assert_int_equal(tl_store_task_votes(w.s, &w.p, la.task_id, w.m.user_pk, &v, &n, &skill,
+                                         &seen_a),
+                     0);
+    assert_int_equal(n, 2);
+    assert_int_equal(seen_a.n, 2);
+    assert_memory_equal(v[0].result, "{\"l\":\"x\"}", v[0].result_len);
+    assert_memory_equal(v[1].result, "{\"l\":\"y\"}", v[1].result_len);
+    tl_store_votes_free(v, n);
+    assert_int_equal(tl_store_task_votes(w.s, &w.p, "no-such-task", w.a.user_pk, &v, &n, &skill,
+                                         &seen_a),
+                     TL_ENOTFOUND);
+    tl_lease_release(&la);
+    tl_lease_release(&lb);
     world_close(&w);
 }
 
@@ -371,6 +454,7 @@ int main(void) {
         cmocka_unit_test(test_adaptive_overlap),
         cmocka_unit_test(test_staged_import_keeps_gold),
         cmocka_unit_test(test_reviewed_aggregate_stands),
+        cmocka_unit_test(test_aggregate_computed_before_the_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
