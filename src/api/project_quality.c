@@ -61,13 +61,16 @@ static int quality_object(const json_t *v, struct tl_quality_settings *q, struct
             if (!s || (strcmp(s, "flag") && strcmp(s, "suspend")))
                 return tl_errf(eb, TL_EINVAL, "quality.policy must be \"flag\" or \"suspend\"");
             q->is_auto_suspend = !strcmp(s, "suspend");
+        } else if (!strcmp(key, "gold_threshold") && json_is_null(x)) {
+            q->gold_threshold = TL_GOLD_THRESHOLD_CHANCE;
         } else if (!strcmp(key, "gold_threshold") || !strcmp(key, "review_rate") ||
                    !strcmp(key, "review_below")) {
             double *dst = key[0] == 'g'   ? &q->gold_threshold
                           : key[7] == 'r' ? &q->review_rate
                                           : &q->review_below;
             if (unit_number(x, dst))
-                return tl_errf(eb, TL_EINVAL, "quality.%s must be a number in 0..1", key);
+                return tl_errf(eb, TL_EINVAL, "quality.%s must be a number in 0..1%s", key,
+                               key[0] == 'g' ? " or null (chance level)" : "");
         } else {
             return tl_errf(eb, TL_EINVAL, "quality: unknown key \"%.64s\"", key);
         }
@@ -78,7 +81,7 @@ static int quality_object(const json_t *v, struct tl_quality_settings *q, struct
 void tl_api_quality_defaults(struct tl_quality_settings *q) {
     memset(q, 0, sizeof *q);
     snprintf(q->method, sizeof q->method, "auto");
-    q->gold_threshold = 0.6; /* migration 11's default */
+    q->gold_threshold = TL_GOLD_THRESHOLD_CHANCE; /* migration 16 */
 }
 
 int tl_api_quality_parse(const json_t *body, struct tl_project *p, struct tl_errbuf *eb) {
@@ -113,13 +116,14 @@ int tl_api_quality_json(const struct tl_project *p, json_t *j) {
                                                  q->qual_pass)
                                      : json_null();
     json_t *target = q->confidence_target > 0 ? json_real(q->confidence_target) : json_null();
-    json_t *more = json_pack("{s:f,s:o*,s:i,s:o*,s:{s:s,s:s,s:f,s:f,s:f}}", "gold_rate",
+    json_t *threshold = q->gold_threshold >= 0 ? json_real(q->gold_threshold) : json_null();
+    json_t *more = json_pack("{s:f,s:o*,s:i,s:o*,s:{s:s,s:s,s:o*,s:f,s:f}}", "gold_rate",
                              q->gold_rate, "qualification", qual, "max_overlap",
                              q->max_overlap > p->overlap ? q->max_overlap : p->overlap,
                              "confidence_target", target, "quality", "method",
                              q->method[0] ? q->method : "auto", "policy",
                              q->is_auto_suspend ? "suspend" : "flag", "gold_threshold",
-                             q->gold_threshold, "review_rate", q->review_rate, "review_below",
+                             threshold, "review_rate", q->review_rate, "review_below",
                              q->review_below);
     return more && !json_object_update_new(j, more) ? 0 : TL_ENOMEM;
 }

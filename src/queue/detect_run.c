@@ -238,6 +238,18 @@ static json_t *evidence_json(const struct tl_q_flag *f, const struct tl_wk_snaps
     return e;
 }
 
+/* The gold rule's threshold: the project's, or by default the chance level
+ * of its first choice field (an annotator whose gold record cannot rule out
+ * answering at random), or a quarter of the score scale without one. */
+static double gold_threshold(const struct tl_project *p, const struct tl_schema *sc) {
+    if (p->q.gold_threshold >= 0)
+        return p->q.gold_threshold;
+    for (size_t f = 0; f < sc->n_fields; f++)
+        if (sc->fields[f].type == TL_FIELD_CHOICE && sc->fields[f].n_options >= 2)
+            return 1.0 / (double)sc->fields[f].n_options;
+    return 0.25;
+}
+
 int tl_detect_run(struct tl_store *s, const struct tl_project *p, struct tl_detect_summary *out) {
     memset(out, 0, sizeof *out);
     struct tl_schema sc;
@@ -256,7 +268,7 @@ int tl_detect_run(struct tl_store *s, const struct tl_project *p, struct tl_dete
     char **texts = NULL;
     struct tl_q_detect_opts o;
     tl_q_detect_opts_init(&o);
-    o.gold_threshold = p->q.gold_threshold;
+    o.gold_threshold = gold_threshold(p, &sc);
     rc = build_input(&w, &sc, false, &in);
     if (!rc)
         rc = tl_q_detect(&in.q, &o, &res);

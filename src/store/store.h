@@ -81,7 +81,8 @@ struct tl_quality_settings {
     double confidence_target; /* complete at overlap once this sure; 0: none */
     char method[16];          /* aggregation method of choice fields ("auto") */
     bool is_auto_suspend;     /* policy "suspend" (else "flag": flag only) */
-    double gold_threshold;    /* flag below this gold-accuracy lower bound */
+    double gold_threshold;    /* flag below this gold-accuracy lower bound (or: */
+#define TL_GOLD_THRESHOLD_CHANCE (-1.0) /* the first choice field's 1/options) */
     double review_rate;       /* share of complete tasks sampled for review */
     double review_below;      /* tasks whose aggregate is less sure go to review */
 };

@@ -212,7 +212,7 @@ class Replay:
                 self._planted(kind, i, shared)
         quality_db.set_claimed(self.srv, self.durations)
         self._set_gold()
-        self._set_threshold()
+        self._check_threshold()
         r = self.srv.request("POST", f"/api/v1/projects/{self.pid}/quality/run", self.mgr.token)
         assert r.status_code == 200, r.text
         self.run_summary = r.json()
@@ -233,13 +233,13 @@ class Replay:
         else:  # this build has no gold API (issue 10's core helper adds it)
             quality_db.set_gold(self.srv, golds)
 
-    def _set_threshold(self, threshold=0.25):
-        """Near chance for 4 classes: the honest crowd's worst real workers
-        (0.44 accuracy) stay above it with the gold they answer."""
-        r = self.srv.request("PATCH", f"/api/v1/projects/{self.pid}", self.mgr.token,
-                             json_body={"quality": {"gold_threshold": threshold}})
-        if r.status_code != 200:
-            quality_db.set_quality(self.srv, self.pid, gold_threshold=threshold)
+    def _check_threshold(self):
+        """The gold rule runs at the project's default threshold (null: the
+        chance level of its choice field, 1/4 for four breeds): the honest
+        crowd's worst real workers (0.44 accuracy) stay above it with the
+        gold they answer."""
+        p = self.srv.request("GET", f"/api/v1/projects/{self.pid}", self.mgr.token).json()
+        assert p["quality"]["gold_threshold"] is None, p["quality"]
 
     # ---- scoring ----
     def table(self, workers):

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import Api, assert_error
 
-DEFAULT_QUALITY = {"method": "auto", "policy": "flag", "gold_threshold": 0.6,
+DEFAULT_QUALITY = {"method": "auto", "policy": "flag", "gold_threshold": None,
                    "review_rate": 0, "review_below": 0}
 
 
@@ -35,6 +35,13 @@ def test_settings_defaults_and_round_trip(api):
     p = r.json()
     assert p["qualification"] is None and p["confidence_target"] is None
     assert p["gold_rate"] == 0.25 and p["quality"]["method"] == "ds"
+    # the gold rule's threshold: a number, or null for the chance level again
+    for value in (0.4, 0, None):
+        r = api.srv.request("PATCH", f"/api/v1/projects/{s.pid}", s.manager.token,
+                            json_body={"quality": {"gold_threshold": value}})
+        assert r.status_code == 200, r.text
+        assert r.json()["quality"]["gold_threshold"] == value
+        assert api.project(s.manager.token, s.pid)["quality"]["gold_threshold"] == value
     # creation takes them too
     t = api.tenant()
     mgr = t.user("manager")

@@ -122,6 +122,21 @@ test('the Quality tab draws the charts and saves the quality settings', async ()
   const p2 = (await apiAs(srv, mgr, 'GET', `/api/v1/projects/${project.id}`)).json;
   assert.equal(p2.qualification, null);
   assert.equal(p2.quality.method, 'mv');
+  // An empty gold threshold is the default (chance level): null; then 0.5 again.
+  const gold = page.getByLabel('Gold threshold');
+  assert.equal(await gold.inputValue(), '0.5');
+  assert.equal(await gold.getAttribute('placeholder'), 'chance');
+  for (const [typed, stored] of [['', null], ['0.5', 0.5]]) {
+    await gold.fill(typed);
+    await page.getByRole('button', { name: 'Save quality settings' }).click();
+    let seen;
+    for (let i = 0; i < 50; i++) { // the status line says Saved. already: ask the API
+      seen = (await apiAs(srv, mgr, 'GET', `/api/v1/projects/${project.id}`)).json.quality.gold_threshold;
+      if (seen === stored) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(seen, stored);
+  }
 
   await page.getByRole('button', { name: 'Re-run inference' }).click();
   await page.getByText('Inference queued').waitFor();

@@ -330,6 +330,14 @@ const struct tl_migration tl_migrations[] = {
      "CREATE TABLE review_sweeps(project_pk INTEGER PRIMARY KEY, task_pk INTEGER NOT NULL);"
      "ALTER TABLE reviews ADD COLUMN gold_score REAL;"
      "CREATE INDEX reviews_reviewer ON reviews(project_pk, reviewer_pk, status);"},
+    /* quality: the gold rule's default threshold (docs/quality-workers.md) */
+    {16, "gold_threshold_chance",
+     /* -1 (TL_GOLD_THRESHOLD_CHANCE): the chance level of the project's
+      * first choice field, 1/options. Measured on the real crowds, the old
+      * default 0.6 flagged 65% of their workers (bench/quality/
+      * gold_threshold.py); projects still at it move to the new default,
+      * 0.6 having been nobody's choice but migration 11's. */
+     "UPDATE projects SET gold_threshold = -1 WHERE gold_threshold = 0.6;"},
 };
 
 const int tl_migrations_count = sizeof tl_migrations / sizeof tl_migrations[0];

@@ -136,6 +136,7 @@ function settingsForm(project, onChange) {
   const method = h('select', null, METHODS.map(([v, t]) => h('option', { value: v }, t)));
   const policy = h('select', null, h('option', { value: 'flag' }, 'flag only'), h('option', { value: 'suspend' }, 'flag and suspend'));
   const goldThreshold = num(0, 1, 0.01);
+  goldThreshold.placeholder = 'chance';
   const reviewRate = num(0, 1, 0.01);
   const reviewBelow = num(0, 1, 0.01);
   const msg = status();
@@ -175,6 +176,8 @@ function settingsForm(project, onChange) {
     for (const [k, el] of [['gold_threshold', goldThreshold], ['review_rate', reviewRate], ['review_below', reviewBelow]]) {
       if (el.value !== '' && n(el) !== q[k]) dq[k] = n(el);
     }
+    // an empty gold threshold is the default, the choice field's chance level
+    if (goldThreshold.value === '' && q.gold_threshold != null) dq.gold_threshold = null;
     if (Object.keys(dq).length) d.quality = dq;
     return d;
   }
@@ -203,7 +206,8 @@ function settingsForm(project, onChange) {
   h('div', { class: 'c-row' },
     field('Inference method', method),
     field('Action on a flag', policy),
-    field('Gold threshold', goldThreshold, 'Flag an annotator below this gold accuracy.')),
+    field('Gold threshold', goldThreshold,
+      'Flag an annotator whose gold accuracy may be below this (95% lower bound). Empty: chance, 1/options of the first choice field.')),
   h('div', { class: 'c-row' },
     field('Review rate', reviewRate, 'Share of completed tasks sampled for review.'),
     field('Review below confidence', reviewBelow, 'Tasks whose confidence is below go to review.')),
