@@ -70,9 +70,14 @@ void tl_api_annotations_update(void *app, struct tl_http_req *r) {
     char *text = NULL;
     int rc = check_edit(a, r, c, json_object_get(body, "result"), &ann, &text);
     json_decref(body);
+    struct tl_queue_hooks qh;
+    if (!rc && (rc = tl_queue_hooks_init(&qh, &c->p, NULL)) != 0)
+        tl_api_fail(r, rc, NULL);
     if (!rc) {
+        /* gold scored again, the live aggregate computed again (store.h) */
         rc = tl_store_annotation_update(a->store, &c->sc, &c->p, ann.id, text, strlen(text),
-                                        tl_clock_ms());
+                                        tl_clock_ms(), &qh.h);
+        tl_queue_hooks_release(&qh);
         json_t *result = json_loads(text, 0, NULL);
         if (rc)
             tl_api_fail(r, rc, NULL);
@@ -87,8 +92,13 @@ void tl_api_annotations_update(void *app, struct tl_http_req *r) {
 void tl_api_annotations_delete(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
-    int rc = tl_store_annotation_delete(a->store, &c->sc, &c->p, tl_http_param(r, 0),
-                                        tl_clock_ms());
+    struct tl_queue_hooks qh;
+    int rc = tl_queue_hooks_init(&qh, &c->p, NULL);
+    if (!rc) {
+        rc = tl_store_annotation_delete(a->store, &c->sc, &c->p, tl_http_param(r, 0),
+                                        tl_clock_ms(), &qh.h);
+        tl_queue_hooks_release(&qh);
+    }
     if (rc) {
         tl_api_fail(r, rc, NULL);
         return;

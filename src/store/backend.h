@@ -116,9 +116,10 @@ struct tl_store_vtab {
                           const struct tl_project *p, const char *id, struct tl_annotation *out);
     int (*annotation_update)(struct tl_store *s, const struct tl_scope *sc,
                              const struct tl_project *p, const char *id, const char *result,
-                             size_t result_len, int64_t now_ms);
+                             size_t result_len, int64_t now_ms, struct tl_submit_hooks *hooks);
     int (*annotation_delete)(struct tl_store *s, const struct tl_scope *sc,
-                             const struct tl_project *p, const char *id, int64_t now_ms);
+                             const struct tl_project *p, const char *id, int64_t now_ms,
+                             struct tl_submit_hooks *hooks);
     /* webhooks */
     int (*webhook_create)(struct tl_store *s, const struct tl_scope *sc,
                           const struct tl_project *p, struct tl_webhook *h);

@@ -275,13 +275,14 @@ int tl_store_annotation_get(struct tl_store *s, const struct tl_scope *sc,
 
 int tl_store_annotation_update(struct tl_store *s, const struct tl_scope *sc,
                                const struct tl_project *p, const char *id, const char *result,
-                               size_t result_len, int64_t now_ms) {
-    return s->vt->annotation_update(s, sc, p, id, result, result_len, now_ms);
+                               size_t result_len, int64_t now_ms, struct tl_submit_hooks *hooks) {
+    return s->vt->annotation_update(s, sc, p, id, result, result_len, now_ms, hooks);
 }
 
 int tl_store_annotation_delete(struct tl_store *s, const struct tl_scope *sc,
-                               const struct tl_project *p, const char *id, int64_t now_ms) {
-    return s->vt->annotation_delete(s, sc, p, id, now_ms);
+                               const struct tl_project *p, const char *id, int64_t now_ms,
+                               struct tl_submit_hooks *hooks) {
+    return s->vt->annotation_delete(s, sc, p, id, now_ms, hooks);
 }
 
 /* quality (core): gold, the lease policy, live aggregates (sqlite/gold.c) */

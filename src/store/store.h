@@ -513,6 +513,7 @@ int tl_store_object_project(struct tl_store *s, const struct tl_filter *f, enum 
 int tl_store_lease_release(struct tl_store *s, const struct tl_scope *sc,
                            const struct tl_project *p, const char *lease_id, const char *reason,
                            int64_t now_ms);
+struct tl_submit_hooks; /* below, with the quality calls */
 struct tl_annotation {
     tl_id id, task_id, annotator_id;
     char *result; /* owned, compact JSON */
@@ -522,14 +523,22 @@ void tl_annotation_release(struct tl_annotation *a);
 int tl_store_annotation_get(struct tl_store *s, const struct tl_scope *sc,
                             const struct tl_project *p, const char *id, struct tl_annotation *out);
 /* Replace the result of the caller's own annotation id of p, keeping the
- * old one in annotation_history: 0 or TL_ENOTFOUND. */
+ * old one in annotation_history: 0 or TL_ENOTFOUND. With hooks (may be
+ * NULL, tl_submit_hooks), in the same transaction: on a gold task the
+ * annotation is scored again and its annotator's gold record follows; on
+ * an ordinary one the task's live aggregate is computed again (the task's
+ * completion is left as it is: the count did not change). */
 int tl_store_annotation_update(struct tl_store *s, const struct tl_scope *sc,
                                const struct tl_project *p, const char *id, const char *result,
-                               size_t result_len, int64_t now_ms);
+                               size_t result_len, int64_t now_ms, struct tl_submit_hooks *hooks);
 /* Delete annotation id of p (kept in annotation_history, by sc): its task's
- * slot reopens and the counts follow. 0 or TL_ENOTFOUND. */
+ * slot reopens and the counts follow; a gold score leaves its annotator's
+ * record; the task's live aggregate is computed again from the votes left
+ * (with hooks; without, or with none left, the row goes unless reviewed).
+ * 0 or TL_ENOTFOUND. */
 int tl_store_annotation_delete(struct tl_store *s, const struct tl_scope *sc,
-                               const struct tl_project *p, const char *id, int64_t now_ms);
+                               const struct tl_project *p, const char *id, int64_t now_ms,
+                               struct tl_submit_hooks *hooks);
 /* --- webhooks and their outbox (docs/webhooks.md) ---
  * A delivery row (the outbox) is written inside the transaction that records
  * its event, for every webhook of the project subscribed to it: an

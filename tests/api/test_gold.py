@@ -272,3 +272,67 @@ def test_suspension_leaves_gold_tasks_out_of_the_queue(api):
         r = api.submit(other.token, got["task"]["id"], got["lease"]["id"], {"label": "b"})
         assert r.status_code == 201, r.text
     assert len(served) == 2 and not set(served) & golds, served
+
+
+def test_an_edit_rescores_gold_and_reaggregates_and_a_delete_follows(api):
+    """An annotation's gold score and its task's live aggregate are its
+    result's: an edit scores it again (the annotator's gold record follows)
+    and recomputes the aggregate; a manager's delete takes the score out of
+    the record and the vote out of the aggregate."""
+    s = api.setup_project(fields=FIELDS, n_annotators=2, gold_rate=1, overlap=2)
+    r = api.srv.request("PATCH", f"/api/v1/projects/{s.pid}", s.manager.token,
+                        json_body={"allow_edits": True})
+    assert r.status_code == 200, r.text
+    api.import_tasks(s.manager.token, s.pid, gold_tasks(1) + ordinary(1))
+    golds = gold_ids(api, s)
+    ann, other = s.annotators
+    made = {}
+    for label in ("a", "a"):  # gold first (gold_rate 1): wrong, then the ordinary task
+        got = api.next(ann.token, s.pid)
+        r = api.submit(ann.token, got["task"]["id"], got["lease"]["id"], {"label": label})
+        assert r.status_code == 201, r.text
+        made["gold" if got["task"]["id"] in golds else "plain"] = (got["task"]["id"],
+                                                                  r.json()["id"])
+    got = api.next(other.token, s.pid)
+    while got["task"]["id"] in golds:  # the other annotator: gold right, then the plain task
+        r = api.submit(other.token, got["task"]["id"], got["lease"]["id"], {"label": "b"})
+        assert r.status_code == 201, r.text
+        got = api.next(other.token, s.pid)
+    r = api.submit(other.token, got["task"]["id"], got["lease"]["id"], {"label": "a"})
+    assert r.status_code == 201, r.text
+    other_vote = r.json()["id"]
+
+    def gold_record():
+        r = api.srv.request("GET", f"/api/v1/projects/{s.pid}/me/quality", ann.token)
+        assert r.status_code == 200, r.text
+        g = r.json()["gold"]
+        return g["answered"], g["accuracy"]
+
+    def aggregate(task_id):
+        r = api.srv.request("GET", f"/api/v1/projects/{s.pid}/aggregates", s.manager.token)
+        assert r.status_code == 200, r.text
+        rows = [x for x in r.json()["aggregates"] if x["task_id"] == task_id]
+        return (rows[0]["result"], rows[0]["n_annotations"]) if rows else None
+
+    gold_task, gold_ann = made["gold"]
+    plain_task, plain_ann = made["plain"]
+    assert gold_record() == (1, 0.0)
+    assert aggregate(plain_task) == ({"label": "a"}, 2)
+    r = api.srv.request("PUT", f"/api/v1/annotations/{gold_ann}", ann.token,
+                        json_body={"result": {"label": "b"}})
+    assert r.status_code == 200, r.text
+    assert gold_record() == (1, 1.0)
+    r = api.srv.request("PUT", f"/api/v1/annotations/{plain_ann}", ann.token,
+                        json_body={"result": {"label": "b"}})
+    assert r.status_code == 200, r.text
+    result, n = aggregate(plain_task)
+    assert n == 2 and result["label"] in ("a", "b")  # a tie now: one of each
+    r = api.srv.request("DELETE", f"/api/v1/annotations/{other_vote}", s.manager.token)
+    assert r.status_code == 204, r.text
+    assert aggregate(plain_task) == ({"label": "b"}, 1)
+    r = api.srv.request("DELETE", f"/api/v1/annotations/{gold_ann}", s.manager.token)
+    assert r.status_code == 204, r.text
+    assert gold_record()[0] == 0
+    r = api.srv.request("DELETE", f"/api/v1/annotations/{plain_ann}", s.manager.token)
+    assert r.status_code == 204, r.text
+    assert aggregate(plain_task) is None

@@ -506,6 +506,13 @@ static const char *const sql[Q_COUNT] = {
     [Q_GOLD_ASIDE_PROJECT] = "UPDATE projects SET n_annotations = n_annotations + ?2,"
                              " n_completed = n_completed + ?3 WHERE pk = ?1",
     [Q_GOLD_ASIDE_AGG] = "DELETE FROM aggregates WHERE task_pk = ?1",
+    /* An edited or deleted annotation, with its task's gold (NULL: ordinary). */
+    [Q_GOLD_EDIT_FIND] = "SELECT a.pk, a.task_pk, a.annotator_pk, a.gold_score, a.set_aside,"
+                         " k.gold FROM annotations a JOIN tasks k ON k.pk = a.task_pk"
+                         " WHERE a.id = ?1 AND k.project_pk = ?2",
+    [Q_GOLD_WORKER_ADJUST] = "UPDATE workers SET n_gold = n_gold + ?3, gold_sum = gold_sum + ?4,"
+                             " updated_at = ?5 WHERE project_pk = ?1 AND annotator_pk = ?2",
+    [Q_GOLD_AGG_DROP] = "DELETE FROM aggregates WHERE task_pk = ?1 AND is_reviewed = 0",
     [Q_GOLD_TASK_UNBUMP] = "UPDATE tasks SET n_annotations = n_annotations - 1, is_open = ?2"
                            " WHERE pk = ?1",
     /* quality: review (review.c). Every statement reads one index range

@@ -63,7 +63,8 @@ enum sq_q {
     Q_GOLD_PROJECT_COUNTS, Q_GOLD_TASK_INSERTED, Q_GOLD_STAGE_INSERTED, Q_GOLD_STAGE_MOVE,
     Q_GOLD_STAGE_COUNT, Q_GOLD_EXPORT_TASKS, Q_GOLD_EXPORT_ANNOTS, Q_GOLD_AGG_MIN,
     Q_GOLD_TASK_STATE, Q_GOLD_TASK_UNBUMP, Q_GOLD_ASIDE_MARK, Q_GOLD_ASIDE_STATE,
-    Q_GOLD_ASIDE_TASK, Q_GOLD_ASIDE_PROJECT, Q_GOLD_ASIDE_AGG,
+    Q_GOLD_ASIDE_TASK, Q_GOLD_ASIDE_PROJECT, Q_GOLD_ASIDE_AGG, Q_GOLD_EDIT_FIND,
+    Q_GOLD_WORKER_ADJUST, Q_GOLD_AGG_DROP,
     /* quality: review (review.c) */
     Q_RV_HELD, Q_RV_SWEEP_GET, Q_RV_SWEEP_SET, Q_RV_WINDOW, Q_RV_AGG_CONF, Q_RV_ANY_FLAG,
     Q_RV_FLAGGED, Q_RV_OF_TASK, Q_RV_INSERT, Q_RV_RECLAIM, Q_RV_ITEM_PK, Q_RV_ITEM_ID,
@@ -223,9 +224,10 @@ int sq_lease_release(struct tl_store *s, const struct tl_scope *sc, const struct
 int sq_annotation_get(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                       const char *id, struct tl_annotation *out);
 int sq_annotation_update(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
-                         const char *id, const char *result, size_t result_len, int64_t now_ms);
+                         const char *id, const char *result, size_t result_len, int64_t now_ms,
+                         struct tl_submit_hooks *hooks);
 int sq_annotation_delete(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
-                         const char *id, int64_t now_ms);
+                         const char *id, int64_t now_ms, struct tl_submit_hooks *hooks);
 #define SQ_LIFECYCLE_OPS                                                                     \
     .project_update = sq_project_update, .project_delete = sq_project_delete,                 \
     .file_ids = sq_file_ids, .task_list = sq_task_list, .task_get = sq_task_get,              \
@@ -406,6 +408,21 @@ int sq_gold_set_aside(struct sq_conn *w, const struct tl_project *p, int64_t ann
 int sq_gold_settle(struct sq_conn *w, const struct tl_project *p, int64_t task_pk,
                    int64_t annotation_pk, int n, struct tl_submit_hooks *h, int64_t now_ms,
                    bool *is_complete);
+/* After annotation id's result changed to result (an edit): scored again
+ * on a gold task (the annotator's record follows), the live aggregate
+ * computed again on an ordinary one. h may be NULL (nothing to compute
+ * with). */
+int sq_gold_edited(struct sq_conn *w, const struct tl_project *p, const char *id,
+                   const char *result, size_t result_len, struct tl_submit_hooks *h,
+                   int64_t now_ms);
+/* Before annotation id is deleted: its gold score leaves its annotator's
+ * record. */
+int sq_gold_deleting(struct sq_conn *w, const struct tl_project *p, const char *id,
+                     int64_t now_ms);
+/* After: an ordinary task's live aggregate from the votes left (h NULL or
+ * none left: the row goes, unless reviewed). */
+int sq_gold_deleted(struct sq_conn *w, const struct tl_project *p, int64_t task_pk, bool is_gold,
+                    struct tl_submit_hooks *h, int64_t now_ms);
 /* A gold submission's score: annotations.gold_score and workers(n_gold,
  * gold_sum). */
 int sq_gold_scored(struct sq_conn *w, const struct tl_project *p, int64_t annotation_pk,

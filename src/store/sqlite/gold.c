@@ -219,6 +219,39 @@ static int write_aggregate(struct sq_conn *w, const struct tl_project *p, int64_
     return rc;
 }
 
+/* The task's aggregate from its counted votes as they are now, through
+ * h->aggregate, written; with no vote left the row goes (unless reviewed).
+ * *min_confidence: what the written row holds (1 when there is none, or a
+ * reviewer's holds it). */
+static int reaggregate(struct sq_conn *w, const struct tl_project *p, int64_t task_pk,
+                       struct tl_submit_hooks *h, int64_t now_ms, double *min_confidence) {
+    struct tl_store_vote *v;
+    size_t n;
+    struct tl_store_votes_seen seen;
+    int rc = read_votes(w, p->pk, task_pk, &v, &n, &seen);
+    if (rc)
+        return rc;
+    *min_confidence = 1;
+    if (!n) {
+        sqlite3_stmt *st = sq_stmt(w, Q_GOLD_AGG_DROP);
+        if (!st)
+            return TL_EINTERNAL;
+        sqlite3_bind_int64(st, 1, task_pk);
+        return sq_exec(st);
+    }
+    struct tl_store_agg agg = {0};
+    rc = h->aggregate(h, v, n, &agg);
+    bool is_reviewed = false;
+    if (!rc)
+        rc = write_aggregate(w, p, task_pk, &agg, n, now_ms, &is_reviewed);
+    if (!rc && !is_reviewed)
+        *min_confidence = agg.min_confidence;
+    free(agg.result);
+    free(agg.confidence);
+    tl_store_votes_free(v, n);
+    return rc;
+}
+
 int sq_gold_settle(struct sq_conn *w, const struct tl_project *p, int64_t task_pk,
                    int64_t annotation_pk, int n, struct tl_submit_hooks *h, int64_t now_ms,
                    bool *is_complete) {
@@ -230,28 +263,127 @@ int sq_gold_settle(struct sq_conn *w, const struct tl_project *p, int64_t task_p
          * the task's; else computed here, on the writer. */
         bool use_pre = false;
         int rc = h->pre ? votes_unchanged(w, task_pk, annotation_pk, &h->pre_seen, &use_pre) : 0;
-        struct tl_store_vote *v = NULL;
-        size_t n_read = 0;
-        struct tl_store_votes_seen seen;
-        struct tl_store_agg own = {0};
-        const struct tl_store_agg *agg = use_pre ? h->pre : &own;
-        if (!use_pre && !rc && !(rc = read_votes(w, p->pk, task_pk, &v, &n_read, &seen)))
-            rc = h->aggregate(h, v, n_read, &own);
-        size_t nv = use_pre ? (size_t)h->pre_seen.n + 1 : n_read;
         h->pre_used = use_pre;
-        bool is_reviewed = false;
-        if (!rc)
-            rc = write_aggregate(w, p, task_pk, agg, nv, now_ms, &is_reviewed);
-        /* a reviewed answer is sure */
-        min_confidence = is_reviewed ? 1 : agg->min_confidence;
-        free(own.result);
-        free(own.confidence);
-        tl_store_votes_free(v, n_read);
+        if (!rc && use_pre) {
+            bool is_reviewed = false;
+            rc = write_aggregate(w, p, task_pk, h->pre, (size_t)h->pre_seen.n + 1, now_ms,
+                                 &is_reviewed);
+            /* a reviewed answer is sure */
+            min_confidence = is_reviewed ? 1 : h->pre->min_confidence;
+        } else if (!rc) {
+            rc = reaggregate(w, p, task_pk, h, now_ms, &min_confidence);
+        }
         if (rc)
             return rc;
     }
     *is_complete = sq_gold_is_complete(p, n, min_confidence);
     return 0;
+}
+
+/* The annotation an edit or a delete is about. */
+struct edited {
+    int64_t pk, task_pk, annotator_pk;
+    bool has_score, is_set_aside, is_gold;
+    double score;
+};
+
+static int edited_find(struct sq_conn *w, const struct tl_project *p, const char *id,
+                       struct edited *e, char **gold, size_t *gold_len) {
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_EDIT_FIND);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, p->pk);
+    int step = sqlite3_step(st);
+    int rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? TL_ENOTFOUND : sq_err(step);
+    if (!rc) {
+        *e = (struct edited){.pk = sqlite3_column_int64(st, 0),
+                             .task_pk = sqlite3_column_int64(st, 1),
+                             .annotator_pk = sqlite3_column_int64(st, 2),
+                             .has_score = sqlite3_column_type(st, 3) != SQLITE_NULL,
+                             .score = sqlite3_column_double(st, 3),
+                             .is_set_aside = sqlite3_column_int(st, 4) != 0,
+                             .is_gold = sqlite3_column_type(st, 5) != SQLITE_NULL};
+        if (gold && e->is_gold) {
+            *gold = sq_dup_col(st, 5);
+            *gold_len = (size_t)sqlite3_column_bytes(st, 5);
+            rc = *gold ? 0 : TL_ENOMEM;
+        }
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* The annotation's gold score set to score (has: scored, else unscored),
+ * its annotator's record moved by the difference. */
+static int rescore(struct sq_conn *w, const struct tl_project *p, const struct edited *e,
+                   bool has, double score, int64_t now_ms) {
+    if (has && !e->has_score)
+        return sq_gold_scored(w, p, e->pk, e->annotator_pk, score, now_ms);
+    if (!e->has_score)
+        return 0; /* unscored before and after */
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_ANNOT_SCORE);
+    if (!st)
+        return TL_EINTERNAL;
+    if (has)
+        sqlite3_bind_double(st, 1, score);
+    else
+        sqlite3_bind_null(st, 1);
+    sqlite3_bind_int64(st, 2, e->pk);
+    int rc = sq_exec(st);
+    if (rc || !(st = sq_stmt(w, Q_GOLD_WORKER_ADJUST)))
+        return rc ? rc : TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, p->pk);
+    sqlite3_bind_int64(st, 2, e->annotator_pk);
+    sqlite3_bind_int(st, 3, has ? 0 : -1);
+    sqlite3_bind_double(st, 4, (has ? score : 0) - e->score);
+    sqlite3_bind_int64(st, 5, now_ms);
+    return sq_exec(st);
+}
+
+int sq_gold_edited(struct sq_conn *w, const struct tl_project *p, const char *id,
+                   const char *result, size_t result_len, struct tl_submit_hooks *h,
+                   int64_t now_ms) {
+    if (!h)
+        return 0;
+    struct edited e;
+    char *gold = NULL;
+    size_t gold_len = 0;
+    int rc = edited_find(w, p, id, &e, &gold, &gold_len);
+    if (!rc && e.is_gold && h->score) {
+        double score = 0;
+        int scored = h->score(h, gold, gold_len, result, result_len, &score);
+        if (scored && scored != TL_EEMPTY)
+            rc = scored; /* TL_EEMPTY: a gold that no longer fits scores nobody */
+        else
+            rc = rescore(w, p, &e, scored == 0, score, now_ms);
+    } else if (!rc && !e.is_gold && !e.is_set_aside && h->aggregate) {
+        double ignored;
+        rc = reaggregate(w, p, e.task_pk, h, now_ms, &ignored);
+    }
+    free(gold);
+    return rc;
+}
+
+int sq_gold_deleting(struct sq_conn *w, const struct tl_project *p, const char *id,
+                     int64_t now_ms) {
+    struct edited e;
+    int rc = edited_find(w, p, id, &e, NULL, NULL);
+    return rc ? rc : rescore(w, p, &e, false, 0, now_ms);
+}
+
+int sq_gold_deleted(struct sq_conn *w, const struct tl_project *p, int64_t task_pk, bool is_gold,
+                    struct tl_submit_hooks *h, int64_t now_ms) {
+    if (is_gold)
+        return 0;
+    double ignored;
+    if (h && h->aggregate)
+        return reaggregate(w, p, task_pk, h, now_ms, &ignored);
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_AGG_DROP);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, task_pk);
+    return sq_exec(st);
 }
 
 int sq_gold_scored(struct sq_conn *w, const struct tl_project *p, int64_t annotation_pk,

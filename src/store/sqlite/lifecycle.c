@@ -606,6 +606,7 @@ struct annot_arg {
     const char *id, *result;
     size_t result_len;
     int64_t now_ms;
+    struct tl_submit_hooks *hooks; /* may be NULL */
 };
 
 /* The annotation as it is now into annotation_history, as action by sc. */
@@ -636,12 +637,15 @@ static int w_annotation_update(struct sq_store *s, struct sq_conn *w, void *arg)
     sqlite3_bind_int64(st, 5, a->sc->user_pk);
     rc = sq_exec(st);
     /* not the caller's: the history row goes with this op's rollback */
-    return !rc && sqlite3_changes(w->db) == 0 ? TL_ENOTFOUND : rc;
+    if (!rc && sqlite3_changes(w->db) == 0)
+        return TL_ENOTFOUND;
+    return rc ? rc : sq_gold_edited(w, a->p, a->id, a->result, a->result_len, a->hooks, a->now_ms);
 }
 
 int sq_annotation_update(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
-                         const char *id, const char *result, size_t result_len, int64_t now_ms) {
-    struct annot_arg a = {sc, p, id, result, result_len, now_ms};
+                         const char *id, const char *result, size_t result_len, int64_t now_ms,
+                         struct tl_submit_hooks *hooks) {
+    struct annot_arg a = {sc, p, id, result, result_len, now_ms, hooks};
     return sq_write(SQ(s), w_annotation_update, &a);
 }
 
@@ -683,12 +687,16 @@ static int w_annotation_delete(struct sq_store *s, struct sq_conn *w, void *arg)
     rc = was_complete ? sq_stats_done_at(w, task_pk, &done_before) : 0;
     if (!rc)
         rc = keep_history(w, a, "delete");
+    if (!rc)
+        rc = sq_gold_deleting(w, a->p, a->id, a->now_ms);
     if (!rc && (st = sq_stmt(w, Q_LC_ANNOT_DELETE))) {
         sqlite3_bind_int64(st, 1, pk);
         rc = sq_exec(st);
     }
     if (!rc)
         rc = sq_gold_task_unbump(w, task_pk, !is_gold && !is_complete);
+    if (!rc)
+        rc = sq_gold_deleted(w, a->p, task_pk, is_gold, a->hooks, a->now_ms);
     if (!rc && (st = sq_stmt(w, Q_LC_PROJECT_UNBUMP))) {
         sqlite3_bind_int64(st, 1, a->p->pk);
         sqlite3_bind_int(st, 2, was_complete && !is_complete);
@@ -712,7 +720,7 @@ static int w_annotation_delete(struct sq_store *s, struct sq_conn *w, void *arg)
 }
 
 int sq_annotation_delete(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
-                         const char *id, int64_t now_ms) {
-    struct annot_arg a = {sc, p, id, NULL, 0, now_ms};
+                         const char *id, int64_t now_ms, struct tl_submit_hooks *hooks) {
+    struct annot_arg a = {sc, p, id, NULL, 0, now_ms, hooks};
     return sq_write(SQ(s), w_annotation_delete, &a);
 }

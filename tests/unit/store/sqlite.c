@@ -797,13 +797,13 @@ static void test_release_and_annotation_edits(void **state) {
     assert_true(ms[1].median_seconds >= 0);
     free(ms);
     /* edits: only the author's row changes */
-    assert_int_equal(tl_store_annotation_update(f->s, &w, &p, ann, "{}", 2, now), TL_ENOTFOUND);
-    assert_int_equal(tl_store_annotation_update(f->s, &v, &p, ann, "{\"a\":2}", 7, now), 0);
+    assert_int_equal(tl_store_annotation_update(f->s, &w, &p, ann, "{}", 2, now, NULL), TL_ENOTFOUND);
+    assert_int_equal(tl_store_annotation_update(f->s, &v, &p, ann, "{\"a\":2}", 7, now, NULL), 0);
     struct tl_annotation got;
     assert_int_equal(tl_store_annotation_get(f->s, &m, &p, ann, &got), 0);
     assert_string_equal(got.result, "{\"a\":2}");
     tl_annotation_release(&got);
-    assert_int_equal(tl_store_annotation_delete(f->s, &m, &p, ann, now), 0);
+    assert_int_equal(tl_store_annotation_delete(f->s, &m, &p, ann, now, NULL), 0);
     assert_int_equal(tl_store_annotation_get(f->s, &m, &p, ann, &got), TL_ENOTFOUND);
     struct tl_project after;
     assert_int_equal(tl_store_project_get(f->s, by_tenant(&m), p.id, &after), 0);
