@@ -24,7 +24,8 @@ static json_t *item_json(const struct tl_task_item *t) {
     char created[32];
     json_t *data = json_loadb(t->data, t->data_len, 0, NULL);
     return json_pack("{s:s,s:o,s:s,s:i,s:s}", "id", t->id, "data", data ? data : json_null(),
-                     "state", t->is_complete ? "complete" : "open", "annotations_count",
+                     "state", t->is_gold ? "gold" : t->is_complete ? "complete" : "open",
+                     "annotations_count",
                      t->n_annotations, "created_at", tl_clock_rfc3339(t->created_at_ms, created));
 }
 
@@ -49,8 +50,10 @@ void tl_api_tasks_list(void *app, struct tl_http_req *r) {
         state = TL_TASKS_OPEN;
     } else if (state_q && !strcmp(state_q, "complete")) {
         state = TL_TASKS_COMPLETE;
+    } else if (state_q && !strcmp(state_q, "gold")) {
+        state = TL_TASKS_GOLD;
     } else if (state_q) {
-        tl_api_fail(r, TL_EINVAL, "state must be one of open, complete");
+        tl_api_fail(r, TL_EINVAL, "state must be one of open, complete, gold");
         return;
     }
     struct tl_task_item *items;

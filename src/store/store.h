@@ -402,12 +402,14 @@ int tl_store_project_delete(struct tl_store *s, const struct tl_scope *sc,
 int tl_store_file_ids(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
                       void (*fn)(void *ctx, const char *id), void *ctx);
 
-enum tl_task_state { TL_TASKS_ALL, TL_TASKS_OPEN, TL_TASKS_COMPLETE };
+/* A gold task is neither open nor complete: it is outside progress. */
+enum tl_task_state { TL_TASKS_ALL, TL_TASKS_OPEN, TL_TASKS_COMPLETE, TL_TASKS_GOLD };
 struct tl_task_item {
     tl_id id;
     char *data; /* owned, compact JSON */
     size_t data_len;
-    bool is_complete; /* reached the project's overlap */
+    bool is_complete; /* reached the project's overlap (never a gold task) */
+    bool is_gold;     /* a gold task: outside progress */
     int n_annotations;
     int64_t created_at_ms;
 };

@@ -63,6 +63,18 @@ def test_import_with_gold_and_progress(api):
     assert served == {row["id"] for row in rows if "gold" not in row}
     counts = api.counts(s.manager.token, s.pid)
     assert counts["completed_tasks"] == counts["tasks"] == 4
+    # the task list: a gold task is neither open nor complete, it is gold
+    def listed(state=None):
+        q = f"?state={state}" if state else ""
+        r = api.srv.request("GET", f"/api/v1/projects/{s.pid}/tasks{q}", s.manager.token)
+        assert r.status_code == 200, r.text
+        return {t["id"]: t["state"] for t in r.json()["tasks"]}
+    gold_ids_ = {g["id"] for g in golds}
+    assert listed("gold") == {i: "gold" for i in gold_ids_}
+    assert listed("complete") == {i: "complete" for i in served}
+    assert listed("open") == {}
+    assert listed() == dict(listed("gold"), **listed("complete"))
+    assert task_of(api, s.manager.token, golds[0]["id"])["state"] == "gold"
 
 
 @pytest.mark.parametrize("bad", [

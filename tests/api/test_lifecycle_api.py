@@ -149,7 +149,7 @@ def test_task_pages_cursor_and_state(api):
 
 @pytest.mark.parametrize("query,word", [("limit=0", "1..1000"), ("limit=1001", "1..1000"),
                                         ("limit=x", "limit"), ("cursor=zz", "cursor"),
-                                        ("state=done", "one of open, complete"),
+                                        ("state=done", "one of open, complete, gold"),
                                         ("limt=5", "limt")])
 def test_task_pages_bad_query(api, world, query, word):
     s, _ = world

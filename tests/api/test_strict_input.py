@@ -172,7 +172,7 @@ def test_known_parameters_with_bad_values_say_what_is_expected(world):
     refused(api.srv.request("GET", tasks + "?limit=x", owner.token),
             "limit must be an integer in 1..1000")
     refused(api.srv.request("GET", tasks + "?state=done", owner.token),
-            "state must be one of open, complete")
+            "state must be one of open, complete, gold")
 
 
 # ------------------------------------------------------------ wrong types

@@ -140,6 +140,15 @@ test('the Quality tab draws the charts and saves the quality settings', async ()
 
   await page.getByRole('button', { name: 'Re-run inference' }).click();
   await page.getByText('Inference queued').waitFor();
+
+  // The Data tab lists gold tasks apart: neither open nor complete.
+  await page.goto(`${srv.url}/#/manage/p/${project.id}/data`);
+  await page.getByLabel('State').selectOption('gold');
+  await page.getByText(`Page 1 · ${N_GOLD} tasks`).waitFor();
+  assert.equal(await page.locator('tbody .c-state.gold').count(), N_GOLD);
+  await page.getByLabel('State').selectOption('complete');
+  await page.getByText(/^Page 1 · \d+ tasks$/).waitFor();
+  assert.equal(await page.locator('tbody .c-state.gold').count(), 0);
   assertClean(page, assert);
   await page.context().close();
 });

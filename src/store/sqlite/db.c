@@ -232,13 +232,19 @@ static const char *const sql[Q_COUNT] = {
                             " WHERE pk = ?1 AND tenant_pk = ?2 AND deleted = 0",
     [Q_LC_DELETED] = "SELECT pk FROM projects WHERE deleted = 1",
     [Q_LC_FILE_IDS] = "SELECT id FROM files WHERE project_pk = ?1 AND tenant_pk = ?2",
-    [Q_LC_TASKS_ALL] = "SELECT pk, id, data, is_open, n_annotations, created_at FROM tasks"
+    [Q_LC_TASKS_ALL] = "SELECT pk, id, data, is_open, n_annotations, created_at,"
+                       " gold IS NOT NULL FROM tasks"
                        " WHERE project_pk = ?1 AND tenant_pk = ?2 AND pk > ?3"
                        " ORDER BY pk LIMIT ?4",
-    [Q_LC_TASKS_STATE] = "SELECT pk, id, data, is_open, n_annotations, created_at FROM tasks"
+    /* open or complete (?5: is_open); gold tasks (is_open 0) are neither */
+    [Q_LC_TASKS_STATE] = "SELECT pk, id, data, is_open, n_annotations, created_at, 0 FROM tasks"
                          " WHERE project_pk = ?1 AND tenant_pk = ?2 AND pk > ?3 AND is_open = ?5"
-                         " ORDER BY pk LIMIT ?4",
-    [Q_LC_TASK_GET] = "SELECT pk, id, data, is_open, n_annotations, created_at FROM tasks"
+                         " AND gold IS NULL ORDER BY pk LIMIT ?4",
+    [Q_LC_TASKS_GOLD] = "SELECT pk, id, data, is_open, n_annotations, created_at, 1 FROM tasks"
+                        " WHERE project_pk = ?1 AND tenant_pk = ?2 AND pk > ?3"
+                        " AND gold IS NOT NULL ORDER BY pk LIMIT ?4",
+    [Q_LC_TASK_GET] = "SELECT pk, id, data, is_open, n_annotations, created_at,"
+                      " gold IS NOT NULL FROM tasks"
                       " WHERE project_pk = ?1 AND tenant_pk = ?2 AND id = ?3",
     [Q_LC_TASK_FIND] = "SELECT pk, is_open, n_annotations FROM tasks"
                        " WHERE project_pk = ?1 AND tenant_pk = ?2 AND id = ?3",

@@ -162,14 +162,15 @@ int sq_file_ids(struct tl_store *s, const struct tl_scope *sc, const struct tl_p
 
 /* ---- tasks ---- */
 
-/* A task row (pk, id, data, is_open, n_annotations, created_at). */
+/* A task row (pk, id, data, is_open, n_annotations, created_at, is_gold). */
 static int read_task(sqlite3_stmt *st, struct tl_task_item *t, int64_t *pk) {
     memset(t, 0, sizeof *t);
     *pk = sqlite3_column_int64(st, 0);
     sq_copy_col(st, 1, t->id, sizeof t->id);
     t->data = sq_dup_col(st, 2);
     t->data_len = (size_t)sqlite3_column_bytes(st, 2);
-    t->is_complete = sqlite3_column_int(st, 3) == 0;
+    t->is_gold = sqlite3_column_int(st, 6) != 0;
+    t->is_complete = !t->is_gold && sqlite3_column_int(st, 3) == 0;
     t->n_annotations = sqlite3_column_int(st, 4);
     t->created_at_ms = sqlite3_column_int64(st, 5);
     return t->data ? 0 : TL_ENOMEM;
@@ -190,7 +191,9 @@ int sq_task_list(struct tl_store *s, const struct tl_scope *sc, const struct tl_
         return rc;
     }
     /* One row more than asked says whether a page follows. */
-    sqlite3_stmt *st = sq_stmt(c, state == TL_TASKS_ALL ? Q_LC_TASKS_ALL : Q_LC_TASKS_STATE);
+    sqlite3_stmt *st = sq_stmt(c, state == TL_TASKS_ALL    ? Q_LC_TASKS_ALL
+                                  : state == TL_TASKS_GOLD ? Q_LC_TASKS_GOLD
+                                                           : Q_LC_TASKS_STATE);
     rc = st ? 0 : TL_EINTERNAL;
     int64_t last_pk = 0;
     bool has_more = false;
@@ -199,7 +202,8 @@ int sq_task_list(struct tl_store *s, const struct tl_scope *sc, const struct tl_
         sqlite3_bind_int64(st, 2, sc->tenant_pk);
         sqlite3_bind_int64(st, 3, *cursor);
         sqlite3_bind_int64(st, 4, (int64_t)limit + 1);
-        sqlite3_bind_int(st, 5, state == TL_TASKS_OPEN);
+        if (state == TL_TASKS_OPEN || state == TL_TASKS_COMPLETE)
+            sqlite3_bind_int(st, 5, state == TL_TASKS_OPEN);
         int step;
         while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
             if (*n == limit) {

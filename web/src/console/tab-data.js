@@ -18,7 +18,7 @@ export function dataTab(root, project) {
   const pos = remembered.get(project.id) || { state: '', stack: [null] };
   remembered.set(project.id, pos);
   const stateSel = h('select', { id: 'data-state' },
-    [['', 'All tasks'], ['open', 'Open'], ['complete', 'Complete']].map(([v, t]) =>
+    [['', 'All tasks'], ['open', 'Open'], ['complete', 'Complete'], ['gold', 'Gold']].map(([v, t]) =>
       h('option', { value: v, selected: v === pos.state }, t)));
   const prev = h('button', { type: 'button', onclick: () => move(-1) }, '← Previous');
   const next = h('button', { type: 'button', onclick: () => move(1) }, 'Next →');
