@@ -348,3 +348,27 @@ def test_an_edit_rescores_gold_and_reaggregates_and_a_delete_follows(api):
     r = api.srv.request("DELETE", f"/api/v1/annotations/{plain_ann}", s.manager.token)
     assert r.status_code == 204, r.text
     assert aggregate(plain_task) is None
+
+
+def test_completion_recount_leaves_gold_out(api):
+    """Regression: the completion chart's recount (after a PATCH of the
+    overlap settings moves tasks across the line) counted answered gold
+    tasks, which are never complete, as completions."""
+    s = api.setup_project(fields=FIELDS, n_annotators=2, gold_rate=1, overlap=2)
+    api.import_tasks(s.manager.token, s.pid, gold_tasks(2) + ordinary(1))
+    for ann in s.annotators[:1]:
+        while (got := api.next(ann.token, s.pid)) is not None:
+            r = api.submit(ann.token, got["task"]["id"], got["lease"]["id"], {"label": "b"})
+            assert r.status_code == 201, r.text
+    st = api.srv.request("GET", f"/api/v1/projects/{s.pid}/stats", s.manager.token).json()
+    assert (st["tasks"], st["complete"], st["annotations"]) == (1, 0, 3)
+    # overlap 1: the ordinary task, with one label, crosses the line
+    r = api.srv.request("PATCH", f"/api/v1/projects/{s.pid}", s.manager.token,
+                        json_body={"overlap": 1})
+    assert r.status_code == 200, r.text
+    for bucket in ("minute", "hour", "day"):
+        r = api.srv.request("GET", f"/api/v1/projects/{s.pid}/stats?bucket={bucket}",
+                            s.manager.token)
+        st = r.json()
+        assert st["complete"] == 1, st
+        assert st["completion"][-1]["complete"] == 1, (bucket, st["completion"])

@@ -315,7 +315,7 @@ static const char *const sql[Q_COUNT] = {
                      " n_completed) SELECT ?1, s.span, d.done / (s.span * 1000), 0, count(*)"
                      " FROM (SELECT (SELECT max(a.created_at) FROM annotations a"
                      "   WHERE a.task_pk = k.pk) AS done FROM tasks k"
-                     "   WHERE k.project_pk = ?1 AND k.is_open = 0) d"
+                     "   WHERE k.project_pk = ?1 AND k.is_open = 0 AND k.gold IS NULL) d"
                      " JOIN (SELECT 60 AS span UNION ALL SELECT 3600) s WHERE d.done IS NOT NULL"
                      " GROUP BY 2, 3 ON CONFLICT(project_pk, span, start)"
                      " DO UPDATE SET n_completed = excluded.n_completed",
