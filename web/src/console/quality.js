@@ -10,7 +10,7 @@ import { h, mount } from '../lib/dom.js';
 import { api } from '../lib/api.js';
 import { pushKeys } from '../lib/keys.js';
 import { drawChart, epoch, resizeCharts } from './charts.js';
-import { check, errText, field, fmtTime, status } from './ui.js';
+import { check, errText, field, fmtTime, patchProject, status } from './ui.js';
 import { fmtRate, fmtScore } from './qutil.js';
 
 const METHODS = [['auto', 'auto (chosen from the data)'], ['mv', 'majority vote'], ['wmv', 'weighted majority vote'],
@@ -182,18 +182,9 @@ function settingsForm(project, onChange) {
     return d;
   }
 
-  const form = h('form', { class: 'c-form q-settings', 'aria-label': 'Quality settings', onsubmit: async (ev) => {
-    ev.preventDefault();
-    const diff = changes();
-    if (!Object.keys(diff).length) { msg.set('Nothing changed.'); return; }
-    save.disabled = true;
-    try {
-      cur = await api('PATCH', `/api/v1/projects/${pid}`, diff);
-      fill(cur);
-      if (onChange) onChange(cur);
-      msg.set('Saved.', 'ok');
-    } catch (e) { msg.set(errText(e), 'error'); } finally { save.disabled = false; }
-  } },
+  const saved = (p) => { cur = p; fill(cur); if (onChange) onChange(cur); };
+  const form = h('form', { class: 'c-form q-settings', 'aria-label': 'Quality settings',
+    onsubmit: patchProject(pid, { changes, save, msg, saved }) },
   h('h2', null, 'Quality settings'),
   h('div', { class: 'c-row' },
     field('Gold rate', goldRate, 'Share of served tasks that are gold (0–1).'),

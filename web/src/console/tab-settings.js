@@ -5,7 +5,7 @@
 import { h, mount } from '../lib/dom.js';
 import { api } from '../lib/api.js';
 import { go } from '../lib/router.js';
-import { check, errText, field, isAdmin, status } from './ui.js';
+import { check, errText, field, isAdmin, patchProject, status } from './ui.js';
 
 export function settingsTab(root, project, { onChange } = {}) {
   let cur = project;
@@ -32,18 +32,9 @@ export function settingsTab(root, project, { onChange } = {}) {
     return Object.fromEntries(Object.entries(want).filter(([k, v]) => v !== cur[k] && !(k === 'instructions' && v === (cur[k] || ''))));
   }
 
-  const form = h('form', { class: 'c-form narrow', 'aria-label': 'Project settings', onsubmit: async (ev) => {
-    ev.preventDefault();
-    const diff = changes();
-    if (!Object.keys(diff).length) { msg.set('Nothing changed.'); return; }
-    save.disabled = true;
-    try {
-      cur = await api('PATCH', `/api/v1/projects/${pid}`, diff);
-      fill(cur);
-      if (onChange) onChange(cur);
-      msg.set('Saved.', 'ok');
-    } catch (e) { msg.set(errText(e), 'error'); } finally { save.disabled = false; }
-  } },
+  const saved = (p) => { cur = p; fill(cur); if (onChange) onChange(cur); };
+  const form = h('form', { class: 'c-form narrow', 'aria-label': 'Project settings',
+    onsubmit: patchProject(pid, { changes, save, msg, saved }) },
   field('Name', name),
   field('Instructions', instructions, 'Markdown, shown to annotators.'),
   h('div', { class: 'c-row' },

@@ -2,7 +2,7 @@
 // a status line, dates, errors). Kept here so each screen file holds only
 // its own decisions; every value is put in as text through h().
 import { h } from '../lib/dom.js';
-import { currentUser } from '../lib/api.js';
+import { api, currentUser } from '../lib/api.js';
 
 let seq = 0;
 /** A unique id for pairing <label for> with its control. */
@@ -47,6 +47,23 @@ export function actionForm({ label, button, msg, run, error = errText }, ...chil
     button.disabled = true;
     try { await run(); } catch (e) { msg.set(error(e), 'error'); } finally { button.disabled = false; }
   } }, children);
+}
+
+/** A project settings form's submit: PATCH /projects/{id} with `changes()`
+ *  (only what changed: "Nothing changed." when empty), `save` disabled
+ *  meanwhile, the answer given to `saved(project)`, "Saved." or the error
+ *  in `msg`. */
+export function patchProject(pid, { changes, save, msg, saved }) {
+  return async (ev) => {
+    ev.preventDefault();
+    const diff = changes();
+    if (!Object.keys(diff).length) { msg.set('Nothing changed.'); return; }
+    save.disabled = true;
+    try {
+      saved(await api('PATCH', `/api/v1/projects/${pid}`, diff));
+      msg.set('Saved.', 'ok');
+    } catch (e) { msg.set(errText(e), 'error'); } finally { save.disabled = false; }
+  };
 }
 
 export const fmtTime = (iso) => {
