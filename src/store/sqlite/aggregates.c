@@ -27,8 +27,7 @@ static int read_seen(struct sq_conn *c, int64_t project_pk, struct tl_agg_seen *
     if (!st)
         return TL_EINTERNAL;
     sqlite3_bind_int64(st, 1, project_pk);
-    int step = sqlite3_step(st);
-    int rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? TL_ENOTFOUND : sq_err(step);
+    int rc = sq_row(st);
     if (!rc) {
         seen->n_annotations = sqlite3_column_int64(st, 0);
         seen->last_at_ms = sqlite3_column_int64(st, 1);
@@ -361,8 +360,7 @@ static int read_run(struct sq_conn *c, int64_t project_pk, struct tl_quality_run
     if (!st)
         return TL_EINTERNAL;
     sqlite3_bind_int64(st, 1, project_pk);
-    int step = sqlite3_step(st);
-    int rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? TL_ENOTFOUND : sq_err(step);
+    int rc = sq_row(st);
     if (!rc) {
         out->started_at_ms = sqlite3_column_int64(st, 0);
         out->finished_at_ms = sqlite3_column_int64(st, 1);

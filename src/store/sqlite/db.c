@@ -755,6 +755,11 @@ sqlite3_stmt *sq_stmt(struct sq_conn *c, enum sq_q q) {
     return c->st[q];
 }
 
+int sq_row(sqlite3_stmt *st) {
+    int step = sqlite3_step(st);
+    return step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? TL_ENOTFOUND : sq_err(step);
+}
+
 int sq_exec(sqlite3_stmt *st) {
     if (!st)
         return TL_EINTERNAL;

@@ -159,6 +159,9 @@ int sq_write_async(struct sq_store *s, sq_write_fn fn, void *arg,
 int sq_write_async_early(struct sq_store *s, sq_write_fn fn, void *arg,
                          void (*done)(void *cb_arg, int rc), void *cb_arg);
 
+/* Step a statement expected to give at most one row: 0 (the row, to read
+ * before the reset), TL_ENOTFOUND (none) or TL_E*. */
+int sq_row(sqlite3_stmt *st);
 /* Run step() until done on a statement expected to change rows: 0 or TL_E*
  * (TL_EEXIST for a UNIQUE violation). */
 int sq_exec(sqlite3_stmt *st);

@@ -294,8 +294,7 @@ static int edited_find(struct sq_conn *w, const struct tl_project *p, const char
         return TL_EINTERNAL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, p->pk);
-    int step = sqlite3_step(st);
-    int rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? TL_ENOTFOUND : sq_err(step);
+    int rc = sq_row(st);
     if (!rc) {
         *e = (struct edited){.pk = sqlite3_column_int64(st, 0),
                              .task_pk = sqlite3_column_int64(st, 1),
