@@ -133,7 +133,9 @@ void tl_api_next(void *app, struct tl_http_req *r) {
 
 /* Check the body and fill pd: 0, or an error already answered. A spans
  * schema reads the task's text here, on the server thread: a read of one
- * indexed row, never a wait on the writer. */
+ * indexed row, never a wait on the writer. (tl_queue_submit_async then
+ * reads the task's votes the same way and computes its live aggregate
+ * here too, so the single writer does not: queue.c, precompute.) */
 static int prepare_submit(struct tl_api *a, struct tl_http_req *r, struct tl_api_call *c,
                           struct pending *pd) {
     static const char *const known[] = {"lease_id", "result", NULL};

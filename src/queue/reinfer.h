@@ -50,7 +50,7 @@ struct tl_reinfer_stats {
  * 0, or TL_EINTERNAL (the stored schema is unreadable, or the method name
  * unknown), TL_ENOMEM, or a store error; a failure after the read is
  * recorded in the run's error. stats may be NULL. threads: the engine's
- * (0: its default). */
+ * and the read's parts (0: their defaults, see above). */
 int tl_queue_reinfer(struct tl_store *s, const struct tl_project *p, int threads,
                      struct tl_reinfer_stats *stats);
 
