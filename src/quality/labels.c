@@ -44,6 +44,18 @@ static int grow_u32(uint32_t **a, size_t *cap, size_t need) {
     return 0;
 }
 
+/* The row (t, w, k) of interned ids appended to the raw triples. */
+static int push_row(struct tl_q_labels *L, uint32_t t, uint32_t w, uint32_t k) {
+    int rc = grow_u32(&L->raw, &L->raw_cap, 3 * (L->raw_n + 1));
+    if (rc)
+        return rc;
+    uint32_t *row = L->raw + 3 * L->raw_n++;
+    row[0] = t;
+    row[1] = w;
+    row[2] = k;
+    return 0;
+}
+
 int tl_q_labels_add_row(struct tl_q_labels *L, const struct tl_q_row_ref *r) {
     if (L->finished || L->raw_gold_n)
         return TL_EINVAL;
@@ -55,15 +67,16 @@ int tl_q_labels_add_row(struct tl_q_labels *L, const struct tl_q_row_ref *r) {
         rc = tl_q_strtab_intern_hashed(&L->workers, r->s[1], r->len[1], r->hash[1], &w);
     if (!rc)
         rc = tl_q_strtab_intern_hashed(&L->classes, r->s[2], r->len[2], r->hash[2], &k);
-    if (!rc)
-        rc = grow_u32(&L->raw, &L->raw_cap, 3 * (L->raw_n + 1));
-    if (rc)
-        return rc;
-    uint32_t *row = L->raw + 3 * L->raw_n++;
-    row[0] = t;
-    row[1] = w;
-    row[2] = k;
-    return 0;
+    return rc ? rc : push_row(L, t, w, k);
+}
+
+int tl_q_labels_add_ids(struct tl_q_labels *L, uint32_t task, uint32_t worker, uint32_t label) {
+    if (L->finished || L->raw_gold_n || task >= L->tasks.n || worker >= L->workers.n ||
+        label >= L->classes.n)
+        return TL_EINVAL;
+    if (L->raw_n >= TL_Q_STRTAB_MAX)
+        return TL_ETOOBIG;
+    return push_row(L, task, worker, label);
 }
 
 void tl_q_row_ref_set(struct tl_q_row_ref *r, const char *task, size_t task_len, const char *worker,

@@ -96,6 +96,14 @@ void tl_q_row_ref_set(struct tl_q_row_ref *r, const char *task, size_t task_len,
  * after finish or gold. */
 int tl_q_labels_add_row(struct tl_q_labels *L, const struct tl_q_row_ref *r);
 
+/* tl_q_labels_add() of a row whose names the loader interned itself with
+ * tl_q_strtab_intern() in L->tasks, L->workers and L->classes: for a
+ * loader that knows when a name repeats (re-inference: labels arrive by
+ * task, workers and options are small integers) and so interns each
+ * distinct name once instead of three hashes a row. Same results;
+ * TL_EINVAL also for an id not in its table. */
+int tl_q_labels_add_ids(struct tl_q_labels *L, uint32_t task, uint32_t worker, uint32_t label);
+
 /* Append B's rows to A, renaming B's ids into A's tables (both unfinished,
  * without gold; B is unchanged): how a file loaded in parts is joined in
  * input order. 0, TL_ENOMEM or TL_ETOOBIG. */

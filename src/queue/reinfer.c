@@ -456,18 +456,38 @@ static int infer_field(struct run *R, struct choice *c, enum tl_q_method m, int 
     tl_q_labels_init(&L);
     char tn[NAME_LEN + 1], wn[NAME_LEN + 1];
     const struct tl_field *fd = &R->schema->fields[c->field];
-    int rc = 0;
+    /* Each distinct name interned once (labels come by task; workers and
+     * options are small integers): the engine's ids, UINT32_MAX until seen. */
+    uint32_t *wid = malloc((R->n_workers ? R->n_workers : 1) * sizeof *wid);
+    uint32_t *kid = malloc((c->n_options ? c->n_options : 1) * sizeof *kid);
+    int rc = wid && kid ? 0 : TL_ENOMEM;
+    for (size_t w = 0; !rc && w < R->n_workers; w++)
+        wid[w] = UINT32_MAX;
+    for (size_t k = 0; !rc && k < c->n_options; k++)
+        kid[k] = UINT32_MAX;
     size_t n_added = 0;
+    uint32_t task = UINT32_MAX, tid = 0;
     for (size_t i = 0; !rc && i < R->n; i++) {
         int16_t o = c->cls[i];
         if (o < 0)
             continue;
-        hex_name(tn, R->lab_task[i]);
-        hex_name(wn, R->lab_worker[i]);
-        rc = tl_q_labels_add(&L, tn, NAME_LEN, wn, NAME_LEN, fd->options[o],
-                             strlen(fd->options[o]));
+        uint32_t w = R->lab_worker[i];
+        if (R->lab_task[i] != task) {
+            task = R->lab_task[i];
+            hex_name(tn, task);
+            rc = tl_q_strtab_intern(&L.tasks, tn, NAME_LEN, &tid);
+        }
+        if (!rc && wid[w] == UINT32_MAX) {
+            hex_name(wn, w);
+            rc = tl_q_strtab_intern(&L.workers, wn, NAME_LEN, &wid[w]);
+        }
+        if (!rc && kid[o] == UINT32_MAX)
+            rc = tl_q_strtab_intern(&L.classes, fd->options[o], strlen(fd->options[o]), &kid[o]);
+        rc = rc ? rc : tl_q_labels_add_ids(&L, tid, wid[w], kid[o]);
         n_added++;
     }
+    free(wid);
+    free(kid);
     for (size_t t = 0; !rc && c->gold && t < R->n_tasks; t++) {
         if (c->gold[t] < 0)
             continue;
