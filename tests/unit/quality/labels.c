@@ -233,11 +233,52 @@ static void test_split_load_reports_first_error(void **state) {
     }
 }
 
+/* Rows added by interned ids give the tables adding them by name gives,
+ * duplicates included; an id not interned is refused. */
+static void test_add_ids_equals_add(void **state) {
+    static const char *const rows[][3] = {{"t2", "wb", "10"}, {"t10", "wa", "9"},
+                                          {"t1", "wb", "9"},  {"t2", "wa", "-1"},
+                                          {"t2", "wb", "9"},  {"t1", "wa", "10"}};
+    struct tl_q_labels A, B;
+    tl_q_labels_init(&A);
+    tl_q_labels_init(&B);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        assert_int_equal(tl_q_labels_add(&A, rows[i][0], strlen(rows[i][0]), rows[i][1],
+                                         strlen(rows[i][1]), rows[i][2], strlen(rows[i][2])),
+                         0);
+        uint32_t id[3];
+        assert_int_equal(tl_q_strtab_intern(&B.tasks, rows[i][0], strlen(rows[i][0]), &id[0]), 0);
+        assert_int_equal(tl_q_strtab_intern(&B.workers, rows[i][1], strlen(rows[i][1]), &id[1]),
+                         0);
+        assert_int_equal(tl_q_strtab_intern(&B.classes, rows[i][2], strlen(rows[i][2]), &id[2]),
+                         0);
+        assert_int_equal(tl_q_labels_add_ids(&B, id[0], id[1], id[2]), 0);
+    }
+    assert_int_equal(tl_q_labels_add_ids(&B, 0, 0, 99), TL_EINVAL);
+    assert_int_equal(tl_q_labels_add_ids(&B, 99, 0, 0), TL_EINVAL);
+    assert_int_equal(tl_q_labels_finish(&A), 0);
+    assert_int_equal(tl_q_labels_finish(&B), 0);
+    assert_int_equal(A.n, B.n);
+    assert_int_equal(A.n_dropped, 1);
+    assert_int_equal(B.n_dropped, 1);
+    assert_int_equal(A.n_tasks, B.n_tasks);
+    assert_int_equal(A.n_workers, B.n_workers);
+    assert_int_equal(A.n_classes, B.n_classes);
+    assert_memory_equal(A.task_off, B.task_off, (A.n_tasks + 1) * sizeof *A.task_off);
+    assert_memory_equal(A.by_task_worker, B.by_task_worker, A.n * sizeof *A.by_task_worker);
+    assert_memory_equal(A.by_task_class, B.by_task_class, A.n * sizeof *A.by_task_class);
+    assert_memory_equal(A.by_worker_task, B.by_worker_task, A.n * sizeof *A.by_worker_task);
+    assert_int_equal(tl_q_labels_add_ids(&B, 0, 0, 0), TL_EINVAL); /* after finish */
+    tl_q_labels_release(&A);
+    tl_q_labels_release(&B);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strtab),
         cmocka_unit_test(test_order_and_groups),
         cmocka_unit_test(test_duplicates_keep_first),
+        cmocka_unit_test(test_add_ids_equals_add),
         cmocka_unit_test(test_gold),
         cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_csv_extra_columns_and_quotes),
