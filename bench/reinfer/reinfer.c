@@ -19,9 +19,15 @@
  * below that of a majority vote on these labels, which the run would have
  * to be broken to miss).
  *
+ * CHANGE (per million, default 0): before each run after the first, that
+ * share of the annotations gets a new label (by SQL, a different class
+ * each run, chosen by a hash of the annotation and the run): the steady
+ * state of the scheduler, which re-infers a project whose labels moved,
+ * rather than the same labels again. The accuracy check then only warns.
+ *
  * Environment (defaults): TASKS (333334), LABELS (1000000), WORKERS (1000),
  * CLASSES (4), METHOD (auto), REPEAT (5), THREADS (0: the engine's
- * default), KEEP_DATA (0). */
+ * default), CHANGE (0), KEEP_DATA (0). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,6 +167,25 @@ static double annotate_by_sql(const char *dir, int64_t project_pk, long per_task
     return mv_right / (double)t;
 }
 
+/* CHANGE per million of the annotations relabelled before run `run`. */
+static void relabel(const char *dir, long change, long run, long classes) {
+    char path[512], sql[512];
+    snprintf(path, sizeof path, "%s/tally.db", dir);
+    sqlite3 *db;
+    if (sqlite3_open(path, &db) != SQLITE_OK) {
+        fprintf(stderr, "bench: open %s\n", path);
+        exit(1);
+    }
+    sqlite3_busy_timeout(db, 10000);
+    snprintf(sql, sizeof sql,
+             "UPDATE annotations SET result = '{\"label\":\"c' || ((pk + %ld) %% %ld) || '\"}'"
+             " WHERE ((pk + %ld * 7919) * 2654435761) %% 1000000 < %ld",
+             run, classes, run, change);
+    sql_or_die(db, sql);
+    printf("run %ld: %d annotations relabelled first\n", run + 1, sqlite3_changes(db));
+    sqlite3_close(db);
+}
+
 static int by_double(const void *x, const void *y) {
     double a = *(const double *)x, b = *(const double *)y;
     return (a > b) - (a < b);
@@ -206,6 +231,7 @@ int main(void) {
     long classes = tb_env_long("CLASSES", 4, 2, 64);
     long repeat = tb_env_long("REPEAT", 5, 1, 100);
     long threads = tb_env_long("THREADS", 0, 0, 64);
+    long change = tb_env_long("CHANGE", 0, 0, 1000000);
     const char *method = getenv("METHOD") ? getenv("METHOD") : "auto";
     long per_task = (n_labels + n_tasks - 1) / n_tasks;
     if (per_task > 64 || per_task > n_workers) {
@@ -259,6 +285,8 @@ int main(void) {
     double *cwr = calloc((size_t)repeat, sizeof *cwr), *ctot = calloc((size_t)repeat, sizeof *ctot);
     struct tl_reinfer_stats st = {0};
     for (long i = 0; i < repeat; i++) {
+        if (i && change)
+            relabel(dir, change, i, classes);
         int rc = tl_queue_reinfer(env.store, &p, (int)threads, &st);
         if (rc) {
             fprintf(stderr, "bench: reinfer: %s\n", tl_strerror(rc));
@@ -304,5 +332,7 @@ int main(void) {
     free(ctot);
     tb_close(&env);
     tb_remove(&env);
+    if (change && repeat > 1)
+        return 0; /* the labels moved: the vote's accuracy was on the first ones */
     return acc + 0.01 < mv_acc ? 1 : 0; /* sparse crowds: auto may tie the vote */
 }

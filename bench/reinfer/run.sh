@@ -5,7 +5,8 @@
 # REPEAT runs. Build first: `make all`.
 #
 # Environment (defaults): TASKS (333334), LABELS (1000000), WORKERS (1000),
-# CLASSES (4), METHOD (auto), REPEAT (5), THREADS (0), KEEP_DATA (0).
+# CLASSES (4), METHOD (auto), REPEAT (5), THREADS (0), CHANGE (0: per million
+# of the labels changed before each run after the first), KEEP_DATA (0).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${REINFER_BIN:-build/bench/reinfer}

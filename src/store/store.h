@@ -933,14 +933,17 @@ struct tl_agg_worker {
     int64_t annotator_pk;
     double skill, agreement;
 };
-/* Write p's aggregates rows[0..n) with method, as of read_at_ms (the
- * seen->read_at_ms of the read they come from): in slices of
- * TL_AGG_WRITE_SLICE rows, one writer op each, so live submits interleave.
- * A row is not written over a reviewed aggregate (is_reviewed = 1) nor over
- * one a live submit updated after read_at_ms (it is newer than this run's
- * snapshot). Then p's aggregates that are neither reviewed, nor written by
- * this run, nor updated since read_at_ms are deleted (their tasks have no
- * counted annotation left). *n_written (may be NULL): rows written. */
+/* Write p's aggregates rows[0..n) (in task pk order) with method, as of
+ * read_at_ms (the seen->read_at_ms of the read they come from): in slices
+ * of TL_AGG_WRITE_SLICE rows, one writer op each, so live submits
+ * interleave; each slice first reads the stored aggregates of its range
+ * of task pks (the ranges tile them all). A row equal to the stored one
+ * (method, result, confidence, count) is left as it is; none is written
+ * over a reviewed aggregate (is_reviewed = 1) nor over one a live submit
+ * updated after read_at_ms (newer than this run's snapshot). A stored
+ * aggregate whose task is not among the rows (no counted annotation left)
+ * is deleted, unless reviewed or so updated. *n_written (may be NULL):
+ * rows inserted or changed. */
 #define TL_AGG_WRITE_SLICE 10000
 int tl_store_agg_write(struct tl_store *s, const struct tl_project *p, const char *method,
                        const struct tl_agg_row *rows, size_t n, int64_t read_at_ms,

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "store/sqlite/db.h"
 
@@ -190,13 +191,25 @@ int sq_agg_labels(struct tl_store *s, const struct tl_project *p, size_t n_parts
 
 /* ---- write-back ---- */
 
+/* One slice of the write: rows[0..n) (task pk order) and every stored
+ * aggregate of the project with a task pk in [lo, hi); consecutive slices'
+ * ranges tile all task pks, so the stale rows are found slice by slice. */
 struct agg_slice {
     const struct tl_project *p;
     const char *method;
     const struct tl_agg_row *rows;
     size_t n;
-    int64_t read_at_ms;
+    int64_t lo, hi, read_at_ms;
     size_t n_written;
+};
+
+/* A stored aggregate as the slice found it (strings in the slice's arena). */
+struct agg_stored {
+    int64_t task_pk, updated_at;
+    size_t method, result, confidence; /* offsets into the arena */
+    size_t method_len, result_len, confidence_len;
+    int n_annotations;
+    bool is_reviewed;
 };
 
 static void bind_row(sqlite3_stmt *st, const struct agg_slice *a, const struct tl_agg_row *r) {
@@ -210,63 +223,142 @@ static void bind_row(sqlite3_stmt *st, const struct agg_slice *a, const struct t
     sqlite3_bind_int64(st, 8, a->read_at_ms);
 }
 
+static int put_col(struct tl_buf *arena, sqlite3_stmt *st, int col, size_t *off, size_t *len) {
+    *off = arena->len;
+    *len = (size_t)sqlite3_column_bytes(st, col);
+    const void *p = sqlite3_column_blob(st, col);
+    return *len ? tl_buf_append(arena, p, *len) : 0;
+}
+
+/* The slice's stored rows, in task pk order (read first, then written:
+ * no statement steps over the table while it changes). At most
+ * TL_AGG_WRITE_SLICE + the tasks without labels in the range. */
+static int read_stored(struct sq_conn *w, const struct agg_slice *a, struct tl_buf *arena,
+                       struct agg_stored **out, size_t *n) {
+    sqlite3_stmt *st = sq_stmt(w, Q_AGG_RANGE);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, a->p->pk);
+    sqlite3_bind_int64(st, 2, a->lo);
+    sqlite3_bind_int64(st, 3, a->hi);
+    size_t cap = 0;
+    int rc = 0, step;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            struct agg_stored *grown = realloc(*out, cap * sizeof *grown);
+            if (!grown) {
+                rc = TL_ENOMEM;
+                break;
+            }
+            *out = grown;
+        }
+        struct agg_stored *x = &(*out)[*n];
+        x->task_pk = sqlite3_column_int64(st, 0);
+        x->n_annotations = sqlite3_column_int(st, 4);
+        x->is_reviewed = sqlite3_column_int(st, 5) != 0;
+        x->updated_at = sqlite3_column_int64(st, 6);
+        rc = put_col(arena, st, 1, &x->method, &x->method_len);
+        rc = rc ? rc : put_col(arena, st, 2, &x->result, &x->result_len);
+        rc = rc ? rc : put_col(arena, st, 3, &x->confidence, &x->confidence_len);
+        *n += !rc;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = sq_err(step);
+    sqlite3_reset(st);
+    return rc;
+}
+
+static bool same_bytes(const struct tl_buf *arena, size_t off, size_t len, const char *s,
+                       size_t s_len) {
+    return len == s_len && (!len || !memcmp(arena->data + off, s, len));
+}
+
+/* What the stored row e says is what r would write. */
+static bool unchanged(const struct agg_slice *a, const struct tl_buf *arena,
+                      const struct agg_stored *e, const struct tl_agg_row *r) {
+    return e->n_annotations == r->n_annotations &&
+           same_bytes(arena, e->method, e->method_len, a->method, strlen(a->method)) &&
+           same_bytes(arena, e->result, e->result_len, r->result, r->result_len) &&
+           same_bytes(arena, e->confidence, e->confidence_len, r->confidence, r->confidence_len);
+}
+
+static int exec_row(struct sq_conn *w, enum sq_q q, const struct agg_slice *a,
+                    const struct tl_agg_row *r) {
+    sqlite3_stmt *st = sq_stmt(w, q);
+    if (!st)
+        return TL_EINTERNAL;
+    bind_row(st, a, r);
+    return sq_exec(st);
+}
+
+/* The slice against what is stored, by task pk: a new task's row is
+ * inserted, a changed one updated, an unchanged one left as it is; a
+ * stored row whose task has no counted label left is deleted. Never a
+ * reviewed row, nor one a live submit wrote after the read (updated_at >
+ * read_at: newer than this run's snapshot). */
 static int w_agg_slice(struct sq_store *s, struct sq_conn *w, void *arg) {
     (void)s;
     struct agg_slice *a = arg;
-    for (size_t i = 0; i < a->n; i++) {
-        sqlite3_stmt *st = sq_stmt(w, Q_AGG_UPDATE);
-        if (!st)
-            return TL_EINTERNAL;
-        bind_row(st, a, &a->rows[i]);
-        int rc = sq_exec(st);
-        if (!rc && sqlite3_changes(w->db) == 0) {
-            /* No row, or one this run must not touch (the INSERT then
-             * does nothing). */
-            st = sq_stmt(w, Q_AGG_INSERT);
-            if (!st)
-                return TL_EINTERNAL;
-            bind_row(st, a, &a->rows[i]);
-            rc = sq_exec(st);
+    struct tl_buf arena;
+    tl_buf_init(&arena, (size_t)1 << 32);
+    struct agg_stored *e = NULL;
+    size_t ne = 0;
+    int rc = read_stored(w, a, &arena, &e, &ne);
+    size_t i = 0, j = 0;
+    while (!rc && (i < a->n || j < ne)) {
+        const struct tl_agg_row *r = i < a->n ? &a->rows[i] : NULL;
+        const struct agg_stored *x = j < ne ? &e[j] : NULL;
+        bool is_free = x && !x->is_reviewed && x->updated_at <= a->read_at_ms;
+        if (x && (!r || x->task_pk < r->task_pk)) {
+            /* its task had no counted label at the read: stale */
+            if (is_free && x->updated_at < a->read_at_ms) {
+                sqlite3_stmt *st = sq_stmt(w, Q_AGG_DELETE);
+                rc = st ? 0 : TL_EINTERNAL;
+                if (st) {
+                    sqlite3_bind_int64(st, 1, x->task_pk);
+                    rc = sq_exec(st);
+                }
+            }
+            j++;
+            continue;
         }
-        if (rc)
-            return rc;
-        a->n_written += (size_t)sqlite3_changes(w->db);
+        bool wrote = false;
+        if (!x || r->task_pk < x->task_pk) {
+            rc = exec_row(w, Q_AGG_INSERT, a, r);
+            wrote = !rc && sqlite3_changes(w->db) > 0;
+        } else {
+            if (is_free && !unchanged(a, &arena, x, r)) {
+                rc = exec_row(w, Q_AGG_UPDATE, a, r);
+                wrote = !rc && sqlite3_changes(w->db) > 0;
+            }
+            j++;
+        }
+        a->n_written += wrote;
+        i++;
     }
-    return 0;
-}
-
-struct agg_stale {
-    int64_t project_pk, read_at_ms;
-};
-
-static int w_agg_stale(struct sq_store *s, struct sq_conn *w, void *arg) {
-    (void)s;
-    struct agg_stale *a = arg;
-    sqlite3_stmt *st = sq_stmt(w, Q_AGG_STALE);
-    if (!st)
-        return TL_EINTERNAL;
-    sqlite3_bind_int64(st, 1, a->project_pk);
-    sqlite3_bind_int64(st, 2, a->read_at_ms);
-    return sq_exec(st);
+    free(e);
+    tl_buf_release(&arena);
+    return rc;
 }
 
 int sq_agg_write(struct tl_store *s, const struct tl_project *p, const char *method,
                  const struct tl_agg_row *rows, size_t n, int64_t read_at_ms, size_t *n_written) {
-    size_t written = 0;
+    size_t written = 0, at = 0;
     int rc = 0;
-    for (size_t at = 0; !rc && at < n; at += TL_AGG_WRITE_SLICE) {
+    do { /* at least once: with no row, the one slice finds every stale one */
+        size_t m = n - at < TL_AGG_WRITE_SLICE ? n - at : TL_AGG_WRITE_SLICE;
         struct agg_slice a = {.p = p,
                               .method = method,
                               .rows = rows + at,
-                              .n = n - at < TL_AGG_WRITE_SLICE ? n - at : TL_AGG_WRITE_SLICE,
+                              .n = m,
+                              .lo = at ? rows[at].task_pk : INT64_MIN,
+                              .hi = at + m < n ? rows[at + m].task_pk : INT64_MAX,
                               .read_at_ms = read_at_ms};
         rc = sq_write(SQ(s), w_agg_slice, &a);
         written += rc ? 0 : a.n_written;
-    }
-    if (!rc) {
-        struct agg_stale a = {.project_pk = p->pk, .read_at_ms = read_at_ms};
-        rc = sq_write(SQ(s), w_agg_stale, &a);
-    }
+        at += m;
+    } while (!rc && at < n);
     if (n_written)
         *n_written = written;
     return rc;

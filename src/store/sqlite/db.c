@@ -606,8 +606,11 @@ static const char *const sql[Q_COUNT] = {
     [Q_AGG_INSERT] = "INSERT INTO aggregates(task_pk, project_pk, method, result, confidence,"
                      " min_confidence, n_annotations, is_reviewed, updated_at)"
                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8) ON CONFLICT(task_pk) DO NOTHING",
-    [Q_AGG_STALE] = "DELETE FROM aggregates WHERE project_pk = ?1 AND is_reviewed = 0"
-                    " AND updated_at < ?2",
+    /* A write slice's stored rows (aggregates_project, then each row). */
+    [Q_AGG_RANGE] = "SELECT task_pk, method, result, confidence, n_annotations, is_reviewed,"
+                    " updated_at FROM aggregates WHERE project_pk = ?1 AND task_pk >= ?2"
+                    " AND task_pk < ?3 ORDER BY task_pk",
+    [Q_AGG_DELETE] = "DELETE FROM aggregates WHERE task_pk = ?1 AND is_reviewed = 0",
     [Q_AGG_WORKER] = "INSERT INTO workers(project_pk, annotator_pk, skill, agreement, updated_at)"
                      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(project_pk, annotator_pk)"
                      " DO UPDATE SET skill = excluded.skill, agreement = excluded.agreement,"

@@ -72,7 +72,7 @@ enum sq_q {
     Q_RV_AGG_UPSERT, Q_RV_COUNTED, Q_RV_DONE,
     /* quality: aggregates and full re-inference (infer helper; aggregates.c) */
     Q_AGG_LABELS, Q_AGG_GOLD, Q_AGG_SPLIT, Q_AGG_SEEN, Q_AGG_UPDATE,
-    Q_AGG_INSERT, Q_AGG_STALE, Q_AGG_WORKER, Q_AGG_RUN_PUT,
+    Q_AGG_INSERT, Q_AGG_RANGE, Q_AGG_DELETE, Q_AGG_WORKER, Q_AGG_RUN_PUT,
     Q_AGG_RUN_GET, Q_AGG_DUE, Q_AGG_LIST, Q_AGG_HIST, Q_AGG_GOLD_DAYS, Q_AGG_EXPORT,
     /* quality: workers (workers.c) */
     Q_WK_PEOPLE, Q_WK_LABELS, Q_WK_TASKS, Q_WK_FLAG_FIND, Q_WK_FLAG_INSERT, Q_WK_FLAG_UPDATE,

@@ -185,6 +185,10 @@ static void test_reinfer_writes_and_respects(void **state) {
     assert_int_equal(st.n_tasks, N_TASKS);
     assert_int_equal(st.n_workers, 3);
     assert_int_equal(st.n_slow, 0);
+    assert_int_equal(st.n_written, N_TASKS);
+    /* the same labels again: every row is what is stored, none rewritten */
+    assert_int_equal(tl_queue_reinfer(w.s, &w.p, 1, &st), 0);
+    assert_int_equal(st.n_written, 0);
     struct agg_view v[N_TASKS];
     size_t n;
     aggregates(&w, v, &n);
@@ -408,11 +412,84 @@ static void test_parts_read_what_one_read_reads(void **state) {
     world_close(&w);
 }
 
+/* The store's write-back over several slices (TL_AGG_WRITE_SLICE rows an
+ * op): a row equal to the stored one is not rewritten, a changed one is,
+ * and a stored row whose task is missing from the write is deleted
+ * wherever it falls (the slices' ranges tile every task pk), unless a
+ * reviewer's or newer than the read. Synthetic task pks: the table holds
+ * no reference to tasks. */
+static void test_write_back_across_slices(void **state) {
+    struct world w;
+    world_open(&w, choice_schema);
+    enum { N = 2 * TL_AGG_WRITE_SLICE + 5000 };
+    struct tl_agg_row *rows = calloc(N, sizeof *rows);
+    assert_non_null(rows);
+    for (size_t i = 0; i < N; i++)
+        rows[i] = (struct tl_agg_row){.task_pk = 1000000 + 3 * (int64_t)i,
+                                      .result = "{\"label\":\"x\"}",
+                                      .result_len = 13,
+                                      .confidence = "{\"label\":0.5}",
+                                      .confidence_len = 13,
+                                      .min_confidence = 0.5,
+                                      .n_annotations = 3};
+    size_t written;
+    assert_int_equal(tl_store_agg_write(w.s, &w.p, "mv", rows, N, 1000, &written), 0);
+    assert_int_equal(written, N);
+    char q[256];
+    snprintf(q, sizeof q, "SELECT count(*) FROM aggregates WHERE project_pk = %lld",
+             (long long)w.p.pk);
+    assert_true(sql_double(&w, q) == N);
+    /* the same rows: nothing written */
+    assert_int_equal(tl_store_agg_write(w.s, &w.p, "mv", rows, N, 2000, &written), 0);
+    assert_int_equal(written, 0);
+    /* every 7th row left out (its task lost its labels), one of them
+     * reviewed and one written by a live submit after the read; every 5th
+     * of the others changed; the method changed on one */
+    sql(&w, "UPDATE aggregates SET is_reviewed = 1 WHERE task_pk = 1000021"); /* i = 7 */
+    sql(&w, "UPDATE aggregates SET updated_at = 5000 WHERE task_pk = 1000042"); /* i = 14 */
+    size_t kept = 0, changed = 0;
+    for (size_t i = 0; i < N; i++) {
+        if (i % 7 == 0)
+            continue;
+        rows[kept] = rows[i];
+        if (i % 5 == 0) {
+            rows[kept].confidence = "{\"label\":0.6}";
+            changed++;
+        }
+        kept++;
+    }
+    assert_int_equal(tl_store_agg_write(w.s, &w.p, "mv", rows, kept, 3000, &written), 0);
+    assert_int_equal(written, changed);
+    assert_true(sql_double(&w, q) == kept + 2); /* + the reviewed and the newer one */
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM aggregates WHERE CAST(confidence AS TEXT) = '{\"label\":0.6}'");
+    assert_true(sql_double(&w, q) == changed);
+    assert_true(sql_double(&w, "SELECT count(*) FROM aggregates WHERE task_pk IN (1000000,"
+                               " 1000063, 1000021, 1000042)") == 2);
+    /* all changed: every row is rewritten, the slices' first ones too */
+    for (size_t i = 0; i < kept; i++)
+        rows[i].confidence = "{\"label\":0.7}";
+    assert_int_equal(tl_store_agg_write(w.s, &w.p, "mv", rows, kept, 3500, &written), 0);
+    assert_int_equal(written, kept);
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM aggregates WHERE CAST(confidence AS TEXT) = '{\"label\":0.7}'");
+    assert_true(sql_double(&w, q) == kept);
+    rows[0].result = "{\"label\":\"z\"}";
+    assert_int_equal(tl_store_agg_write(w.s, &w.p, "ds", rows, 1, 4000, &written), 0);
+    assert_int_equal(written, 1);
+    /* no row at all: every stored one goes but the reviewed and the newer */
+    assert_int_equal(tl_store_agg_write(w.s, &w.p, "mv", rows, 0, 4500, &written), 0);
+    assert_true(sql_double(&w, "SELECT count(*) FROM aggregates") == 2);
+    free(rows);
+    world_close(&w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reinfer_writes_and_respects),
         cmocka_unit_test(test_other_fields_and_auto),
         cmocka_unit_test(test_parts_read_what_one_read_reads),
+        cmocka_unit_test(test_write_back_across_slices),
     };
     return cmocka_run_group_tests_name("reinfer", tests, NULL, NULL);
 }
