@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
 #include "core/clock.h"
 #include "store/sqlite/db.h"
 
@@ -203,15 +202,6 @@ struct agg_slice {
     size_t n_written;
 };
 
-/* A stored aggregate as the slice found it (strings in the slice's arena). */
-struct agg_stored {
-    int64_t task_pk, updated_at;
-    size_t method, result, confidence; /* offsets into the arena */
-    size_t method_len, result_len, confidence_len;
-    int n_annotations;
-    bool is_reviewed;
-};
-
 static void bind_row(sqlite3_stmt *st, const struct agg_slice *a, const struct tl_agg_row *r) {
     sqlite3_bind_int64(st, 1, r->task_pk);
     sqlite3_bind_int64(st, 2, a->p->pk);
@@ -223,122 +213,97 @@ static void bind_row(sqlite3_stmt *st, const struct agg_slice *a, const struct t
     sqlite3_bind_int64(st, 8, a->read_at_ms);
 }
 
-static int put_col(struct tl_buf *arena, sqlite3_stmt *st, int col, size_t *off, size_t *len) {
-    *off = arena->len;
-    *len = (size_t)sqlite3_column_bytes(st, col);
+static bool same_col(sqlite3_stmt *st, int col, const char *s, size_t len) {
     const void *p = sqlite3_column_blob(st, col);
-    return *len ? tl_buf_append(arena, p, *len) : 0;
+    return (size_t)sqlite3_column_bytes(st, col) == len && (!len || !memcmp(p, s, len));
 }
 
-/* The slice's stored rows, in task pk order (read first, then written:
- * no statement steps over the table while it changes). At most
- * TL_AGG_WRITE_SLICE + the tasks without labels in the range. */
-static int read_stored(struct sq_conn *w, const struct agg_slice *a, struct tl_buf *arena,
-                       struct agg_stored **out, size_t *n) {
+/* What the slice does with each of its rows, and the stored rows to delete. */
+enum agg_act { AGG_KEEP, AGG_INSERT, AGG_UPDATE };
+struct agg_plan {
+    unsigned char *act;  /* [n] */
+    int64_t *stale;      /* task pks */
+    size_t n_stale, stale_cap;
+};
+
+/* The plan, decided while stepping over the stored rows of the slice's
+ * range by task pk beside its rows (both in task pk order); no write
+ * happens while that statement steps. A row equal to the stored one
+ * (method, result, confidence, count) is kept; none is written over a
+ * reviewed row nor one a live submit wrote after the read (updated_at >
+ * read_at: newer than this run's snapshot); a stored row whose task is not
+ * among the rows had no counted label at the read: stale. */
+static int plan_slice(struct sq_conn *w, const struct agg_slice *a, struct agg_plan *pl) {
     sqlite3_stmt *st = sq_stmt(w, Q_AGG_RANGE);
     if (!st)
         return TL_EINTERNAL;
     sqlite3_bind_int64(st, 1, a->p->pk);
     sqlite3_bind_int64(st, 2, a->lo);
     sqlite3_bind_int64(st, 3, a->hi);
-    size_t cap = 0;
+    size_t i = 0, method_len = strlen(a->method);
     int rc = 0, step;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            struct agg_stored *grown = realloc(*out, cap * sizeof *grown);
-            if (!grown) {
-                rc = TL_ENOMEM;
-                break;
+        int64_t task_pk = sqlite3_column_int64(st, 0);
+        for (; i < a->n && a->rows[i].task_pk < task_pk; i++)
+            pl->act[i] = AGG_INSERT; /* nothing stored for it */
+        bool is_free = sqlite3_column_int(st, 5) == 0 && sqlite3_column_int64(st, 6) <= a->read_at_ms;
+        if (i < a->n && a->rows[i].task_pk == task_pk) {
+            const struct tl_agg_row *r = &a->rows[i];
+            bool same = sqlite3_column_int(st, 4) == r->n_annotations &&
+                        same_col(st, 1, a->method, method_len) &&
+                        same_col(st, 2, r->result, r->result_len) &&
+                        same_col(st, 3, r->confidence, r->confidence_len);
+            pl->act[i++] = is_free && !same ? AGG_UPDATE : AGG_KEEP;
+        } else if (is_free && sqlite3_column_int64(st, 6) < a->read_at_ms) {
+            if (pl->n_stale == pl->stale_cap) {
+                size_t cap = pl->stale_cap ? pl->stale_cap * 2 : 64;
+                int64_t *grown = realloc(pl->stale, cap * sizeof *grown);
+                if (!grown) {
+                    rc = TL_ENOMEM;
+                    break;
+                }
+                pl->stale = grown;
+                pl->stale_cap = cap;
             }
-            *out = grown;
+            pl->stale[pl->n_stale++] = task_pk;
         }
-        struct agg_stored *x = &(*out)[*n];
-        x->task_pk = sqlite3_column_int64(st, 0);
-        x->n_annotations = sqlite3_column_int(st, 4);
-        x->is_reviewed = sqlite3_column_int(st, 5) != 0;
-        x->updated_at = sqlite3_column_int64(st, 6);
-        rc = put_col(arena, st, 1, &x->method, &x->method_len);
-        rc = rc ? rc : put_col(arena, st, 2, &x->result, &x->result_len);
-        rc = rc ? rc : put_col(arena, st, 3, &x->confidence, &x->confidence_len);
-        *n += !rc;
     }
     if (!rc && step != SQLITE_DONE)
         rc = sq_err(step);
     sqlite3_reset(st);
+    for (; i < a->n; i++)
+        pl->act[i] = AGG_INSERT;
     return rc;
 }
 
-static bool same_bytes(const struct tl_buf *arena, size_t off, size_t len, const char *s,
-                       size_t s_len) {
-    return len == s_len && (!len || !memcmp(arena->data + off, s, len));
-}
-
-/* What the stored row e says is what r would write. */
-static bool unchanged(const struct agg_slice *a, const struct tl_buf *arena,
-                      const struct agg_stored *e, const struct tl_agg_row *r) {
-    return e->n_annotations == r->n_annotations &&
-           same_bytes(arena, e->method, e->method_len, a->method, strlen(a->method)) &&
-           same_bytes(arena, e->result, e->result_len, r->result, r->result_len) &&
-           same_bytes(arena, e->confidence, e->confidence_len, r->confidence, r->confidence_len);
-}
-
-static int exec_row(struct sq_conn *w, enum sq_q q, const struct agg_slice *a,
-                    const struct tl_agg_row *r) {
-    sqlite3_stmt *st = sq_stmt(w, q);
-    if (!st)
-        return TL_EINTERNAL;
-    bind_row(st, a, r);
-    return sq_exec(st);
-}
-
-/* The slice against what is stored, by task pk: a new task's row is
- * inserted, a changed one updated, an unchanged one left as it is; a
- * stored row whose task has no counted label left is deleted. Never a
- * reviewed row, nor one a live submit wrote after the read (updated_at >
- * read_at: newer than this run's snapshot). */
 static int w_agg_slice(struct sq_store *s, struct sq_conn *w, void *arg) {
     (void)s;
     struct agg_slice *a = arg;
-    struct tl_buf arena;
-    tl_buf_init(&arena, (size_t)1 << 32);
-    struct agg_stored *e = NULL;
-    size_t ne = 0;
-    int rc = read_stored(w, a, &arena, &e, &ne);
-    size_t i = 0, j = 0;
-    while (!rc && (i < a->n || j < ne)) {
-        const struct tl_agg_row *r = i < a->n ? &a->rows[i] : NULL;
-        const struct agg_stored *x = j < ne ? &e[j] : NULL;
-        bool is_free = x && !x->is_reviewed && x->updated_at <= a->read_at_ms;
-        if (x && (!r || x->task_pk < r->task_pk)) {
-            /* its task had no counted label at the read: stale */
-            if (is_free && x->updated_at < a->read_at_ms) {
-                sqlite3_stmt *st = sq_stmt(w, Q_AGG_DELETE);
-                rc = st ? 0 : TL_EINTERNAL;
-                if (st) {
-                    sqlite3_bind_int64(st, 1, x->task_pk);
-                    rc = sq_exec(st);
-                }
-            }
-            j++;
+    struct agg_plan pl = {.act = malloc(a->n ? a->n : 1)};
+    int rc = pl.act ? plan_slice(w, a, &pl) : TL_ENOMEM;
+    for (size_t i = 0; !rc && i < a->n; i++) {
+        if (pl.act[i] == AGG_KEEP)
             continue;
+        sqlite3_stmt *st = sq_stmt(w, pl.act[i] == AGG_INSERT ? Q_AGG_INSERT : Q_AGG_UPDATE);
+        if (!st) {
+            rc = TL_EINTERNAL;
+            break;
         }
-        bool wrote = false;
-        if (!x || r->task_pk < x->task_pk) {
-            rc = exec_row(w, Q_AGG_INSERT, a, r);
-            wrote = !rc && sqlite3_changes(w->db) > 0;
-        } else {
-            if (is_free && !unchanged(a, &arena, x, r)) {
-                rc = exec_row(w, Q_AGG_UPDATE, a, r);
-                wrote = !rc && sqlite3_changes(w->db) > 0;
-            }
-            j++;
-        }
-        a->n_written += wrote;
-        i++;
+        bind_row(st, a, &a->rows[i]);
+        rc = sq_exec(st);
+        a->n_written += !rc && sqlite3_changes(w->db) > 0;
     }
-    free(e);
-    tl_buf_release(&arena);
+    for (size_t k = 0; !rc && k < pl.n_stale; k++) {
+        sqlite3_stmt *st = sq_stmt(w, Q_AGG_DELETE);
+        if (!st) {
+            rc = TL_EINTERNAL;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, pl.stale[k]);
+        rc = sq_exec(st);
+    }
+    free(pl.act);
+    free(pl.stale);
     return rc;
 }
 
