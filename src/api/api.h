@@ -222,8 +222,6 @@ void tl_api_reviewers(void *app, struct tl_http_req *r);
 
 /* quality (core): a project's quality settings (project_quality.c) and
  * a task's gold answer (gold.c) */
-/* Migration 11's defaults into *q. */
-void tl_api_quality_defaults(struct tl_quality_settings *q);
 /* The quality keys of a create or PATCH body into p->q (p->overlap already
  * set from the same body): 0, or TL_EINVAL with the reason in eb. */
 int tl_api_quality_parse(const json_t *body, struct tl_project *p, struct tl_errbuf *eb);

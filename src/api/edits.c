@@ -92,13 +92,14 @@ void tl_api_annotations_update(void *app, struct tl_http_req *r) {
 void tl_api_annotations_delete(void *app, struct tl_http_req *r) {
     struct tl_api *a = app;
     struct tl_api_call *c = tl_api_call(r);
+    /* Without the hooks (a schema that no longer compiles) the delete still
+     * goes through; the task's aggregate is then dropped, not recomputed. */
     struct tl_queue_hooks qh;
-    int rc = tl_queue_hooks_init(&qh, &c->p, NULL);
-    if (!rc) {
-        rc = tl_store_annotation_delete(a->store, &c->sc, &c->p, tl_http_param(r, 0),
-                                        tl_clock_ms(), &qh.h);
+    bool has_hooks = tl_queue_hooks_init(&qh, &c->p, NULL) == 0;
+    int rc = tl_store_annotation_delete(a->store, &c->sc, &c->p, tl_http_param(r, 0),
+                                        tl_clock_ms(), has_hooks ? &qh.h : NULL);
+    if (has_hooks)
         tl_queue_hooks_release(&qh);
-    }
     if (rc) {
         tl_api_fail(r, rc, NULL);
         return;

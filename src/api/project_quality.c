@@ -78,12 +78,6 @@ static int quality_object(const json_t *v, struct tl_quality_settings *q, struct
     return 0;
 }
 
-void tl_api_quality_defaults(struct tl_quality_settings *q) {
-    memset(q, 0, sizeof *q);
-    snprintf(q->method, sizeof q->method, "auto");
-    q->gold_threshold = TL_GOLD_THRESHOLD_CHANCE; /* migration 16 */
-}
-
 int tl_api_quality_parse(const json_t *body, struct tl_project *p, struct tl_errbuf *eb) {
     struct tl_quality_settings *q = &p->q;
     const json_t *v;

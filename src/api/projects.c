@@ -74,7 +74,7 @@ void tl_api_projects_create(void *app, struct tl_http_req *r) {
                      MAX_HELD_LEASES);
     if (!rc)
         rc = instructions_member(body, &p.instructions, &eb);
-    tl_api_quality_defaults(&p.q);
+    tl_quality_defaults(&p.q);
     if (!rc)
         rc = tl_api_quality_parse(body, &p, &eb);
     if (!rc) {

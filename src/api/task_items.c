@@ -23,10 +23,10 @@
 static json_t *item_json(const struct tl_task_item *t) {
     char created[32];
     json_t *data = json_loadb(t->data, t->data_len, 0, NULL);
+    const char *state = t->is_gold ? "gold" : t->is_complete ? "complete" : "open";
     return json_pack("{s:s,s:o,s:s,s:i,s:s}", "id", t->id, "data", data ? data : json_null(),
-                     "state", t->is_gold ? "gold" : t->is_complete ? "complete" : "open",
-                     "annotations_count",
-                     t->n_annotations, "created_at", tl_clock_rfc3339(t->created_at_ms, created));
+                     "state", state, "annotations_count", t->n_annotations, "created_at",
+                     tl_clock_rfc3339(t->created_at_ms, created));
 }
 
 void tl_api_tasks_list(void *app, struct tl_http_req *r) {

@@ -207,8 +207,8 @@ static int load_example(struct tl_store *s, const struct tl_scope *sc, struct tl
     else if (!(rc = tl_schema_parse(js, &schema, eb)))
         tl_schema_release(&schema);
     struct tl_project p = {.overlap = jo ? (int)json_integer_value(jo) : 1,
-                           .lease_seconds = 600,
-                           .q.gold_threshold = TL_GOLD_THRESHOLD_CHANCE};
+                           .lease_seconds = 600};
+    tl_quality_defaults(&p.q);
     if (!rc) {
         p.name = strdup(json_string_value(jn));
         p.schema_json = json_dumps(js, JSON_COMPACT);
@@ -292,8 +292,8 @@ static int seed(struct tl_store *s, struct tl_files *files, const char *examples
     struct tl_project p = {.name = "Demo: review sentiment",
                            .schema_json = (char *)demo_schema,
                            .overlap = 1,
-                           .lease_seconds = 600,
-                           .q.gold_threshold = TL_GOLD_THRESHOLD_CHANCE};
+                           .lease_seconds = 600};
+    tl_quality_defaults(&p.q);
     if (!rc)
         rc = tl_store_project_create(s, &sc, &p);
     if (!rc)

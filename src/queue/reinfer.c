@@ -174,6 +174,42 @@ static int worker_index(struct run *R, int64_t pk, uint32_t *out) {
     return 0;
 }
 
+/* c's gold column (task_cap long), made on first need with every task
+ * "no gold" (-1); NULL when out of memory. */
+static int16_t *gold_column(const struct run *R, struct choice *c) {
+    if (!c->gold && (c->gold = malloc(R->task_cap * sizeof *c->gold)) != NULL)
+        for (size_t i = 0; i < R->task_cap; i++)
+            c->gold[i] = -1;
+    return c->gold;
+}
+
+/* Room for need tasks: task_pk, task_off (one more) and the gold columns
+ * that exist (their new slots -1). */
+static int tasks_reserve(struct run *R, size_t need) {
+    size_t old_cap = R->task_cap;
+    if (grow((void **)&R->task_pk, &R->task_cap, need, sizeof *R->task_pk))
+        return TL_ENOMEM;
+    if (R->task_cap == old_cap && R->task_off)
+        return 0;
+    size_t cap = R->task_cap;
+    uint32_t *off = realloc(R->task_off, (cap + 1) * sizeof *off);
+    if (!off)
+        return TL_ENOMEM;
+    R->task_off = off;
+    for (size_t k = 0; k < R->n_choice; k++) {
+        struct choice *c = &R->ch[k];
+        if (!c->gold)
+            continue;
+        int16_t *g = realloc(c->gold, cap * sizeof *g);
+        if (!g)
+            return TL_ENOMEM;
+        for (size_t i = old_cap; i < cap; i++)
+            g[i] = -1;
+        c->gold = g;
+    }
+    return 0;
+}
+
 /* A gold answer {FIELD: VALUE}: the options of the choice fields it names. */
 static int read_gold(struct run *R, size_t task, const char *gold, size_t len) {
     json_t *g = json_loadb(gold, len, 0, NULL);
@@ -188,14 +224,9 @@ static int read_gold(struct run *R, size_t task, const char *gold, size_t len) {
         int16_t o = option_of(c, json_string_value(v), json_string_length(v));
         if (o < 0)
             continue;
-        if (!c->gold) {
-            c->gold = malloc(R->task_cap * sizeof *c->gold);
-            if (!c->gold) {
-                rc = TL_ENOMEM;
-                break;
-            }
-            for (size_t i = 0; i < R->task_cap; i++)
-                c->gold[i] = -1;
+        if (!gold_column(R, c)) {
+            rc = TL_ENOMEM;
+            break;
         }
         c->gold[task] = o;
     }
@@ -204,27 +235,8 @@ static int read_gold(struct run *R, size_t task, const char *gold, size_t len) {
 }
 
 static int new_task(struct run *R, int64_t pk) {
-    size_t old_cap = R->task_cap;
-    if (grow((void **)&R->task_pk, &R->task_cap, R->n_tasks + 2, sizeof *R->task_pk))
+    if (tasks_reserve(R, R->n_tasks + 2))
         return TL_ENOMEM;
-    if (R->task_cap != old_cap) {
-        size_t cap = R->task_cap;
-        uint32_t *off = realloc(R->task_off, (cap + 1) * sizeof *off);
-        if (!off)
-            return TL_ENOMEM;
-        R->task_off = off;
-        for (size_t k = 0; k < R->n_choice; k++) {
-            struct choice *c = &R->ch[k];
-            if (!c->gold)
-                continue;
-            int16_t *g = realloc(c->gold, cap * sizeof *g);
-            if (!g)
-                return TL_ENOMEM;
-            for (size_t i = old_cap; i < cap; i++)
-                g[i] = -1;
-            c->gold = g;
-        }
-    }
     R->task_pk[R->n_tasks] = pk;
     R->task_off[R->n_tasks] = (uint32_t)R->n;
     R->n_tasks++;
@@ -369,29 +381,16 @@ static int run_append(struct run *A, struct run *B) {
     size_t n_tasks = A->n_tasks + B->n_tasks, n = A->n + B->n;
     if (n >= UINT32_MAX - 1)
         return TL_ETOOBIG; /* on_label's ceiling, for the whole */
-    size_t old_cap = A->task_cap;
-    if (grow((void **)&A->task_pk, &A->task_cap, n_tasks + 1, sizeof *A->task_pk))
+    if (tasks_reserve(A, n_tasks + 1))
         return TL_ENOMEM;
-    if (A->task_cap != old_cap || !A->task_off) {
-        uint32_t *off = realloc(A->task_off, (A->task_cap + 1) * sizeof *off);
-        if (!off)
-            return TL_ENOMEM;
-        A->task_off = off;
-    }
     for (size_t k = 0; k < A->n_choice; k++) {
-        struct choice *a = &A->ch[k], *b = &B->ch[k];
-        if (!a->gold && !b->gold)
+        const struct choice *b = &B->ch[k];
+        if (!b->gold)
             continue;
-        /* Gold arrays are task_cap long; rebuilt at A's new capacity. */
-        int16_t *g = malloc(A->task_cap * sizeof *g);
+        int16_t *g = gold_column(A, &A->ch[k]);
         if (!g)
             return TL_ENOMEM;
-        for (size_t t = 0; t < A->task_cap; t++)
-            g[t] = t < A->n_tasks && a->gold                   ? a->gold[t]
-                   : t >= A->n_tasks && t < n_tasks && b->gold ? b->gold[t - A->n_tasks]
-                                                               : -1;
-        free(a->gold);
-        a->gold = g;
+        memcpy(g + A->n_tasks, b->gold, B->n_tasks * sizeof *g);
     }
     memcpy(A->task_pk + A->n_tasks, B->task_pk, B->n_tasks * sizeof *B->task_pk);
     for (size_t t = 0; t < B->n_tasks; t++)
@@ -606,9 +605,10 @@ static int compose_choice(struct run *R, size_t t, struct tl_buf *arena, double 
         rc = tl_buf_puts(arena, first ? "" : ",");
         rc = rc ? rc : tl_buf_json_str(arena, name, strlen(name));
         rc = rc ? rc : tl_buf_puts(arena, ":");
-        rc = rc ? rc : put_number(arena, c->conf[t]);
-        if (conf_round(c->conf[t]) < *min_conf)
-            *min_conf = conf_round(c->conf[t]);
+        double conf = conf_round(c->conf[t]);
+        rc = rc ? rc : put_number(arena, conf);
+        if (conf < *min_conf)
+            *min_conf = conf;
         first = false;
     }
     return rc ? rc : tl_buf_append(arena, "}", 2);
@@ -647,8 +647,9 @@ static int compose_all(struct run *R, size_t t, const double *skill, struct tl_b
         const char *key;
         json_t *val;
         json_object_foreach(a.confidence, key, val) {
-            if (conf_round(json_number_value(val)) < *min_conf)
-                *min_conf = conf_round(json_number_value(val));
+            double conf = conf_round(json_number_value(val));
+            if (conf < *min_conf)
+                *min_conf = conf;
         }
         char *res = json_dumps(a.result, JSON_COMPACT);
         char *conf = json_dumps(a.confidence, JSON_COMPACT | JSON_REAL_PRECISION(CONF_DIGITS));

@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,12 @@ void tl_annotation_release(struct tl_annotation *a) {
 void tl_task_item_release(struct tl_task_item *t) {
     free(t->data);
     t->data = NULL;
+}
+
+void tl_quality_defaults(struct tl_quality_settings *q) {
+    memset(q, 0, sizeof *q);
+    snprintf(q->method, sizeof q->method, "auto");
+    q->gold_threshold = TL_GOLD_THRESHOLD_CHANCE;
 }
 
 void tl_lease_release(struct tl_lease *l) {

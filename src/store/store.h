@@ -72,7 +72,9 @@ struct tl_user {
 };
 
 /* A project's quality settings (docs/quality-projects.md), columns of its
- * row (migration 11). */
+ * row (migration 11). A zeroed struct turns the gold rule off: a new
+ * project starts from tl_quality_defaults(). */
+#define TL_GOLD_THRESHOLD_CHANCE (-1.0) /* gold_threshold: the first choice field's 1/options */
 struct tl_quality_settings {
     double gold_rate;         /* share of `next` answered with a gold task, 0..1 */
     int qual_tasks;           /* qualification: the first N tasks served are gold; 0: none */
@@ -81,11 +83,14 @@ struct tl_quality_settings {
     double confidence_target; /* complete at overlap once this sure; 0: none */
     char method[16];          /* aggregation method of choice fields ("auto") */
     bool is_auto_suspend;     /* policy "suspend" (else "flag": flag only) */
-    double gold_threshold;    /* flag below this gold-accuracy lower bound (or: */
-#define TL_GOLD_THRESHOLD_CHANCE (-1.0) /* the first choice field's 1/options) */
+    double gold_threshold;    /* flag below this gold-accuracy lower bound; 0: off */
     double review_rate;       /* share of complete tasks sampled for review */
     double review_below;      /* tasks whose aggregate is less sure go to review */
 };
+
+/* The settings of a project nobody has set any for: method auto, policy
+ * flag, the gold rule at chance level, nothing else (migration 16). */
+void tl_quality_defaults(struct tl_quality_settings *q);
 
 struct tl_project {
     int64_t pk;

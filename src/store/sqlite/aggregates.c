@@ -1,6 +1,7 @@
 /* aggregates.c: the store side of full re-inference (queue/reinfer.h) and
  * of the aggregates the API shows (docs/quality-aggregates.md): a project's
- * counted labels read in one transaction, the aggregates and worker
+ * counted labels read as of one instant (in parts side by side), the
+ * aggregates (only those that changed) and worker
  * estimates written back in bounded slices, the record of the last run
  * (migration 13), the aggregates list, the quality page's charts, and the
  * export page's aggregates.
@@ -108,11 +109,14 @@ struct agg_begin {
 static int begin_all(struct agg_begin *b) {
     int rc = 0;
     for (size_t i = 0; !rc && i < b->n; i++) {
-        struct tl_agg_seen mine = {0};
+        /* A WAL reader's snapshot is fixed by its first read, not by
+         * BEGIN: the counters are that read (the other parts' are the same
+         * numbers, dropped). */
+        struct tl_agg_seen same = {0};
         int64_t n_tasks = 0;
         if (sqlite3_exec(b->c[i]->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
             rc = TL_EIO;
-        rc = rc ? rc : read_seen(b->c[i], b->project_pk, i ? &mine : b->seen, &n_tasks);
+        rc = rc ? rc : read_seen(b->c[i], b->project_pk, i ? &same : b->seen, &n_tasks);
         if (!i)
             b->n_tasks = n_tasks;
     }
@@ -246,7 +250,8 @@ static int plan_slice(struct sq_conn *w, const struct agg_slice *a, struct agg_p
         int64_t task_pk = sqlite3_column_int64(st, 0);
         for (; i < a->n && a->rows[i].task_pk < task_pk; i++)
             pl->act[i] = AGG_INSERT; /* nothing stored for it */
-        bool is_free = sqlite3_column_int(st, 5) == 0 && sqlite3_column_int64(st, 6) <= a->read_at_ms;
+        int64_t updated_at = sqlite3_column_int64(st, 6);
+        bool is_free = sqlite3_column_int(st, 5) == 0 && updated_at <= a->read_at_ms;
         if (i < a->n && a->rows[i].task_pk == task_pk) {
             const struct tl_agg_row *r = &a->rows[i];
             bool same = sqlite3_column_int(st, 4) == r->n_annotations &&
@@ -254,7 +259,7 @@ static int plan_slice(struct sq_conn *w, const struct agg_slice *a, struct agg_p
                         same_col(st, 2, r->result, r->result_len) &&
                         same_col(st, 3, r->confidence, r->confidence_len);
             pl->act[i++] = is_free && !same ? AGG_UPDATE : AGG_KEEP;
-        } else if (is_free && sqlite3_column_int64(st, 6) < a->read_at_ms) {
+        } else if (is_free && updated_at < a->read_at_ms) {
             if (pl->n_stale == pl->stale_cap) {
                 size_t cap = pl->stale_cap ? pl->stale_cap * 2 : 64;
                 int64_t *grown = realloc(pl->stale, cap * sizeof *grown);
@@ -276,6 +281,14 @@ static int plan_slice(struct sq_conn *w, const struct agg_slice *a, struct agg_p
     return rc;
 }
 
+int sq_agg_drop(struct sq_conn *w, int64_t task_pk) {
+    sqlite3_stmt *st = sq_stmt(w, Q_AGG_DELETE);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, task_pk);
+    return sq_exec(st);
+}
+
 static int w_agg_slice(struct sq_store *s, struct sq_conn *w, void *arg) {
     (void)s;
     struct agg_slice *a = arg;
@@ -293,15 +306,8 @@ static int w_agg_slice(struct sq_store *s, struct sq_conn *w, void *arg) {
         rc = sq_exec(st);
         a->n_written += !rc && sqlite3_changes(w->db) > 0;
     }
-    for (size_t k = 0; !rc && k < pl.n_stale; k++) {
-        sqlite3_stmt *st = sq_stmt(w, Q_AGG_DELETE);
-        if (!st) {
-            rc = TL_EINTERNAL;
-            break;
-        }
-        sqlite3_bind_int64(st, 1, pl.stale[k]);
-        rc = sq_exec(st);
-    }
+    for (size_t k = 0; !rc && k < pl.n_stale; k++)
+        rc = sq_agg_drop(w, pl.stale[k]);
     free(pl.act);
     free(pl.stale);
     return rc;

@@ -518,7 +518,6 @@ static const char *const sql[Q_COUNT] = {
                          " WHERE a.id = ?1 AND k.project_pk = ?2",
     [Q_GOLD_WORKER_ADJUST] = "UPDATE workers SET n_gold = n_gold + ?3, gold_sum = gold_sum + ?4,"
                              " updated_at = ?5 WHERE project_pk = ?1 AND annotator_pk = ?2",
-    [Q_GOLD_AGG_DROP] = "DELETE FROM aggregates WHERE task_pk = ?1 AND is_reviewed = 0",
     [Q_GOLD_TASK_UNBUMP] = "UPDATE tasks SET n_annotations = n_annotations - 1, is_open = ?2"
                            " WHERE pk = ?1",
     /* quality: review (review.c). Every statement reads one index range

@@ -39,7 +39,8 @@ enum sq_q {
     Q_TOKEN_LIST, Q_TOKEN_REVOKE,
     /* lifecycle.c */
     Q_LC_PROJECT_UPDATE, Q_LC_PROJECT_DELETE, Q_LC_DELETED, Q_LC_FILE_IDS,
-    Q_LC_TASKS_ALL, Q_LC_TASKS_STATE, Q_LC_TASKS_GOLD, Q_LC_TASK_GET, Q_LC_TASK_FIND, Q_LC_PROJECT_SUB,
+    Q_LC_TASKS_ALL, Q_LC_TASKS_STATE, Q_LC_TASKS_GOLD, Q_LC_TASK_GET, Q_LC_TASK_FIND,
+    Q_LC_PROJECT_SUB,
     Q_LC_SLICE_ANNOTS, Q_LC_SLICE_LEASES, Q_LC_SLICE_PREDS, Q_LC_SLICE_IMPORTED, Q_LC_SLICE_SKIPS,
     Q_LC_SLICE_HISTORY, Q_LC_SLICE_REVIEWS, Q_LC_SLICE_AGGREGATES, Q_LC_SLICE_TASKS,
     Q_LC_END_MEMBERS, Q_LC_END_FILES, Q_LC_END_STATS, Q_LC_END_FLAGS, Q_LC_END_WORKERS,
@@ -64,7 +65,7 @@ enum sq_q {
     Q_GOLD_STAGE_COUNT, Q_GOLD_EXPORT_TASKS, Q_GOLD_EXPORT_ANNOTS, Q_GOLD_AGG_MIN,
     Q_GOLD_TASK_STATE, Q_GOLD_TASK_UNBUMP, Q_GOLD_ASIDE_MARK, Q_GOLD_ASIDE_STATE,
     Q_GOLD_ASIDE_TASK, Q_GOLD_ASIDE_PROJECT, Q_GOLD_ASIDE_AGG, Q_GOLD_EDIT_FIND,
-    Q_GOLD_WORKER_ADJUST, Q_GOLD_AGG_DROP,
+    Q_GOLD_WORKER_ADJUST,
     /* quality: review (review.c) */
     Q_RV_HELD, Q_RV_SWEEP_GET, Q_RV_SWEEP_SET, Q_RV_WINDOW, Q_RV_AGG_CONF, Q_RV_ANY_FLAG,
     Q_RV_FLAGGED, Q_RV_OF_TASK, Q_RV_INSERT, Q_RV_RECLAIM, Q_RV_ITEM_PK, Q_RV_ITEM_ID,
@@ -317,6 +318,9 @@ int sq_review_done(struct tl_store *s, const struct tl_project *p, struct tl_rev
  * the vtab's entries, and the export page's aggregates. */
 int sq_agg_labels(struct tl_store *s, const struct tl_project *p, size_t n_parts,
                   tl_agg_label_fn fn, void *const *ctx, size_t *n_used, struct tl_agg_seen *seen);
+/* Delete task_pk's aggregate unless a reviewer's (no counted vote left),
+ * on the writer's connection: the one statement for it (gold.c too). */
+int sq_agg_drop(struct sq_conn *w, int64_t task_pk);
 int sq_agg_write(struct tl_store *s, const struct tl_project *p, const char *method,
                  const struct tl_agg_row *rows, size_t n, int64_t read_at_ms, size_t *n_written);
 int sq_agg_workers(struct tl_store *s, const struct tl_project *p, const struct tl_agg_worker *w,

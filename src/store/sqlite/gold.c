@@ -165,10 +165,9 @@ int sq_task_votes(struct tl_store *s, const struct tl_project *p, const char *ta
     if (!rc) {
         sqlite3_bind_text(st, 1, task_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, p->pk);
-        int step = sqlite3_step(st);
-        rc = step == SQLITE_ROW    ? (sqlite3_column_int(st, 1) ? TL_EEMPTY : 0)
-             : step == SQLITE_DONE ? TL_ENOTFOUND
-                                   : sq_err(step);
+        rc = sq_row(st);
+        if (!rc && sqlite3_column_int(st, 1))
+            rc = TL_EEMPTY; /* a gold task: no aggregate */
         task_pk = rc ? 0 : sqlite3_column_int64(st, 0);
         sqlite3_reset(st);
     }
@@ -190,11 +189,11 @@ static int votes_unchanged(struct sq_conn *w, int64_t task_pk, int64_t annotatio
         return TL_EINTERNAL;
     sqlite3_bind_int64(st, 1, task_pk);
     sqlite3_bind_int64(st, 2, annotation_pk);
-    int step = sqlite3_step(st);
-    *same = step == SQLITE_ROW && sqlite3_column_int64(st, 0) == pre->n &&
+    int rc = sq_row(st);
+    *same = !rc && sqlite3_column_int64(st, 0) == pre->n &&
             sqlite3_column_int64(st, 1) == pre->max_pk;
     sqlite3_reset(st);
-    return step == SQLITE_ROW ? 0 : sq_err(step);
+    return rc;
 }
 
 /* Write the task's aggregate: *is_reviewed when a reviewer's correction
@@ -232,13 +231,8 @@ static int reaggregate(struct sq_conn *w, const struct tl_project *p, int64_t ta
     if (rc)
         return rc;
     *min_confidence = 1;
-    if (!n) {
-        sqlite3_stmt *st = sq_stmt(w, Q_GOLD_AGG_DROP);
-        if (!st)
-            return TL_EINTERNAL;
-        sqlite3_bind_int64(st, 1, task_pk);
-        return sq_exec(st);
-    }
+    if (!n)
+        return sq_agg_drop(w, task_pk);
     struct tl_store_agg agg = {0};
     rc = h->aggregate(h, v, n, &agg);
     bool is_reviewed = false;
@@ -376,13 +370,8 @@ int sq_gold_deleted(struct sq_conn *w, const struct tl_project *p, int64_t task_
     if (is_gold)
         return 0;
     double ignored;
-    if (h && h->aggregate)
-        return reaggregate(w, p, task_pk, h, now_ms, &ignored);
-    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_AGG_DROP);
-    if (!st)
-        return TL_EINTERNAL;
-    sqlite3_bind_int64(st, 1, task_pk);
-    return sq_exec(st);
+    return h && h->aggregate ? reaggregate(w, p, task_pk, h, now_ms, &ignored)
+                             : sq_agg_drop(w, task_pk);
 }
 
 int sq_gold_scored(struct sq_conn *w, const struct tl_project *p, int64_t annotation_pk,
