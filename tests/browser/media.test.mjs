@@ -299,6 +299,7 @@ test('audio: a segment dragged on the waveform, its label and text', async () =>
   const page = await newPage(browser);
   await host.label.open(page, 'Example: audio transcription with segments');
   await page.waitForFunction(() => document.querySelector('.au-wave > div')?.shadowRoot?.querySelector('canvas'), null, { timeout: T });
+  await page.locator('.au-surface[data-ready]').waitFor({ timeout: T }); // drag selection is on from 'ready'
   await page.waitForFunction(() => /\/ 0:02\.0$/.test(document.querySelector('.au-time').textContent), null, { timeout: T });
   const w = await page.locator('.au-wave').boundingBox();
   // the demo's dialogue is 2 s: 440 Hz for 0..0.8 s, silence, 660 Hz from 1.2 s
@@ -429,6 +430,8 @@ test('video view: segments marked from the keyboard at the play head ([ and ])',
   const page = await newPage(browser);
   await host.label.open(page, name);
   await page.locator('.au-surface video.au-video').waitFor();
+  // the duration shows from the media's metadata, before the waveform is decoded: wait for the surface itself
+  await page.locator('.au-surface[data-ready]').waitFor({ timeout: T });
   await page.waitForFunction(() => /\/ 0:02\.0$/.test(document.querySelector('.au-time').textContent), null, { timeout: T });
   const w = await page.locator('.au-wave').boundingBox();
   await page.mouse.click(w.x + w.width * 0.25, w.y + w.height / 2); // seek to 0.5 s

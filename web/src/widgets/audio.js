@@ -113,6 +113,7 @@ export function audioSurface({ source, view, value, fields, readOnly, initial, o
   });
   ws.on('ready', () => {
     ready = true;
+    el.dataset.ready = '1'; // what tests and scripts wait for: segments can be marked from here on
     if (!readOnly) regions.enableDragSelection({ color: 'rgba(36,87,214,0.2)' });
     set(pending);
     showTime();
@@ -192,7 +193,9 @@ export function audioSurface({ source, view, value, fields, readOnly, initial, o
     return s;
   }
   function mark(which) {
-    if (readOnly || !ready) return;
+    if (readOnly) return;
+    // before 'ready' a mark would be wiped by set(pending): say so, never drop it silently
+    if (!ready) { hint.textContent = 'The medium is still loading: mark segments once its waveform shows.'; return; }
     const t = ws.getCurrentTime();
     if (which === 'start') { markStart = t; hint.textContent = `Segment start marked at ${fmt(t)}: press ] at its end.`; return; }
     const e = picker.active();
