@@ -31,6 +31,14 @@ struct tl_q_em {
     double *block_ll;   /* [nblocks] per-block log-likelihood partials */
     double *block_mass; /* [nblocks * K] per-block class mass partials */
     size_t nblocks;
+    /* Task-order passes (see tl_q_em_chunk): the tasks cut into nchunks
+     * runs of blocks, each adding into its own partials, summed in chunk
+     * order; 0 when the workers' tables are too large for a copy a chunk. */
+    size_t nchunks;
+    double *chunk_counts; /* [nchunks * n_workers * K * K] */
+    /* exp(logc) and exp(log_prior), set by each E-step, under the same
+     * condition (else NULL: the E-step stays in the log domain) */
+    double *linc, *lin_prior;
 };
 
 /* Allocate the state for L. 0 or TL_ENOMEM (state released). */
@@ -45,6 +53,13 @@ void tl_q_em_init_votes(struct tl_q_em *em);
  * marginal likelihood of all labels (gold tasks: joint with their gold). */
 double tl_q_em_estep(struct tl_q_em *em);
 
+/* Chunks for passes over the labels in task order whose sums are
+ * per-worker: TL_Q_CHUNKS runs of whole blocks (fewer when there are fewer
+ * blocks), fixed by the data alone so that sums taken chunk by chunk and
+ * then added in chunk order do not depend on the number of threads. Tasks
+ * [*lo, *hi) are chunk c's. */
+#define TL_Q_CHUNKS 8
+void tl_q_em_chunk(const struct tl_q_em *em, size_t c, size_t *lo, size_t *hi);
 /* Expected counts and class_mass from post. */
 void tl_q_em_counts(struct tl_q_em *em);
 

@@ -565,16 +565,16 @@ static int infer_field(struct run *R, struct choice *c, enum tl_q_method m, int 
  * rows at 9 digits, 29-31% at 6 and 9-10% at 4 (bench/reinfer, CHANGE). */
 #define CONF_DIGITS 6
 
-static double conf_round(double v) {
-    char num[32];
-    snprintf(num, sizeof num, "%.*g", CONF_DIGITS, v);
+/* v to CONF_DIGITS significant digits: the text into num, the value it
+ * reads back as returned (one conversion each way a confidence). */
+static double conf_text(double v, char num[static 32]) {
+    snprintf(num, 32, "%.*g", CONF_DIGITS, v);
     return strtod(num, NULL);
 }
 
-static int put_number(struct tl_buf *b, double v) {
+static double conf_round(double v) {
     char num[32];
-    snprintf(num, sizeof num, "%.*g", CONF_DIGITS, v);
-    return tl_buf_puts(b, num);
+    return conf_text(v, num);
 }
 
 /* {FIELD: VALUE} and {FIELD: P} of task t from the choice fields alone. */
@@ -605,8 +605,9 @@ static int compose_choice(struct run *R, size_t t, struct tl_buf *arena, double 
         rc = tl_buf_puts(arena, first ? "" : ",");
         rc = rc ? rc : tl_buf_json_str(arena, name, strlen(name));
         rc = rc ? rc : tl_buf_puts(arena, ":");
-        double conf = conf_round(c->conf[t]);
-        rc = rc ? rc : put_number(arena, conf);
+        char num[32];
+        double conf = conf_text(c->conf[t], num);
+        rc = rc ? rc : tl_buf_puts(arena, num);
         if (conf < *min_conf)
             *min_conf = conf;
         first = false;

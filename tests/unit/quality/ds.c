@@ -3,6 +3,8 @@
  * known worker accuracies, determinism and degenerate inputs. */
 #include <math.h>
 
+#include "quality/em.h"
+#include "quality/rng.h"
 #include "quality/testutil.h"
 
 /* Ten tasks, truth a/b alternating. w1..w3 are always right, w4 and w5 always
@@ -141,12 +143,89 @@ static void test_iteration_limit(void **state) {
     tl_q_labels_release(&L);
 }
 
+/* em.c's fast paths (expected counts in task order, chunk by chunk; the
+ * E-step as a product of probabilities) give what the plain paths give
+ * (counts by worker; the E-step in the log domain), whatever the number of
+ * threads; the tables are drawn so low that a share of the tasks' products
+ * underflow, which the linear E-step must hand back to the log domain. */
+static void test_em_fast_paths_match_plain(void **state) {
+    enum { TASKS = 4000, PER = 5, WORKERS = 40, K = 3 };
+    double acc[WORKERS];
+    struct tl_q_labels L;
+    tq_synthetic(&L, TASKS, PER, WORKERS, K, 11, acc, NULL);
+    struct tl_q_opts o;
+    tl_q_opts_init(&o);
+    struct tl_q_em fast, one, plain;
+    o.threads = 2;
+    assert_int_equal(tl_q_em_init(&fast, &L, &o), 0);
+    assert_int_equal(tl_q_em_init(&plain, &L, &o), 0);
+    o.threads = 1;
+    assert_int_equal(tl_q_em_init(&one, &L, &o), 0);
+    assert_true(fast.nchunks > 1 && fast.linc); /* this size takes the fast paths */
+    free(plain.chunk_counts);
+    free(plain.linc);
+    free(plain.lin_prior);
+    plain.chunk_counts = plain.linc = plain.lin_prior = NULL;
+    plain.nchunks = 0;
+
+    struct tl_q_em *all[] = {&fast, &one, &plain};
+    size_t cells = (size_t)WORKERS * K * K;
+    for (size_t i = 0; i < 3; i++) {
+        tl_q_em_init_votes(all[i]);
+        tl_q_em_counts(all[i]);
+    }
+    for (size_t j = 0; j < cells; j++) {
+        assert_true(fast.counts[j] == one.counts[j]); /* chunks fixed by the data */
+        assert_float_equal(fast.counts[j], plain.counts[j], 1e-9);
+    }
+    for (size_t k = 0; k < K; k++)
+        assert_float_equal(fast.class_mass[k], plain.class_mass[k], 1e-9);
+
+    /* Tables of log-probabilities down to -300 a label: a task of five
+     * labels can fall far below the smallest double. */
+    struct tl_q_rng rng;
+    tl_q_rng_seed(&rng, 5, 1);
+    for (size_t j = 0; j < cells; j++) {
+        double v = -300 * tl_q_rng_unit(&rng);
+        for (size_t i = 0; i < 3; i++)
+            all[i]->logc[j] = v;
+    }
+    for (size_t i = 0; i < 3; i++)
+        for (size_t k = 0; k < K; k++)
+            all[i]->log_prior[k] = log(1.0 / K);
+    size_t underflow = 0;
+    for (size_t t = 0; t < TASKS; t++) {
+        double best = -HUGE_VAL;
+        for (size_t k = 0; k < K; k++) {
+            double x = fast.log_prior[k];
+            for (size_t i = L.task_off[t]; i < L.task_off[t + 1]; i++)
+                x += fast.logc[((size_t)L.by_task_worker[i] * K + L.by_task_class[i]) * K + k];
+            best = x > best ? x : best;
+        }
+        underflow += best < -745; /* exp() of it is 0 */
+    }
+    print_message("em: %zu of %d tasks underflow as products\n", underflow, TASKS);
+    assert_true(underflow > TASKS / 20 && underflow < TASKS);
+    double ll_fast = tl_q_em_estep(&fast), ll_one = tl_q_em_estep(&one);
+    double ll_plain = tl_q_em_estep(&plain);
+    assert_true(ll_fast == ll_one);
+    assert_float_equal(ll_fast, ll_plain, 1e-9 * fabs(ll_plain));
+    for (size_t j = 0; j < (size_t)TASKS * K; j++) {
+        assert_true(isfinite(fast.post[j]));
+        assert_float_equal(fast.post[j], plain.post[j], 1e-9);
+    }
+    for (size_t i = 0; i < 3; i++)
+        tl_q_em_release(all[i]);
+    tl_q_labels_release(&L);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ds_reads_adversarial_workers),
         cmocka_unit_test(test_ds_gold_estimates_workers),
         cmocka_unit_test(test_ds_recovers_known_accuracies),
         cmocka_unit_test(test_thread_independence),
+        cmocka_unit_test(test_em_fast_paths_match_plain),
         cmocka_unit_test(test_degenerate),
         cmocka_unit_test(test_iteration_limit),
     };
