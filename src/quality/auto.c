@@ -72,7 +72,8 @@ struct hier {
     double *strength;        /* [K] s_k */
     double *last;            /* [K + 2] the concentrations of the previous M-step */
     double *inv;             /* [nw*K*K] exp(-logc), skill prior only */
-    double *acc_part;        /* [em->nchunks * 2 * nw] worker_accuracy's partials, on first use */
+    double *acc_part;        /* [em->nchunks * 2 * nw] worker_accuracy's partials (skill prior,
+                                em->nchunks > 0), else NULL: worker by worker */
     double acc_strength;     /* b */
     double pattern_strength; /* c */
     double p0;               /* the crowd's share of right labels */
@@ -311,9 +312,7 @@ static void worker_accuracy(const struct tl_q_em *em, struct hier *h) {
             h->inv[j] = exp(-em->logc[j]);
         inv = h->inv;
     }
-    if (em->nchunks && !h->acc_part)
-        h->acc_part = malloc(em->nchunks * 2 * nw * sizeof *h->acc_part);
-    if (em->nchunks && h->acc_part) {
+    if (h->acc_part) {
         struct accuracy_job job = {em, h, inv};
         tl_q_par_run(em->nthreads, accuracy_chunks, &job);
         for (size_t w = 0; w < nw; w++) {
@@ -476,24 +475,64 @@ static int hier_init(struct hier *h, const struct tl_q_labels *L, bool use_skill
 
 /* Leave-one-out log-likelihood of the labels on tasks with two or more:
  * sum of log P(label | the task's other labels) = -log sum_k post_k / P(l|k). */
-static double loo_loglik(const struct tl_q_em *em) {
+struct loo_job {
+    struct tl_q_em *em;
+    const double *inv; /* exp(-logc), or NULL: taken label by label */
+};
+
+/* Blocks of tasks on every core, each block's sum into em->block_ll (scratch
+ * once the E-step is done) and the blocks added in order: the same sum for
+ * any number of threads. */
+static void loo_part(void *arg, int tid, int nthreads) {
+    const struct loo_job *j = arg;
+    struct tl_q_em *em = j->em;
     const struct tl_q_labels *L = em->L;
-    size_t K = em->K;
-    double ll = 0;
-    for (size_t t = 0; t < L->n_tasks; t++) {
-        if (L->task_off[t + 1] - L->task_off[t] < 2)
-            continue;
-        const double *p = em->post + t * K;
-        for (size_t i = L->task_off[t]; i < L->task_off[t + 1]; i++) {
-            const double *lc =
-                em->logc + ((size_t)L->by_task_worker[i] * K + L->by_task_class[i]) * K;
-            double z = 0;
-            for (size_t k = 0; k < K; k++)
-                z += p[k] > 0 ? p[k] * exp(-lc[k]) : 0;
-            ll -= log(z);
+    size_t K = em->K, blo, bhi;
+    tl_q_par_split(em->nblocks, tid, nthreads, &blo, &bhi);
+    for (size_t b = blo; b < bhi; b++) {
+        size_t thi = (b + 1) * TL_Q_BLOCK < L->n_tasks ? (b + 1) * TL_Q_BLOCK : L->n_tasks;
+        double ll = 0;
+        struct tl_q_logprod zs;
+        tl_q_logprod_init(&zs);
+        for (size_t t = b * TL_Q_BLOCK; t < thi; t++) {
+            if (L->task_off[t + 1] - L->task_off[t] < 2)
+                continue;
+            const double *p = em->post + t * K;
+            for (size_t i = L->task_off[t]; i < L->task_off[t + 1]; i++) {
+                size_t row = ((size_t)L->by_task_worker[i] * K + L->by_task_class[i]) * K;
+                double z = 0;
+                for (size_t k = 0; k < K; k++)
+                    z += p[k] > 0 ? p[k] * (j->inv ? j->inv[row + k] : exp(-em->logc[row + k]))
+                                  : 0;
+                if (z > 0 && isfinite(z))
+                    tl_q_logprod_mul(&zs, z);
+                else
+                    ll -= log(z);
+            }
         }
+        em->block_ll[b] = ll - tl_q_logprod_log(&zs);
     }
-    return ll;
+}
+
+static int loo_loglik(struct tl_q_em *em, double *out) {
+    size_t cells = em->L->n_workers * em->K * em->K;
+    /* a table of 1 / P(l | k) when it is smaller than the labels' exps */
+    double *inv = NULL;
+    if (cells <= em->L->n * em->K) {
+        inv = malloc(cells * sizeof *inv);
+        if (!inv)
+            return TL_ENOMEM;
+        for (size_t c = 0; c < cells; c++)
+            inv[c] = exp(-em->logc[c]);
+    }
+    struct loo_job job = {em, inv};
+    tl_q_par_run(em->nthreads, loo_part, &job);
+    free(inv);
+    double ll = 0;
+    for (size_t b = 0; b < em->nblocks; b++)
+        ll += em->block_ll[b];
+    *out = ll;
+    return 0;
 }
 
 /* The same sum for a model that knows nothing but how often each label is
@@ -539,7 +578,12 @@ static int fit_variant(const struct tl_q_labels *L, const struct tl_q_opts *o, b
     if (rc)
         return rc;
     rc = tl_q_em_init(&v->em, L, o);
+    if (!rc && use_skill && v->em.nchunks) {
+        h.acc_part = malloc(v->em.nchunks * 2 * h.nw * sizeof *h.acc_part);
+        rc = h.acc_part ? 0 : TL_ENOMEM;
+    }
     if (rc) {
+        tl_q_em_release(&v->em);
         hier_free(&h);
         return rc;
     }
@@ -553,7 +597,11 @@ static int fit_variant(const struct tl_q_labels *L, const struct tl_q_opts *o, b
         .start = start,
     };
     tl_q_ds_run(&v->em, o, &cfg, &v->log_likelihood, &v->iterations, &v->converged);
-    v->loo = loo_loglik(&v->em);
+    rc = loo_loglik(&v->em, &v->loo);
+    if (rc) {
+        hier_free(&h);
+        return rc; /* v->em is released by the caller (variant_free) */
+    }
     v->strength_lo = v->strength_hi = h.strength[0];
     for (size_t k = 1; k < h.K; k++) {
         v->strength_lo = h.strength[k] < v->strength_lo ? h.strength[k] : v->strength_lo;

@@ -125,19 +125,13 @@ int tl_q_em_init(struct tl_q_em *em, const struct tl_q_labels *L, const struct t
     if (cells <= SCATTER_MAX_CELLS && cells < nt * K && em->nblocks > 1) {
         em->nchunks = em->nblocks < TL_Q_CHUNKS ? em->nblocks : TL_Q_CHUNKS;
         em->chunk_counts = malloc(em->nchunks * cells * sizeof *em->chunk_counts);
-        if (!em->chunk_counts)
-            em->nchunks = 0; /* the by-worker pass needs no more memory */
         /* and the tables as probabilities for the E-step (else log domain) */
         em->linc = malloc(cells * sizeof *em->linc);
         em->lin_prior = malloc(K * sizeof *em->lin_prior);
-        if (!em->linc || !em->lin_prior) {
-            free(em->linc);
-            free(em->lin_prior);
-            em->linc = em->lin_prior = NULL;
-        }
     }
+    bool fast_ok = !em->nchunks || (em->chunk_counts && em->linc && em->lin_prior);
     if (!em->post || !em->logc || !em->counts || !em->log_prior || !em->class_mass ||
-        !em->block_ll || !em->block_mass) {
+        !em->block_ll || !em->block_mass || !fast_ok) {
         tl_q_em_release(em);
         return TL_ENOMEM;
     }
@@ -208,8 +202,9 @@ static void estep_part(void *ctx, int tid, int nthreads) {
         size_t tlo = b * TL_Q_BLOCK, thi = tlo + TL_Q_BLOCK;
         if (thi > L->n_tasks)
             thi = L->n_tasks;
-        double ll = 0, prod = 1;
-        int scale = 0; /* the block's product of sums is prod * 2^scale */
+        double ll = 0;
+        struct tl_q_logprod sums; /* the block's product of the tasks' sums */
+        tl_q_logprod_init(&sums);
         for (size_t t = tlo; t < thi; t++) {
             if (!em->linc || (L->gold && L->gold[t] >= 0)) {
                 ll += estep_task_log(em, t);
@@ -233,15 +228,9 @@ static void estep_part(void *ctx, int tid, int nthreads) {
             double inv = 1.0 / sum;
             for (size_t k = 0; k < K; k++)
                 p[k] *= inv;
-            int e;
-            prod *= frexp(sum, &e); /* a factor in [0.5, 1) */
-            scale += e;
-            if (prod < 0x1p-512) {
-                prod = frexp(prod, &e);
-                scale += e;
-            }
+            tl_q_logprod_mul(&sums, sum);
         }
-        em->block_ll[b] = ll + log(prod) + scale * M_LN2;
+        em->block_ll[b] = ll + tl_q_logprod_log(&sums);
     }
 }
 

@@ -79,4 +79,33 @@ static inline double tl_q_exp_shift(double *p, size_t n, double *sum) {
     return m;
 }
 
+/* The log of a product of many positive factors with one log at the end:
+ * each factor's mantissa (in [0.5, 1)) is multiplied in and its exponent
+ * added, the running product renormalised before it can underflow. Where a
+ * log a factor was most of a loop's time (the E-step, auto's held-out
+ * likelihood). Factors must be positive and finite. */
+struct tl_q_logprod {
+    double m;
+    long e;
+};
+
+static inline void tl_q_logprod_init(struct tl_q_logprod *p) {
+    p->m = 1;
+    p->e = 0;
+}
+
+static inline void tl_q_logprod_mul(struct tl_q_logprod *p, double x) {
+    int e;
+    p->m *= frexp(x, &e);
+    p->e += e;
+    if (p->m < 0x1p-512) {
+        p->m = frexp(p->m, &e);
+        p->e += e;
+    }
+}
+
+static inline double tl_q_logprod_log(const struct tl_q_logprod *p) {
+    return log(p->m) + (double)p->e * M_LN2;
+}
+
 #endif

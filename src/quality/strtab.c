@@ -2,6 +2,7 @@
 #include "quality/strtab.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -177,9 +178,42 @@ static int cmp_values(const void *a, const void *b) {
     return cmp_names(a, b);
 }
 
+/* True when the ids are already in the order a sort would give them: names
+ * interned in order (re-inference's task names, hex of an increasing
+ * index) then need neither the sort nor new hash slots. */
+static bool in_order(const struct tl_q_strtab *t, const double *values) {
+    sort_tab = t;
+    sort_values = values;
+    bool ok = true;
+    for (uint32_t i = 1; ok && i < t->n; i++) {
+        uint32_t ab[2] = {i - 1, i};
+        ok = (values ? cmp_values : cmp_names)(&ab[0], &ab[1]) < 0;
+    }
+    sort_tab = NULL;
+    sort_values = NULL;
+    return ok;
+}
+
 int tl_q_strtab_sort(struct tl_q_strtab *t, const double *values, uint32_t **remap,
                      double **sorted_values) {
     size_t n = t->n, nslots = t->nslots ? t->nslots : 128;
+    if (in_order(t, values)) {
+        uint32_t *map = malloc((n ? n : 1) * sizeof *map);
+        double *sv = sorted_values ? malloc((n ? n : 1) * sizeof *sv) : NULL;
+        if (!map || (sorted_values && !sv)) {
+            free(map);
+            free(sv);
+            return TL_ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++)
+            map[i] = (uint32_t)i;
+        if (sv)
+            memcpy(sv, values, n * sizeof *sv);
+        if (sorted_values)
+            *sorted_values = sv;
+        *remap = map;
+        return 0;
+    }
     uint32_t *order = malloc((n ? n : 1) * sizeof *order);
     uint32_t *map = malloc((n ? n : 1) * sizeof *map);
     struct tl_q_strent *ent = malloc((n ? n : 1) * sizeof *ent);

@@ -12,6 +12,7 @@
 #include "queue/reinfer.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -668,33 +669,82 @@ static int compose_all(struct run *R, size_t t, const double *skill, struct tl_b
     return rc;
 }
 
-static int write_back(struct tl_store *s, const struct tl_project *p, struct run *R,
-                      const double *skill, int64_t read_at_ms, size_t *n_written) {
+/* One thread's share of the rows to write: tasks [lo, hi) composed into
+ * its own arena (at[t]: where task t's text starts in it). */
+struct compose_part {
+    struct run *R;
+    const double *skill;
+    size_t lo, hi, *at;
+    struct tl_agg_row *rows;
     struct tl_buf arena;
-    tl_buf_init(&arena, ARENA_MAX);
+    int rc;
+};
+
+static void *compose_range(void *arg) {
+    struct compose_part *cp = arg;
+    struct run *R = cp->R;
+    for (size_t t = cp->lo; !cp->rc && t < cp->hi; t++) {
+        cp->at[t] = cp->arena.len;
+        cp->rows[t].task_pk = R->task_pk[t];
+        cp->rows[t].n_annotations = (int)(R->task_off[t + 1] - R->task_off[t]);
+        cp->rc = R->has_other
+                     ? compose_all(R, t, cp->skill, &cp->arena, &cp->rows[t].min_confidence)
+                     : compose_choice(R, t, &cp->arena, &cp->rows[t].min_confidence);
+    }
+    return NULL;
+}
+
+/* The rows are composed on n_threads threads (the read's parts: one per
+ * core for a large project), then written through the store's single
+ * writer. Composing is formatting only (a confidence's digits, JSON
+ * strings): 0.15 s of 333,334 rows on one core. */
+static int write_back(struct tl_store *s, const struct tl_project *p, struct run *R,
+                      const double *skill, int64_t read_at_ms, size_t n_threads,
+                      size_t *n_written) {
+    struct compose_part cp[TL_AGG_MAX_PARTS];
+    pthread_t th[TL_AGG_MAX_PARTS];
+    bool started[TL_AGG_MAX_PARTS] = {false};
+    if (n_threads < 1 || R->n_tasks < n_threads)
+        n_threads = 1;
+    if (n_threads > TL_AGG_MAX_PARTS)
+        n_threads = TL_AGG_MAX_PARTS;
     struct tl_agg_row *rows = calloc(R->n_tasks ? R->n_tasks : 1, sizeof *rows);
     size_t *at = calloc(R->n_tasks ? R->n_tasks : 1, sizeof *at);
     int rc = rows && at ? 0 : TL_ENOMEM;
-    for (size_t t = 0; !rc && t < R->n_tasks; t++) {
-        at[t] = arena.len;
-        rows[t].task_pk = R->task_pk[t];
-        rows[t].n_annotations = (int)(R->task_off[t + 1] - R->task_off[t]);
-        rc = R->has_other ? compose_all(R, t, skill, &arena, &rows[t].min_confidence)
-                          : compose_choice(R, t, &arena, &rows[t].min_confidence);
+    for (size_t i = 0; i < n_threads; i++) {
+        cp[i] = (struct compose_part){.R = R, .skill = skill, .at = at, .rows = rows,
+                                      .lo = R->n_tasks * i / n_threads,
+                                      .hi = R->n_tasks * (i + 1) / n_threads, .rc = rc};
+        tl_buf_init(&cp[i].arena, ARENA_MAX);
     }
-    /* The arena moved as it grew: point the rows into it only now. */
-    for (size_t t = 0; !rc && t < R->n_tasks; t++) {
-        rows[t].result = arena.data + at[t];
-        rows[t].result_len = strlen(rows[t].result);
-        rows[t].confidence = rows[t].result + rows[t].result_len + 1;
-        rows[t].confidence_len = strlen(rows[t].confidence);
+    for (size_t i = 1; !rc && i < n_threads; i++)
+        started[i] = pthread_create(&th[i], NULL, compose_range, &cp[i]) == 0;
+    if (!rc)
+        compose_range(&cp[0]);
+    for (size_t i = 1; !rc && i < n_threads; i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+        else
+            compose_range(&cp[i]); /* no thread to be had: this one does it */
+    }
+    for (size_t i = 0; !rc && i < n_threads; i++)
+        rc = cp[i].rc;
+    /* The arenas moved as they grew: point the rows into them only now. */
+    for (size_t i = 0; !rc && i < n_threads; i++) {
+        for (size_t t = cp[i].lo; t < cp[i].hi; t++) {
+            rows[t].result = cp[i].arena.data + at[t];
+            rows[t].result_len = strlen(rows[t].result);
+            rows[t].confidence = rows[t].result + rows[t].result_len + 1;
+            rows[t].confidence_len = strlen(rows[t].confidence);
+        }
     }
     const char *method = p->q.method[0] ? p->q.method : "auto";
     if (!rc)
         rc = tl_store_agg_write(s, p, method, rows, R->n_tasks, read_at_ms, n_written);
     free(at);
     free(rows);
-    tl_buf_release(&arena);
+    for (size_t i = 0; i < n_threads; i++)
+        tl_buf_release(&cp[i].arena);
     return rc;
 }
 
@@ -794,7 +844,7 @@ int tl_queue_reinfer(struct tl_store *s, const struct tl_project *p, int threads
     t0 = now_s();
     c0 = cpu_s();
     if (!rc)
-        rc = write_back(s, p, R, skill, seen.read_at_ms, &st.n_written);
+        rc = write_back(s, p, R, skill, seen.read_at_ms, n_used, &st.n_written);
     struct tl_agg_worker *wk = rc ? NULL : calloc(nw, sizeof *wk);
     if (!rc && !wk)
         rc = TL_ENOMEM;

@@ -24,6 +24,49 @@ static void test_strtab(void **state) {
     tl_q_strtab_release(&t);
 }
 
+/* Sorting renumbers by name (or by value, ties by name) and keeps every
+ * name findable; a table already in order (interned in sorted order) comes
+ * back as it was, the identity map, whatever path it takes. */
+static void test_strtab_sort(void **state) {
+    static const char *const shuffled[] = {"c", "a", "d", "b"};
+    static const char *const ordered[] = {"a", "b", "c", "d"};
+    const char *const *sets[] = {shuffled, ordered};
+    for (int set = 0; set < 2; set++) {
+        struct tl_q_strtab t;
+        tl_q_strtab_init(&t);
+        uint32_t id;
+        for (int i = 0; i < 4; i++)
+            assert_int_equal(tl_q_strtab_intern(&t, sets[set][i], 1, &id), 0);
+        uint32_t *map = NULL;
+        assert_int_equal(tl_q_strtab_sort(&t, NULL, &map, NULL), 0);
+        for (uint32_t i = 0; i < 4; i++) {
+            assert_string_equal(tl_q_strtab_name(&t, i), ordered[i]);
+            assert_string_equal(tl_q_strtab_name(&t, map[i]), sets[set][i]);
+            assert_int_equal(tl_q_strtab_find(&t, ordered[i], 1, &id), 0);
+            assert_int_equal(id, i);
+        }
+        free(map);
+        /* by value: d (1) < c (2) = b (2) < a (3), ties by name */
+        double values[4];
+        for (uint32_t i = 0; i < 4; i++) {
+            const char *nm = tl_q_strtab_name(&t, i);
+            values[i] = nm[0] == 'd' ? 1 : nm[0] == 'a' ? 3 : 2;
+        }
+        double *sv = NULL;
+        assert_int_equal(tl_q_strtab_sort(&t, values, &map, &sv), 0);
+        static const char *const by_value[] = {"d", "b", "c", "a"};
+        for (uint32_t i = 0; i < 4; i++) {
+            assert_string_equal(tl_q_strtab_name(&t, i), by_value[i]);
+            assert_int_equal(tl_q_strtab_find(&t, by_value[i], 1, &id), 0);
+            assert_int_equal(id, i);
+        }
+        assert_true(sv[0] == 1 && sv[1] == 2 && sv[2] == 2 && sv[3] == 3);
+        free(map);
+        free(sv);
+        tl_q_strtab_release(&t);
+    }
+}
+
 static void test_order_and_groups(void **state) {
     struct tl_q_labels L;
     tq_labels(&L, "task,worker,label\n"
@@ -276,6 +319,7 @@ static void test_add_ids_equals_add(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strtab),
+        cmocka_unit_test(test_strtab_sort),
         cmocka_unit_test(test_order_and_groups),
         cmocka_unit_test(test_duplicates_keep_first),
         cmocka_unit_test(test_add_ids_equals_add),
