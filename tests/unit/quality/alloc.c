@@ -191,13 +191,15 @@ static void test_inject(void **state) {
     inject("auto-rescue", op_method, &fc);
     tl_q_labels_release(&F);
     /* Enough tasks (more than one block) for em.c's chunked counts and
-     * linear E-step and auto's chunked accuracies. */
+     * linear E-step, auto's chunked accuracies and GLAD's chunked sums. */
     double acc[30];
     tq_synthetic(&F, 3000, 4, 30, 3, 3, acc, NULL);
     fc.m = TL_Q_DS;
     inject("ds-chunked", op_method, &fc);
     fc.m = TL_Q_AUTO;
     inject("auto-chunked", op_method, &fc);
+    fc.m = TL_Q_GLAD;
+    inject("glad-chunked", op_method, &fc);
     tl_q_labels_release(&F);
     inject("leaderboard", op_rate, NULL);
     tl_q_labels_release(&L);
