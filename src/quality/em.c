@@ -187,12 +187,12 @@ static double estep_task_log(struct tl_q_em *em, size_t t) {
  * subnormals: the task is redone in the log domain. */
 #define LIN_MIN 0x1p-960
 
-/* The E-step over blocks [blo, bhi). With em->linc (the tables as
+/* The E-step over this thread's blocks. With em->linc (the tables as
  * probabilities) a task's posterior is a product, not K exponentials, and
- * the log of its sum is taken once per block from a running product kept
- * in range by frexp: exp and log were half of auto's time on 1,000,000
- * labels at 3 a task. Gold tasks and products too small to trust take the
- * log domain. */
+ * the log of its sum is taken once a block (tl_q_logprod): exp and log were
+ * a third of auto's samples on 1,000,000 labels at 3 a task once the
+ * expected counts were in task order. Gold tasks and products too small to
+ * trust take the log domain. */
 static void estep_part(void *ctx, int tid, int nthreads) {
     struct tl_q_em *em = ctx;
     const struct tl_q_labels *L = em->L;

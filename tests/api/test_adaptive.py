@@ -154,3 +154,55 @@ def test_patch_recomputes_completion(api):
     assert patch({"confidence_target": 0.8}) == 1    # the disputed one reopens
     assert patch({"max_overlap": 2}) == 2            # no room for more: complete
     assert patch({"max_overlap": 3, "overlap": 3}) == 0
+
+
+
+def test_an_edit_or_a_delete_decides_completion_again(api):
+    """Completion under adaptive overlap follows the votes as they are now:
+    an edit that turns a sure task into a dispute reopens it for another
+    label; a delete that removes the dissent completes it again. The
+    project's counts and the task's state follow each time."""
+    s = api.setup_project(n_tasks=1, overlap=2, max_overlap=4, confidence_target=0.8,
+                          n_annotators=3)
+    r = api.srv.request("PATCH", f"/api/v1/projects/{s.pid}", s.manager.token,
+                        json_body={"allow_edits": True})
+    assert r.status_code == 200, r.text
+    a1, a2, a3 = s.annotators
+
+    def submit(user, value):
+        got = api.next(user.token, s.pid)
+        assert got is not None
+        r = api.submit(user.token, got["task"]["id"], got["lease"]["id"], {"label": value})
+        assert r.status_code == 201, r.text
+        return got["task"]["id"], r.json()["id"]
+
+    def state():
+        completed = api.counts(s.manager.token, s.pid)["completed_tasks"]
+        r = api.srv.request("GET", f"/api/v1/projects/{s.pid}/tasks?state=complete",
+                            s.manager.token)
+        assert r.status_code == 200, r.text
+        assert len(r.json()["tasks"]) == completed
+        for bucket in ("minute", "day"):  # the completion chart follows too
+            r = api.srv.request("GET", f"/api/v1/projects/{s.pid}/stats?bucket={bucket}",
+                                s.manager.token)
+            assert r.status_code == 200, r.text
+            st = r.json()
+            assert st["complete"] == completed
+            assert (st["completion"][-1]["complete"] if st["completion"] else 0) == completed
+        return completed
+
+    task, _ = submit(a1, "a")
+    _, second = submit(a2, "a")
+    assert state() == 1
+    assert api.next(a3.token, s.pid) is None  # 2:0 is sure: nothing to serve
+    r = api.srv.request("PUT", f"/api/v1/annotations/{second}", a2.token,
+                        json_body={"result": {"label": "b"}})
+    assert r.status_code == 200, r.text
+    assert state() == 0  # 1:1 is not sure: open again
+    assert submit(a3, "a")[0] == task
+    assert state() == 0  # 2:1 is not sure either
+    r = api.srv.request("DELETE", f"/api/v1/annotations/{second}", s.manager.token)
+    assert r.status_code == 204, r.text
+    assert state() == 1  # 2:0 again
+    assert api.counts(s.manager.token, s.pid)["annotations"] == 2
+    assert api.next(a2.token, s.pid) is None

@@ -55,6 +55,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_HOOK_OUTBOX] = "INSERT INTO webhook_deliveries(id, webhook_pk, event, payload, next_at,"
                       " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?5)",
     [Q_HOOK_PROJECT_LEFT] = "SELECT n_tasks - n_completed FROM projects WHERE pk = ?1",
+    [Q_HOOK_TASK_ID] = "SELECT id FROM tasks WHERE pk = ?1",
     [Q_HOOK_LOG] = "SELECT id, event, status, attempts, last_status, COALESCE(last_error, ''),"
                    " created_at, COALESCE(delivered_at, 0), next_at FROM webhook_deliveries"
                    " WHERE webhook_pk = ?1 ORDER BY pk DESC LIMIT ?2",

@@ -50,7 +50,7 @@ enum sq_q {
     Q_LC_LEASE_PROJECT, Q_LC_ANNOT_PROJECT, Q_LC_FLAG_PROJECT, Q_LC_REVIEW_PROJECT, Q_LC_SKIP_INSERT, Q_LC_SKIPS_RECENT, Q_LC_ANNOT_GET,
     Q_LC_ANNOT_HISTORY, Q_LC_ANNOT_UPDATE, Q_LC_ANNOT_FIND, Q_LC_ANNOT_DELETE, Q_LC_PROJECT_UNBUMP,
     Q_HOOK_COUNT, Q_HOOK_INSERT, Q_HOOK_LIST, Q_HOOK_PK, Q_HOOK_DELETE_LOG, Q_HOOK_DELETE,
-    Q_HOOK_OF_PROJECT, Q_HOOK_OUTBOX, Q_HOOK_PROJECT_LEFT, Q_HOOK_LOG, Q_HOOK_DUE, Q_HOOK_RECORD,
+    Q_HOOK_OF_PROJECT, Q_HOOK_OUTBOX, Q_HOOK_PROJECT_LEFT, Q_HOOK_TASK_ID, Q_HOOK_LOG, Q_HOOK_DUE, Q_HOOK_RECORD,
     Q_HOOK_PRUNE,
     /* stats.c */
     Q_ST_BUMP, Q_ST_ANNOTATOR_BUMP, Q_ST_LAST_AT, Q_ST_DONE_AT, Q_ST_TASK_ANNOTS,
@@ -286,6 +286,11 @@ void sq_purge_resume(struct sq_store *s);
 int sq_webhook_on_submit(struct sq_store *s, struct sq_conn *w, int64_t project_pk,
                          const char *project_id, const char *task_id, const char *annotation_id,
                          bool is_task_completed, int64_t now_ms);
+/* The same for a task that an edit or a delete completed (adaptive
+ * overlap): task.completed, and project.completed if it was the last. */
+int sq_webhook_on_completed(struct sq_store *s, struct sq_conn *w, int64_t project_pk,
+                            const char *project_id, int64_t task_pk, const char *annotation_id,
+                            int64_t now_ms);
 /* webhooks.c: the vtab's webhook calls, and the flag's start value. */
 int sq_webhook_open(struct sq_store *s);
 int sq_webhook_create(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
@@ -417,19 +422,23 @@ int sq_gold_settle(struct sq_conn *w, const struct tl_project *p, int64_t task_p
                    bool *is_complete);
 /* After annotation id's result changed to result (an edit): scored again
  * on a gold task (the annotator's record follows), the live aggregate
- * computed again on an ordinary one. h may be NULL (nothing to compute
+ * computed again on an ordinary one, and its completion decided again by
+ * the adaptive rule (*became_complete: the edit completed it; *task_pk its
+ * task, 0 when nothing was computed). h may be NULL (nothing to compute
  * with). */
 int sq_gold_edited(struct sq_conn *w, const struct tl_project *p, const char *id,
                    const char *result, size_t result_len, struct tl_submit_hooks *h,
-                   int64_t now_ms);
+                   int64_t now_ms, int64_t *task_pk, bool *became_complete);
 /* Before annotation id is deleted: its gold score leaves its annotator's
  * record. */
 int sq_gold_deleting(struct sq_conn *w, const struct tl_project *p, const char *id,
                      int64_t now_ms);
 /* After: an ordinary task's live aggregate from the votes left (h NULL or
- * none left: the row goes, unless reviewed). */
+ * none left: the row goes, unless reviewed), and its completion decided
+ * again by the adaptive rule (*became_complete: the delete completed it,
+ * e.g. a dissenting label removed). */
 int sq_gold_deleted(struct sq_conn *w, const struct tl_project *p, int64_t task_pk, bool is_gold,
-                    struct tl_submit_hooks *h, int64_t now_ms);
+                    struct tl_submit_hooks *h, int64_t now_ms, bool *became_complete);
 /* A gold submission's score: annotations.gold_score and workers(n_gold,
  * gold_sum). */
 int sq_gold_scored(struct sq_conn *w, const struct tl_project *p, int64_t annotation_pk,

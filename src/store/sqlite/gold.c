@@ -334,9 +334,53 @@ static int rescore(struct sq_conn *w, const struct tl_project *p, const struct e
     return sq_exec(st);
 }
 
+/* The adaptive rule applied again to a task whose votes changed in place
+ * (an edit, a delete): with its counted labels and the fresh aggregate's
+ * min_confidence. When the task crosses the line either way, its is_open,
+ * the project's n_completed and the completion chart follow (the
+ * completion time is the task's newest annotation's, as at submit). */
+static int redecide(struct sq_conn *w, const struct tl_project *p, int64_t task_pk,
+                    double min_confidence, bool *became_complete) {
+    *became_complete = false;
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_ASIDE_STATE);
+    if (!st)
+        return TL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, task_pk);
+    int rc = sq_row(st);
+    int64_t n = rc ? 0 : sqlite3_column_int64(st, 0);
+    bool was_open = !rc && sqlite3_column_int(st, 1) != 0;
+    bool is_gold = !rc && sqlite3_column_int(st, 2) != 0;
+    sqlite3_reset(st);
+    if (rc || is_gold)
+        return rc;
+    bool was_complete = !was_open, is_complete = sq_gold_is_complete(p, (int)n, min_confidence);
+    if (was_complete == is_complete)
+        return 0;
+    int64_t done_at = -1;
+    rc = sq_stats_done_at(w, task_pk, &done_at);
+    if (!rc && (st = sq_stmt(w, Q_GOLD_ASIDE_TASK))) {
+        sqlite3_bind_int64(st, 1, task_pk);
+        sqlite3_bind_int64(st, 2, n);
+        sqlite3_bind_int(st, 3, !is_complete);
+        rc = sq_exec(st);
+    }
+    if (!rc && (st = sq_stmt(w, Q_GOLD_ASIDE_PROJECT))) {
+        sqlite3_bind_int64(st, 1, p->pk);
+        sqlite3_bind_int64(st, 2, 0);
+        sqlite3_bind_int(st, 3, is_complete ? 1 : -1);
+        rc = sq_exec(st);
+    }
+    if (!rc && st)
+        rc = sq_stats_completion(w, p->pk, done_at, is_complete ? 1 : -1);
+    *became_complete = !rc && is_complete;
+    return rc ? rc : st ? 0 : TL_EINTERNAL;
+}
+
 int sq_gold_edited(struct sq_conn *w, const struct tl_project *p, const char *id,
                    const char *result, size_t result_len, struct tl_submit_hooks *h,
-                   int64_t now_ms) {
+                   int64_t now_ms, int64_t *task_pk, bool *became_complete) {
+    *task_pk = 0;
+    *became_complete = false;
     if (!h)
         return 0;
     struct edited e;
@@ -351,9 +395,11 @@ int sq_gold_edited(struct sq_conn *w, const struct tl_project *p, const char *id
         else
             rc = rescore(w, p, &e, scored == 0, score, now_ms);
     } else if (!rc && !e.is_gold && !e.is_set_aside && h->aggregate) {
-        double ignored;
-        rc = reaggregate(w, p, e.task_pk, h, now_ms, &ignored);
+        double min_confidence;
+        rc = reaggregate(w, p, e.task_pk, h, now_ms, &min_confidence);
+        rc = rc ? rc : redecide(w, p, e.task_pk, min_confidence, became_complete);
     }
+    *task_pk = rc ? 0 : e.task_pk;
     free(gold);
     return rc;
 }
@@ -366,12 +412,15 @@ int sq_gold_deleting(struct sq_conn *w, const struct tl_project *p, const char *
 }
 
 int sq_gold_deleted(struct sq_conn *w, const struct tl_project *p, int64_t task_pk, bool is_gold,
-                    struct tl_submit_hooks *h, int64_t now_ms) {
+                    struct tl_submit_hooks *h, int64_t now_ms, bool *became_complete) {
+    *became_complete = false;
     if (is_gold)
         return 0;
-    double ignored;
-    return h && h->aggregate ? reaggregate(w, p, task_pk, h, now_ms, &ignored)
-                             : sq_agg_drop(w, task_pk);
+    if (!h || !h->aggregate)
+        return sq_agg_drop(w, task_pk);
+    double min_confidence;
+    int rc = reaggregate(w, p, task_pk, h, now_ms, &min_confidence);
+    return rc ? rc : redecide(w, p, task_pk, min_confidence, became_complete);
 }
 
 int sq_gold_scored(struct sq_conn *w, const struct tl_project *p, int64_t annotation_pk,

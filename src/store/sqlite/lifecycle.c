@@ -643,7 +643,14 @@ static int w_annotation_update(struct sq_store *s, struct sq_conn *w, void *arg)
     /* not the caller's: the history row goes with this op's rollback */
     if (!rc && sqlite3_changes(w->db) == 0)
         return TL_ENOTFOUND;
-    return rc ? rc : sq_gold_edited(w, a->p, a->id, a->result, a->result_len, a->hooks, a->now_ms);
+    int64_t task_pk = 0;
+    bool completed = false;
+    if (!rc)
+        rc = sq_gold_edited(w, a->p, a->id, a->result, a->result_len, a->hooks, a->now_ms,
+                            &task_pk, &completed);
+    if (!rc && completed)
+        rc = sq_webhook_on_completed(s, w, a->p->pk, a->p->id, task_pk, a->id, a->now_ms);
+    return rc;
 }
 
 int sq_annotation_update(struct tl_store *s, const struct tl_scope *sc, const struct tl_project *p,
@@ -699,8 +706,9 @@ static int w_annotation_delete(struct sq_store *s, struct sq_conn *w, void *arg)
     }
     if (!rc)
         rc = sq_gold_task_unbump(w, task_pk, !is_gold && !is_complete);
+    bool completed = false; /* by the adaptive rule, once the aggregate is recomputed */
     if (!rc)
-        rc = sq_gold_deleted(w, a->p, task_pk, is_gold, a->hooks, a->now_ms);
+        rc = sq_gold_deleted(w, a->p, task_pk, is_gold, a->hooks, a->now_ms, &completed);
     if (!rc && (st = sq_stmt(w, Q_LC_PROJECT_UNBUMP))) {
         sqlite3_bind_int64(st, 1, a->p->pk);
         sqlite3_bind_int(st, 2, was_complete && !is_complete);
@@ -720,6 +728,8 @@ static int w_annotation_delete(struct sq_store *s, struct sq_conn *w, void *arg)
         if (!rc)
             rc = sq_stats_completion(w, a->p->pk, done_after, 1);
     }
+    if (!rc && completed)
+        rc = sq_webhook_on_completed(s, w, a->p->pk, a->p->id, task_pk, a->id, a->now_ms);
     return rc;
 }
 

@@ -76,11 +76,12 @@ static int outbox_insert(struct sq_conn *w, int64_t hook_pk, unsigned event, con
     return sq_exec(st);
 }
 
-int sq_webhook_on_submit(struct sq_store *s, struct sq_conn *w, int64_t project_pk,
-                         const char *project_id, const char *task_id, const char *annotation_id,
-                         bool is_task_completed, int64_t now_ms) {
-    if (!s->has_webhooks)
-        return 0; /* the labeling path's fast path: no query at all */
+/* The outbox rows of what happened (annotation.created when is_created,
+ * task.completed when is_task_completed, and project.completed when that
+ * left no open task) for p's webhooks that want them. */
+static int on_events(struct sq_conn *w, int64_t project_pk, const char *project_id,
+                     const char *task_id, const char *annotation_id, bool is_created,
+                     bool is_task_completed, int64_t now_ms) {
     struct {
         int64_t pk;
         unsigned events;
@@ -99,7 +100,7 @@ int sq_webhook_on_submit(struct sq_store *s, struct sq_conn *w, int64_t project_
     sqlite3_reset(st);
     if (!n)
         return 0;
-    unsigned happened = TL_HOOK_ANNOTATION_CREATED;
+    unsigned happened = is_created ? TL_HOOK_ANNOTATION_CREATED : 0;
     if (is_task_completed)
         happened |= TL_HOOK_TASK_COMPLETED;
     /* The project is complete when this submit completed its last open
@@ -125,6 +126,33 @@ int sq_webhook_on_submit(struct sq_store *s, struct sq_conn *w, int64_t project_
         }
     }
     return 0;
+}
+
+int sq_webhook_on_submit(struct sq_store *s, struct sq_conn *w, int64_t project_pk,
+                         const char *project_id, const char *task_id, const char *annotation_id,
+                         bool is_task_completed, int64_t now_ms) {
+    if (!s->has_webhooks)
+        return 0; /* the labeling path's fast path: no query at all */
+    return on_events(w, project_pk, project_id, task_id, annotation_id, true, is_task_completed,
+                     now_ms);
+}
+
+int sq_webhook_on_completed(struct sq_store *s, struct sq_conn *w, int64_t project_pk,
+                            const char *project_id, int64_t task_pk, const char *annotation_id,
+                            int64_t now_ms) {
+    if (!s->has_webhooks)
+        return 0;
+    sqlite3_stmt *st = sq_stmt(w, Q_HOOK_TASK_ID);
+    if (!st)
+        return TL_EIO;
+    sqlite3_bind_int64(st, 1, task_pk);
+    char task_id[TL_ID_LEN + 1] = "";
+    int rc = sq_row(st);
+    if (!rc)
+        sq_copy_col(st, 0, task_id, sizeof task_id);
+    sqlite3_reset(st);
+    return rc ? rc
+              : on_events(w, project_pk, project_id, task_id, annotation_id, false, true, now_ms);
 }
 
 /* ---- the API's calls ---- */
