@@ -123,7 +123,7 @@ int tl_q_em_init(struct tl_q_em *em, const struct tl_q_labels *L, const struct t
      * the posteriors, whose random reads by worker they replace. */
     size_t cells = nw * K * K;
     if (cells <= SCATTER_MAX_CELLS && cells < nt * K && em->nblocks > 1) {
-        em->nchunks = em->nblocks < TL_Q_CHUNKS ? em->nblocks : TL_Q_CHUNKS;
+        em->nchunks = tl_q_par_nchunks(em->nblocks);
         em->chunk_counts = malloc(em->nchunks * cells * sizeof *em->chunk_counts);
         /* and the tables as probabilities for the E-step (else log domain) */
         em->linc = malloc(cells * sizeof *em->linc);
@@ -250,10 +250,7 @@ double tl_q_em_estep(struct tl_q_em *em) {
 }
 
 void tl_q_em_chunk(const struct tl_q_em *em, size_t c, size_t *lo, size_t *hi) {
-    size_t blo = em->nblocks * c / em->nchunks, bhi = em->nblocks * (c + 1) / em->nchunks;
-    size_t nt = em->L->n_tasks;
-    *lo = blo * TL_Q_BLOCK;
-    *hi = bhi * TL_Q_BLOCK < nt ? bhi * TL_Q_BLOCK : nt;
+    tl_q_par_chunk(em->L->n_tasks, em->nblocks, em->nchunks, c, lo, hi);
 }
 
 /* Expected counts in task order: post is read in sequence and each label's

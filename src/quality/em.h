@@ -53,12 +53,7 @@ void tl_q_em_init_votes(struct tl_q_em *em);
  * marginal likelihood of all labels (gold tasks: joint with their gold). */
 double tl_q_em_estep(struct tl_q_em *em);
 
-/* Chunks for passes over the labels in task order whose sums are
- * per-worker: TL_Q_CHUNKS runs of whole blocks (fewer when there are fewer
- * blocks), fixed by the data alone so that sums taken chunk by chunk and
- * then added in chunk order do not depend on the number of threads. Tasks
- * [*lo, *hi) are chunk c's. */
-#define TL_Q_CHUNKS 8
+/* Tasks [*lo, *hi) of chunk c (par.h, tl_q_par_chunk). */
 void tl_q_em_chunk(const struct tl_q_em *em, size_t c, size_t *lo, size_t *hi);
 /* Expected counts and class_mass from post. */
 void tl_q_em_counts(struct tl_q_em *em);

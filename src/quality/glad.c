@@ -124,9 +124,8 @@ static void alpha_chunks(void *ctx, int tid, int nthreads) {
     for (size_t c = clo; c < chi; c++) {
         double *part = g->alpha_part + c * 2 * nw;
         memset(part, 0, 2 * nw * sizeof *part);
-        size_t tlo = g->nblocks * c / g->nchunks * TL_Q_BLOCK;
-        size_t thi = g->nblocks * (c + 1) / g->nchunks * TL_Q_BLOCK;
-        thi = thi < L->n_tasks ? thi : L->n_tasks;
+        size_t tlo, thi;
+        tl_q_par_chunk(L->n_tasks, g->nblocks, g->nchunks, c, &tlo, &thi);
         for (size_t t = tlo; t < thi; t++)
             for (size_t i = L->task_off[t]; i < L->task_off[t + 1]; i++) {
                 size_t w = L->by_task_worker[i];
@@ -234,7 +233,7 @@ int tl_q_glad_fit(const struct tl_q_labels *L, const struct tl_q_opts *o, bool f
     /* a copy of the workers' sums a chunk while it is small next to the
      * labels (as em.c's counts) */
     if (g.nblocks > 1 && nw <= GLAD_CHUNK_MAX_WORKERS && 2 * nw < L->n) {
-        g.nchunks = g.nblocks < TL_Q_CHUNKS ? g.nblocks : TL_Q_CHUNKS;
+        g.nchunks = tl_q_par_nchunks(g.nblocks);
         g.alpha_part = malloc(g.nchunks * 2 * nw * sizeof *g.alpha_part);
     }
     if (!g.alpha || !g.b || !g.beta || !g.post || (g.nchunks && !g.alpha_part) || !g.log_prior || !g.block_ll ||

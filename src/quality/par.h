@@ -35,6 +35,27 @@ static inline void tl_q_par_split(size_t n, int tid, int nthreads, size_t *lo, s
     *hi = n * (size_t)(tid + 1) / (size_t)nthreads;
 }
 
+/* Chunks for passes over the labels in task order whose sums are per
+ * worker (em.c's expected counts, auto's accuracies, GLAD's abilities):
+ * TL_Q_CHUNKS runs of whole blocks of tasks (fewer when there are fewer
+ * blocks), fixed by the data alone, so that sums taken chunk by chunk into
+ * a chunk's own partials and then added in chunk order do not depend on
+ * the number of threads. */
+#define TL_Q_CHUNKS 8
+
+static inline size_t tl_q_par_nchunks(size_t nblocks) {
+    return nblocks < TL_Q_CHUNKS ? nblocks : TL_Q_CHUNKS;
+}
+
+/* Tasks [*lo, *hi) of chunk c of nchunks over n_tasks tasks in nblocks
+ * blocks. */
+static inline void tl_q_par_chunk(size_t n_tasks, size_t nblocks, size_t nchunks, size_t c,
+                                  size_t *lo, size_t *hi) {
+    size_t blo = nblocks * c / nchunks, bhi = nblocks * (c + 1) / nchunks;
+    *lo = blo * TL_Q_BLOCK;
+    *hi = bhi * TL_Q_BLOCK < n_tasks ? bhi * TL_Q_BLOCK : n_tasks;
+}
+
 /* The slice of items [0, n) weighted by the prefix sums off[0..n] (for
  * instance tasks weighted by their label counts). */
 void tl_q_par_split_weighted(const uint32_t *off, size_t n, int tid, int nthreads, size_t *lo,
