@@ -79,6 +79,9 @@ int tl_queue_hooks_init(struct tl_queue_hooks *qh, const struct tl_project *p,
 void tl_queue_hooks_release(struct tl_queue_hooks *qh);
 
 /* The message to show for a submission's TL_ECONFLICT. */
-#define TL_QUEUE_LEASE_CONFLICT "the lease is not live, not yours, or not for this task"
+/* The 409 of a submit. A task can also close under a live lease: an edit,
+ * a delete or a settings change may complete it (adaptive overlap). */
+#define TL_QUEUE_LEASE_CONFLICT                                                                    \
+    "the lease is not live, not yours, or not for this task, or the task was completed meanwhile"
 
 #endif

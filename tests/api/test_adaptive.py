@@ -206,3 +206,28 @@ def test_an_edit_or_a_delete_decides_completion_again(api):
     assert state() == 1  # 2:0 again
     assert api.counts(s.manager.token, s.pid)["annotations"] == 2
     assert api.next(a2.token, s.pid) is None
+
+
+def test_a_lease_on_a_task_an_edit_completed_is_refused_with_the_reason(api):
+    """The extra slot of a disputed task is leased; the dispute is then
+    settled by an edit: the lease no longer buys a label (the task is
+    complete), and the 409 says so."""
+    s = api.setup_project(n_tasks=1, overlap=2, max_overlap=3, confidence_target=0.8,
+                          n_annotators=3)
+    r = api.srv.request("PATCH", f"/api/v1/projects/{s.pid}", s.manager.token,
+                        json_body={"allow_edits": True})
+    assert r.status_code == 200, r.text
+    a1, a2, a3 = s.annotators
+    label(api, a1, s.pid, "a")
+    got = api.next(a2.token, s.pid)
+    r = api.submit(a2.token, got["task"]["id"], got["lease"]["id"], {"label": "b"})
+    assert r.status_code == 201, r.text
+    extra = api.next(a3.token, s.pid)  # 1:1: one more label wanted
+    assert extra is not None
+    r = api.srv.request("PUT", f"/api/v1/annotations/{r.json()['id']}", a2.token,
+                        json_body={"result": {"label": "a"}})
+    assert r.status_code == 200, r.text
+    assert api.counts(s.manager.token, s.pid)["completed_tasks"] == 1
+    r = api.submit(a3.token, extra["task"]["id"], extra["lease"]["id"], {"label": "a"})
+    assert_error(r, 409, "conflict")
+    assert "completed meanwhile" in r.json()["error"]["message"]

@@ -215,7 +215,7 @@ class LabelingLoop {
     } catch (e) {
       if (!this.life.alive()) return;
       if (e.status === 409) {
-        this.say('That task\'s lease had run out, so the answer was not stored; the task went back to the queue. Here is the next one.', 'warn');
+        this.say('That task\'s lease had run out, or the task was completed meanwhile, so the answer was not stored. Here is the next one.', 'warn');
         await this.next();
       } else if (e.status === 422 || e.status === 400) {
         this.say('The server refused the answer: ' + e.message, 'error');
