@@ -61,10 +61,9 @@ static void sql_or_die(sqlite3 *db, const char *sql) {
     }
 }
 
-/* The labels, by SQL; the truth per task (in task pk order) into truth[].
- * Returns the majority vote's accuracy on them (ties: a fair coin). */
-static double annotate_by_sql(const char *dir, int64_t project_pk, long per_task, long classes,
-                              int *truth, long n_tasks) {
+/* The bench store's database, opened directly (the server is not
+ * involved); exits on failure. */
+static sqlite3 *open_db(const char *dir) {
     char path[512];
     snprintf(path, sizeof path, "%s/tally.db", dir);
     sqlite3 *db;
@@ -72,6 +71,15 @@ static double annotate_by_sql(const char *dir, int64_t project_pk, long per_task
         fprintf(stderr, "bench: open %s\n", path);
         exit(1);
     }
+    sqlite3_busy_timeout(db, 10000);
+    return db;
+}
+
+/* The labels, by SQL; the truth per task (in task pk order) into truth[].
+ * Returns the majority vote's accuracy on them (ties: a fair coin). */
+static double annotate_by_sql(const char *dir, int64_t project_pk, long per_task, long classes,
+                              int *truth, long n_tasks) {
+    sqlite3 *db = open_db(dir);
     sql_or_die(db, "PRAGMA synchronous=OFF");
     sql_or_die(db, "BEGIN");
     /* the project's members are its annotators */
@@ -169,14 +177,8 @@ static double annotate_by_sql(const char *dir, int64_t project_pk, long per_task
 
 /* CHANGE per million of the annotations relabelled before run `run`. */
 static void relabel(const char *dir, long change, long run, long classes) {
-    char path[512], sql[512];
-    snprintf(path, sizeof path, "%s/tally.db", dir);
-    sqlite3 *db;
-    if (sqlite3_open(path, &db) != SQLITE_OK) {
-        fprintf(stderr, "bench: open %s\n", path);
-        exit(1);
-    }
-    sqlite3_busy_timeout(db, 10000);
+    char sql[512];
+    sqlite3 *db = open_db(dir);
     snprintf(sql, sizeof sql,
              "UPDATE annotations SET result = '{\"label\":\"c' || ((pk + %ld) %% %ld) || '\"}'"
              " WHERE ((pk + %ld * 7919) * 2654435761) %% 1000000 < %ld",

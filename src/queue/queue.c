@@ -66,13 +66,18 @@ int tl_queue_hooks_init(struct tl_queue_hooks *qh, const struct tl_project *p,
     return 0;
 }
 
-void tl_queue_hooks_release(struct tl_queue_hooks *qh) {
-    tl_queue_schema_put(qh->schema);
-    qh->schema = NULL;
+/* The pre-computed aggregate, if any, freed and unset. */
+static void pre_drop(struct tl_queue_hooks *qh) {
     free(qh->pre.result);
     free(qh->pre.confidence);
     qh->pre = (struct tl_store_agg){0};
     qh->h.pre = NULL;
+}
+
+void tl_queue_hooks_release(struct tl_queue_hooks *qh) {
+    tl_queue_schema_put(qh->schema);
+    qh->schema = NULL;
+    pre_drop(qh);
 }
 
 /* The submission's live aggregate, computed here, on the caller's thread,
@@ -100,9 +105,7 @@ static void precompute(struct tl_store *s, const struct tl_scope *sc, const stru
         qh->h.pre = &qh->pre;
         qh->h.pre_seen = seen;
     } else {
-        free(qh->pre.result);
-        free(qh->pre.confidence);
-        qh->pre = (struct tl_store_agg){0};
+        pre_drop(qh); /* what a failed aggregate left half made */
     }
     tl_store_votes_free(all, n); /* the last vote's text is the caller's */
 }

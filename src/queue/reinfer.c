@@ -12,7 +12,6 @@
 #include "queue/reinfer.h"
 
 #include <jansson.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 #include "core/clock.h"
 #include "quality/agreement.h"
 #include "quality/infer.h"
+#include "quality/par.h"
 #include "quality/taskagg.h"
 #include "queue/reinfer_scan.h"
 #include "schema/schema.h"
@@ -669,29 +669,32 @@ static int compose_all(struct run *R, size_t t, const double *skill, struct tl_b
     return rc;
 }
 
-/* One thread's share of the rows to write: tasks [lo, hi) composed into
- * its own arena (at[t]: where task t's text starts in it). */
-struct compose_part {
+/* The rows to write, composed side by side: thread tid of n takes its
+ * slice of the tasks (tl_q_par_split) into its own arena (at[t]: where task
+ * t's text starts in it). */
+struct compose_job {
     struct run *R;
     const double *skill;
-    size_t lo, hi, *at;
+    size_t *at;
     struct tl_agg_row *rows;
-    struct tl_buf arena;
-    int rc;
+    struct tl_buf arena[TL_Q_MAX_THREADS];
+    int rc[TL_Q_MAX_THREADS];
 };
 
-static void *compose_range(void *arg) {
-    struct compose_part *cp = arg;
-    struct run *R = cp->R;
-    for (size_t t = cp->lo; !cp->rc && t < cp->hi; t++) {
-        cp->at[t] = cp->arena.len;
-        cp->rows[t].task_pk = R->task_pk[t];
-        cp->rows[t].n_annotations = (int)(R->task_off[t + 1] - R->task_off[t]);
-        cp->rc = R->has_other
-                     ? compose_all(R, t, cp->skill, &cp->arena, &cp->rows[t].min_confidence)
-                     : compose_choice(R, t, &cp->arena, &cp->rows[t].min_confidence);
+static void compose_part(void *arg, int tid, int nthreads) {
+    struct compose_job *j = arg;
+    struct run *R = j->R;
+    size_t lo, hi;
+    tl_q_par_split(R->n_tasks, tid, nthreads, &lo, &hi);
+    struct tl_buf *arena = &j->arena[tid];
+    for (size_t t = lo; !j->rc[tid] && t < hi; t++) {
+        j->at[t] = arena->len;
+        j->rows[t].task_pk = R->task_pk[t];
+        j->rows[t].n_annotations = (int)(R->task_off[t + 1] - R->task_off[t]);
+        j->rc[tid] = R->has_other
+                         ? compose_all(R, t, j->skill, arena, &j->rows[t].min_confidence)
+                         : compose_choice(R, t, arena, &j->rows[t].min_confidence);
     }
-    return NULL;
 }
 
 /* The rows are composed on n_threads threads (the read's parts: one per
@@ -701,50 +704,39 @@ static void *compose_range(void *arg) {
 static int write_back(struct tl_store *s, const struct tl_project *p, struct run *R,
                       const double *skill, int64_t read_at_ms, size_t n_threads,
                       size_t *n_written) {
-    struct compose_part cp[TL_AGG_MAX_PARTS];
-    pthread_t th[TL_AGG_MAX_PARTS];
-    bool started[TL_AGG_MAX_PARTS] = {false};
-    if (n_threads < 1 || R->n_tasks < n_threads)
-        n_threads = 1;
-    if (n_threads > TL_AGG_MAX_PARTS)
-        n_threads = TL_AGG_MAX_PARTS;
-    struct tl_agg_row *rows = calloc(R->n_tasks ? R->n_tasks : 1, sizeof *rows);
-    size_t *at = calloc(R->n_tasks ? R->n_tasks : 1, sizeof *at);
-    int rc = rows && at ? 0 : TL_ENOMEM;
-    for (size_t i = 0; i < n_threads; i++) {
-        cp[i] = (struct compose_part){.R = R, .skill = skill, .at = at, .rows = rows,
-                                      .lo = R->n_tasks * i / n_threads,
-                                      .hi = R->n_tasks * (i + 1) / n_threads, .rc = rc};
-        tl_buf_init(&cp[i].arena, ARENA_MAX);
-    }
-    for (size_t i = 1; !rc && i < n_threads; i++)
-        started[i] = pthread_create(&th[i], NULL, compose_range, &cp[i]) == 0;
+    int nth = n_threads < 1 || R->n_tasks < n_threads ? 1
+              : n_threads > TL_Q_MAX_THREADS          ? TL_Q_MAX_THREADS
+                                                      : (int)n_threads;
+    struct compose_job j = {.R = R,
+                            .skill = skill,
+                            .rows = calloc(R->n_tasks ? R->n_tasks : 1, sizeof *j.rows),
+                            .at = calloc(R->n_tasks ? R->n_tasks : 1, sizeof *j.at)};
+    for (int i = 0; i < nth; i++)
+        tl_buf_init(&j.arena[i], ARENA_MAX);
+    int rc = j.rows && j.at ? 0 : TL_ENOMEM;
     if (!rc)
-        compose_range(&cp[0]);
-    for (size_t i = 1; !rc && i < n_threads; i++) {
-        if (started[i])
-            pthread_join(th[i], NULL);
-        else
-            compose_range(&cp[i]); /* no thread to be had: this one does it */
-    }
-    for (size_t i = 0; !rc && i < n_threads; i++)
-        rc = cp[i].rc;
+        tl_q_par_run(nth, compose_part, &j);
+    for (int i = 0; !rc && i < nth; i++)
+        rc = j.rc[i];
     /* The arenas moved as they grew: point the rows into them only now. */
-    for (size_t i = 0; !rc && i < n_threads; i++) {
-        for (size_t t = cp[i].lo; t < cp[i].hi; t++) {
-            rows[t].result = cp[i].arena.data + at[t];
-            rows[t].result_len = strlen(rows[t].result);
-            rows[t].confidence = rows[t].result + rows[t].result_len + 1;
-            rows[t].confidence_len = strlen(rows[t].confidence);
+    for (int i = 0; !rc && i < nth; i++) {
+        size_t lo, hi;
+        tl_q_par_split(R->n_tasks, i, nth, &lo, &hi);
+        for (size_t t = lo; t < hi; t++) {
+            struct tl_agg_row *row = &j.rows[t];
+            row->result = j.arena[i].data + j.at[t];
+            row->result_len = strlen(row->result);
+            row->confidence = row->result + row->result_len + 1;
+            row->confidence_len = strlen(row->confidence);
         }
     }
     const char *method = p->q.method[0] ? p->q.method : "auto";
     if (!rc)
-        rc = tl_store_agg_write(s, p, method, rows, R->n_tasks, read_at_ms, n_written);
-    free(at);
-    free(rows);
-    for (size_t i = 0; i < n_threads; i++)
-        tl_buf_release(&cp[i].arena);
+        rc = tl_store_agg_write(s, p, method, j.rows, R->n_tasks, read_at_ms, n_written);
+    free(j.at);
+    free(j.rows);
+    for (int i = 0; i < nth; i++)
+        tl_buf_release(&j.arena[i]);
     return rc;
 }
 

@@ -277,6 +277,12 @@ class Api:
                              json_body={"email": email, "role": role})
         assert r.status_code == 201, f"add member: {r.status_code} {r.text}"
 
+    def patch_project(self, token, project_id, body):
+        """PATCH the project's settings: the 200 body."""
+        r = self.srv.request("PATCH", f"/api/v1/projects/{project_id}", token, json_body=body)
+        assert r.status_code == 200, f"patch project: {r.status_code} {r.text}"
+        return r.json()
+
     def import_tasks(self, token, project_id, tasks):
         body = "".join(json.dumps(t) + "\n" for t in tasks)
         r = self.srv.request("POST", f"/api/v1/projects/{project_id}/tasks", token,

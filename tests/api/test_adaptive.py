@@ -164,9 +164,7 @@ def test_an_edit_or_a_delete_decides_completion_again(api):
     project's counts and the task's state follow each time."""
     s = api.setup_project(n_tasks=1, overlap=2, max_overlap=4, confidence_target=0.8,
                           n_annotators=3)
-    r = api.srv.request("PATCH", f"/api/v1/projects/{s.pid}", s.manager.token,
-                        json_body={"allow_edits": True})
-    assert r.status_code == 200, r.text
+    api.patch_project(s.manager.token, s.pid, {"allow_edits": True})
     a1, a2, a3 = s.annotators
 
     def submit(user, value):
@@ -214,9 +212,7 @@ def test_a_lease_on_a_task_an_edit_completed_is_refused_with_the_reason(api):
     complete), and the 409 says so."""
     s = api.setup_project(n_tasks=1, overlap=2, max_overlap=3, confidence_target=0.8,
                           n_annotators=3)
-    r = api.srv.request("PATCH", f"/api/v1/projects/{s.pid}", s.manager.token,
-                        json_body={"allow_edits": True})
-    assert r.status_code == 200, r.text
+    api.patch_project(s.manager.token, s.pid, {"allow_edits": True})
     a1, a2, a3 = s.annotators
     label(api, a1, s.pid, "a")
     got = api.next(a2.token, s.pid)

@@ -292,9 +292,7 @@ def test_an_edit_rescores_gold_and_reaggregates_and_a_delete_follows(api):
     and recomputes the aggregate; a manager's delete takes the score out of
     the record and the vote out of the aggregate."""
     s = api.setup_project(fields=FIELDS, n_annotators=2, gold_rate=1, overlap=2)
-    r = api.srv.request("PATCH", f"/api/v1/projects/{s.pid}", s.manager.token,
-                        json_body={"allow_edits": True})
-    assert r.status_code == 200, r.text
+    api.patch_project(s.manager.token, s.pid, {"allow_edits": True})
     api.import_tasks(s.manager.token, s.pid, gold_tasks(1) + ordinary(1))
     golds = gold_ids(api, s)
     ann, other = s.annotators

@@ -178,9 +178,7 @@ def test_a_task_completed_by_an_edit_is_reported(private_srv, receiver):
     api = Api(private_srv)
     s = api.setup_project(n_tasks=1, overlap=2, max_overlap=3, confidence_target=0.8,
                           n_annotators=2)
-    r = private_srv.request("PATCH", f"/api/v1/projects/{s.pid}", s.manager.token,
-                            json_body={"allow_edits": True})
-    assert r.status_code == 200, r.text
+    api.patch_project(s.manager.token, s.pid, {"allow_edits": True})
     assert create_hook(private_srv, s.manager.token, s.pid, receiver.url,
                        ["task.completed"]).status_code == 201
     made = []

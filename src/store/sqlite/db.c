@@ -505,10 +505,11 @@ static const char *const sql[Q_COUNT] = {
                              " WHERE i.task_pk >= ?1 AND i.task_pk <= ?2 AND i.project_pk = ?3"
                              " ORDER BY 1, 2, 3",
     [Q_GOLD_AGG_MIN] = "SELECT min_confidence, is_reviewed FROM aggregates WHERE task_pk = ?1",
-    [Q_GOLD_TASK_STATE] = "SELECT gold IS NOT NULL, is_open FROM tasks WHERE pk = ?1",
     /* sq_gold_set_aside: one annotation's mark, then its task and project */
     [Q_GOLD_ASIDE_MARK] = "UPDATE annotations SET set_aside = ?2 WHERE pk = ?1 AND set_aside != ?2",
-    [Q_GOLD_ASIDE_STATE] = "SELECT n_annotations, is_open, gold IS NOT NULL FROM tasks WHERE pk = ?1",
+    /* a task's count and state (gold.c: the set-aside, a delete, an edit's
+     * adaptive rule) */
+    [Q_GOLD_TASK_STATE] = "SELECT n_annotations, is_open, gold IS NOT NULL FROM tasks WHERE pk = ?1",
     [Q_GOLD_ASIDE_TASK] = "UPDATE tasks SET n_annotations = ?2, is_open = ?3 WHERE pk = ?1",
     [Q_GOLD_ASIDE_PROJECT] = "UPDATE projects SET n_annotations = n_annotations + ?2,"
                              " n_completed = n_completed + ?3 WHERE pk = ?1",

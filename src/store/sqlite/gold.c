@@ -334,46 +334,71 @@ static int rescore(struct sq_conn *w, const struct tl_project *p, const struct e
     return sq_exec(st);
 }
 
-/* The adaptive rule applied again to a task whose votes changed in place
- * (an edit, a delete): with its counted labels and the fresh aggregate's
- * min_confidence. When the task crosses the line either way, its is_open,
- * the project's n_completed and the completion chart follow (the
- * completion time is the task's newest annotation's, as at submit). */
-static int redecide(struct sq_conn *w, const struct tl_project *p, int64_t task_pk,
-                    double min_confidence, bool *became_complete) {
-    *became_complete = false;
-    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_ASIDE_STATE);
+/* A task's counted annotations and state; TL_ENOTFOUND when it is gone. */
+struct task_state {
+    int64_t n;
+    bool is_open, is_gold;
+};
+
+static int task_state_read(struct sq_conn *w, int64_t task_pk, struct task_state *ts) {
+    *ts = (struct task_state){0, true, false};
+    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_TASK_STATE);
     if (!st)
         return TL_EINTERNAL;
     sqlite3_bind_int64(st, 1, task_pk);
     int rc = sq_row(st);
-    int64_t n = rc ? 0 : sqlite3_column_int64(st, 0);
-    bool was_open = !rc && sqlite3_column_int(st, 1) != 0;
-    bool is_gold = !rc && sqlite3_column_int(st, 2) != 0;
+    if (!rc)
+        *ts = (struct task_state){sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1) != 0,
+                                  sqlite3_column_int(st, 2) != 0};
     sqlite3_reset(st);
-    if (rc || is_gold)
-        return rc;
-    bool was_complete = !was_open, is_complete = sq_gold_is_complete(p, (int)n, min_confidence);
-    if (was_complete == is_complete)
-        return 0;
+    return rc;
+}
+
+/* Task task_pk (state ts) now has n_after counted annotations and is
+ * complete or not (a gold task never is): its row, the project's counters
+ * and, when the task crossed the line, the completion chart (at the task's
+ * newest annotation's time, as at submit; set-aside ones count, as their
+ * rows stay). */
+static int task_move(struct sq_conn *w, const struct tl_project *p, int64_t task_pk,
+                     const struct task_state *ts, int64_t n_after, bool is_complete) {
+    bool was_complete = !ts->is_gold && !ts->is_open;
     int64_t done_at = -1;
-    rc = sq_stats_done_at(w, task_pk, &done_at);
+    int rc = was_complete != is_complete ? sq_stats_done_at(w, task_pk, &done_at) : 0;
+    sqlite3_stmt *st = NULL;
     if (!rc && (st = sq_stmt(w, Q_GOLD_ASIDE_TASK))) {
         sqlite3_bind_int64(st, 1, task_pk);
-        sqlite3_bind_int64(st, 2, n);
-        sqlite3_bind_int(st, 3, !is_complete);
+        sqlite3_bind_int64(st, 2, n_after);
+        sqlite3_bind_int(st, 3, !ts->is_gold && !is_complete);
         rc = sq_exec(st);
     }
     if (!rc && (st = sq_stmt(w, Q_GOLD_ASIDE_PROJECT))) {
         sqlite3_bind_int64(st, 1, p->pk);
-        sqlite3_bind_int64(st, 2, 0);
-        sqlite3_bind_int(st, 3, is_complete ? 1 : -1);
+        sqlite3_bind_int64(st, 2, n_after - ts->n);
+        sqlite3_bind_int(st, 3, (int)is_complete - (int)was_complete);
         rc = sq_exec(st);
     }
-    if (!rc && st)
+    if (!rc && st && was_complete != is_complete)
         rc = sq_stats_completion(w, p->pk, done_at, is_complete ? 1 : -1);
-    *became_complete = !rc && is_complete;
     return rc ? rc : st ? 0 : TL_EINTERNAL;
+}
+
+/* The adaptive rule applied again to a task whose votes changed in place
+ * (an edit, a delete): with its counted labels and the fresh aggregate's
+ * min_confidence; a task that crosses the line either way moves
+ * (task_move). */
+static int redecide(struct sq_conn *w, const struct tl_project *p, int64_t task_pk,
+                    double min_confidence, bool *became_complete) {
+    *became_complete = false;
+    struct task_state ts;
+    int rc = task_state_read(w, task_pk, &ts);
+    if (rc || ts.is_gold)
+        return rc;
+    bool is_complete = sq_gold_is_complete(p, (int)ts.n, min_confidence);
+    if (is_complete == !ts.is_open)
+        return 0;
+    rc = task_move(w, p, task_pk, &ts, ts.n, is_complete);
+    *became_complete = !rc && is_complete;
+    return rc;
 }
 
 int sq_gold_edited(struct sq_conn *w, const struct tl_project *p, const char *id,
@@ -574,19 +599,11 @@ int sq_task_gold_set(struct tl_store *s, const struct tl_scope *sc, const struct
 }
 
 int sq_gold_task_state(struct sq_conn *w, int64_t task_pk, bool *is_gold, bool *is_open) {
-    *is_gold = false;
-    *is_open = true;
-    sqlite3_stmt *st = sq_stmt(w, Q_GOLD_TASK_STATE);
-    if (!st)
-        return TL_EINTERNAL;
-    sqlite3_bind_int64(st, 1, task_pk);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        *is_gold = sqlite3_column_int(st, 0) != 0;
-        *is_open = sqlite3_column_int(st, 1) != 0;
-    }
-    sqlite3_reset(st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : sq_err(step);
+    struct task_state ts;
+    int rc = task_state_read(w, task_pk, &ts);
+    *is_gold = ts.is_gold;
+    *is_open = ts.is_open;
+    return rc == TL_ENOTFOUND ? 0 : rc;
 }
 
 int sq_gold_task_unbump(struct sq_conn *w, int64_t task_pk, bool is_open) {
@@ -608,42 +625,17 @@ int sq_gold_set_aside(struct sq_conn *w, const struct tl_project *p, int64_t ann
     int rc = sq_exec(st);
     if (rc || sqlite3_changes(w->db) == 0)
         return rc; /* already so: nothing moves */
-    if (!(st = sq_stmt(w, Q_GOLD_ASIDE_STATE)))
-        return TL_EINTERNAL;
-    sqlite3_bind_int64(st, 1, task_pk);
-    int step = sqlite3_step(st);
-    int64_t n = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    bool was_open = step == SQLITE_ROW && sqlite3_column_int(st, 1) != 0;
-    bool is_gold = step == SQLITE_ROW && sqlite3_column_int(st, 2) != 0;
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW)
-        return step == SQLITE_DONE ? TL_EINTERNAL : sq_err(step);
-    int64_t n_after = is_set ? (n > 0 ? n - 1 : 0) : n + 1;
+    struct task_state ts;
+    rc = task_state_read(w, task_pk, &ts);
+    if (rc)
+        return rc == TL_ENOTFOUND ? TL_EINTERNAL : rc;
+    int64_t n_after = is_set ? (ts.n > 0 ? ts.n - 1 : 0) : ts.n + 1;
     /* A gold task stays out of the queue and of progress whatever its
      * count. An ordinary one follows the project's rule; its aggregate
      * goes (the next submission or re-inference makes it again), and a
      * task without one counts as sure, as in Q_GOLD_REOPEN. */
-    bool was_complete = !is_gold && !was_open;
-    bool is_complete = !is_gold && sq_gold_is_complete(p, (int)n_after, 1);
-    int64_t done_at = -1;
-    /* the completion time is the newest annotation's (set-aside ones
-     * included: the row stays), so it is the same before and after */
-    if (was_complete != is_complete)
-        rc = sq_stats_done_at(w, task_pk, &done_at);
-    if (!rc && (st = sq_stmt(w, Q_GOLD_ASIDE_TASK))) {
-        sqlite3_bind_int64(st, 1, task_pk);
-        sqlite3_bind_int64(st, 2, n_after);
-        sqlite3_bind_int(st, 3, !is_gold && !is_complete);
-        rc = sq_exec(st);
-    }
-    if (!rc && (st = sq_stmt(w, Q_GOLD_ASIDE_PROJECT))) {
-        sqlite3_bind_int64(st, 1, p->pk);
-        sqlite3_bind_int64(st, 2, n_after - n);
-        sqlite3_bind_int(st, 3, (int)is_complete - (int)was_complete);
-        rc = sq_exec(st);
-    }
-    if (!rc && was_complete != is_complete)
-        rc = sq_stats_completion(w, p->pk, done_at, is_complete ? 1 : -1);
+    bool is_complete = !ts.is_gold && sq_gold_is_complete(p, (int)n_after, 1);
+    rc = task_move(w, p, task_pk, &ts, n_after, is_complete);
     if (!rc && (st = sq_stmt(w, Q_GOLD_ASIDE_AGG))) {
         sqlite3_bind_int64(st, 1, task_pk);
         rc = sq_exec(st);
